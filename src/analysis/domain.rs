@@ -1,0 +1,322 @@
+//! The condition domain: exact sets of cases over the inputs of a program.
+//!
+//! A [`Cube`] constrains some inputs, each to an [`AtomSet`] (bools and enums
+//! as bit sets, ints and durations as interval sets within their declared
+//! range, strings as "one of" / "none of" a list of literals); an input it
+//! does not mention may take any value. A [`CaseSet`] is a union of cubes.
+//! The language has no arithmetic, so every operation here is exact, except
+//! where a set outgrows [`MAX_CUBES`]: then it is widened to a superset and
+//! marked `approx`, which can still prove emptiness but not non-emptiness.
+
+use crate::ast::CmpOp;
+use crate::model::{InputId, Pred, Program, Type};
+
+/// Beyond this many cubes a set is widened (see the module docs).
+pub const MAX_CUBES: usize = 512;
+
+/// The values one input may take.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AtomSet {
+    /// Bools (bit 0 = false, bit 1 = true) and enum variants.
+    Bits(Vec<u64>),
+    /// Sorted, disjoint, non-adjacent inclusive intervals.
+    Ints(Vec<(i64, i64)>),
+    /// `negated == false`: one of `values`; `true`: none of them. Sorted.
+    Strs { values: Vec<String>, negated: bool },
+}
+
+/// The domain of every input, from its declared type.
+#[derive(Clone, Debug)]
+pub struct Space {
+    full: Vec<AtomSet>,
+    types: Vec<Type>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Cube {
+    /// Constrained inputs, sorted by id, never full.
+    pub atoms: Vec<(InputId, AtomSet)>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CaseSet {
+    pub cubes: Vec<Cube>,
+    /// A superset of the true set (widened or built from a widened set).
+    pub approx: bool,
+}
+
+/// A concrete value of one input.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Value {
+    Bool(bool),
+    /// Int, or duration in seconds.
+    Num(i64),
+    Variant(u32),
+    Str(String),
+}
+
+fn bits_len(n: usize) -> usize {
+    n.div_ceil(64).max(1)
+}
+
+fn full_bits(n: usize) -> Vec<u64> {
+    let mut v = vec![u64::MAX; bits_len(n)];
+    let rem = n % 64;
+    if rem != 0 {
+        *v.last_mut().unwrap() = (1u64 << rem) - 1;
+    }
+    if n == 0 {
+        v[0] = 0;
+    }
+    v
+}
+
+impl AtomSet {
+    pub fn is_empty(&self) -> bool {
+        match self {
+            AtomSet::Bits(b) => b.iter().all(|w| *w == 0),
+            AtomSet::Ints(iv) => iv.is_empty(),
+            AtomSet::Strs { values, negated } => !negated && values.is_empty(),
+        }
+    }
+
+    pub fn intersect(&self, other: &AtomSet) -> AtomSet {
+        match (self, other) {
+            (AtomSet::Bits(a), AtomSet::Bits(b)) => AtomSet::Bits(a.iter().zip(b).map(|(x, y)| x & y).collect()),
+            (AtomSet::Ints(a), AtomSet::Ints(b)) => {
+                let mut out = Vec::new();
+                let (mut i, mut j) = (0, 0);
+                while i < a.len() && j < b.len() {
+                    let lo = a[i].0.max(b[j].0);
+                    let hi = a[i].1.min(b[j].1);
+                    if lo <= hi {
+                        out.push((lo, hi));
+                    }
+                    if a[i].1 < b[j].1 {
+                        i += 1;
+                    } else {
+                        j += 1;
+                    }
+                }
+                AtomSet::Ints(out)
+            }
+            (AtomSet::Strs { values: a, negated: na }, AtomSet::Strs { values: b, negated: nb }) => match (na, nb) {
+                (false, false) => AtomSet::Strs { values: a.iter().filter(|x| b.binary_search(x).is_ok()).cloned().collect(), negated: false },
+                (false, true) => AtomSet::Strs { values: a.iter().filter(|x| b.binary_search(x).is_err()).cloned().collect(), negated: false },
+                (true, false) => AtomSet::Strs { values: b.iter().filter(|x| a.binary_search(x).is_err()).cloned().collect(), negated: false },
+                (true, true) => {
+                    let mut v: Vec<String> = a.iter().chain(b).cloned().collect();
+                    v.sort();
+                    v.dedup();
+                    AtomSet::Strs { values: v, negated: true }
+                }
+            },
+            _ => self.clone(),
+        }
+    }
+
+    /// The values of `full` not in `self`.
+    pub fn complement(&self, full: &AtomSet) -> AtomSet {
+        match (self, full) {
+            (AtomSet::Bits(a), AtomSet::Bits(f)) => AtomSet::Bits(a.iter().zip(f).map(|(x, y)| !x & y).collect()),
+            (AtomSet::Ints(a), AtomSet::Ints(f)) => {
+                let (lo, hi) = (f[0].0, f[f.len() - 1].1);
+                let mut out = Vec::new();
+                let mut next = Some(lo);
+                for &(a_lo, a_hi) in a {
+                    if let Some(n) = next {
+                        if a_lo > n {
+                            out.push((n, a_lo - 1));
+                        }
+                    }
+                    next = a_hi.checked_add(1);
+                }
+                if let Some(n) = next {
+                    if n <= hi {
+                        out.push((n, hi));
+                    }
+                }
+                AtomSet::Ints(out)
+            }
+            (AtomSet::Strs { values, negated }, _) => AtomSet::Strs { values: values.clone(), negated: !negated },
+            _ => self.clone(),
+        }
+    }
+
+    pub fn is_subset(&self, other: &AtomSet) -> bool {
+        match (self, other) {
+            (AtomSet::Bits(a), AtomSet::Bits(b)) => a.iter().zip(b).all(|(x, y)| x & !y == 0),
+            (AtomSet::Ints(a), AtomSet::Ints(b)) => {
+                let mut j = 0;
+                for &(lo, hi) in a {
+                    while j < b.len() && b[j].1 < lo {
+                        j += 1;
+                    }
+                    if j == b.len() || b[j].0 > lo || b[j].1 < hi {
+                        return false;
+                    }
+                }
+                true
+            }
+            (AtomSet::Strs { values: a, negated: false }, AtomSet::Strs { values: b, negated: false }) => {
+                a.iter().all(|x| b.binary_search(x).is_ok())
+            }
+            (AtomSet::Strs { values: a, negated: false }, AtomSet::Strs { values: b, negated: true }) => {
+                a.iter().all(|x| b.binary_search(x).is_err())
+            }
+            (AtomSet::Strs { negated: true, .. }, AtomSet::Strs { negated: false, .. }) => false,
+            (AtomSet::Strs { values: a, negated: true }, AtomSet::Strs { values: b, negated: true }) => {
+                b.iter().all(|x| a.binary_search(x).is_ok())
+            }
+            _ => false,
+        }
+    }
+
+    pub fn contains(&self, v: &Value) -> bool {
+        match (self, v) {
+            (AtomSet::Bits(b), Value::Bool(x)) => b[0] & (1 << (*x as u64)) != 0,
+            (AtomSet::Bits(b), Value::Variant(i)) => b.get(*i as usize / 64).is_some_and(|w| w & (1 << (i % 64)) != 0),
+            (AtomSet::Ints(iv), Value::Num(n)) => iv.iter().any(|(lo, hi)| lo <= n && n <= hi),
+            (AtomSet::Strs { values, negated }, Value::Str(s)) => values.binary_search(s).is_ok() != *negated,
+            _ => false,
+        }
+    }
+
+    /// Union of two sets of one input (used to widen).
+    pub fn union(&self, other: &AtomSet, full: &AtomSet) -> AtomSet {
+        self.complement(full).intersect(&other.complement(full)).complement(full)
+    }
+}
+
+impl Space {
+    pub fn new(program: &Program) -> Space {
+        let full = program
+            .inputs
+            .iter()
+            .map(|i| match i.ty {
+                Type::Bool => AtomSet::Bits(vec![0b11]),
+                Type::Enum(e) => AtomSet::Bits(full_bits(program.enums[e].variants.len())),
+                Type::Int { lo, hi } => AtomSet::Ints(vec![(lo, hi)]),
+                Type::Duration => AtomSet::Ints(vec![(0, i64::MAX)]),
+                Type::String => AtomSet::Strs { values: vec![], negated: true },
+            })
+            .collect();
+        Space { full, types: program.inputs.iter().map(|i| i.ty).collect() }
+    }
+
+    pub fn full(&self, input: InputId) -> &AtomSet {
+        &self.full[input]
+    }
+
+    pub fn inputs(&self) -> usize {
+        self.full.len()
+    }
+
+    /// The set of values of `input` that satisfy `pred`.
+    pub fn pred_set(&self, input: InputId, pred: &Pred) -> AtomSet {
+        let full = &self.full[input];
+        let set = match pred {
+            Pred::BoolIs(b) => AtomSet::Bits(vec![1 << (*b as u64)]),
+            Pred::Cmp(op, v) => {
+                let v = *v;
+                let (lo, hi) = match full {
+                    AtomSet::Ints(f) => (f[0].0, f[f.len() - 1].1),
+                    _ => (i64::MIN, i64::MAX),
+                };
+                let iv = match op {
+                    CmpOp::Eq => vec![(v, v)],
+                    CmpOp::Ne => {
+                        let mut out = Vec::new();
+                        if v > lo {
+                            out.push((lo, v - 1));
+                        }
+                        if v < hi {
+                            out.push((v + 1, hi));
+                        }
+                        return AtomSet::Ints(out).intersect(full);
+                    }
+                    CmpOp::Lt => match v.checked_sub(1) {
+                        Some(m) => vec![(lo, m)],
+                        None => vec![],
+                    },
+                    CmpOp::Le => vec![(lo, v)],
+                    CmpOp::Gt => match v.checked_add(1) {
+                        Some(m) => vec![(m, hi)],
+                        None => vec![],
+                    },
+                    CmpOp::Ge => vec![(v, hi)],
+                };
+                let iv: Vec<_> = iv.into_iter().filter(|(a, b)| a <= b).collect();
+                AtomSet::Ints(iv)
+            }
+            Pred::NumIn(vals, negated) => {
+                let mut v = vals.clone();
+                v.sort();
+                v.dedup();
+                let mut iv: Vec<(i64, i64)> = Vec::new();
+                for n in v {
+                    match iv.last_mut() {
+                        Some(last) if last.1.checked_add(1) == Some(n) => last.1 = n,
+                        _ => iv.push((n, n)),
+                    }
+                }
+                let set = AtomSet::Ints(iv);
+                if *negated {
+                    return set.complement(full);
+                }
+                set
+            }
+            Pred::EnumIn(vals, negated) => {
+                let AtomSet::Bits(f) = full else { return full.clone() };
+                let mut bits = vec![0u64; f.len()];
+                for v in vals {
+                    if let Some(w) = bits.get_mut(*v as usize / 64) {
+                        *w |= 1 << (v % 64);
+                    }
+                }
+                let set = AtomSet::Bits(bits);
+                if *negated {
+                    return set.complement(full);
+                }
+                set
+            }
+            Pred::StrIn(vals, negated) => {
+                let mut v = vals.clone();
+                v.sort();
+                v.dedup();
+                AtomSet::Strs { values: v, negated: *negated }
+            }
+        };
+        set.intersect(full)
+    }
+
+    /// A value of `set` for `input`, preferring `false`, the first variant,
+    /// the number closest to zero, a listed string or a fresh one.
+    pub fn pick(&self, input: InputId, set: &AtomSet) -> Value {
+        match set {
+            AtomSet::Bits(b) if self.types[input] == Type::Bool => Value::Bool(b[0] & 1 == 0),
+            AtomSet::Bits(b) => {
+                let i = b.iter().enumerate().find(|(_, w)| **w != 0).map(|(i, w)| i * 64 + w.trailing_zeros() as usize).unwrap_or(0);
+                Value::Variant(i as u32)
+            }
+            AtomSet::Ints(iv) => {
+                let best = iv
+                    .iter()
+                    .map(|&(lo, hi)| if lo <= 0 && 0 <= hi { 0 } else if lo > 0 { lo } else { hi })
+                    .min_by_key(|n| n.unsigned_abs())
+                    .unwrap_or(0);
+                Value::Num(best)
+            }
+            AtomSet::Strs { values, negated: false } => Value::Str(values.first().cloned().unwrap_or_default()),
+            AtomSet::Strs { values, negated: true } => {
+                let mut candidate = "other".to_string();
+                let mut n = 1;
+                while values.binary_search(&candidate).is_ok() {
+                    candidate = format!("other_{n}");
+                    n += 1;
+                }
+                Value::Str(candidate)
+            }
+        }
+    }
+}

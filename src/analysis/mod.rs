@@ -1,0 +1,258 @@
+//! Stage 4: the decision analyses. For every flow that passed resolution,
+//! the set of cases that can reach each step (propagated along the DAG in
+//! topological order); for every step and table, the sets of cases each
+//! branch takes. The lints ask their questions of these facts. No IO here.
+
+pub mod domain;
+pub mod sets;
+
+use petgraph::visit::EdgeRef;
+
+use crate::diagnostics::Witness;
+use crate::eval::{self, Where};
+use crate::model::*;
+use domain::{CaseSet, Cube, Space};
+use sets::{cond_set, holds, uncovered, Point, Uncovered};
+
+/// Program-wide analysis context.
+pub struct Analysis<'a> {
+    pub program: &'a Program,
+    pub space: Space,
+    /// Condition sets of every table's branches.
+    pub tables: Vec<Vec<Option<CaseSet>>>,
+}
+
+/// The facts about one flow.
+pub struct FlowFacts {
+    pub flow: FlowId,
+    /// Steps reachable from `start` along any route.
+    pub structural: Vec<bool>,
+    /// Steps in topological order (reachable ones first); `None` with a cycle.
+    pub order: Option<Vec<StepId>>,
+    /// Cases that can reach each step.
+    pub reach: Vec<CaseSet>,
+    /// Condition sets of each step's branches.
+    pub conds: Vec<Vec<Option<CaseSet>>>,
+}
+
+/// A decision with its facts: a step of a flow, or a table.
+pub struct DecisionView<'a> {
+    pub at: Where,
+    pub flow: Option<&'a FlowFacts>,
+    pub decision: &'a Decision,
+    pub conds: &'a [Option<CaseSet>],
+    pub reach: &'a CaseSet,
+    /// The step or table name.
+    pub name_span: crate::source::Span,
+    pub name: &'a str,
+}
+
+impl<'a> Analysis<'a> {
+    pub fn new(program: &'a Program) -> Analysis<'a> {
+        let space = Space::new(program);
+        let tables = program.tables.iter().map(|t| decision_sets(&space, &t.decision)).collect();
+        Analysis { program, space, tables }
+    }
+
+    pub fn flow_facts(&self, flow_id: FlowId) -> FlowFacts {
+        let flow = &self.program.flows[flow_id];
+        let g = crate::ir::step_graph(flow);
+        let n = flow.steps.len();
+        let mut structural = vec![false; n];
+        let mut stack = vec![flow.start];
+        while let Some(s) = stack.pop() {
+            if std::mem::replace(&mut structural[s], true) {
+                continue;
+            }
+            for e in g.edges(petgraph::graph::NodeIndex::new(s)) {
+                stack.push(e.target().index());
+            }
+        }
+        let conds: Vec<_> = flow.steps.iter().map(|s| decision_sets(&self.space, &s.decision)).collect();
+        let order = petgraph::algo::toposort(&g, None).ok().map(|o| o.into_iter().map(|n| n.index()).collect::<Vec<_>>());
+        let mut facts = FlowFacts { flow: flow_id, structural, order, reach: vec![CaseSet::empty(); n], conds };
+        if facts.order.is_some() {
+            facts.reach = self.propagate(&facts, |_| true);
+        }
+        facts
+    }
+
+    /// Cases reaching each step along branches whose target passes `keep`.
+    pub fn propagate(&self, facts: &FlowFacts, keep: impl Fn(&Target) -> bool) -> Vec<CaseSet> {
+        let flow = &self.program.flows[facts.flow];
+        let mut reach = vec![CaseSet::empty(); flow.steps.len()];
+        reach[flow.start] = CaseSet::full();
+        for &s in facts.order.as_deref().unwrap_or(&[]) {
+            if reach[s].is_empty() {
+                continue;
+            }
+            let d = &flow.steps[s].decision;
+            for (i, b) in d.branches.iter().enumerate() {
+                if let End::Step(t) = b.target.end {
+                    if keep(&b.target) {
+                        let g = self.guard_set(d, &facts.conds[s], &reach[s], i);
+                        reach[t].union_with(&self.space, &g);
+                    }
+                }
+            }
+        }
+        reach
+    }
+
+    /// The cases of `from` that branch `i` takes.
+    pub fn guard_set(&self, d: &Decision, conds: &[Option<CaseSet>], from: &CaseSet, i: usize) -> CaseSet {
+        let space = &self.space;
+        match &d.branches[i].kind {
+            BranchKind::Timeout => from.clone(),
+            BranchKind::When(_) => {
+                let mut g = from.intersect(space, conds[i].as_ref().unwrap());
+                if d.first {
+                    for c in conds[..i].iter().flatten() {
+                        if g.is_empty() {
+                            break;
+                        }
+                        g = g.subtract(space, c);
+                    }
+                }
+                g
+            }
+            BranchKind::Otherwise => {
+                let mut g = from.clone();
+                for c in conds.iter().flatten() {
+                    if g.is_empty() {
+                        break;
+                    }
+                    g = g.subtract(space, c);
+                }
+                g
+            }
+        }
+    }
+
+    /// A region of cases of `from` (and of `extra`) that branch `i` takes,
+    /// or `None` when there is none (or none could be found in the budget).
+    pub fn guard_region(&self, d: &Decision, conds: &[Option<CaseSet>], from: &CaseSet, extra: Option<&CaseSet>, i: usize) -> Option<Cube> {
+        let space = &self.space;
+        let from = match extra {
+            Some(x) => from.intersect(space, x),
+            None => from.clone(),
+        };
+        let (regions, cover): (CaseSet, Vec<&Cube>) = match &d.branches[i].kind {
+            BranchKind::Timeout => return from.cubes.first().cloned(),
+            BranchKind::When(_) => {
+                let region = from.intersect(space, conds[i].as_ref().unwrap());
+                if !d.first {
+                    return region.cubes.first().cloned();
+                }
+                (region, conds[..i].iter().flatten().filter(|c| !c.approx).flat_map(|c| &c.cubes).collect())
+            }
+            BranchKind::Otherwise => (from, conds.iter().flatten().filter(|c| !c.approx).flat_map(|c| &c.cubes).collect()),
+        };
+        regions.cubes.iter().find_map(|r| match uncovered(space, r, &cover) {
+            Uncovered::Found(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// Whether a point takes branch `i` of a decision.
+    pub fn point_takes(&self, d: &Decision, i: usize, point: &Point) -> bool {
+        let space = &self.space;
+        match &d.branches[i].kind {
+            BranchKind::Timeout => true,
+            BranchKind::When(c) => holds(space, c, point) && !(d.first && d.whens().take_while(|(j, _)| *j < i).any(|(_, c)| holds(space, c, point))),
+            BranchKind::Otherwise => !d.whens().any(|(_, c)| holds(space, c, point)),
+        }
+    }
+
+    /// A route of steps from `start` to `step` that `point` can travel with
+    /// every step's set in `sets` holding it and every branch passing `keep`.
+    pub fn path_to(&self, facts: &FlowFacts, sets: &[CaseSet], step: StepId, point: &Point, keep: impl Fn(&Target) -> bool) -> Vec<StepId> {
+        let flow = &self.program.flows[facts.flow];
+        let mut path = vec![step];
+        let mut cur = step;
+        while cur != flow.start && path.len() <= flow.steps.len() {
+            let pred = flow.steps.iter().enumerate().find_map(|(s, st)| {
+                st.decision.branches.iter().enumerate().find_map(|(i, b)| {
+                    (b.target.end == End::Step(cur) && keep(&b.target) && sets[s].contains(point) && self.point_takes(&st.decision, i, point))
+                        .then_some(s)
+                })
+            });
+            match pred {
+                Some(s) => {
+                    path.push(s);
+                    cur = s;
+                }
+                None => break,
+            }
+        }
+        path.reverse();
+        path
+    }
+
+    /// The decision views of a flow's reachable steps.
+    pub fn step_views<'f>(&'f self, facts: &'f FlowFacts) -> impl Iterator<Item = DecisionView<'f>> {
+        let flow = &self.program.flows[facts.flow];
+        flow.steps.iter().enumerate().filter(move |(s, _)| !facts.reach[*s].is_empty()).map(move |(s, step)| DecisionView {
+            at: Where::Step(s),
+            flow: Some(facts),
+            decision: &step.decision,
+            conds: &facts.conds[s],
+            reach: &facts.reach[s],
+            name_span: step.name_span,
+            name: &step.name,
+        })
+    }
+
+    pub fn table_view<'f>(&'f self, table: TableId, full: &'f CaseSet) -> DecisionView<'f> {
+        let t = &self.program.tables[table];
+        DecisionView {
+            at: Where::Table(table),
+            flow: None,
+            decision: &t.decision,
+            conds: &self.tables[table],
+            reach: full,
+            name_span: t.name_span,
+            name: &t.name,
+        }
+    }
+
+    /// The witness JSON of a point found at a decision, holding the inputs
+    /// a run of that case reads (falling back to every input the route's
+    /// conditions name), and the route of steps when in a flow.
+    pub fn witness(&self, view: &DecisionView<'_>, point: &Point, route: Option<Vec<StepId>>) -> (Witness, Option<Vec<String>>) {
+        let case: eval::Case = point.iter().cloned().map(Some).collect();
+        let (reads, path) = match (view.flow, view.at) {
+            (Some(facts), Where::Step(step)) => {
+                let flow = &self.program.flows[facts.flow];
+                let route = route.unwrap_or_else(|| self.path_to(facts, &facts.reach, step, point, |_| true));
+                let run = eval::run_flow(self.program, facts.flow, &case);
+                let reads = if run.path.starts_with(&route) {
+                    run.reads
+                } else {
+                    let mut inputs = Vec::new();
+                    for s in &route {
+                        for (_, c) in flow.steps[*s].decision.whens() {
+                            c.inputs(&mut inputs);
+                        }
+                    }
+                    inputs
+                };
+                (reads, Some(route.iter().map(|s| flow.steps[*s].name.clone()).collect()))
+            }
+            (_, Where::Table(t)) => (eval::run_table(self.program, t, &case).reads, None),
+            _ => (Vec::new(), None),
+        };
+        (self.witness_json(point, &reads), path)
+    }
+
+    pub fn witness_json(&self, point: &Point, inputs: &[InputId]) -> Witness {
+        let mut sorted = inputs.to_vec();
+        sorted.sort();
+        sorted.into_iter().map(|i| (self.program.inputs[i].name.clone(), eval::value_json(self.program, i, &point[i]))).collect()
+    }
+}
+
+/// The condition set of every `when` branch of a decision.
+pub fn decision_sets(space: &Space, d: &Decision) -> Vec<Option<CaseSet>> {
+    d.branches.iter().map(|b| b.cond().map(|c| cond_set(space, c, false))).collect()
+}

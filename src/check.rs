@@ -1,0 +1,120 @@
+//! `check`: runs the pipeline over a loaded project and returns every
+//! finding, with levels and suppressions applied, in stable order.
+
+use crate::ast;
+use crate::config::{self, Config};
+use crate::diagnostics::{self, suppress, Code, Diagnostic, Level};
+use crate::model::Program;
+use crate::project::Loaded;
+use crate::source::{FileId, SourceMap, Span};
+
+pub struct CheckResult {
+    pub sources: SourceMap,
+    /// Findings that remain, sorted; none at level `allow`.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Number of `.sop` files checked.
+    pub files: usize,
+    /// Findings silenced by suppression comments.
+    pub suppressed: usize,
+    /// The resolved program, when every file parsed.
+    pub program: Option<Program>,
+    pub config: Config,
+}
+
+impl CheckResult {
+    pub fn count(&self, level: Level) -> usize {
+        self.diagnostics.iter().filter(|d| d.level == level).count()
+    }
+}
+
+/// Spans of every declaration, step and branch: what a suppression covers.
+pub fn item_spans(file: &ast::File) -> Vec<Span> {
+    let mut out = Vec::new();
+    for item in &file.items {
+        out.push(item.span());
+        match item {
+            ast::Item::Table(t) => out.extend(t.branches.iter().map(|b| b.span)),
+            ast::Item::Flow(f) => {
+                for s in &f.steps {
+                    out.push(s.span);
+                    out.extend(s.branches.iter().map(|b| b.span));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Parses every readable file; `Err` holds the syntax-error diagnostics.
+pub fn parse_all(sources: &SourceMap, files: &[(FileId, Option<String>)]) -> Vec<(FileId, Result<ast::File, Diagnostic>)> {
+    files
+        .iter()
+        .filter(|(_, err)| err.is_none())
+        .map(|(id, _)| {
+            let parsed = crate::syntax::parse_file(*id, &sources.get(*id).text).map_err(|e| {
+                let mut d = Diagnostic::new(Code::SyntaxError, e.span, e.message);
+                d.help = e.help;
+                d
+            });
+            (*id, parsed)
+        })
+        .collect()
+}
+
+pub fn check(loaded: Loaded) -> CheckResult {
+    let Loaded { sources, files, config: config_file, .. } = loaded;
+    let mut diags = Vec::new();
+    for (id, err) in &files {
+        if let Some(err) = err {
+            diags.push(
+                Diagnostic::new(Code::UnreadableFile, Span::new(*id, 0, 0), format!("`{}` is {err}", sources.get(*id).path))
+                    .with_help("SOPflow reads UTF-8 text; re-save the file as UTF-8"),
+            );
+        }
+    }
+    let (config, config_diags) = match config_file {
+        Some(id) => config::parse(id, &sources.get(id).text),
+        None => (Config::default(), Vec::new()),
+    };
+    let parsed = parse_all(&sources, &files);
+    let mut asts = Vec::new();
+    let mut syntax_failed = false;
+    for (id, result) in parsed {
+        match result {
+            Ok(file) => asts.push((id, file)),
+            Err(d) => {
+                syntax_failed = true;
+                diags.push(d);
+            }
+        }
+    }
+    let mut suppressed = 0;
+    let mut program = None;
+    if !syntax_failed {
+        diags.extend(config_diags);
+        let trees: Vec<ast::File> = asts.iter().map(|(_, f)| f.clone()).collect();
+        let (prog, resolve_diags) = crate::resolve::resolve(&trees);
+        diags.extend(resolve_diags);
+        diags.extend(crate::lints::run(&prog));
+        for d in &mut diags {
+            if d.code.configurable() {
+                d.level = config.level(d.code);
+            }
+        }
+        let sups: Vec<_> = asts
+            .iter()
+            .flat_map(|(id, file)| suppress::scan(*id, sources.get(*id), &item_spans(file)))
+            .collect();
+        suppressed = suppress::apply(&sups, &mut diags);
+        for d in &mut diags {
+            if d.code == Code::InvalidSuppression {
+                d.level = config.level(d.code);
+            }
+        }
+        program = Some(prog);
+    }
+    diags.retain(|d| d.level != Level::Allow);
+    diagnostics::sort(&mut diags);
+    CheckResult { sources, diagnostics: diags, files: files.len(), suppressed, program, config }
+}

@@ -1,0 +1,140 @@
+//! The command line. The only module that prints or exits.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::diagnostics::{Code, Level};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "sopflow",
+    version,
+    about = "Compile and lint moderation SOPs written in the SOPflow language",
+    long_about = "SOPflow compiles policy files (*.sop) into decision graphs and proves things about them: \
+every step can be reached, no case gets two outcomes, no case falls through a decision, every severe \
+outcome passes its escalation. Each semantic finding comes with a witness case.\n\n\
+Exit codes: 0 no error-level finding, 1 an error-level finding remains, 2 the command could not run."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a project: every *.sop file under PATHS (default: the current directory)
+    Check(CheckArgs),
+    /// Print the documentation of a diagnostic code
+    Explain {
+        /// A code such as `conflicting-outcomes`
+        code: String,
+    },
+    /// List every diagnostic code with its default level
+    Rules,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct CheckArgs {
+    /// Files or directories to check; directories are walked recursively
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// When to use colours in the human report
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Exit 1 when any warning remains, not only errors
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// miette's graphical report, for people at a terminal
+    Human,
+    /// miette's narratable report, for screen readers and plain logs
+    Plain,
+    /// The JSON report of the language contract, section 9
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> i32 {
+    // Deeply nested input is bounded by the parser; the large stack is a
+    // second line of defence for the recursive passes.
+    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(|| run(Cli::parse()));
+    match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("error: sopflow stopped unexpectedly; please report this with the input that caused it");
+            2
+        }
+    }
+}
+
+fn run(cli: Cli) -> i32 {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Explain { code } => match Code::parse(&code) {
+            Some(c) => {
+                print!("{}", c.doc());
+                0
+            }
+            None => {
+                let near = crate::resolve::nearest(&code, Code::ALL.iter().map(|c| c.as_str()));
+                eprintln!("error: unknown diagnostic code `{code}`");
+                if let Some(n) = near {
+                    eprintln!("help: did you mean `{n}`?");
+                }
+                eprintln!("help: `sopflow rules` lists every code");
+                2
+            }
+        },
+        Command::Rules => {
+            let mut out = String::new();
+            for c in Code::ALL {
+                out.push_str(&format!("{:<22} {}\n", c.as_str(), c.default_level().as_str()));
+            }
+            print!("{out}");
+            0
+        }
+    }
+}
+
+fn check(args: CheckArgs) -> i32 {
+    let loaded = match crate::project::load(&args.paths) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    for note in &loaded.walk_notes {
+        eprintln!("warning: {note}");
+    }
+    let result = crate::check::check(loaded);
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let text = match args.format {
+        Format::Human => crate::render::human::render(&result, color),
+        Format::Plain => crate::render::human::render_plain(&result),
+        Format::Json => crate::render::json::render(&result),
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    let failing = result.count(Level::Error) > 0 || (args.deny_warnings && result.count(Level::Warning) > 0);
+    i32::from(failing)
+}

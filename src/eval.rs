@@ -1,0 +1,236 @@
+//! The evaluator: runs one case through a flow or table of the program,
+//! with the contract's semantics (unique steps check every branch, `first`
+//! steps take the first that holds, `and`/`or` short-circuit, a run reads
+//! only the inputs it needs). It is independent of the analysis, which uses
+//! it to confirm witnesses.
+
+use crate::analysis::domain::Value;
+use crate::ast::CmpOp;
+use crate::model::*;
+use crate::source::Span;
+
+/// A case: a value or nothing for every input of the program.
+pub type Case = Vec<Option<Value>>;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum End {
+    Outcome { outcome: OutcomeId, target: Span },
+    Escalated { team: TeamId, target: Span },
+    /// Two branches of a unique decision hold and lead to different targets.
+    Conflict { decision: Where, first: usize, second: usize },
+    /// No branch holds and there is no `otherwise`.
+    FallThrough { decision: Where },
+    /// The run needs an input the case does not give.
+    Missing { input: InputId },
+    /// The run came back to a step it had passed (a cycle).
+    Cycle { step: StepId },
+}
+
+/// A decision: a step of the flow being run, or a table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Where {
+    Step(StepId),
+    Table(TableId),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Run {
+    pub end: End,
+    /// Steps visited, in order.
+    pub path: Vec<StepId>,
+    /// Tables visited.
+    pub tables: Vec<TableId>,
+    /// Inputs read, in first-read order.
+    pub reads: Vec<InputId>,
+    pub escalations: Vec<TeamId>,
+    pub actions: Vec<ActionId>,
+    /// Every atomic condition evaluated, with its value (for `--explain`).
+    pub trace: Vec<(Span, bool)>,
+}
+
+struct Missing(InputId);
+
+struct Runner<'a> {
+    program: &'a Program,
+    case: &'a Case,
+    run: Run,
+}
+
+pub fn run_flow(program: &Program, flow: FlowId, case: &Case) -> Run {
+    let mut r = Runner::new(program, case);
+    let f = &program.flows[flow];
+    let mut step = f.start;
+    loop {
+        if r.run.path.contains(&step) {
+            r.run.end = End::Cycle { step };
+            return r.run;
+        }
+        r.run.path.push(step);
+        match r.decide(&f.steps[step].decision, Where::Step(step)) {
+            Ok(b) => {
+                let target = &f.steps[step].decision.branches[b].target;
+                match r.follow(target) {
+                    Some(next) => step = next,
+                    None => return r.run,
+                }
+            }
+            Err(end) => {
+                r.run.end = end;
+                return r.run;
+            }
+        }
+    }
+}
+
+pub fn run_table(program: &Program, table: TableId, case: &Case) -> Run {
+    let mut r = Runner::new(program, case);
+    r.table(table);
+    r.run
+}
+
+impl<'a> Runner<'a> {
+    fn new(program: &'a Program, case: &'a Case) -> Runner<'a> {
+        Runner {
+            program,
+            case,
+            run: Run {
+                end: End::Cycle { step: 0 },
+                path: vec![],
+                tables: vec![],
+                reads: vec![],
+                escalations: vec![],
+                actions: vec![],
+                trace: vec![],
+            },
+        }
+    }
+
+    fn table(&mut self, table: TableId) {
+        self.run.tables.push(table);
+        let t = &self.program.tables[table];
+        match self.decide(&t.decision, Where::Table(table)) {
+            Ok(b) => {
+                // Tables never name steps (resolution guarantees it).
+                let _ = self.follow(&t.decision.branches[b].target);
+            }
+            Err(end) => self.run.end = end,
+        }
+    }
+
+    /// Follows a target chain; returns the next step, or `None` at an end.
+    fn follow(&mut self, target: &Target) -> Option<StepId> {
+        for link in &target.links {
+            match link {
+                Link::Escalate(t) => self.run.escalations.push(*t),
+                Link::Do(a) => self.run.actions.push(*a),
+            }
+        }
+        match target.end {
+            crate::model::End::Step(s) => Some(s),
+            crate::model::End::Outcome(o) => {
+                self.run.end = End::Outcome { outcome: o, target: target.end_span };
+                None
+            }
+            crate::model::End::Escalate(t) => {
+                self.run.escalations.push(t);
+                self.run.end = End::Escalated { team: t, target: target.end_span };
+                None
+            }
+            crate::model::End::Table(t) => {
+                self.table(t);
+                None
+            }
+        }
+    }
+
+    /// The branch a decision takes.
+    fn decide(&mut self, d: &Decision, at: Where) -> Result<usize, End> {
+        let mut taken: Option<usize> = None;
+        for (i, c) in d.whens() {
+            let holds = self.cond(c).map_err(|Missing(input)| End::Missing { input })?;
+            if !holds {
+                continue;
+            }
+            if d.first {
+                return Ok(i);
+            }
+            match taken {
+                None => taken = Some(i),
+                Some(j) if !d.branches[j].target.same_chain(&d.branches[i].target) => {
+                    return Err(End::Conflict { decision: at, first: j, second: i });
+                }
+                Some(_) => {}
+            }
+        }
+        taken.or(d.otherwise()).ok_or(End::FallThrough { decision: at })
+    }
+
+    fn read(&mut self, input: InputId) -> Result<&'a Value, Missing> {
+        if !self.run.reads.contains(&input) {
+            self.run.reads.push(input);
+        }
+        self.case[input].as_ref().ok_or(Missing(input))
+    }
+
+    fn cond(&mut self, c: &Cond) -> Result<bool, Missing> {
+        Ok(match c {
+            Cond::Const(b) => *b,
+            Cond::Not(inner) => !self.cond(inner)?,
+            Cond::And(parts) => {
+                for p in parts {
+                    if !self.cond(p)? {
+                        return Ok(false);
+                    }
+                }
+                true
+            }
+            Cond::Or(parts) => {
+                for p in parts {
+                    if self.cond(p)? {
+                        return Ok(true);
+                    }
+                }
+                false
+            }
+            Cond::Atom(a) => {
+                let v = self.read(a.input)?;
+                let result = pred_holds(&a.pred, v);
+                self.run.trace.push((a.span, result));
+                result
+            }
+        })
+    }
+}
+
+/// Whether a value satisfies a predicate.
+pub fn pred_holds(pred: &Pred, v: &Value) -> bool {
+    match (pred, v) {
+        (Pred::BoolIs(b), Value::Bool(x)) => b == x,
+        (Pred::Cmp(op, n), Value::Num(x)) => match op {
+            CmpOp::Eq => x == n,
+            CmpOp::Ne => x != n,
+            CmpOp::Lt => x < n,
+            CmpOp::Le => x <= n,
+            CmpOp::Gt => x > n,
+            CmpOp::Ge => x >= n,
+        },
+        (Pred::NumIn(vals, neg), Value::Num(x)) => vals.contains(x) != *neg,
+        (Pred::EnumIn(vals, neg), Value::Variant(x)) => vals.contains(x) != *neg,
+        (Pred::StrIn(vals, neg), Value::Str(x)) => vals.contains(x) != *neg,
+        _ => false,
+    }
+}
+
+/// A value as JSON, per the contract (durations in source syntax).
+pub fn value_json(program: &Program, input: InputId, v: &Value) -> serde_json::Value {
+    match (program.inputs[input].ty, v) {
+        (_, Value::Bool(b)) => serde_json::Value::Bool(*b),
+        (Type::Duration, Value::Num(n)) => serde_json::Value::String(crate::source::Duration::format_seconds(*n)),
+        (_, Value::Num(n)) => serde_json::Value::from(*n),
+        (Type::Enum(e), Value::Variant(i)) => {
+            serde_json::Value::String(program.enums[e].variants.get(*i as usize).cloned().unwrap_or_default())
+        }
+        (_, Value::Variant(i)) => serde_json::Value::from(*i),
+        (_, Value::Str(s)) => serde_json::Value::String(s.clone()),
+    }
+}

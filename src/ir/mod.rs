@@ -1,0 +1,98 @@
+//! Stage 3: the IR graph. Each flow compiles to a petgraph graph: steps,
+//! actions, escalations, outcomes and delegated tables as nodes; branches as
+//! edges carrying their decision, order and kind. A table is a one-decision
+//! graph. The analyses, the evaluator's tests and the exporters read it.
+
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+
+use crate::model::{self, Flow, FlowId, Link, Program, StepId, TableId};
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Node {
+    Step { step: StepId, name: String },
+    Action { action: model::ActionId },
+    /// An escalation that continues (`escalate T -> …`).
+    Escalate { team: model::TeamId },
+    /// A final hand-off to a team.
+    HandOff { team: model::TeamId },
+    Outcome { outcome: model::OutcomeId },
+    Table { table: TableId },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EdgeKind {
+    When,
+    Otherwise,
+    Timeout,
+    /// Inside a target chain: from a link to what follows it.
+    Then,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Edge {
+    pub kind: EdgeKind,
+    /// The step the branch belongs to, and its index in the step.
+    pub step: StepId,
+    pub branch: usize,
+}
+
+/// The graph of one flow. `steps[s]` is the node of step `s`.
+#[derive(Clone, Debug)]
+pub struct FlowGraph {
+    pub flow: FlowId,
+    pub graph: DiGraph<Node, Edge>,
+    pub steps: Vec<NodeIndex>,
+}
+
+/// The step-to-step graph of a flow (timeouts and chains included), for
+/// reachability, cycles and topological order.
+pub fn step_graph(flow: &Flow) -> DiGraph<StepId, (StepId, usize)> {
+    let mut g = DiGraph::new();
+    let nodes: Vec<NodeIndex> = (0..flow.steps.len()).map(|s| g.add_node(s)).collect();
+    for (s, step) in flow.steps.iter().enumerate() {
+        for (i, b) in step.decision.branches.iter().enumerate() {
+            if let model::End::Step(t) = b.target.end {
+                g.add_edge(nodes[s], nodes[t], (s, i));
+            }
+        }
+    }
+    g
+}
+
+pub fn build(program: &Program, flow_id: FlowId) -> FlowGraph {
+    let flow = &program.flows[flow_id];
+    let mut graph = DiGraph::new();
+    let steps: Vec<NodeIndex> =
+        flow.steps.iter().enumerate().map(|(s, st)| graph.add_node(Node::Step { step: s, name: st.name.clone() })).collect();
+    for (s, step) in flow.steps.iter().enumerate() {
+        for (i, b) in step.decision.branches.iter().enumerate() {
+            let kind = match b.kind {
+                model::BranchKind::When(_) => EdgeKind::When,
+                model::BranchKind::Otherwise => EdgeKind::Otherwise,
+                model::BranchKind::Timeout => EdgeKind::Timeout,
+            };
+            let mut from = steps[s];
+            let mut edge = Edge { kind, step: s, branch: i };
+            for link in &b.target.links {
+                let node = graph.add_node(match link {
+                    Link::Escalate(t) => Node::Escalate { team: *t },
+                    Link::Do(a) => Node::Action { action: *a },
+                });
+                graph.add_edge(from, node, edge);
+                from = node;
+                edge = Edge { kind: EdgeKind::Then, step: s, branch: i };
+            }
+            let end = match b.target.end {
+                model::End::Step(t) => steps[t],
+                model::End::Outcome(o) => graph.add_node(Node::Outcome { outcome: o }),
+                model::End::Escalate(t) => graph.add_node(Node::HandOff { team: t }),
+                model::End::Table(t) => graph.add_node(Node::Table { table: t }),
+            };
+            graph.add_edge(from, end, edge);
+        }
+    }
+    FlowGraph { flow: flow_id, graph, steps }
+}

@@ -1,0 +1,48 @@
+//! `conflicting-outcomes`: two branches of a unique decision hold for one
+//! case and lead to different targets.
+
+use super::Overlap;
+use crate::analysis::{Analysis, DecisionView};
+use crate::diagnostics::{Code, Diagnostic};
+
+pub const DOC: &str = "# conflicting-outcomes (error)
+
+## What it finds
+Two `when` branches of a unique (default) step or table that can both hold for
+one case reaching it, and lead to different targets (different whole chains:
+`do a -> outcome x` and `outcome x` differ).
+
+## Why it matters
+The policy gives one case two different decisions. Two moderators following
+the same SOP can approve and remove the same listing, and an appeal cannot tell
+which was right.
+
+## Example
+```
+step brand_check {
+  when brand.authorized    -> outcome approve
+  when seller.strikes >= 3 -> escalate brand_protection   // both hold for an authorized seller with 3 strikes
+  otherwise                -> outcome remove_listing
+}
+```
+
+## Fix
+Make the conditions exclusive (`when not brand.authorized and seller.strikes >= 3`),
+or write `first` after the step name so the order decides.
+";
+
+pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, pairs: &[Overlap], out: &mut Vec<Diagnostic>) {
+    for p in pairs {
+        let (a, b) = (&view.decision.branches[p.first], &view.decision.branches[p.second]);
+        if a.target.same_chain(&b.target) {
+            continue;
+        }
+        let mut d = Diagnostic::new(Code::ConflictingOutcomes, b.span, "this branch and an earlier one both hold for some cases, with different targets")
+            .with_label(a.span, "this earlier branch also holds")
+            .with_help("make the conditions exclusive, or mark the step `first` so that the order decides");
+        let (w, path) = analysis.witness(view, &p.point, None);
+        d.witness = Some(w);
+        d.path = path;
+        out.push(d);
+    }
+}

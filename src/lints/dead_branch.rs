@@ -1,0 +1,58 @@
+//! `dead-branch`: a branch whose condition never holds for a case that
+//! reaches its step.
+
+use crate::analysis::{Analysis, DecisionView};
+use crate::diagnostics::{Code, Diagnostic};
+use crate::eval::Where;
+
+pub const DOC: &str = "# dead-branch (warning)
+
+## What it finds
+A `when` branch whose condition can never hold for a case that reaches its step
+or table: the condition contradicts itself, or contradicts the conditions on
+every route to the step. (`otherwise` is never reported: a defensive default is
+allowed.)
+
+## Why it matters
+A dead branch is a rule the team thinks is enforced and is not: the
+moderation action it names never happens.
+
+## Example
+```
+step s1 { when market == ID -> s2   otherwise -> outcome approve }
+step s2 {
+  when market == VN -> outcome remove    // only Indonesian cases get here
+  otherwise         -> outcome hold
+}
+```
+
+## Fix
+Correct the condition (often a wrong market or threshold), move the branch to
+the step where those cases arrive, or delete it.
+";
+
+pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Diagnostic>) {
+    for (i, c) in view.conds.iter().enumerate() {
+        let Some(c) = c else { continue };
+        let b = &view.decision.branches[i];
+        if c.is_empty() && !c.approx {
+            out.push(
+                Diagnostic::new(Code::DeadBranch, b.span, "this branch's condition can never hold")
+                    .with_help("the condition contradicts itself; correct it or remove the branch"),
+            );
+            continue;
+        }
+        if view.reach.intersect(&analysis.space, c).is_empty() {
+            let mut d = Diagnostic::new(
+                Code::DeadBranch,
+                b.span,
+                format!("this branch's condition never holds for a case that reaches step `{}`", view.name),
+            )
+            .with_help("the conditions on every route here contradict it; correct the condition or move the branch");
+            if let (Some(facts), Where::Step(s)) = (view.flow, view.at) {
+                d.labels = super::incoming(analysis, facts, s);
+            }
+            out.push(d);
+        }
+    }
+}

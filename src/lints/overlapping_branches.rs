@@ -1,0 +1,46 @@
+//! `overlapping-branches`: two branches of a unique decision hold for one
+//! case and lead to the same target.
+
+use super::Overlap;
+use crate::analysis::{Analysis, DecisionView};
+use crate::diagnostics::{Code, Diagnostic};
+
+pub const DOC: &str = "# overlapping-branches (warning)
+
+## What it finds
+Two `when` branches of a unique step or table that can both hold for one case
+and lead to the same target chain.
+
+## Why it matters
+The decision is still well defined, but the policy says the same thing twice;
+the next edit to one copy silently turns the overlap into a conflict.
+
+## Example
+```
+table t {
+  when seller.strikes >= 3 -> outcome review_queue
+  when fraud.suspected     -> outcome review_queue   // a suspected seller with 3 strikes matches both
+  otherwise                -> outcome approve
+}
+```
+
+## Fix
+Merge the branches (`when seller.strikes >= 3 or fraud.suspected -> …`) or
+make them exclusive.
+";
+
+pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, pairs: &[Overlap], out: &mut Vec<Diagnostic>) {
+    for p in pairs {
+        let (a, b) = (&view.decision.branches[p.first], &view.decision.branches[p.second]);
+        if !a.target.same_chain(&b.target) {
+            continue;
+        }
+        let mut d = Diagnostic::new(Code::OverlappingBranches, b.span, "this branch and an earlier one both hold for some cases, with the same target")
+            .with_label(a.span, "this earlier branch also holds")
+            .with_help("merge the two branches with `or`, or make their conditions exclusive");
+        let (w, path) = analysis.witness(view, &p.point, None);
+        d.witness = Some(w);
+        d.path = path;
+        out.push(d);
+    }
+}

@@ -1,0 +1,69 @@
+//! `shadowed-branch`: a branch of a `first` decision whose cases are all
+//! taken by earlier branches.
+
+use crate::analysis::sets::holds;
+use crate::analysis::sets::{uncovered, Uncovered};
+use crate::analysis::{Analysis, DecisionView};
+use crate::diagnostics::{Code, Diagnostic};
+
+pub const DOC: &str = "# shadowed-branch (warning)
+
+## What it finds
+A branch of a `first` step or table that can hold, but only for cases an
+earlier branch already takes. The order decides, so it never fires.
+
+## Why it matters
+Usually two thresholds in the wrong order: the stricter sanction written after
+the milder one is never applied.
+
+## Example
+```
+table strikes_policy first {
+  when seller.strikes >= 3 -> outcome warn
+  when seller.strikes >= 5 -> outcome suspend   // every such case was warned above
+  otherwise                -> outcome approve
+}
+```
+
+## Fix
+Put the more specific branch first, or narrow the earlier one
+(`seller.strikes in { 3, 4 }`).
+";
+
+pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Diagnostic>) {
+    if !view.decision.first {
+        return;
+    }
+    let space = &analysis.space;
+    for (i, c) in view.conds.iter().enumerate() {
+        let Some(c) = c else { continue };
+        let region = view.reach.intersect(space, c);
+        if region.is_empty() {
+            continue; // dead, not shadowed
+        }
+        let earlier: Vec<_> = view.conds[..i].iter().flatten().collect();
+        if earlier.iter().any(|e| e.approx) {
+            continue;
+        }
+        let cover: Vec<_> = earlier.iter().flat_map(|e| &e.cubes).collect();
+        let all_covered = region.cubes.iter().all(|r| matches!(uncovered(space, r, &cover), Uncovered::Covered));
+        if !all_covered {
+            continue;
+        }
+        let point = region.cubes[0].pick(space);
+        if !super::confirm(analysis, view, &point, region.approx) {
+            continue;
+        }
+        let b = &view.decision.branches[i];
+        let mut d = Diagnostic::new(Code::ShadowedBranch, b.span, "every case of this branch is taken by an earlier branch")
+            .with_help("put the more specific branch first, or narrow the earlier one");
+        let taker = view.decision.whens().find(|(j, c)| *j < i && holds(space, c, &point)).map(|(j, _)| j);
+        if let Some(j) = taker {
+            d = d.with_label(view.decision.branches[j].span, "this earlier branch takes them");
+        }
+        let (w, path) = analysis.witness(view, &point, None);
+        d.witness = Some(w);
+        d.path = path;
+        out.push(d);
+    }
+}

@@ -1,0 +1,49 @@
+//! `unreachable-step`: a step no case can reach.
+
+use crate::analysis::{Analysis, FlowFacts};
+use crate::diagnostics::{Code, Diagnostic};
+
+pub const DOC: &str = "# unreachable-step (warning)
+
+## What it finds
+A step that no case can reach: either no route leads to it from `start`
+(structural), or every route to it needs conditions that contradict each
+other (semantic).
+
+## Why it matters
+An unreachable step is usually left over from a policy change: the team believes
+a check happens (a licence review, a legal hold) that in fact never runs.
+
+## Example
+```
+step s1 { when market == ID -> s2   otherwise -> outcome approve }
+step s2 { when market == VN -> s3   otherwise -> outcome remove }
+step s3 { otherwise -> outcome hold }     // needs market == ID and == VN
+```
+
+## Fix
+Route to the step from where it is needed, or delete it. For a semantic finding,
+fix the condition on the route (here `market == VN` can never hold after
+`market == ID`).
+";
+
+pub fn check(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diagnostic>) {
+    let flow = &analysis.program.flows[facts.flow];
+    for (s, step) in flow.steps.iter().enumerate() {
+        if !facts.structural[s] {
+            out.push(
+                Diagnostic::new(Code::UnreachableStep, step.name_span, format!("step `{}` is never reached: no route leads to it from `start`", step.name))
+                    .with_help(format!("route to `{}` from another step, or remove it", step.name)),
+            );
+        } else if facts.reach[s].is_empty() {
+            let mut d = Diagnostic::new(
+                Code::UnreachableStep,
+                step.name_span,
+                format!("no case can reach step `{}`: every route to it needs contradicting conditions", step.name),
+            )
+            .with_help("fix the conditions on the routes to this step, or remove it");
+            d.labels = super::incoming(analysis, facts, s);
+            out.push(d);
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! The resolved, type-checked program: every reference is an index, every
+//! condition is typed. Produced by `resolve`, consumed by `ir`, `analysis`
+//! and `eval`. Flows and tables with a name, type or target finding are
+//! kept with `ok == false` and are not analysed.
+
+use crate::ast::{CmpOp, SeverityLevel};
+use crate::source::Span;
+
+pub type InputId = usize;
+pub type EnumId = usize;
+pub type TeamId = usize;
+pub type ActionId = usize;
+pub type OutcomeId = usize;
+pub type TableId = usize;
+pub type FlowId = usize;
+pub type StepId = usize;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Type {
+    Bool,
+    Int { lo: i64, hi: i64 },
+    Duration,
+    String,
+    Enum(EnumId),
+}
+
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub name: String,
+    pub ty: Type,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Enum {
+    pub name: String,
+    pub variants: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Team {
+    pub name: String,
+    pub sla_seconds: Option<i64>,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Action {
+    pub name: String,
+    pub description: Option<String>,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+/// What escalation an outcome or rule requires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Requirement {
+    /// Any `escalate`.
+    Any,
+    Team(TeamId),
+}
+
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub name: String,
+    pub severity: SeverityLevel,
+    pub requires: Option<Requirement>,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RequireRule {
+    pub team: TeamId,
+    pub cond: Cond,
+    /// Inputs named in the condition.
+    pub inputs: Vec<InputId>,
+    pub span: Span,
+}
+
+/// A typed condition.
+#[derive(Clone, Debug)]
+pub enum Cond {
+    Const(bool),
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+    Not(Box<Cond>),
+    Atom(Atom),
+}
+
+#[derive(Clone, Debug)]
+pub struct Atom {
+    pub input: InputId,
+    pub pred: Pred,
+    pub span: Span,
+}
+
+/// A test of one input against literals.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Pred {
+    BoolIs(bool),
+    /// Int or duration (seconds) comparison.
+    Cmp(CmpOp, i64),
+    /// Int or duration membership; `true` = `not in`.
+    NumIn(Vec<i64>, bool),
+    /// Enum variant indices.
+    EnumIn(Vec<u32>, bool),
+    StrIn(Vec<String>, bool),
+}
+
+impl Cond {
+    /// Every input the condition names, in source order.
+    pub fn inputs(&self, out: &mut Vec<InputId>) {
+        match self {
+            Cond::Const(_) => {}
+            Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| c.inputs(out)),
+            Cond::Not(c) => c.inputs(out),
+            Cond::Atom(a) => {
+                if !out.contains(&a.input) {
+                    out.push(a.input)
+                }
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Link {
+    Escalate(TeamId),
+    Do(ActionId),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    Outcome(OutcomeId),
+    Escalate(TeamId),
+    Table(TableId),
+    Step(StepId),
+}
+
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub links: Vec<Link>,
+    pub end: End,
+    pub span: Span,
+    /// The span of the final element (`outcome NAME`, the step name, …).
+    pub end_span: Span,
+}
+
+impl Target {
+    /// Whether two targets are the same whole chain.
+    pub fn same_chain(&self, other: &Target) -> bool {
+        self.links == other.links && self.end == other.end
+    }
+
+    /// Whether the chain passes an escalation meeting `req`.
+    pub fn escalates(&self, req: Requirement) -> bool {
+        let meets = |t: TeamId| req == Requirement::Any || req == Requirement::Team(t);
+        self.links.iter().any(|l| matches!(l, Link::Escalate(t) if meets(*t)))
+            || matches!(self.end, End::Escalate(t) if meets(t))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum BranchKind {
+    When(Cond),
+    Otherwise,
+    Timeout,
+}
+
+#[derive(Clone, Debug)]
+pub struct Branch {
+    pub kind: BranchKind,
+    pub target: Target,
+    pub span: Span,
+    pub keyword: Span,
+    pub doc: Option<String>,
+}
+
+impl Branch {
+    pub fn cond(&self) -> Option<&Cond> {
+        match &self.kind {
+            BranchKind::When(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// The decision of a step or a table.
+#[derive(Clone, Debug)]
+pub struct Decision {
+    pub first: bool,
+    pub branches: Vec<Branch>,
+}
+
+impl Decision {
+    pub fn whens(&self) -> impl Iterator<Item = (usize, &Cond)> {
+        self.branches.iter().enumerate().filter_map(|(i, b)| b.cond().map(|c| (i, c)))
+    }
+
+    pub fn otherwise(&self) -> Option<usize> {
+        self.branches.iter().position(|b| matches!(b.kind, BranchKind::Otherwise))
+    }
+
+    pub fn timeout(&self) -> Option<usize> {
+        self.branches.iter().position(|b| matches!(b.kind, BranchKind::Timeout))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub name: String,
+    pub name_span: Span,
+    pub title: Option<String>,
+    pub within_seconds: Option<i64>,
+    pub instructions: Vec<String>,
+    pub decision: Decision,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Flow {
+    pub name: String,
+    pub name_span: Span,
+    pub start: StepId,
+    pub steps: Vec<Step>,
+    pub span: Span,
+    pub doc: Option<String>,
+    /// No name, type or target finding inside (gating).
+    pub ok: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub name: String,
+    pub name_span: Span,
+    pub decision: Decision,
+    pub span: Span,
+    pub doc: Option<String>,
+    pub ok: bool,
+}
+
+/// A test value, typed against its input when possible.
+#[derive(Clone, Debug)]
+pub struct Test {
+    pub name: String,
+    pub span: Span,
+    pub name_span: Span,
+    pub run: Option<RunTarget>,
+    pub given: Vec<(String, Span, crate::ast::Literal)>,
+    pub expect_outcome: Option<OutcomeId>,
+    pub expect_escalate: Option<TeamId>,
+    pub expect_path: Option<Vec<String>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunTarget {
+    Flow(FlowId),
+    Table(TableId),
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    pub inputs: Vec<Input>,
+    pub enums: Vec<Enum>,
+    pub teams: Vec<Team>,
+    pub actions: Vec<Action>,
+    pub outcomes: Vec<Outcome>,
+    pub requires: Vec<RequireRule>,
+    pub tables: Vec<Table>,
+    pub flows: Vec<Flow>,
+    pub tests: Vec<Test>,
+    /// String literals of every condition (for witnesses of `not in`).
+    pub string_literals: Vec<String>,
+}
+
+impl Program {
+    pub fn input_by_name(&self, name: &str) -> Option<InputId> {
+        self.inputs.iter().position(|i| i.name == name)
+    }
+}

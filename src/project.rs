@@ -1,0 +1,94 @@
+//! Loading a project: the `*.sop` files under the given paths and the
+//! `sopflow.toml` that governs them. This is the only module of the pipeline
+//! that reads files.
+
+use std::path::{Path, PathBuf};
+
+use crate::source::{FileId, SourceMap};
+
+/// A path argument that does not exist, or a walk that failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("path `{0}` does not exist")]
+    Missing(String),
+}
+
+/// One project file: readable text, or why it could not be read.
+pub struct Loaded {
+    pub sources: SourceMap,
+    /// The `.sop` files, in sorted path order, with a read error if any.
+    pub files: Vec<(FileId, Option<String>)>,
+    /// `sopflow.toml`, when found.
+    pub config: Option<FileId>,
+    /// Directory-walk problems (symlink loops, permission errors), as notes.
+    pub walk_notes: Vec<String>,
+}
+
+/// Shows a path with `/` separators, as the user gave it.
+pub fn display(path: &Path) -> String {
+    let s = path.to_string_lossy().replace('\\', "/");
+    s.strip_prefix("./").map(str::to_string).unwrap_or(s)
+}
+
+/// Collects the `*.sop` files under `paths` (default: `.`), sorted by path.
+pub fn collect(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), LoadError> {
+    let default = [PathBuf::from(".")];
+    let paths = if paths.is_empty() { &default[..] } else { paths };
+    let mut files = Vec::new();
+    let mut notes = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            return Err(LoadError::Missing(display(path)));
+        }
+        if path.is_file() {
+            files.push(path.clone());
+            continue;
+        }
+        let walk = walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name();
+        for entry in walk {
+            match entry {
+                Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "sop") => {
+                    files.push(e.into_path())
+                }
+                Ok(_) => {}
+                Err(err) => notes.push(match (err.loop_ancestor(), err.path()) {
+                    (Some(_), Some(p)) => format!("skipped `{}`: symbolic link loop", display(p)),
+                    (_, Some(p)) => format!("skipped `{}`: {err}", display(p)),
+                    _ => format!("skipped: {err}"),
+                }),
+            }
+        }
+    }
+    files.sort_by_key(|p| display(p));
+    files.dedup();
+    Ok((files, notes))
+}
+
+/// Reads the project. Unreadable files keep an entry with their error.
+pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
+    let (files, walk_notes) = collect(paths)?;
+    let mut sources = SourceMap::default();
+    let mut out = Vec::new();
+    for path in files {
+        let shown = display(&path);
+        let (text, error) = match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => (text, None),
+                Err(e) => {
+                    let valid = e.utf8_error().valid_up_to();
+                    let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                    (lossy, Some(format!("not valid UTF-8 (invalid byte at offset {valid})")))
+                }
+            },
+            Err(e) => (String::new(), Some(format!("cannot be read: {e}"))),
+        };
+        let id = sources.add(shown, text);
+        out.push((id, error));
+    }
+    let first = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
+    let config = crate::config::find(&first).and_then(|p| {
+        let text = std::fs::read_to_string(&p).ok()?;
+        Some(sources.add(display(&p), text))
+    });
+    Ok(Loaded { sources, files: out, config, walk_notes })
+}

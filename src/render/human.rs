@@ -1,0 +1,136 @@
+//! `--format human` (miette's graphical report) and `--format plain`
+//! (miette's narratable report, for screen readers and plain logs).
+
+use std::fmt;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, NarratableReportHandler, SourceSpan};
+
+use crate::check::CheckResult;
+use crate::diagnostics::{Diagnostic, Level, Witness};
+use crate::source::SourceMap;
+
+/// One diagnostic as a miette report.
+struct Report<'a> {
+    d: &'a Diagnostic,
+    source: NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+    help: Option<String>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.d.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.d.code.as_str()))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.level {
+            Level::Error => miette::Severity::Error,
+            _ => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+}
+
+/// A witness as a `given { … }` block a policy writer can paste into a test.
+pub fn given_block(w: &Witness) -> String {
+    let parts: Vec<String> = w
+        .iter()
+        .map(|(k, v)| {
+            let shown = match v {
+                serde_json::Value::String(s) if is_variant_like(s) => s.clone(),
+                other => other.to_string(),
+            };
+            format!("{k}: {shown}")
+        })
+        .collect();
+    format!("given {{ {} }}", parts.join(", "))
+}
+
+fn is_variant_like(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        || crate::source::Duration::parse(s).is_some_and(|d| d.text == s && !s.starts_with('-'))
+}
+
+fn report<'a>(sources: &SourceMap, d: &'a Diagnostic) -> Report<'a> {
+    let file = sources.get(d.span.file);
+    let span = |s: crate::source::Span| SourceSpan::from(s.start as usize..s.end as usize);
+    let mut labels = vec![LabeledSpan::new_primary_with_span(None, span(d.span))];
+    let mut notes = Vec::new();
+    for l in &d.labels {
+        if l.span.file == d.span.file {
+            labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), span(l.span)));
+        } else {
+            let other = sources.get(l.span.file);
+            let (line, col) = other.line_col(l.span.start as usize);
+            notes.push(format!("{}: {}:{line}:{col}", l.message, other.path));
+        }
+    }
+    let mut help = Vec::new();
+    help.extend(d.help.clone());
+    help.extend(notes);
+    if let Some(w) = &d.witness {
+        help.push(format!("witness: {}", given_block(w)));
+    }
+    if let Some(p) = &d.path {
+        help.push(format!("path: {}", p.join(" → ")));
+    }
+    Report {
+        d,
+        source: NamedSource::new(file.path.clone(), file.text.clone()).with_language("sopflow"),
+        labels,
+        help: (!help.is_empty()).then(|| help.join("\n")),
+    }
+}
+
+/// The graphical report of every diagnostic, then the summary line.
+pub fn render(result: &CheckResult, color: bool) -> String {
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let mut out = String::new();
+    for d in &result.diagnostics {
+        let _ = handler.render_report(&mut out, &report(&result.sources, d));
+    }
+    out.push_str(&super::summary_line(result));
+    out.push('\n');
+    out
+}
+
+/// The narratable report: plain sentences, no box drawing or colour.
+pub fn render_plain(result: &CheckResult) -> String {
+    let handler = NarratableReportHandler::new();
+    let mut out = String::new();
+    for d in &result.diagnostics {
+        let _ = handler.render_report(&mut out, &report(&result.sources, d));
+        out.push('\n');
+    }
+    out.push_str(&super::summary_line(result));
+    out.push('\n');
+    out
+}

@@ -1,0 +1,91 @@
+//! `--format json`: the report of the contract's section 9.
+
+use serde::Serialize;
+
+use crate::check::CheckResult;
+use crate::diagnostics::{Diagnostic, Level, Witness};
+use crate::source::{SourceMap, Span};
+
+#[derive(Serialize)]
+pub struct Report {
+    pub version: u32,
+    pub diagnostics: Vec<JsonDiagnostic>,
+    pub summary: Summary,
+}
+
+#[derive(Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub suppressed: usize,
+}
+
+#[derive(Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+}
+
+#[derive(Serialize)]
+pub struct JsonLabel {
+    #[serde(flatten)]
+    pub location: Location,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+pub struct JsonDiagnostic {
+    pub code: &'static str,
+    pub severity: &'static str,
+    pub message: String,
+    #[serde(flatten)]
+    pub location: Location,
+    pub labels: Vec<JsonLabel>,
+    pub help: Option<String>,
+    pub witness: Option<Witness>,
+    pub path: Option<Vec<String>>,
+}
+
+/// 1-based start and end (exclusive end column) of a span.
+pub fn location(sources: &SourceMap, span: Span) -> Location {
+    let file = sources.get(span.file);
+    let (line, column) = file.line_col(span.start as usize);
+    let (end_line, end_column) = file.line_col(span.end as usize);
+    Location { file: file.path.clone(), line, column, end_line, end_column }
+}
+
+pub fn diagnostic(sources: &SourceMap, d: &Diagnostic) -> JsonDiagnostic {
+    JsonDiagnostic {
+        code: d.code.as_str(),
+        severity: d.level.as_str(),
+        message: d.message.clone(),
+        location: location(sources, d.span),
+        labels: d.labels.iter().map(|l| JsonLabel { location: location(sources, l.span), message: l.message.clone() }).collect(),
+        help: d.help.clone(),
+        witness: d.witness.clone(),
+        path: d.path.clone(),
+    }
+}
+
+pub fn report(result: &CheckResult) -> Report {
+    Report {
+        version: 1,
+        diagnostics: result.diagnostics.iter().map(|d| diagnostic(&result.sources, d)).collect(),
+        summary: Summary {
+            files: result.files,
+            errors: result.count(Level::Error),
+            warnings: result.count(Level::Warning),
+            suppressed: result.suppressed,
+        },
+    }
+}
+
+pub fn render(result: &CheckResult) -> String {
+    let mut out = serde_json::to_string_pretty(&report(result)).expect("the report serializes");
+    out.push('\n');
+    out
+}

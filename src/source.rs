@@ -1,0 +1,153 @@
+//! Source files, spans and line/column positions.
+//!
+//! A [`Span`] is a byte range in one file of the [`SourceMap`]. Positions
+//! shown to users are 1-based lines and 1-based columns counted in Unicode
+//! scalar values (characters), so a multi-byte character before a span moves
+//! the column by one. A `\r\n` line ending counts as the end of its line.
+
+use serde::Serialize;
+
+/// Index of a file in the [`SourceMap`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct FileId(pub u32);
+
+/// A byte range `start..end` in one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Span {
+    pub file: FileId,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: FileId, start: usize, end: usize) -> Span {
+        Span { file, start: start as u32, end: end as u32 }
+    }
+
+    /// The smallest span that covers both.
+    pub fn to(self, other: Span) -> Span {
+        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+
+    pub fn contains(self, other: Span) -> bool {
+        self.file == other.file && self.start <= other.start && other.end <= self.end
+    }
+
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// One loaded file. `text` is empty for a file that could not be read.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// The path as the command was given it, with `/` separators.
+    pub path: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(path: String, text: String) -> SourceFile {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile { path, text, line_starts }
+    }
+
+    /// 1-based line and character column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts[line];
+        let mut end = offset;
+        while !self.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let col = self.text[start..end].chars().count() + 1;
+        (line + 1, col)
+    }
+
+    /// Byte offset of the start of a 0-based line.
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts.get(line).copied().unwrap_or(self.text.len())
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// The text of a 0-based line without its line ending.
+    pub fn line_text(&self, line: usize) -> &str {
+        let start = self.line_start(line);
+        let end = self.line_starts.get(line + 1).map_or(self.text.len(), |e| e - 1);
+        self.text[start..end.max(start)].trim_end_matches('\r')
+    }
+}
+
+/// Every file of a project, in sorted path order.
+#[derive(Debug, Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, path: String, text: String) -> FileId {
+        self.files.push(SourceFile::new(path, text));
+        FileId(self.files.len() as u32 - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub fn ids(&self) -> impl Iterator<Item = FileId> {
+        (0..self.files.len() as u32).map(FileId)
+    }
+
+    pub fn text(&self, span: Span) -> &str {
+        &self.get(span.file).text[span.range()]
+    }
+}
+
+/// A duration literal in seconds, with the text it was written as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Duration {
+    pub seconds: i64,
+    pub text: String,
+}
+
+impl Duration {
+    /// Parses `90m`, `24h`, `1_000s`; `None` when out of range or malformed.
+    pub fn parse(text: &str) -> Option<Duration> {
+        let unit = text.chars().last()?;
+        let factor = match unit {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 604_800,
+            _ => return None,
+        };
+        let digits: String = text[..text.len() - 1].chars().filter(|c| *c != '_').collect();
+        let n: i64 = digits.parse().ok()?;
+        Some(Duration { seconds: n.checked_mul(factor)?, text: text.to_string() })
+    }
+
+    /// Source syntax for a number of seconds, in the largest exact unit.
+    pub fn format_seconds(seconds: i64) -> String {
+        for (unit, factor) in [("w", 604_800), ("d", 86_400), ("h", 3600), ("m", 60)] {
+            if seconds != 0 && seconds % factor == 0 {
+                return format!("{}{unit}", seconds / factor);
+            }
+        }
+        format!("{seconds}s")
+    }
+}

@@ -1,0 +1,285 @@
+//! The abstract syntax tree. Every name, reference, condition and target
+//! keeps its span; declarations, steps and branches keep their doc comment.
+
+use crate::source::{Duration, Span};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name {
+    pub text: String,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct File {
+    pub items: Vec<Item>,
+}
+
+#[derive(Clone, Debug)]
+pub enum Item {
+    Enum(EnumDecl),
+    Input(InputDecl),
+    Team(TeamDecl),
+    Action(ActionDecl),
+    Outcome(OutcomeDecl),
+    Require(RequireDecl),
+    Table(TableDecl),
+    Flow(FlowDecl),
+    Test(TestDecl),
+}
+
+impl Item {
+    pub fn span(&self) -> Span {
+        match self {
+            Item::Enum(d) => d.span,
+            Item::Input(d) => d.span,
+            Item::Team(d) => d.span,
+            Item::Action(d) => d.span,
+            Item::Outcome(d) => d.span,
+            Item::Require(d) => d.span,
+            Item::Table(d) => d.span,
+            Item::Flow(d) => d.span,
+            Item::Test(d) => d.span,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct EnumDecl {
+    pub name: Name,
+    pub variants: Vec<Name>,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct InputDecl {
+    pub name: Name,
+    pub ty: TypeExpr,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TypeExpr {
+    pub kind: TypeExprKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum TypeExprKind {
+    Bool,
+    Int,
+    /// `int in LO to HI`; `None` ends did not fit in 64 bits.
+    IntRange(Option<i64>, Option<i64>),
+    Duration,
+    String,
+    InlineEnum(Vec<Name>),
+    Named(Name),
+}
+
+#[derive(Clone, Debug)]
+pub struct TeamDecl {
+    pub name: Name,
+    pub sla: Option<(Option<Duration>, Span)>,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ActionDecl {
+    pub name: Name,
+    pub description: Option<String>,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SeverityLevel {
+    None,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Clone, Debug)]
+pub struct OutcomeDecl {
+    pub name: Name,
+    pub severity: SeverityLevel,
+    /// `requires escalation [to TEAM]`, with the span of the clause.
+    pub requires: Option<(Option<Name>, Span)>,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct RequireDecl {
+    pub team: Name,
+    pub condition: Cond,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct TableDecl {
+    pub name: Name,
+    pub first: bool,
+    pub branches: Vec<Branch>,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct FlowDecl {
+    pub name: Name,
+    pub start: Name,
+    pub steps: Vec<Step>,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub name: Name,
+    pub title: Option<String>,
+    pub first: bool,
+    pub within: Option<(Option<Duration>, Span)>,
+    pub instructions: Vec<String>,
+    pub branches: Vec<Branch>,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Branch {
+    pub kind: BranchKind,
+    /// The `when`, `otherwise` or `timeout` keyword.
+    pub keyword: Span,
+    pub target: Target,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub enum BranchKind {
+    When(Cond),
+    Otherwise,
+    Timeout,
+}
+
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub links: Vec<Link>,
+    pub end: TargetEnd,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum Link {
+    Escalate(Name),
+    Do(Name),
+}
+
+#[derive(Clone, Debug)]
+pub enum TargetEnd {
+    Outcome(Name),
+    Escalate(Name),
+    Table(Name),
+    Step(Name),
+}
+
+impl TargetEnd {
+    pub fn name(&self) -> &Name {
+        match self {
+            TargetEnd::Outcome(n) | TargetEnd::Escalate(n) | TargetEnd::Table(n) | TargetEnd::Step(n) => n,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Cond {
+    pub kind: CondKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+pub enum CmpOp {
+    #[serde(rename = "==")]
+    Eq,
+    #[serde(rename = "!=")]
+    Ne,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+}
+
+impl CmpOp {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CmpOp::Eq => "==",
+            CmpOp::Ne => "!=",
+            CmpOp::Lt => "<",
+            CmpOp::Le => "<=",
+            CmpOp::Gt => ">",
+            CmpOp::Ge => ">=",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum CondKind {
+    Or(Vec<Cond>),
+    And(Vec<Cond>),
+    Not(Box<Cond>),
+    Const(bool),
+    /// A bool input is true.
+    Input(Name),
+    Compare { input: Name, op: CmpOp, value: Literal },
+    In { input: Name, negated: bool, values: Vec<Literal> },
+}
+
+#[derive(Clone, Debug)]
+pub struct Literal {
+    pub kind: LiteralKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LiteralKind {
+    /// `None` when the literal does not fit in 64 bits.
+    Int(Option<i64>),
+    Duration(Option<Duration>),
+    Str(String),
+    Bool(bool),
+    /// A bare name: an enum variant.
+    Name(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct TestDecl {
+    pub name: String,
+    pub name_span: Span,
+    pub run: RunTarget,
+    pub given: Vec<(Name, Literal)>,
+    pub expects: Vec<Expect>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct RunTarget {
+    pub is_table: bool,
+    pub name: Name,
+}
+
+#[derive(Clone, Debug)]
+pub enum Expect {
+    Outcome(Name),
+    Escalate(Name),
+    Path(Vec<Name>),
+}

@@ -1,0 +1,227 @@
+//! Syntax errors in words a policy writer understands, and the nesting limit
+//! that keeps deeply nested conditions from overflowing the parser's stack.
+
+use pest::error::{ErrorVariant, InputLocation};
+
+use super::parser::Rule;
+use crate::source::{FileId, Span};
+
+/// Deepest nesting of parentheses and `not` a condition may have.
+pub const MAX_NESTING: usize = 200;
+
+#[derive(Clone, Debug)]
+pub struct SyntaxError {
+    pub span: Span,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+fn describe(rule: Rule) -> Option<&'static str> {
+    use Rule::*;
+    Some(match rule {
+        arrow => "`->`",
+        lbrace => "`{`",
+        rbrace => "`}`",
+        lparen => "`(`",
+        rparen => "`)`",
+        colon => "`:`",
+        comma => "`,`",
+        ident | end_step => "a name",
+        dotted | bool_ref => "an input name",
+        integer => "a whole number",
+        duration => "a duration such as `24h`",
+        string | str_inner => "a quoted string",
+        level => "a severity level (`none`, `low`, `medium`, `high` or `critical`)",
+        type_expr | type_name | int_range | inline_enum => "a type (`bool`, `int`, `int in LO to HI`, `duration`, `string`, an enum)",
+        condition | and_expr | unary | paren | comparison | membership => "a condition",
+        cmp_op => "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
+        value => "a value",
+        target | target_end | chain_link | link_escalate | link_do | end_outcome | end_escalate | end_table => {
+            "a target (a step, `outcome NAME`, `escalate TEAM`, `do ACTION -> …` or `table NAME`)"
+        }
+        when_branch => "a `when` branch",
+        otherwise_branch => "`otherwise`",
+        timeout_branch => "`timeout`",
+        instructions => "`instructions`",
+        step_decl => "a `step`",
+        start_decl => "`start STEP`",
+        within_clause => "`within`",
+        sla_clause => "`sla`",
+        severity_clause => "`severity`",
+        requires_clause => "`requires escalation`",
+        enum_decl | input_decl | team_decl | action_decl | outcome_decl | require_decl | table_decl | flow_decl
+        | test_decl => "a declaration (`enum`, `input`, `team`, `action`, `outcome`, `require`, `table`, `flow` or `test`)",
+        test_run => "`run flow NAME` or `run table NAME`",
+        test_given => "`given { … }`",
+        test_expect => "`expect`",
+        given_pair => "`input: value`",
+        expect_outcome | expect_escalate | expect_path => "`outcome`, `escalate` or `path`",
+        EOI => "the end of the file",
+        k_enum => "`enum`",
+        k_input => "`input`",
+        k_team => "`team`",
+        k_action => "`action`",
+        k_outcome => "`outcome`",
+        k_table => "`table`",
+        k_flow => "`flow`",
+        k_step => "`step`",
+        k_start => "`start`",
+        k_when => "`when`",
+        k_otherwise => "`otherwise`",
+        k_timeout => "`timeout`",
+        k_within => "`within`",
+        k_instructions => "`instructions`",
+        k_escalate => "`escalate`",
+        k_escalation => "`escalation`",
+        k_do => "`do`",
+        k_to => "`to`",
+        k_first => "`first`",
+        k_test => "`test`",
+        k_run => "`run`",
+        k_given => "`given`",
+        k_expect => "`expect`",
+        k_path => "`path`",
+        k_severity => "`severity`",
+        k_requires => "`requires`",
+        k_require => "`require`",
+        k_and => "`and`",
+        k_or => "`or`",
+        k_not => "`not`",
+        k_in => "`in`",
+        k_true => "`true`",
+        k_false => "`false`",
+        k_bool => "`bool`",
+        k_int => "`int`",
+        k_duration => "`duration`",
+        k_string => "`string`",
+        k_sla => "`sla`",
+        _ => return None,
+    })
+}
+
+/// The token at `pos`, for "found …".
+fn found_at(text: &str, pos: usize) -> (String, usize) {
+    let rest = &text[pos..];
+    if rest.is_empty() {
+        return ("the end of the file".into(), 0);
+    }
+    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.').collect();
+    if !word.is_empty() {
+        return (format!("`{word}`"), word.len());
+    }
+    let c = rest.chars().next().unwrap();
+    if c == '\n' || c == '\r' {
+        return ("the end of the line".into(), 0);
+    }
+    (format!("`{c}`"), c.len_utf8())
+}
+
+/// Turns pest's error into one sentence naming what was expected.
+pub fn friendly_message(file: FileId, text: &str, err: &pest::error::Error<super::parser::Rule>) -> SyntaxError {
+    let pos = match err.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((s, _)) => s,
+    };
+    let (found, len) = found_at(text, pos);
+    let span = Span::new(file, pos, pos + len);
+    let positives: Vec<Rule> = match &err.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { .. } => vec![],
+    };
+    let after_condition = positives.contains(&Rule::arrow)
+        && positives.iter().any(|r| matches!(r, Rule::k_and | Rule::k_or | Rule::cmp_op | Rule::k_in));
+    let message = if after_condition {
+        format!("expected `->` after the condition, found {found}")
+    } else {
+        let mut words: Vec<&str> = Vec::new();
+        for rule in &positives {
+            if let Some(w) = describe(*rule) {
+                if !words.contains(&w) {
+                    words.push(w);
+                }
+            }
+        }
+        match words.len() {
+            0 => format!("unexpected {found}"),
+            1 => format!("expected {}, found {found}", words[0]),
+            n => format!("expected {} or {}, found {found}", words[..n - 1].join(", "), words[n - 1]),
+        }
+    };
+    let help = if positives.contains(&Rule::str_inner) || text[pos..].starts_with('\\') {
+        Some("strings end on the line they start and know the escapes `\\\"`, `\\\\`, `\\n` and `\\t`".into())
+    } else {
+        None
+    };
+    SyntaxError { span, message, help }
+}
+
+/// Scans the text for conditions nested deeper than [`MAX_NESTING`]
+/// (parentheses and chains of `not`), which the recursive parser and the
+/// analyses could not handle without a deep stack.
+pub fn nesting_error(file: FileId, text: &str) -> Option<SyntaxError> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    // Each open parenthesis remembers the `not` run in front of it.
+    let mut stack: Vec<usize> = Vec::new();
+    let mut run = 0usize;
+    let mut depth_sum = 0usize;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match b {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                run = 0;
+            }
+            b'(' => {
+                stack.push(run);
+                depth_sum += run + 1;
+                run = 0;
+            }
+            b')' => {
+                if let Some(r) = stack.pop() {
+                    depth_sum -= r + 1;
+                }
+                run = 0;
+            }
+            b if b.is_ascii_alphanumeric() || b == b'_' => {
+                let start = i;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.') {
+                    i += 1;
+                }
+                if &text[start..i] == "not" {
+                    run += 1;
+                } else {
+                    run = 0;
+                }
+                if depth_sum + run > MAX_NESTING {
+                    return Some(too_deep(file, start, i));
+                }
+                continue;
+            }
+            b if b.is_ascii_whitespace() => {}
+            _ => run = 0,
+        }
+        if depth_sum + run > MAX_NESTING {
+            return Some(too_deep(file, i, i + 1));
+        }
+        i += 1;
+    }
+    None
+}
+
+fn too_deep(file: FileId, start: usize, end: usize) -> SyntaxError {
+    SyntaxError {
+        span: Span::new(file, start, end),
+        message: format!("condition nested more than {MAX_NESTING} levels deep"),
+        help: Some("split the condition into several branches or steps".into()),
+    }
+}
