@@ -96,7 +96,7 @@ pub fn parse(file: FileId, text: &str) -> (Config, Vec<Diagnostic>) {
                 other => {
                     let shown = match other {
                         DeValue::String(s) => format!("`{s}`"),
-                        _ => "this value".to_string(),
+                        _ => format!("`{}`", &text[level.span()]),
                     };
                     diags.push(
                         Diagnostic::new(Code::InvalidConfig, span(level.span()), format!("{shown} is not a lint level"))

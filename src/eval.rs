@@ -46,6 +46,8 @@ pub struct Run {
     pub actions: Vec<ActionId>,
     /// Every atomic condition evaluated, with its value (for `--explain`).
     pub trace: Vec<(Span, bool)>,
+    /// Every decision met and the branch it took.
+    pub taken: Vec<(Where, usize)>,
 }
 
 struct Missing(InputId);
@@ -101,6 +103,7 @@ impl<'a> Runner<'a> {
                 escalations: vec![],
                 actions: vec![],
                 trace: vec![],
+                taken: vec![],
             },
         }
     }
@@ -152,6 +155,7 @@ impl<'a> Runner<'a> {
                 continue;
             }
             if d.first {
+                self.run.taken.push((at, i));
                 return Ok(i);
             }
             match taken {
@@ -162,7 +166,9 @@ impl<'a> Runner<'a> {
                 Some(_) => {}
             }
         }
-        taken.or(d.otherwise()).ok_or(End::FallThrough { decision: at })
+        let chosen = taken.or(d.otherwise()).ok_or(End::FallThrough { decision: at })?;
+        self.run.taken.push((at, chosen));
+        Ok(chosen)
     }
 
     fn read(&mut self, input: InputId) -> Result<&'a Value, Missing> {
@@ -232,5 +238,85 @@ pub fn value_json(program: &Program, input: InputId, v: &Value) -> serde_json::V
         }
         (_, Value::Variant(i)) => serde_json::Value::from(*i),
         (_, Value::Str(s)) => serde_json::Value::String(s.clone()),
+    }
+}
+
+/// Whether a condition holds for a case; `Err` names an input the case lacks.
+pub fn cond_holds(program: &Program, cond: &Cond, case: &Case) -> Result<bool, InputId> {
+    let mut r = Runner::new(program, case);
+    r.cond(cond).map_err(|Missing(i)| i)
+}
+
+/// Reads a case from a JSON object keyed by dotted input names. Every
+/// problem (unknown input, wrong type, out of range, unknown variant) is
+/// returned as a message naming the input; inputs not given stay `None`.
+pub fn case_from_json(program: &Program, json: &serde_json::Map<String, serde_json::Value>) -> Result<Case, Vec<String>> {
+    let mut case: Case = vec![None; program.inputs.len()];
+    let mut errors = Vec::new();
+    for (key, value) in json {
+        let Some(id) = program.input_by_name(key) else {
+            let near = crate::resolve::nearest(key, program.inputs.iter().map(|i| i.name.as_str()));
+            errors.push(match near {
+                Some(n) => format!("unknown input `{key}` (did you mean `{n}`?)"),
+                None => format!("unknown input `{key}`"),
+            });
+            continue;
+        };
+        match value_from_json(program, id, value) {
+            Ok(v) => case[id] = Some(v),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(case)
+    } else {
+        Err(errors)
+    }
+}
+
+/// One input's value from JSON, checked against the input's type.
+pub fn value_from_json(program: &Program, id: InputId, value: &serde_json::Value) -> Result<Value, String> {
+    use serde_json::Value as J;
+    let input = &program.inputs[id];
+    let name = &input.name;
+    match (input.ty, value) {
+        (Type::Bool, J::Bool(b)) => Ok(Value::Bool(*b)),
+        (Type::Int { lo, hi }, J::Number(n)) => match n.as_i64() {
+            Some(v) if lo <= v && v <= hi => Ok(Value::Num(v)),
+            Some(v) => Err(format!("input `{name}` is {v}, outside its range {lo} to {hi}")),
+            None => Err(format!("input `{name}` must be a whole number, not {n}")),
+        },
+        (Type::Duration, J::String(s)) => match crate::source::Duration::parse(s) {
+            Some(d) => Ok(Value::Num(d.seconds)),
+            None => Err(format!("input `{name}` must be a duration such as \"90m\", not \"{s}\"")),
+        },
+        (Type::Duration, J::Number(n)) => match n.as_i64() {
+            Some(v) if v >= 0 => Ok(Value::Num(v)),
+            _ => Err(format!("input `{name}` must be a non-negative number of seconds, not {n}")),
+        },
+        (Type::String, J::String(s)) => Ok(Value::Str(s.clone())),
+        (Type::Enum(e), J::String(s)) => {
+            let variants = &program.enums[e].variants;
+            match variants.iter().position(|v| v == s) {
+                Some(i) => Ok(Value::Variant(i as u32)),
+                None => {
+                    let near = crate::resolve::nearest(s, variants.iter().map(String::as_str));
+                    Err(match near {
+                        Some(n) => format!("input `{name}` has no variant `{s}` (did you mean `{n}`?)"),
+                        None => format!("input `{name}` has no variant `{s}`; it is one of {}", variants.join(", ")),
+                    })
+                }
+            }
+        }
+        (ty, other) => {
+            let expected = match ty {
+                Type::Bool => "true or false",
+                Type::Int { .. } => "a whole number",
+                Type::Duration => "a duration such as \"90m\" or a number of seconds",
+                Type::String => "a string",
+                Type::Enum(_) => "a variant name as a string",
+            };
+            Err(format!("input `{name}` must be {expected}, not {other}"))
+        }
     }
 }

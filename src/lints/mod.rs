@@ -80,10 +80,12 @@ fn decision_lints(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Ve
     non_exhaustive::check(analysis, view, out);
 }
 
-/// Findings inside a table are reported once per place and code.
+/// A missing escalation inside a table is found once standalone and again
+/// through every flow that delegates to it; it is reported once per target
+/// and requirement (the first found, which carries a route when a flow has one).
 fn dedup(out: &mut Vec<Diagnostic>) {
     let mut seen = std::collections::HashSet::new();
-    out.retain(|d| seen.insert((d.code, d.span, d.message.clone())));
+    out.retain(|d| d.code != Code::MissingEscalation || seen.insert((d.span, d.message.clone())));
 }
 
 /// Pairs of `when` branches of a unique decision that hold together for a

@@ -3,7 +3,9 @@
 
 use pest::error::{ErrorVariant, InputLocation};
 
-use super::parser::Rule;
+use pest::Parser as _;
+
+use super::parser::{PestParser, Rule};
 use crate::source::{FileId, Span};
 
 /// Deepest nesting of parentheses and `not` a condition may have.
@@ -122,6 +124,9 @@ pub fn friendly_message(file: FileId, text: &str, err: &pest::error::Error<super
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
+    if let Some(err) = string_error(file, text, pos) {
+        return err;
+    }
     let (found, len) = found_at(text, pos);
     let span = Span::new(file, pos, pos + len);
     let positives: Vec<Rule> = match &err.variant {
@@ -147,8 +152,15 @@ pub fn friendly_message(file: FileId, text: &str, err: &pest::error::Error<super
             n => format!("expected {} or {}, found {found}", words[..n - 1].join(", "), words[n - 1]),
         }
     };
-    let help = if positives.contains(&Rule::str_inner) || text[pos..].starts_with('\\') {
-        Some("strings end on the line they start and know the escapes `\\\"`, `\\\\`, `\\n` and `\\t`".into())
+    let word = found.trim_matches('`');
+    let help = if positives.contains(&Rule::rbrace)
+        && matches!(word, "when" | "otherwise" | "instructions" | "timeout")
+    {
+        Some("inside a step or table: `instructions` lines, then `when` branches, then at most one `otherwise`, then at most one `timeout`".into())
+    } else if positives.iter().any(|r| matches!(r, Rule::ident | Rule::dotted))
+        && PestParser::parse(Rule::keyword, word).is_ok_and(|p| p.as_str() == word)
+    {
+        Some(format!("`{word}` is a keyword and cannot be used as a name"))
     } else {
         None
     };
@@ -224,4 +236,44 @@ fn too_deep(file: FileId, start: usize, end: usize) -> SyntaxError {
         message: format!("condition nested more than {MAX_NESTING} levels deep"),
         help: Some("split the condition into several branches or steps".into()),
     }
+}
+
+/// A string literal starting at `pos` that has a bad escape or no closing
+/// quote on its line: pest reports only "expected a string" there.
+fn string_error(file: FileId, text: &str, pos: usize) -> Option<SyntaxError> {
+    let rest = text.get(pos..)?;
+    if !rest.starts_with('"') {
+        return None;
+    }
+    let mut chars = rest.char_indices().skip(1);
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return None,
+            '\\' => match chars.next() {
+                Some((_, '"' | '\\' | 'n' | 't')) => {}
+                Some((j, other)) => {
+                    let end = pos + j + other.len_utf8();
+                    return Some(SyntaxError {
+                        span: Span::new(file, pos + i, end),
+                        message: format!("unknown escape `\\{other}` in a string"),
+                        help: Some("strings know the escapes `\\\"`, `\\\\`, `\\n` and `\\t`".into()),
+                    });
+                }
+                None => break,
+            },
+            '\n' | '\r' => {
+                return Some(SyntaxError {
+                    span: Span::new(file, pos, pos + i),
+                    message: "string not closed before the end of the line".into(),
+                    help: Some("add the closing `\"`; write `\\n` for a line break inside a string".into()),
+                })
+            }
+            _ => {}
+        }
+    }
+    Some(SyntaxError {
+        span: Span::new(file, pos, text.len()),
+        message: "string not closed before the end of the file".into(),
+        help: Some("add the closing `\"`".into()),
+    })
 }

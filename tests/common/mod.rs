@@ -1,0 +1,110 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+
+use std::path::{Path, PathBuf};
+
+use sopflow::check::{check, CheckResult};
+
+/// Checks a file or folder as its own project.
+pub fn check_path(path: &Path) -> CheckResult {
+    check(sopflow::project::load(&[path.to_path_buf()]).expect("fixture exists"))
+}
+
+/// Checks a source text given as one file named `name`.
+pub fn check_source(name: &str, text: &str) -> CheckResult {
+    let dir = std::env::temp_dir().join(format!("sopflow-test-{}-{}", std::process::id(), name.replace('/', "_")));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(name);
+    std::fs::write(&file, text).unwrap();
+    let result = check_path(&file);
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// Every case of a suite folder: `.sop` files and folders, sorted.
+pub fn cases(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    out.retain(|p| p.is_dir() || p.extension().is_some_and(|e| e == "sop"));
+    out.sort();
+    out
+}
+
+/// `(file name, line, code, level)` of what a check found.
+pub fn found(result: &CheckResult) -> Vec<(String, usize, String, String)> {
+    let mut out: Vec<_> = result
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let file = result.sources.get(d.span.file);
+            let (line, _) = file.line_col(d.span.start as usize);
+            let name = Path::new(&file.path).file_name().unwrap().to_string_lossy().into_owned();
+            (name, line, d.code.as_str().to_string(), d.level.as_str().to_string())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// `(file name, line, code, level or "")` of what a case says it expects,
+/// from `// expect: code[:level], …` comments (`#` in TOML); witness
+/// expressions after ` witness:` are left to the witness tests.
+pub fn expected(case: &Path) -> Vec<(String, usize, String, String)> {
+    let files: Vec<PathBuf> = if case.is_dir() {
+        walk(case)
+    } else {
+        vec![case.to_path_buf()]
+    };
+    let mut out = Vec::new();
+    for path in files {
+        let bytes = std::fs::read(&path).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        for (n, line) in text.lines().enumerate() {
+            let Some(pos) = line.find("expect:") else { continue };
+            let before = &line[..pos];
+            if !(before.trim_end().ends_with("//") || before.trim_end().ends_with('#')) {
+                continue;
+            }
+            let body = line[pos + "expect:".len()..].split(" witness:").next().unwrap();
+            for item in body.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                let (code, level) = item.split_once(':').unwrap_or((item, ""));
+                out.push((name.clone(), n + 1, code.trim().to_string(), level.trim().to_string()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|e| e == "sop") || p.file_name().is_some_and(|n| n == "sopflow.toml") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Compares found with expected (levels only where the case names one).
+pub fn compare(case: &Path, result: &CheckResult) -> Result<(), String> {
+    let want = expected(case);
+    let got = found(result);
+    let got_cmp: Vec<_> = got.iter().map(|(f, l, c, _)| (f.clone(), *l, c.clone())).collect();
+    let want_cmp: Vec<_> = want.iter().map(|(f, l, c, _)| (f.clone(), *l, c.clone())).collect();
+    if got_cmp != want_cmp {
+        return Err(format!("{}:\n  expected {want_cmp:?}\n  found    {got:?}", case.display()));
+    }
+    for ((_, _, _, want_level), (_, _, _, level)) in want.iter().zip(&got) {
+        if !want_level.is_empty() && want_level != level {
+            return Err(format!("{}: level {level}, expected {want_level}", case.display()));
+        }
+    }
+    Ok(())
+}
