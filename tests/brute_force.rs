@@ -1,0 +1,131 @@
+//! The analysis agrees with brute force: random tables over small domains are
+//! checked, and every case of the domain is run through the evaluator. A
+//! reported conflict, gap, dead or shadowed branch must really exist, and
+//! each real one must be reported.
+
+use std::collections::BTreeSet;
+
+use sopflow::analysis::domain::Value;
+use sopflow::diagnostics::Code;
+use sopflow::eval::{self, End};
+
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+const HEADER: &str = "input a: bool\ninput b: bool\ninput k: { x, y, z }\ninput n: int in 0 to 5\noutcome o1\noutcome o2\naction act\n";
+/// Lines before the first branch of the table.
+const FIRST_BRANCH_LINE: usize = 9;
+
+fn atom(rng: &mut Lcg) -> String {
+    match rng.next(7) {
+        0 => "a".into(),
+        1 => "not b".into(),
+        2 => format!("k == {}", ["x", "y", "z"][rng.next(3) as usize]),
+        3 => format!("k in {{ {}, {} }}", ["x", "y", "z"][rng.next(3) as usize], ["x", "y", "z"][rng.next(3) as usize]),
+        4 => format!("n {} {}", ["<", "<=", ">", ">=", "==", "!="][rng.next(6) as usize], rng.next(7)),
+        5 => format!("n not in {{ {}, {} }}", rng.next(6), rng.next(6)),
+        _ => "b".into(),
+    }
+}
+
+fn cond(rng: &mut Lcg, depth: u32) -> String {
+    if depth == 0 || rng.next(3) == 0 {
+        return atom(rng);
+    }
+    match rng.next(3) {
+        0 => format!("{} and {}", cond(rng, depth - 1), cond(rng, depth - 1)),
+        1 => format!("({} or {})", cond(rng, depth - 1), cond(rng, depth - 1)),
+        _ => format!("not ({})", cond(rng, depth - 1)),
+    }
+}
+
+fn target(rng: &mut Lcg) -> &'static str {
+    ["outcome o1", "outcome o2", "do act -> outcome o1"][rng.next(3) as usize]
+}
+
+/// Every case of the domain, as evaluator cases.
+fn all_cases() -> Vec<eval::Case> {
+    let mut out = Vec::new();
+    for a in [false, true] {
+        for b in [false, true] {
+            for k in 0..3 {
+                for n in 0..=5 {
+                    out.push(vec![Some(Value::Bool(a)), Some(Value::Bool(b)), Some(Value::Variant(k)), Some(Value::Num(n))]);
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn table_analysis_agrees_with_brute_force() {
+    let mut rng = Lcg(2026);
+    let cases = all_cases();
+    let mut findings = 0;
+    for round in 0..10_000 {
+        let first = rng.next(2) == 0;
+        let whens = 1 + rng.next(5) as usize;
+        let otherwise = rng.next(2) == 0;
+        let mut text = format!("{HEADER}table t{} {{\n", if first { " first" } else { "" });
+        for _ in 0..whens {
+            let depth = rng.next(3) as u32;
+            text.push_str(&format!("  when {} -> {}\n", cond(&mut rng, depth), target(&mut rng)));
+        }
+        if otherwise {
+            text.push_str("  otherwise -> outcome o2\n");
+        }
+        text.push_str("}\n");
+
+        let mut sources = sopflow::source::SourceMap::default();
+        let id = sources.add("t.sop".into(), text.clone());
+        let loaded = sopflow::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
+        let result = sopflow::check::check(loaded);
+        let program = result.program.as_ref().expect("generated text parses");
+        let table = &program.tables[0];
+        let line_of = |d: &sopflow::diagnostics::Diagnostic| result.sources.get(d.span.file).line_col(d.span.start as usize).0;
+        let reported = |code: Code| -> BTreeSet<usize> {
+            result.diagnostics.iter().filter(|d| d.code == code).map(|d| line_of(d).wrapping_sub(FIRST_BRANCH_LINE)).collect()
+        };
+
+        // Truth by brute force.
+        let holds = |i: usize, c: &eval::Case| eval::cond_holds(program, table.decision.branches[i].cond().unwrap(), c) == Ok(true);
+        let mut dead = BTreeSet::new();
+        let mut shadowed = BTreeSet::new();
+        let mut conflicts = BTreeSet::new();
+        let mut overlaps = BTreeSet::new();
+        for i in 0..whens {
+            let sat: Vec<&eval::Case> = cases.iter().filter(|c| holds(i, c)).collect();
+            if sat.is_empty() {
+                dead.insert(i);
+            } else if first && sat.iter().all(|c| (0..i).any(|j| holds(j, c))) {
+                shadowed.insert(i);
+            }
+            if !first {
+                for j in 0..i {
+                    if sat.iter().any(|c| holds(j, c)) {
+                        let same = table.decision.branches[i].target.same_chain(&table.decision.branches[j].target);
+                        if same { overlaps.insert(i) } else { conflicts.insert(i) };
+                    }
+                }
+            }
+        }
+        let gap = !otherwise && cases.iter().any(|c| matches!(eval::run_table(program, 0, c).end, End::FallThrough { .. }) || (!first && (0..whens).all(|i| !holds(i, c))));
+
+        let ctx = format!("round {round}:\n{text}\nreported: {:?}", result.diagnostics.iter().map(|d| (line_of(d), d.code)).collect::<Vec<_>>());
+        assert_eq!(reported(Code::DeadBranch), dead, "dead: {ctx}");
+        assert_eq!(reported(Code::ShadowedBranch), shadowed, "shadowed: {ctx}");
+        assert_eq!(reported(Code::ConflictingOutcomes), conflicts, "conflicts: {ctx}");
+        assert_eq!(reported(Code::OverlappingBranches), overlaps, "overlaps: {ctx}");
+        let gaps = reported(Code::NonExhaustive);
+        assert_eq!(gaps.iter().collect::<Vec<_>>(), if gap { vec![&usize::MAX] } else { vec![] }, "gap at the table name: {ctx}");
+        findings += result.diagnostics.len();
+    }
+    assert!(findings > 500, "the generator should produce findings ({findings})");
+}

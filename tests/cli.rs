@@ -1,0 +1,137 @@
+//! The command line as CI and policy writers use it: exit codes, the JSON
+//! contract, colours, missing paths, unknown options, explain and rules.
+
+use std::process::{Command, Output};
+
+fn sopflow(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sopflow")).args(args).output().expect("runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn example_policies_check_clean() {
+    let o = sopflow(&["check", "policies/"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).ends_with("0 errors, 0 warnings in 6 files\n"), "{}", stdout(&o));
+}
+
+#[test]
+fn json_summary_counts_files() {
+    let o = sopflow(&["check", "--format", "json", "policies"]);
+    assert_eq!(o.status.code(), Some(0));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["version"], 1);
+    assert_eq!(report["diagnostics"], serde_json::json!([]));
+    assert_eq!(report["summary"]["files"], 6);
+    assert_eq!(report["summary"]["errors"], 0);
+    assert_eq!(report["summary"]["warnings"], 0);
+}
+
+#[test]
+fn json_diagnostics_follow_the_contract() {
+    let o = sopflow(&["check", "--format", "json", "tests/fixtures/conflicting-outcomes.sop"]);
+    assert_eq!(o.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = &report["diagnostics"][0];
+    assert_eq!(d["code"], "conflicting-outcomes");
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["file"], "tests/fixtures/conflicting-outcomes.sop");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(13), Some(5)));
+    assert_eq!(d["end_line"], 13);
+    assert_eq!(d["labels"][0]["line"], 12);
+    assert_eq!(d["labels"][0]["file"], "tests/fixtures/conflicting-outcomes.sop");
+    assert_eq!(d["witness"], serde_json::json!({"brand.authorized": true, "seller.strikes": 3}));
+    assert_eq!(d["path"], serde_json::json!(["s"]));
+    assert!(d["help"].is_string());
+    assert_eq!(report["summary"]["errors"], 3);
+}
+
+#[test]
+fn json_lines_and_columns_count_characters_and_ignore_crlf() {
+    let dir = tempdir("crlf");
+    let text = "input flag: bool\r\n// é é é\r\noutcome ok\r\naction a \"né né\" outcome late\r\n";
+    std::fs::write(dir.join("a.sop"), text).unwrap();
+    let o = sopflow(&["check", "--format", "json", dir.to_str().unwrap()]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let diags = report["diagnostics"].as_array().unwrap();
+    // `late` is unused: line 4, after 25 characters of which two are `é`.
+    let d = diags.iter().find(|d| d["message"].as_str().unwrap().contains("`late`")).unwrap();
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64(), d["end_column"].as_u64()), (Some(4), Some(26), Some(30)));
+}
+
+#[test]
+fn a_missing_path_is_exit_2_and_named() {
+    let o = sopflow(&["check", "no/such/dir"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("`no/such/dir` does not exist"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_unknown_option_is_exit_2_and_named() {
+    let o = sopflow(&["check", "--frobnicate", "policies"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--frobnicate"), "{}", stderr(&o));
+    let o = sopflow(&["check", "--format", "xml", "policies"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("xml"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_unreadable_file_is_reported_and_the_rest_checked() {
+    let o = sopflow(&["check", "--format", "json", "tests/fixtures/unreadable-file"]);
+    assert_eq!(o.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let codes: Vec<&str> = report["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["unused-declaration", "unreadable-file"]);
+    assert_eq!(report["summary"]["files"], 2);
+}
+
+#[test]
+fn warnings_alone_exit_0_unless_denied() {
+    let file = "tests/fixtures/missing-timeout.sop";
+    assert_eq!(sopflow(&["check", file]).status.code(), Some(0));
+    assert_eq!(sopflow(&["check", "--deny-warnings", file]).status.code(), Some(1));
+}
+
+#[test]
+fn colours_only_when_asked_or_on_a_terminal() {
+    let file = "tests/fixtures/missing-timeout.sop";
+    assert!(!stdout(&sopflow(&["check", file])).contains('\u{1b}'), "piped output has no colour");
+    assert!(stdout(&sopflow(&["check", "--color", "always", file])).contains('\u{1b}'));
+    assert!(!stdout(&sopflow(&["check", "--color", "never", file])).contains('\u{1b}'));
+}
+
+#[test]
+fn explain_prints_each_rule_and_names_unknown_codes() {
+    let o = sopflow(&["explain", "conflicting-outcomes"]);
+    assert_eq!(o.status.code(), Some(0));
+    for heading in ["## What it finds", "## Why it matters", "## Example", "## Fix"] {
+        assert!(stdout(&o).contains(heading), "missing {heading}");
+    }
+    let o = sopflow(&["explain", "conflicting-outcome"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `conflicting-outcomes`?"), "{}", stderr(&o));
+}
+
+#[test]
+fn rules_lists_every_code_with_its_level() {
+    let o = sopflow(&["rules"]);
+    let text = stdout(&o);
+    assert_eq!(text.lines().count(), 19);
+    assert!(text.contains("dead-branch            warning"));
+    assert!(text.contains("missing-escalation     error"));
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("sopflow-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
