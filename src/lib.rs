@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostics;
 pub mod eval;
+pub mod gen;
 pub mod ir;
 pub mod lints;
 pub mod model;

@@ -115,6 +115,36 @@ impl AtomSet {
         }
     }
 
+    /// Whether the two sets share a value (without building the meet).
+    pub fn meets(&self, other: &AtomSet) -> bool {
+        match (self, other) {
+            (AtomSet::Bits(a), AtomSet::Bits(b)) => a.iter().zip(b).any(|(x, y)| x & y != 0),
+            (AtomSet::Ints(a), AtomSet::Ints(b)) => {
+                let (mut i, mut j) = (0, 0);
+                while i < a.len() && j < b.len() {
+                    if a[i].0.max(b[j].0) <= a[i].1.min(b[j].1) {
+                        return true;
+                    }
+                    if a[i].1 < b[j].1 {
+                        i += 1;
+                    } else {
+                        j += 1;
+                    }
+                }
+                false
+            }
+            (AtomSet::Strs { values: a, negated: false }, AtomSet::Strs { values: b, negated: false }) => {
+                a.iter().any(|x| b.binary_search(x).is_ok())
+            }
+            (AtomSet::Strs { values: a, negated: false }, AtomSet::Strs { values: b, negated: true })
+            | (AtomSet::Strs { values: b, negated: true }, AtomSet::Strs { values: a, negated: false }) => {
+                a.iter().any(|x| b.binary_search(x).is_err())
+            }
+            (AtomSet::Strs { .. }, AtomSet::Strs { .. }) => true,
+            _ => false,
+        }
+    }
+
     /// The values of `full` not in `self`.
     pub fn complement(&self, full: &AtomSet) -> AtomSet {
         match (self, full) {

@@ -33,6 +33,8 @@ pub struct FlowFacts {
     pub reach: Vec<CaseSet>,
     /// Condition sets of each step's branches.
     pub conds: Vec<Vec<Option<CaseSet>>>,
+    /// For each step, the branches `(step, branch)` that route to it, in source order.
+    pub preds: Vec<Vec<(StepId, usize)>>,
 }
 
 /// A decision with its facts: a step of a flow, or a table.
@@ -70,7 +72,15 @@ impl<'a> Analysis<'a> {
         }
         let conds: Vec<_> = flow.steps.iter().map(|s| decision_sets(&self.space, &s.decision)).collect();
         let order = petgraph::algo::toposort(&g, None).ok().map(|o| o.into_iter().map(|n| n.index()).collect::<Vec<_>>());
-        let mut facts = FlowFacts { flow: flow_id, structural, order, reach: vec![CaseSet::empty(); n], conds };
+        let mut preds = vec![Vec::new(); n];
+        for (s, step) in flow.steps.iter().enumerate() {
+            for (i, b) in step.decision.branches.iter().enumerate() {
+                if let End::Step(t) = b.target.end {
+                    preds[t].push((s, i));
+                }
+            }
+        }
+        let mut facts = FlowFacts { flow: flow_id, structural, order, reach: vec![CaseSet::empty(); n], conds, preds };
         if facts.order.is_some() {
             facts.reach = self.propagate(&facts, |_| true);
         }
@@ -171,11 +181,9 @@ impl<'a> Analysis<'a> {
         let mut path = vec![step];
         let mut cur = step;
         while cur != flow.start && path.len() <= flow.steps.len() {
-            let pred = flow.steps.iter().enumerate().find_map(|(s, st)| {
-                st.decision.branches.iter().enumerate().find_map(|(i, b)| {
-                    (b.target.end == End::Step(cur) && keep(&b.target) && sets[s].contains(point) && self.point_takes(&st.decision, i, point))
-                        .then_some(s)
-                })
+            let pred = facts.preds[cur].iter().find_map(|&(s, i)| {
+                let d = &flow.steps[s].decision;
+                (keep(&d.branches[i].target) && sets[s].contains(point) && self.point_takes(d, i, point) && !path.contains(&s)).then_some(s)
             });
             match pred {
                 Some(s) => {

@@ -65,6 +65,11 @@ impl Cube {
         Some(Cube { atoms })
     }
 
+    /// Whether the three cubes share a case, without building the meets.
+    pub fn meets3(&self, b: &Cube, c: &Cube) -> bool {
+        self.meets(b) && self.meets(c) && b.meets(c) && self.intersect(b).is_some_and(|ab| ab.meets(c))
+    }
+
     /// Whether the two cubes share a case, without building the meet.
     pub fn meets(&self, other: &Cube) -> bool {
         let (a, b) = (&self.atoms, &other.atoms);
@@ -74,7 +79,7 @@ impl Cube {
                 std::cmp::Ordering::Less => i += 1,
                 std::cmp::Ordering::Greater => j += 1,
                 std::cmp::Ordering::Equal => {
-                    if a[i].1.intersect(&b[j].1).is_empty() {
+                    if !a[i].1.meets(&b[j].1) {
                         return false;
                     }
                     i += 1;

@@ -106,7 +106,7 @@ pub fn overlapping_pairs(analysis: &Analysis<'_>, view: &DecisionView<'_>) -> Ve
     for (a, (i, ci)) in whens.iter().enumerate() {
         for (j, cj) in &whens[a + 1..] {
             let hit = ci.cubes.iter().find_map(|x| {
-                cj.cubes.iter().find_map(|y| {
+                cj.cubes.iter().filter(|y| x.meets(y)).find_map(|y| {
                     let meet = x.intersect(y)?;
                     view.reach.cubes.iter().find_map(|r| r.intersect(&meet))
                 })
@@ -141,9 +141,11 @@ pub fn confirm(analysis: &Analysis<'_>, view: &DecisionView<'_>, point: &Point, 
 pub fn incoming(analysis: &Analysis<'_>, facts: &FlowFacts, step: usize) -> Vec<crate::diagnostics::Label> {
     let flow = &analysis.program.flows[facts.flow];
     let mut labels = Vec::new();
-    for (s, st) in flow.steps.iter().enumerate() {
-        for b in &st.decision.branches {
-            if b.target.end == crate::model::End::Step(step) && facts.structural[s] {
+    for &(s, i) in &facts.preds[step] {
+        let st = &flow.steps[s];
+        let b = &st.decision.branches[i];
+        {
+            if facts.structural[s] {
                 let text = match &b.kind {
                     crate::model::BranchKind::When(_) => "cases arrive only through this branch",
                     crate::model::BranchKind::Otherwise => "cases arrive through this `otherwise`",
