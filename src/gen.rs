@@ -45,11 +45,17 @@ pub fn declarations(categories: usize) -> String {
 /// exclusive by construction, with an `otherwise`. Conditions also read the
 /// other inputs so that every rule constrains several of the eight.
 pub fn table(rules: usize, seed: u64) -> String {
+    table_with(rules, seed, false, true)
+}
+
+/// [`table`] with a choice of `first` (the order decides) and `otherwise`
+/// (without it, the gap search runs over the whole table).
+pub fn table_with(rules: usize, seed: u64, first: bool, otherwise: bool) -> String {
     let mut rng = Rng::new(seed);
     let bands = 10usize;
     let categories = rules.div_ceil(MARKETS.len() * bands).max(1);
     let mut out = declarations(categories);
-    out.push_str("table big {\n");
+    out.push_str(if first { "table big first {\n" } else { "table big {\n" });
     let mut n = 0;
     'outer: for c in 0..categories {
         for m in MARKETS {
@@ -73,7 +79,10 @@ pub fn table(rules: usize, seed: u64) -> String {
             }
         }
     }
-    out.push_str("  otherwise -> outcome hold\n}\n");
+    if otherwise {
+        out.push_str("  otherwise -> outcome hold\n");
+    }
+    out.push_str("}\n");
     out
 }
 
