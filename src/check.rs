@@ -18,6 +18,8 @@ pub struct CheckResult {
     pub suppressed: usize,
     /// The resolved program, when every file parsed.
     pub program: Option<Program>,
+    /// Flows and tables analysed with a widened set (see docs/analysis.md).
+    pub approximate: Vec<String>,
     pub config: Config,
 }
 
@@ -91,12 +93,15 @@ pub fn check(loaded: Loaded) -> CheckResult {
     }
     let mut suppressed = 0;
     let mut program = None;
+    let mut approximate = Vec::new();
     if !syntax_failed {
         diags.extend(config_diags);
         let trees: Vec<ast::File> = asts.iter().map(|(_, f)| f.clone()).collect();
         let (prog, resolve_diags) = crate::resolve::resolve(&trees);
         diags.extend(resolve_diags);
-        diags.extend(crate::lints::run(&prog));
+        let lints = crate::lints::run_report(&prog);
+        diags.extend(lints.diagnostics);
+        approximate = lints.approximate;
         for d in &mut diags {
             if d.code.configurable() {
                 d.level = config.level(d.code);
@@ -116,5 +121,5 @@ pub fn check(loaded: Loaded) -> CheckResult {
     }
     diags.retain(|d| d.level != Level::Allow);
     diagnostics::sort(&mut diags);
-    CheckResult { sources, diagnostics: diags, files: files.len(), suppressed, program, config }
+    CheckResult { sources, diagnostics: diags, files: files.len(), suppressed, program, config, approximate }
 }

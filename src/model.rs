@@ -178,6 +178,8 @@ pub struct Branch {
     pub span: Span,
     pub keyword: Span,
     pub doc: Option<String>,
+    /// The condition as written, for messages and exports.
+    pub cond_text: Option<String>,
 }
 
 impl Branch {

@@ -386,7 +386,7 @@ impl Resolver {
                 }
             };
             if let Some(target) = self.target(&b.target, steps) {
-                out.push(Branch { kind, target, span: b.span, keyword: b.keyword, doc: b.doc.clone() });
+                out.push(Branch { kind, target, span: b.span, keyword: b.keyword, doc: b.doc.clone(), cond_text: b.cond_text.clone() });
             } else {
                 self.broken = true;
             }

@@ -90,6 +90,56 @@ impl Cube {
         true
     }
 
+    /// The union of two cubes when it is a cube: they agree on every input
+    /// but one.
+    pub fn merge(&self, space: &Space, other: &Cube) -> Option<Cube> {
+        let (a, b) = (&self.atoms, &other.atoms);
+        if a.len().abs_diff(b.len()) > 1 {
+            return None;
+        }
+        let mut differing = None;
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            let input = match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) if x.0 == y.0 => {
+                    i += 1;
+                    j += 1;
+                    if x.1 == y.1 {
+                        continue;
+                    }
+                    x.0
+                }
+                (Some(x), Some(y)) if x.0 < y.0 => {
+                    i += 1;
+                    x.0
+                }
+                (Some(_), Some(y)) => {
+                    j += 1;
+                    y.0
+                }
+                (Some(x), None) => {
+                    i += 1;
+                    x.0
+                }
+                (None, Some(y)) => {
+                    j += 1;
+                    y.0
+                }
+                (None, None) => unreachable!(),
+            };
+            if differing.replace(input).is_some() {
+                return None;
+            }
+        }
+        let input = differing?;
+        let full = space.full(input);
+        let x = self.get(input).unwrap_or(full);
+        let y = other.get(input).unwrap_or(full);
+        let mut out = self.clone();
+        out.set(space, input, x.union(y, full));
+        Some(out)
+    }
+
     pub fn is_subset(&self, other: &Cube) -> bool {
         other.atoms.iter().all(|(input, set)| self.get(*input).is_some_and(|mine| mine.is_subset(set)))
     }
@@ -150,11 +200,27 @@ impl CaseSet {
     pub fn union_with(&mut self, space: &Space, other: &CaseSet) {
         self.approx |= other.approx;
         for c in &other.cubes {
-            if !self.cubes.iter().any(|mine| c.is_subset(mine)) {
-                self.cubes.push(c.clone());
-            }
+            self.insert(space, c.clone());
         }
         self.bound(space);
+    }
+
+    /// Adds a cube, dropping it when a cube already holds it and merging it
+    /// with a cube that differs from it in one input only (so that the two
+    /// sides of an if/else join back into one cube).
+    fn insert(&mut self, space: &Space, mut c: Cube) {
+        loop {
+            if self.cubes.iter().any(|mine| c.is_subset(mine)) {
+                return;
+            }
+            let Some((k, merged)) = self.cubes.iter().enumerate().find_map(|(k, mine)| mine.merge(space, &c).map(|m| (k, m))) else {
+                self.cubes.retain(|mine| !mine.is_subset(&c));
+                self.cubes.push(c);
+                return;
+            };
+            self.cubes.swap_remove(k);
+            c = merged;
+        }
     }
 
     pub fn intersect(&self, space: &Space, other: &CaseSet) -> CaseSet {

@@ -96,3 +96,41 @@ pub fn build(program: &Program, flow_id: FlowId) -> FlowGraph {
     }
     FlowGraph { flow: flow_id, graph, steps }
 }
+
+/// The graph as JSON: `{ "flow", "nodes": [{ "id", "kind", … }], "edges":
+/// [{ "from", "to", "kind", "step", "branch" }] }`, nodes in creation order
+/// (steps first, in source order).
+impl Serialize for FlowGraph {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct N<'a> {
+            id: usize,
+            #[serde(flatten)]
+            node: &'a Node,
+        }
+        #[derive(Serialize)]
+        struct E<'a> {
+            from: usize,
+            to: usize,
+            #[serde(flatten)]
+            edge: &'a Edge,
+        }
+        #[derive(Serialize)]
+        struct G<'a> {
+            flow: FlowId,
+            nodes: Vec<N<'a>>,
+            edges: Vec<E<'a>>,
+        }
+        use petgraph::visit::EdgeRef;
+        let g = G {
+            flow: self.flow,
+            nodes: self.graph.node_indices().map(|i| N { id: i.index(), node: &self.graph[i] }).collect(),
+            edges: self
+                .graph
+                .edge_references()
+                .map(|e| E { from: e.source().index(), to: e.target().index(), edge: e.weight() })
+                .collect(),
+        };
+        g.serialize(serializer)
+    }
+}

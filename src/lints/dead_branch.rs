@@ -37,20 +37,30 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Dia
         let b = &view.decision.branches[i];
         if c.is_empty() && !c.approx {
             out.push(
-                Diagnostic::new(Code::DeadBranch, b.span, "this branch's condition can never hold")
+                Diagnostic::new(Code::DeadBranch, b.span, format!("`{}` can never hold", b.cond_text.as_deref().unwrap_or("…")))
                     .with_help("the condition contradicts itself; correct it or remove the branch"),
             );
             continue;
         }
         if view.reach.intersect(&analysis.space, c).is_empty() {
+            let cond = b.cond_text.as_deref().unwrap_or("…");
             let mut d = Diagnostic::new(
                 Code::DeadBranch,
                 b.span,
-                format!("this branch's condition never holds for a case that reaches step `{}`", view.name),
+                format!("`{cond}` never holds for a case that reaches step `{}`", view.name),
             )
             .with_help("the conditions on every route here contradict it; correct the condition or move the branch");
             if let (Some(facts), Where::Step(s)) = (view.flow, view.at) {
                 d.labels = super::incoming(analysis, facts, s);
+                let routes: Vec<Option<String>> = facts.preds[s]
+                    .iter()
+                    .filter(|&&(p, _)| facts.structural[p])
+                    .map(|&(p, i)| analysis.program.flows[facts.flow].steps[p].decision.branches[i].cond_text.clone())
+                    .collect();
+                if !routes.is_empty() && routes.len() <= 3 && routes.iter().all(Option::is_some) {
+                    let shown: Vec<String> = routes.into_iter().flatten().map(|c| format!("`{c}`")).collect();
+                    d.message.push_str(&format!(": cases arrive only under {}", shown.join(" or ")));
+                }
             }
             out.push(d);
         }

@@ -38,10 +38,24 @@ pub fn doc(code: Code) -> &'static str {
     }
 }
 
+/// What the lints found, and which flows and tables were analysed with a
+/// widened (approximate) set somewhere.
+#[derive(Debug, Default)]
+pub struct LintReport {
+    pub diagnostics: Vec<Diagnostic>,
+    /// `flow NAME` / `table NAME`, in declaration order.
+    pub approximate: Vec<String>,
+}
+
 /// Runs every flow and table lint on the flows and tables that resolved
 /// cleanly (gating), in declaration order.
 pub fn run(program: &Program) -> Vec<Diagnostic> {
+    run_report(program).diagnostics
+}
+
+pub fn run_report(program: &Program) -> LintReport {
     let analysis = Analysis::new(program);
+    let mut approximate = Vec::new();
     let mut out = Vec::new();
     let full = CaseSet::full();
     for (f, flow) in program.flows.iter().enumerate() {
@@ -51,6 +65,9 @@ pub fn run(program: &Program) -> Vec<Diagnostic> {
         let facts = analysis.flow_facts(f);
         if cycle::check(&analysis, &facts, &mut out) {
             continue;
+        }
+        if facts.reach.iter().any(|r| r.approx) || facts.conds.iter().flatten().flatten().any(|c| c.approx) {
+            approximate.push(format!("flow `{}`", flow.name));
         }
         unreachable_step::check(&analysis, &facts, &mut out);
         missing_timeout::check(&analysis, &facts, &mut out);
@@ -64,11 +81,14 @@ pub fn run(program: &Program) -> Vec<Diagnostic> {
             continue;
         }
         let view = analysis.table_view(t, &full);
+        if view.conds.iter().flatten().any(|c| c.approx) {
+            approximate.push(format!("table `{}`", table.name));
+        }
         decision_lints(&analysis, &view, &mut out);
         missing_escalation::check_table(&analysis, t, &mut out);
     }
     dedup(&mut out);
-    out
+    LintReport { diagnostics: out, approximate }
 }
 
 fn decision_lints(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Diagnostic>) {
@@ -146,12 +166,14 @@ pub fn incoming(analysis: &Analysis<'_>, facts: &FlowFacts, step: usize) -> Vec<
         let b = &st.decision.branches[i];
         {
             if facts.structural[s] {
-                let text = match &b.kind {
-                    crate::model::BranchKind::When(_) => "cases arrive only through this branch",
-                    crate::model::BranchKind::Otherwise => "cases arrive through this `otherwise`",
-                    crate::model::BranchKind::Timeout => "cases arrive through this `timeout`",
+                let message = match &b.kind {
+                    crate::model::BranchKind::When(_) => {
+                        format!("cases arrive here under `{}`", b.cond_text.as_deref().unwrap_or("…"))
+                    }
+                    crate::model::BranchKind::Otherwise => format!("cases arrive here when no branch of `{}` holds", st.name),
+                    crate::model::BranchKind::Timeout => format!("cases arrive here when `{}` times out", st.name),
                 };
-                labels.push(crate::diagnostics::Label { span: b.span, message: format!("{text} of step `{}`", st.name) });
+                labels.push(crate::diagnostics::Label { span: b.span, message });
             }
         }
     }

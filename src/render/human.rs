@@ -117,6 +117,7 @@ pub fn render(result: &CheckResult, color: bool) -> String {
     for d in &result.diagnostics {
         let _ = handler.render_report(&mut out, &report(&result.sources, d));
     }
+    out.push_str(&super::approximation_notes(result));
     out.push_str(&super::summary_line(result));
     out.push('\n');
     out
@@ -130,6 +131,7 @@ pub fn render_plain(result: &CheckResult) -> String {
         let _ = handler.render_report(&mut out, &report(&result.sources, d));
         out.push('\n');
     }
+    out.push_str(&super::approximation_notes(result));
     out.push_str(&super::summary_line(result));
     out.push('\n');
     out

@@ -19,6 +19,9 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub suppressed: usize,
+    /// Flows and tables analysed approximately (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub approximate: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -80,6 +83,7 @@ pub fn report(result: &CheckResult) -> Report {
             errors: result.count(Level::Error),
             warnings: result.count(Level::Warning),
             suppressed: result.suppressed,
+            approximate: result.approximate.clone(),
         },
     }
 }

@@ -159,6 +159,8 @@ pub struct Branch {
     pub target: Target,
     pub span: Span,
     pub doc: Option<String>,
+    /// The condition as written (whitespace folded), for messages and exports.
+    pub cond_text: Option<String>,
 }
 
 #[derive(Clone, Debug)]

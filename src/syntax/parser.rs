@@ -217,13 +217,18 @@ impl Builder<'_> {
         let rule = pair.as_rule();
         let mut it = kids(pair);
         let keyword = self.span(&it.next().unwrap());
+        let mut cond_text = None;
         let kind = match rule {
-            Rule::when_branch => BranchKind::When(self.condition(it.next().unwrap())?),
+            Rule::when_branch => {
+                let c = it.next().unwrap();
+                cond_text = Some(c.as_str().split_whitespace().collect::<Vec<_>>().join(" "));
+                BranchKind::When(self.condition(c)?)
+            }
             Rule::otherwise_branch => BranchKind::Otherwise,
             _ => BranchKind::Timeout,
         };
         let target = self.target(it.next().unwrap());
-        Ok(Branch { kind, keyword, target, span, doc })
+        Ok(Branch { kind, keyword, target, span, doc, cond_text })
     }
 
     fn target(&self, pair: Pair<'_, Rule>) -> Target {

@@ -1,0 +1,45 @@
+//! The approximation fallback and the IR graph's shape.
+
+mod common;
+
+use sopflow::diagnostics::Code;
+use sopflow::eval::{self, End};
+
+/// A flow whose reaching sets cannot stay exact within the bound: every step
+/// removes one more point of a two-dimensional space.
+fn wide_flow(steps: usize) -> String {
+    let mut text = String::from("input n: int in 0 to 1000\ninput m: int in 0 to 1000\noutcome a\noutcome b\nflow wide {\n  start s0\n");
+    for i in 0..steps {
+        text.push_str(&format!("  step s{i} {{\n    when n == {i} and m == {i} -> outcome a\n    otherwise -> s{}\n  }}\n", i + 1));
+    }
+    text.push_str(&format!("  step s{steps} {{\n    when n < 700 and m < 700 -> outcome a\n    when n >= 700 -> outcome b\n  }}\n}}\n"));
+    text
+}
+
+#[test]
+fn an_approximated_flow_is_named_and_its_findings_confirmed() {
+    let result = common::check_source("wide.sop", &wide_flow(600));
+    assert_eq!(result.approximate, ["flow `wide`"]);
+    let codes: Vec<Code> = result.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, [Code::NonExhaustive]);
+    let program = result.program.as_ref().unwrap();
+    let case = eval::case_from_json(program, result.diagnostics[0].witness.as_ref().unwrap()).unwrap();
+    assert!(matches!(eval::run_flow(program, 0, &case).end, End::FallThrough { .. }));
+    let human = sopflow::render::human::render(&result, false);
+    assert!(human.contains("note: flow `wide` was analysed approximately"), "{human}");
+}
+
+#[test]
+fn a_smaller_flow_of_the_same_shape_stays_exact() {
+    let result = common::check_source("narrow.sop", &wide_flow(100));
+    assert!(result.approximate.is_empty());
+    assert_eq!(result.diagnostics.len(), 1);
+}
+
+#[test]
+fn the_ir_graph_serializes_with_steps_chains_and_ends() {
+    let result = common::check_path(std::path::Path::new("../shared/conformance/cases/01_clean.sop"));
+    let Some(program) = result.program else { return };
+    let graph = sopflow::ir::build(&program, 0);
+    insta::assert_json_snapshot!("ir_counterfeit_review", graph);
+}
