@@ -123,23 +123,105 @@ pub fn overlapping_pairs(analysis: &Analysis<'_>, view: &DecisionView<'_>) -> Ve
     let space = &analysis.space;
     let whens: Vec<(usize, &CaseSet)> = view.conds.iter().enumerate().filter_map(|(i, c)| c.as_ref().map(|c| (i, c))).collect();
     let mut out = Vec::new();
-    for (a, (i, ci)) in whens.iter().enumerate() {
-        for (j, cj) in &whens[a + 1..] {
-            let hit = ci.cubes.iter().find_map(|x| {
-                cj.cubes.iter().filter(|y| x.meets(y)).find_map(|y| {
-                    let meet = x.intersect(y)?;
-                    view.reach.cubes.iter().find_map(|r| r.intersect(&meet))
-                })
-            });
-            if let Some(cube) = hit {
-                let point = cube.pick(space);
-                if confirm(analysis, view, &point, ci.approx || cj.approx) {
-                    out.push(Overlap { first: *i, second: *j, point });
-                }
+    for (a, b) in candidate_pairs(analysis, &whens) {
+        let ((i, ci), (j, cj)) = (whens[a], whens[b]);
+        let hit = ci.cubes.iter().find_map(|x| {
+            cj.cubes.iter().filter(|y| x.meets(y)).find_map(|y| {
+                let meet = x.intersect(y)?;
+                view.reach.cubes.iter().find_map(|r| r.intersect(&meet))
+            })
+        });
+        if let Some(cube) = hit {
+            let point = cube.pick(space);
+            if confirm(analysis, view, &point, ci.approx || cj.approx) {
+                out.push(Overlap { first: i, second: j, point });
             }
         }
     }
     out
+}
+
+/// Above this many branches, pairs are found through an index.
+const INDEX_FROM: usize = 32;
+
+/// An index of a decision's `when` branches by the variants of one enum or
+/// bool input: two branches can only share a case on a variant both allow.
+/// Positions are indices into the list of `when` sets given to [`BranchIndex::new`].
+pub struct BranchIndex {
+    /// For each variant, the positions of the branches that allow it.
+    buckets: Vec<Vec<usize>>,
+    /// For each position, its variants (`None`: it does not constrain the input).
+    variants: Vec<Option<Vec<usize>>>,
+    /// Positions that do not constrain the input.
+    everywhere: Vec<usize>,
+}
+
+impl BranchIndex {
+    /// `None` for small decisions, or when no input helps.
+    pub fn new(analysis: &Analysis<'_>, sets: &[&CaseSet]) -> Option<BranchIndex> {
+        use crate::analysis::domain::AtomSet;
+        let n = sets.len();
+        if n <= INDEX_FROM {
+            return None;
+        }
+        let mut inputs: Vec<usize> = sets
+            .iter()
+            .flat_map(|set| set.cubes.iter().flat_map(|c| c.atoms.iter()))
+            .filter(|(_, a)| matches!(a, AtomSet::Bits(_)))
+            .map(|(i, _)| *i)
+            .collect();
+        inputs.sort_unstable();
+        inputs.dedup();
+        let build = |input: usize| -> Option<BranchIndex> {
+            let AtomSet::Bits(full) = analysis.space.full(input) else { return None };
+            let mut index = BranchIndex { buckets: vec![Vec::new(); full.len() * 64], variants: Vec::with_capacity(n), everywhere: Vec::new() };
+            for (pos, set) in sets.iter().enumerate() {
+                if set.cubes.iter().any(|c| c.get(input).is_none()) {
+                    index.everywhere.push(pos);
+                    index.variants.push(None);
+                    continue;
+                }
+                let mut bits = vec![0u64; full.len()];
+                for c in &set.cubes {
+                    if let Some(AtomSet::Bits(b)) = c.get(input) {
+                        bits.iter_mut().zip(b).for_each(|(x, y)| *x |= y);
+                    }
+                }
+                let vs: Vec<usize> = (0..full.len() * 64).filter(|v| bits[v / 64] & (1 << (v % 64)) != 0).collect();
+                for &v in &vs {
+                    index.buckets[v].push(pos);
+                }
+                index.variants.push(Some(vs));
+            }
+            Some(index)
+        };
+        // The input that leaves the fewest pairs.
+        let cost = |index: &BranchIndex| index.buckets.iter().map(|b| b.len() * b.len()).sum::<usize>() + index.everywhere.len() * n;
+        inputs.into_iter().filter_map(build).min_by_key(cost)
+    }
+
+    /// The positions that may share a case with `pos`, sorted, without `pos`.
+    pub fn neighbours(&self, pos: usize) -> Vec<usize> {
+        let mut out: Vec<usize> = match &self.variants[pos] {
+            None => (0..self.variants.len()).collect(),
+            Some(vs) => vs.iter().flat_map(|v| self.buckets[*v].iter().copied()).chain(self.everywhere.iter().copied()).collect(),
+        };
+        out.sort_unstable();
+        out.dedup();
+        out.retain(|&p| p != pos);
+        out
+    }
+}
+
+/// The pairs `(a, b)`, `a < b`, of positions in `whens` whose sets may meet,
+/// in order: every pair for small decisions, the index's neighbours for large ones.
+fn candidate_pairs(analysis: &Analysis<'_>, whens: &[(usize, &CaseSet)]) -> Vec<(usize, usize)> {
+    let n = whens.len();
+    let sets: Vec<&CaseSet> = whens.iter().map(|(_, s)| *s).collect();
+    match BranchIndex::new(analysis, &sets) {
+        None => (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b))).collect(),
+        Some(index) => (0..n).flat_map(|a| index.neighbours(a).into_iter().filter(move |&b| b > a).map(move |b| (a, b))).collect(),
+    }
 }
 
 /// Whether a case found in an approximated region really reaches the

@@ -3,6 +3,7 @@
 
 use crate::analysis::sets::holds;
 use crate::analysis::sets::{uncovered, Uncovered};
+use crate::analysis::domain::CaseSet;
 use crate::analysis::{Analysis, DecisionView};
 use crate::diagnostics::{Code, Diagnostic};
 
@@ -35,13 +36,18 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Dia
         return;
     }
     let space = &analysis.space;
-    for (i, c) in view.conds.iter().enumerate() {
-        let Some(c) = c else { continue };
+    let whens: Vec<(usize, &CaseSet)> = view.conds.iter().enumerate().filter_map(|(i, c)| c.as_ref().map(|c| (i, c))).collect();
+    let sets: Vec<&CaseSet> = whens.iter().map(|(_, s)| *s).collect();
+    let index = super::BranchIndex::new(analysis, &sets);
+    for (pos, &(i, c)) in whens.iter().enumerate() {
         let region = view.reach.intersect(space, c);
         if region.is_empty() {
             continue; // dead, not shadowed
         }
-        let earlier: Vec<_> = view.conds[..i].iter().flatten().collect();
+        let earlier: Vec<&CaseSet> = match &index {
+            Some(index) => index.neighbours(pos).into_iter().filter(|&p| p < pos).map(|p| whens[p].1).collect(),
+            None => whens[..pos].iter().map(|(_, s)| *s).collect(),
+        };
         if earlier.iter().any(|e| e.approx) {
             continue;
         }
