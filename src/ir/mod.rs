@@ -31,12 +31,16 @@ pub enum EdgeKind {
     Then,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Edge {
     pub kind: EdgeKind,
-    /// The step the branch belongs to, and its index in the step.
+    /// The step the branch belongs to, and its index (its order) in the step.
     pub step: StepId,
     pub branch: usize,
+    /// A `when` edge's condition as written (the typed condition is
+    /// `model::Flow::steps[step].decision.branches[branch]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
 }
 
 /// The graph of one flow. `steps[s]` is the node of step `s`.
@@ -75,7 +79,7 @@ pub fn build(program: &Program, flow_id: FlowId) -> FlowGraph {
                 model::BranchKind::Timeout => EdgeKind::Timeout,
             };
             let mut from = steps[s];
-            let mut edge = Edge { kind, step: s, branch: i };
+            let mut edge = Edge { kind, step: s, branch: i, condition: b.cond_text.clone() };
             for link in &b.target.links {
                 let node = graph.add_node(match link {
                     Link::Escalate(t) => Node::Escalate { team: *t },
@@ -83,7 +87,7 @@ pub fn build(program: &Program, flow_id: FlowId) -> FlowGraph {
                 });
                 graph.add_edge(from, node, edge);
                 from = node;
-                edge = Edge { kind: EdgeKind::Then, step: s, branch: i };
+                edge = Edge { kind: EdgeKind::Then, step: s, branch: i, condition: None };
             }
             let end = match b.target.end {
                 model::End::Step(t) => steps[t],
