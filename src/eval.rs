@@ -27,7 +27,7 @@ pub enum End {
 }
 
 /// A decision: a step of the flow being run, or a table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Where {
     Step(StepId),
     Table(TableId),

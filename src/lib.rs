@@ -21,5 +21,6 @@ pub mod render;
 pub mod resolve;
 pub mod source;
 pub mod syntax;
+pub mod testing;
 
 pub use syntax::ast;

@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::diagnostics::{Code, Level};
 
+mod run;
+
 #[derive(Parser, Debug)]
 #[command(
     name = "sopflow",
@@ -26,6 +28,10 @@ pub struct Cli {
 pub enum Command {
     /// Check a project: every *.sop file under PATHS (default: the current directory)
     Check(CheckArgs),
+    /// Run one case (or a batch of cases) through a flow or table
+    Eval(EvalArgs),
+    /// Run every `test` block of the project
+    Test(TestArgs),
     /// Print the documentation of a diagnostic code
     Explain {
         /// A code such as `conflicting-outcomes`
@@ -48,6 +54,64 @@ pub struct CheckArgs {
     /// Exit 1 when any warning remains, not only errors
     #[arg(long)]
     pub deny_warnings: bool,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["flow", "table"])))]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["case", "cases"])))]
+pub struct EvalArgs {
+    /// Files or directories of the project (default: the current directory)
+    pub paths: Vec<PathBuf>,
+    /// The flow to run
+    #[arg(long)]
+    pub flow: Option<String>,
+    /// The table to run
+    #[arg(long)]
+    pub table: Option<String>,
+    /// A JSON object of input values, keyed by dotted input name; `-` reads standard input
+    #[arg(long, value_name = "FILE.json")]
+    pub case: Option<PathBuf>,
+    /// One JSON case per line, evaluated in parallel; one JSON result per line, in input order
+    #[arg(long, value_name = "FILE.jsonl")]
+    pub cases: Option<PathBuf>,
+    /// Also list every condition evaluated, with its value
+    #[arg(long)]
+    pub explain: bool,
+    /// Output format (batch mode always prints JSON lines)
+    #[arg(long, value_enum, default_value_t = RunFormat::Human)]
+    pub format: RunFormat,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct TestArgs {
+    /// Files or directories of the project (default: the current directory)
+    pub paths: Vec<PathBuf>,
+    /// Run only the tests whose name contains TEXT
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Report which steps and branches the tests take
+    #[arg(long)]
+    pub coverage: bool,
+    /// Coverage report format
+    #[arg(long, value_enum, default_value_t = CoverageFormat::Table)]
+    pub coverage_format: CoverageFormat,
+    /// When to use colours
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RunFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CoverageFormat {
+    /// A table in the terminal, then the branches no test takes
+    Table,
+    /// A JSON document on standard output (after the test results)
+    Json,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -84,6 +148,8 @@ pub fn main() -> i32 {
 fn run(cli: Cli) -> i32 {
     match cli.command {
         Command::Check(args) => check(args),
+        Command::Eval(args) => run::eval(args),
+        Command::Test(args) => run::test(args),
         Command::Explain { code } => match Code::parse(&code) {
             Some(c) => {
                 print!("{}", c.doc());
@@ -110,6 +176,14 @@ fn run(cli: Cli) -> i32 {
     }
 }
 
+fn use_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
 fn check(args: CheckArgs) -> i32 {
     let loaded = match crate::project::load(&args.paths) {
         Ok(l) => l,
@@ -122,11 +196,7 @@ fn check(args: CheckArgs) -> i32 {
         eprintln!("warning: {note}");
     }
     let result = crate::check::check(loaded);
-    let color = match args.color {
-        ColorChoice::Always => true,
-        ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
-    };
+    let color = use_color(args.color);
     let text = match args.format {
         Format::Human => crate::render::human::render(&result, color),
         Format::Plain => crate::render::human::render_plain(&result),

@@ -9,35 +9,37 @@ use crate::check::CheckResult;
 use crate::diagnostics::{Diagnostic, Level, Witness};
 use crate::source::SourceMap;
 
-/// One diagnostic as a miette report.
-struct Report<'a> {
-    d: &'a Diagnostic,
+/// One finding as a miette report.
+pub struct Report {
+    code: String,
+    message: String,
+    level: Level,
     source: NamedSource<String>,
     labels: Vec<LabeledSpan>,
     help: Option<String>,
 }
 
-impl fmt::Debug for Report<'_> {
+impl fmt::Debug for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.d.message)
+        f.write_str(&self.message)
     }
 }
 
-impl fmt::Display for Report<'_> {
+impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.d.message)
+        f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for Report<'_> {}
+impl std::error::Error for Report {}
 
-impl miette::Diagnostic for Report<'_> {
+impl miette::Diagnostic for Report {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(self.d.code.as_str()))
+        Some(Box::new(&self.code))
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.d.level {
+        Some(match self.level {
             Level::Error => miette::Severity::Error,
             _ => miette::Severity::Warning,
         })
@@ -78,7 +80,7 @@ fn is_variant_like(s: &str) -> bool {
         || crate::source::Duration::parse(s).is_some_and(|d| d.text == s && !s.starts_with('-'))
 }
 
-fn report<'a>(sources: &SourceMap, d: &'a Diagnostic) -> Report<'a> {
+fn report(sources: &SourceMap, d: &Diagnostic) -> Report {
     let file = sources.get(d.span.file);
     let span = |s: crate::source::Span| SourceSpan::from(s.start as usize..s.end as usize);
     let mut labels = vec![LabeledSpan::new_primary_with_span(None, span(d.span))];
@@ -102,7 +104,9 @@ fn report<'a>(sources: &SourceMap, d: &'a Diagnostic) -> Report<'a> {
         help.push(format!("path: {}", p.join(" → ")));
     }
     Report {
-        d,
+        code: d.code.as_str().to_string(),
+        message: d.message.clone(),
+        level: d.level,
         source: NamedSource::new(file.path.clone(), file.text.clone()).with_language("sopflow"),
         labels,
         help: (!help.is_empty()).then(|| help.join("\n")),
@@ -134,5 +138,17 @@ pub fn render_plain(result: &CheckResult) -> String {
     out.push_str(&super::approximation_notes(result));
     out.push_str(&super::summary_line(result));
     out.push('\n');
+    out
+}
+
+/// Renders one report (for findings that are not diagnostics of `check`,
+/// such as failed tests) in the graphical style.
+pub fn render_one(sources: &SourceMap, code: &str, d: &Diagnostic, color: bool) -> String {
+    let mut r = report(sources, d);
+    r.code = code.to_string();
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
+    let mut out = String::new();
+    let _ = handler.render_report(&mut out, &r);
     out
 }

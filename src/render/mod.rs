@@ -3,6 +3,7 @@
 
 pub mod human;
 pub mod json;
+pub mod run;
 
 use crate::check::CheckResult;
 use crate::diagnostics::Level;

@@ -1,0 +1,136 @@
+//! `sopflow eval` and `sopflow test`.
+
+use std::io::{Read, Write};
+
+use super::{use_color, CoverageFormat, EvalArgs, RunFormat, TestArgs};
+use crate::check::CheckResult;
+use crate::diagnostics::Level;
+use crate::model::{Program, RunTarget};
+use crate::render;
+
+/// Loads and checks the project; `Err` is the exit code after a message.
+fn load(paths: &[std::path::PathBuf]) -> Result<CheckResult, i32> {
+    let loaded = crate::project::load(paths).map_err(|e| {
+        eprintln!("error: {e}");
+        2
+    })?;
+    let result = crate::check::check(loaded);
+    if result.program.is_none() {
+        eprint!("{}", render::human::render(&result, false));
+        eprintln!("error: the project has syntax errors; fix them first (`sopflow check`)");
+        return Err(2);
+    }
+    Ok(result)
+}
+
+fn target(program: &Program, args: &EvalArgs) -> Result<RunTarget, String> {
+    let (kind, name, found, ok) = if let Some(name) = &args.flow {
+        let f = program.flows.iter().position(|f| &f.name == name);
+        ("flow", name, f.map(RunTarget::Flow), f.is_some_and(|f| program.flows[f].ok))
+    } else {
+        let name = args.table.as_ref().expect("clap requires --flow or --table");
+        let t = program.tables.iter().position(|t| &t.name == name);
+        ("table", name, t.map(RunTarget::Table), t.is_some_and(|t| program.tables[t].ok))
+    };
+    let Some(found) = found else {
+        let names: Vec<&str> = if kind == "flow" {
+            program.flows.iter().map(|f| f.name.as_str()).collect()
+        } else {
+            program.tables.iter().map(|t| t.name.as_str()).collect()
+        };
+        let hint = crate::resolve::nearest(name, names.iter().copied()).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+        return Err(format!("no {kind} named `{name}`{hint}"));
+    };
+    if !ok {
+        return Err(format!("{kind} `{name}` has errors; run `sopflow check` and fix them first"));
+    }
+    Ok(found)
+}
+
+fn read_input(path: &std::path::Path) -> Result<String, String> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| format!("cannot read standard input: {e}"))?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", crate::project::display(path)))
+}
+
+pub fn eval(args: EvalArgs) -> i32 {
+    let result = match load(&args.paths) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let program = result.program.as_ref().expect("loaded");
+    let target = match target(program, &args) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Some(path) = &args.cases {
+        let input = match read_input(path) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        };
+        let (out, failed) = render::run::batch(program, target, &input);
+        let _ = stdout.write_all(out.as_bytes());
+        return i32::from(failed > 0);
+    }
+    let path = args.case.as_ref().expect("clap requires --case or --cases");
+    let text = match read_input(path) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let sources = args.explain.then_some(&result.sources);
+    match render::run::eval_text(program, target, &text, sources) {
+        Ok(json) => {
+            let out = match args.format {
+                RunFormat::Json => serde_json::to_string_pretty(&json).expect("serializes") + "\n",
+                RunFormat::Human => render::run::eval_human(&json),
+            };
+            let _ = stdout.write_all(out.as_bytes());
+            i32::from(!render::run::succeeded(&json))
+        }
+        Err(e) => {
+            eprintln!("error: the case in `{}` is {e}", crate::project::display(path));
+            2
+        }
+    }
+}
+
+pub fn test(args: TestArgs) -> i32 {
+    let result = match load(&args.paths) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let program = result.program.as_ref().expect("loaded");
+    let color = use_color(args.color);
+    let errors = result.count(Level::Error);
+    let results = crate::testing::run_tests(program, args.filter.as_deref());
+    let mut out = String::new();
+    if errors > 0 {
+        out.push_str(&format!("note: `sopflow check` reports {errors} error(s); tests of the flows and tables they affect fail\n"));
+    }
+    out.push_str(&render::run::tests_human(program, &result.sources, &results, color));
+    if args.coverage {
+        let cov = crate::testing::coverage(program, &result.sources, &results);
+        match args.coverage_format {
+            CoverageFormat::Table => out.push_str(&render::run::coverage_human(&cov)),
+            CoverageFormat::Json => {
+                out.push_str(&serde_json::to_string_pretty(&cov).expect("serializes"));
+                out.push('\n');
+            }
+        }
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    i32::from(results.iter().any(|r| !r.passed()))
+}

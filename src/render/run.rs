@@ -1,0 +1,235 @@
+//! Output of `sopflow eval` (one case or a batch) and `sopflow test`
+//! (results and coverage).
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::diagnostics::{Code, Diagnostic, Level};
+use crate::eval::{self, End, Run};
+use crate::model::{FlowId, Program, RunTarget};
+use crate::source::SourceMap;
+use crate::testing::{self, Coverage, TestResult};
+
+/// One evaluation as JSON.
+#[derive(Serialize)]
+pub struct EvalJson {
+    /// `outcome`, `escalated`, `conflict`, `fall_through`, `missing_input`, `cycle` or `invalid_case`.
+    pub result: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    pub path: Vec<String>,
+    pub tables: Vec<String>,
+    pub escalations: Vec<String>,
+    pub actions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<Vec<ExplainJson>>,
+}
+
+#[derive(Serialize)]
+pub struct ExplainJson {
+    pub condition: String,
+    pub value: bool,
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+fn flow_of(target: RunTarget) -> Option<FlowId> {
+    match target {
+        RunTarget::Flow(f) => Some(f),
+        RunTarget::Table(_) => None,
+    }
+}
+
+/// Runs one case.
+pub fn run(program: &Program, target: RunTarget, case: &eval::Case) -> Run {
+    match target {
+        RunTarget::Flow(f) => eval::run_flow(program, f, case),
+        RunTarget::Table(t) => eval::run_table(program, t, case),
+    }
+}
+
+pub fn eval_json(program: &Program, target: RunTarget, r: &Run, sources: Option<&SourceMap>) -> EvalJson {
+    let flow = flow_of(target);
+    let (result, outcome, team, error) = match &r.end {
+        End::Outcome { outcome, .. } => ("outcome", Some(program.outcomes[*outcome].name.clone()), None, None),
+        End::Escalated { team, .. } => ("escalated", None, Some(program.teams[*team].name.clone()), None),
+        End::Conflict { .. } => ("conflict", None, None, Some(testing::describe_end(program, flow, &r.end))),
+        End::FallThrough { .. } => ("fall_through", None, None, Some(testing::describe_end(program, flow, &r.end))),
+        End::Missing { .. } => ("missing_input", None, None, Some(testing::describe_end(program, flow, &r.end))),
+        End::Cycle { .. } => ("cycle", None, None, Some(testing::describe_end(program, flow, &r.end))),
+    };
+    EvalJson {
+        result,
+        outcome,
+        team,
+        path: flow.map_or_else(Vec::new, |f| r.path.iter().map(|s| program.flows[f].steps[*s].name.clone()).collect()),
+        tables: r.tables.iter().map(|t| program.tables[*t].name.clone()).collect(),
+        escalations: r.escalations.iter().map(|t| program.teams[*t].name.clone()).collect(),
+        actions: r.actions.iter().map(|a| program.actions[*a].name.clone()).collect(),
+        error,
+        explain: sources.map(|sources| {
+            r.trace
+                .iter()
+                .map(|(span, value)| {
+                    let file = sources.get(span.file);
+                    let (line, column) = file.line_col(span.start as usize);
+                    ExplainJson { condition: sources.text(*span).to_string(), value: *value, file: file.path.clone(), line, column }
+                })
+                .collect()
+        }),
+    }
+}
+
+fn invalid_case(errors: Vec<String>) -> EvalJson {
+    EvalJson {
+        result: "invalid_case",
+        outcome: None,
+        team: None,
+        path: vec![],
+        tables: vec![],
+        escalations: vec![],
+        actions: vec![],
+        error: Some(errors.join("; ")),
+        explain: None,
+    }
+}
+
+/// Parses and runs one JSON case; an invalid case is a result too.
+pub fn eval_text(program: &Program, target: RunTarget, text: &str, sources: Option<&SourceMap>) -> Result<EvalJson, String> {
+    let map: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(text) {
+        Ok(serde_json::Value::Object(m)) => m,
+        Ok(_) => return Err("a case must be a JSON object of input values".into()),
+        Err(e) => return Err(format!("not valid JSON: {e}")),
+    };
+    Ok(match eval::case_from_json(program, &map) {
+        Ok(case) => eval_json(program, target, &run(program, target, &case), sources),
+        Err(errors) => invalid_case(errors),
+    })
+}
+
+/// Whether a result is a successful end (outcome or hand-off).
+pub fn succeeded(json: &EvalJson) -> bool {
+    matches!(json.result, "outcome" | "escalated")
+}
+
+/// The human form of one evaluation.
+pub fn eval_human(json: &EvalJson) -> String {
+    let mut out = String::new();
+    match (json.result, &json.outcome, &json.team) {
+        ("outcome", Some(o), _) => out.push_str(&format!("result: outcome `{o}`\n")),
+        ("escalated", _, Some(t)) => out.push_str(&format!("result: escalated to `{t}`\n")),
+        _ => out.push_str(&format!("result: {}\nerror: {}\n", json.result.replace('_', " "), json.error.as_deref().unwrap_or(""))),
+    }
+    if !json.path.is_empty() {
+        out.push_str(&format!("path: {}\n", json.path.join(" → ")));
+    }
+    if !json.tables.is_empty() {
+        out.push_str(&format!("tables: {}\n", json.tables.join(", ")));
+    }
+    if !json.escalations.is_empty() {
+        out.push_str(&format!("escalations: {}\n", json.escalations.join(", ")));
+    }
+    if !json.actions.is_empty() {
+        out.push_str(&format!("actions: {}\n", json.actions.join(", ")));
+    }
+    if let Some(explain) = &json.explain {
+        out.push_str("explain:\n");
+        for e in explain {
+            out.push_str(&format!("  {}:{}:{}  {}  → {}\n", e.file, e.line, e.column, e.condition, e.value));
+        }
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct BadLine {
+    line: usize,
+    result: &'static str,
+    error: String,
+}
+
+/// Batch mode: one JSON case per line in, one JSON result per line out, in
+/// input order, evaluated in parallel. A malformed line becomes a result
+/// naming its line number; blank lines are skipped. Returns the output and
+/// the number of lines that did not end in an outcome or hand-off.
+pub fn batch(program: &Program, target: RunTarget, input: &str) -> (String, usize) {
+    let lines: Vec<(usize, &str)> = input.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, l)| (i + 1, l)).collect();
+    let chunks: Vec<(String, usize)> = lines
+        .par_chunks(4096)
+        .map(|chunk| {
+            let mut out = String::with_capacity(chunk.len() * 96);
+            let mut failed = 0;
+            for (n, line) in chunk {
+                let text = match eval_text(program, target, line, None) {
+                    Ok(json) => {
+                        failed += usize::from(!succeeded(&json));
+                        serde_json::to_string(&json)
+                    }
+                    Err(error) => {
+                        failed += 1;
+                        serde_json::to_string(&BadLine { line: *n, result: "invalid_line", error })
+                    }
+                };
+                out.push_str(&text.expect("results serialize"));
+                out.push('\n');
+            }
+            (out, failed)
+        })
+        .collect();
+    let failed = chunks.iter().map(|(_, f)| f).sum();
+    (chunks.into_iter().map(|(s, _)| s).collect(), failed)
+}
+
+/// The human report of a test run, ending with `N passed, N failed`.
+pub fn tests_human(program: &Program, sources: &SourceMap, results: &[TestResult], color: bool) -> String {
+    let mut out = String::new();
+    for r in results {
+        let test = &program.tests[r.test];
+        let file = sources.get(test.span.file);
+        let (line, _) = file.line_col(test.span.start as usize);
+        let status = if r.passed() { "ok" } else { "FAILED" };
+        out.push_str(&format!("test {}:{line} \"{}\" ... {status}\n", file.path, test.name));
+    }
+    for r in results.iter().filter(|r| !r.passed()) {
+        let test = &program.tests[r.test];
+        let mut d = Diagnostic::new(Code::SyntaxError, test.name_span, format!("test \"{}\" failed", test.name));
+        d.level = Level::Error;
+        d.help = Some(r.failures.join("\n"));
+        out.push('\n');
+        out.push_str(&super::human::render_one(sources, "test-failed", &d, color));
+    }
+    let passed = results.iter().filter(|r| r.passed()).count();
+    out.push_str(&format!("\n{passed} passed, {} failed\n", results.len() - passed));
+    out
+}
+
+/// The coverage table, then the branches no test takes.
+pub fn coverage_human(cov: &Coverage) -> String {
+    let mut out = String::from("\ncoverage\n");
+    let width = cov.units.iter().map(|u| u.name.len() + u.kind.len() + 1).max().unwrap_or(10);
+    out.push_str(&format!("  {:<width$}  {:>9}  {:>9}\n", "flow or table", "steps", "branches"));
+    for u in &cov.units {
+        let steps = if u.kind == "flow" { format!("{}/{}", u.steps_taken, u.steps_total) } else { "-".into() };
+        let name = format!("{} {}", u.kind, u.name);
+        out.push_str(&format!("  {name:<width$}  {steps:>9}  {:>9}\n", format!("{}/{}", u.branches_taken, u.branches_total)));
+    }
+    let pct = if cov.branches_total == 0 { 100.0 } else { 100.0 * cov.branches_taken as f64 / cov.branches_total as f64 };
+    out.push_str(&format!("  branches taken: {}/{} ({pct:.0}%); timeout routes are not case facts and are not counted\n", cov.branches_taken, cov.branches_total));
+    let untaken: Vec<_> = cov.units.iter().flat_map(|u| u.untaken.iter().map(move |b| (u, b))).collect();
+    if !untaken.is_empty() {
+        out.push_str("\nbranches no test takes:\n");
+        for (u, b) in untaken {
+            let place = match &b.step {
+                Some(s) => format!("{} {}, step {s}", u.kind, u.name),
+                None => format!("{} {}", u.kind, u.name),
+            };
+            out.push_str(&format!("  {}:{}:{}  {place}: {}\n", u.file, b.line, b.column, b.branch));
+        }
+    }
+    out
+}

@@ -1,0 +1,238 @@
+//! `sopflow test`: runs the `test` blocks of a project through the evaluator
+//! and measures which steps and branches they take (coverage).
+
+use serde::Serialize;
+
+use crate::analysis::domain::Value;
+use crate::ast::{Literal, LiteralKind};
+use crate::eval::{self, End, Run, Where};
+use crate::model::*;
+use crate::source::{SourceMap, Span};
+
+/// The result of one test.
+#[derive(Debug)]
+pub struct TestResult {
+    /// Index into `Program::tests`.
+    pub test: usize,
+    /// Empty when the test passed.
+    pub failures: Vec<String>,
+    /// The run, when the test could run.
+    pub run: Option<Run>,
+}
+
+impl TestResult {
+    pub fn passed(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// A `given` literal as a value of its input.
+pub fn value_from_literal(program: &Program, input: InputId, lit: &Literal) -> Result<Value, String> {
+    let i = &program.inputs[input];
+    let name = &i.name;
+    match (i.ty, &lit.kind) {
+        (Type::Bool, LiteralKind::Bool(b)) => Ok(Value::Bool(*b)),
+        (Type::Int { lo, hi }, LiteralKind::Int(Some(n))) if lo <= *n && *n <= hi => Ok(Value::Num(*n)),
+        (Type::Int { lo, hi }, LiteralKind::Int(Some(n))) => Err(format!("`{name}` is {n}, outside its range {lo} to {hi}")),
+        (Type::Duration, LiteralKind::Duration(Some(d))) => Ok(Value::Num(d.seconds)),
+        (Type::String, LiteralKind::Str(s)) => Ok(Value::Str(s.clone())),
+        (Type::Enum(e), LiteralKind::Name(v)) => match program.enums[e].variants.iter().position(|x| x == v) {
+            Some(k) => Ok(Value::Variant(k as u32)),
+            None => Err(format!("`{name}` has no variant `{v}`; it is one of {}", program.enums[e].variants.join(", "))),
+        },
+        (ty, _) => {
+            let expected = match ty {
+                Type::Bool => "`true` or `false`",
+                Type::Int { .. } => "a whole number",
+                Type::Duration => "a duration such as `24h`",
+                Type::String => "a quoted string",
+                Type::Enum(_) => "a variant",
+            };
+            Err(format!("`{name}` must be {expected}"))
+        }
+    }
+}
+
+/// Describes how a run ended, in words.
+pub fn describe_end(program: &Program, flow: Option<FlowId>, end: &End) -> String {
+    let at = |w: &Where| match (w, flow) {
+        (Where::Step(s), Some(f)) => format!("step `{}`", program.flows[f].steps[*s].name),
+        (Where::Table(t), _) => format!("table `{}`", program.tables[*t].name),
+        _ => "a step".into(),
+    };
+    match end {
+        End::Outcome { outcome, .. } => format!("outcome `{}`", program.outcomes[*outcome].name),
+        End::Escalated { team, .. } => format!("escalate `{}`", program.teams[*team].name),
+        End::Conflict { decision, first, second } => {
+            format!("a conflict in {}: branches {} and {} both hold", at(decision), first + 1, second + 1)
+        }
+        End::FallThrough { decision } => format!("no branch of {} holds and it has no `otherwise`", at(decision)),
+        End::Missing { input } => format!("the run needs input `{}`, which the case does not give", program.inputs[*input].name),
+        End::Cycle { step } => format!("a cycle back to step `{}`", flow.map_or(String::new(), |f| program.flows[f].steps[*step].name.clone())),
+    }
+}
+
+/// Runs every test whose name contains `filter` (all without a filter).
+pub fn run_tests(program: &Program, filter: Option<&str>) -> Vec<TestResult> {
+    program
+        .tests
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| filter.is_none_or(|f| t.name.contains(f)))
+        .map(|(i, t)| run_test(program, i, t))
+        .collect()
+}
+
+fn run_test(program: &Program, index: usize, test: &Test) -> TestResult {
+    let mut failures = Vec::new();
+    let mut case: eval::Case = vec![None; program.inputs.len()];
+    for (name, _, lit) in &test.given {
+        match program.input_by_name(name) {
+            None => failures.push(format!("`given` names `{name}`, which is not an input")),
+            Some(id) => match value_from_literal(program, id, lit) {
+                Ok(v) => case[id] = Some(v),
+                Err(e) => failures.push(format!("`given` value: {e}")),
+            },
+        }
+    }
+    let Some(run_target) = test.run else {
+        failures.push("the flow or table to run is not defined".into());
+        return TestResult { test: index, failures, run: None };
+    };
+    let (flow, ok) = match run_target {
+        RunTarget::Flow(f) => (Some(f), program.flows[f].ok),
+        RunTarget::Table(t) => (None, program.tables[t].ok),
+    };
+    if !ok {
+        failures.push("the flow or table under test has errors; run `sopflow check`".into());
+        return TestResult { test: index, failures, run: None };
+    }
+    if !failures.is_empty() {
+        return TestResult { test: index, failures, run: None };
+    }
+    let run = match run_target {
+        RunTarget::Flow(f) => eval::run_flow(program, f, &case),
+        RunTarget::Table(t) => eval::run_table(program, t, &case),
+    };
+    let actual = describe_end(program, flow, &run.end);
+    match (&run.end, test.expect_outcome, test.expect_escalate) {
+        (End::Outcome { outcome, .. }, Some(want), _) if *outcome == want => {}
+        (End::Escalated { team, .. }, _, Some(want)) if *team == want => {}
+        (_, Some(want), _) => failures.push(format!("expected outcome `{}`, got {actual}", program.outcomes[want].name)),
+        (_, None, Some(want)) => failures.push(format!("expected escalate `{}`, got {actual}", program.teams[want].name)),
+        (End::Outcome { .. } | End::Escalated { .. }, None, None) => {}
+        (_, None, None) => failures.push(format!("the run ended in {actual}")),
+    }
+    if let (Some(want), Some(f)) = (&test.expect_path, flow) {
+        let got: Vec<&str> = run.path.iter().map(|s| program.flows[f].steps[*s].name.as_str()).collect();
+        if got != want.iter().map(String::as_str).collect::<Vec<_>>() {
+            failures.push(format!("expected path {}, got {}", want.join(", "), got.join(", ")));
+        }
+    }
+    TestResult { test: index, failures, run: Some(run) }
+}
+
+/// Coverage of one flow or table.
+#[derive(Debug, Serialize)]
+pub struct UnitCoverage {
+    /// `flow` or `table`.
+    pub kind: &'static str,
+    pub name: String,
+    pub file: String,
+    pub steps_total: usize,
+    pub steps_taken: usize,
+    /// `when` and `otherwise` branches; `timeout` routes are not case facts
+    /// and are counted apart.
+    pub branches_total: usize,
+    pub branches_taken: usize,
+    pub timeouts: usize,
+    pub untaken: Vec<Untaken>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Untaken {
+    /// The step, for a flow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
+    pub line: usize,
+    pub column: usize,
+    /// The branch as written: `when COND`, `otherwise`.
+    pub branch: String,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Coverage {
+    pub units: Vec<UnitCoverage>,
+    pub branches_total: usize,
+    pub branches_taken: usize,
+}
+
+/// Which steps and branches the runs took, per flow and table.
+pub fn coverage(program: &Program, sources: &SourceMap, results: &[TestResult]) -> Coverage {
+    let mut taken_steps: std::collections::HashSet<(FlowId, StepId)> = Default::default();
+    let mut taken: std::collections::HashSet<(Option<FlowId>, Where, usize)> = Default::default();
+    for r in results {
+        let (Some(run), Some(test)) = (&r.run, program.tests.get(r.test)) else { continue };
+        let flow = match test.run {
+            Some(RunTarget::Flow(f)) => Some(f),
+            _ => None,
+        };
+        for (at, b) in &run.taken {
+            let owner = if matches!(at, Where::Table(_)) { None } else { flow };
+            taken.insert((owner, *at, *b));
+        }
+        if let Some(f) = flow {
+            taken_steps.extend(run.path.iter().map(|s| (f, *s)));
+        }
+    }
+    let mut units = Vec::new();
+    let mut unit = |kind, name: &str, span: Span, steps: Vec<(Option<(StepId, &str)>, &Decision, Option<FlowId>, Where)>| {
+        let mut u = UnitCoverage {
+            kind,
+            name: name.to_string(),
+            file: sources.get(span.file).path.clone(),
+            steps_total: 0,
+            steps_taken: 0,
+            branches_total: 0,
+            branches_taken: 0,
+            timeouts: 0,
+            untaken: vec![],
+        };
+        for (step, d, flow, at) in steps {
+            if let (Some((s, _)), Some(f)) = (step, flow) {
+                u.steps_total += 1;
+                u.steps_taken += usize::from(taken_steps.contains(&(f, s)));
+            }
+            for (i, b) in d.branches.iter().enumerate() {
+                if matches!(b.kind, BranchKind::Timeout) {
+                    u.timeouts += 1;
+                    continue;
+                }
+                u.branches_total += 1;
+                if taken.contains(&(flow, at, i)) {
+                    u.branches_taken += 1;
+                } else {
+                    let (line, column) = sources.get(b.span.file).line_col(b.span.start as usize);
+                    let branch = match &b.cond_text {
+                        Some(c) => format!("when {c}"),
+                        None => "otherwise".into(),
+                    };
+                    u.untaken.push(Untaken { step: step.map(|(_, n)| n.to_string()), line, column, branch, span: b.span });
+                }
+            }
+        }
+        units.push(u);
+    };
+    for (f, flow) in program.flows.iter().enumerate() {
+        let steps = flow.steps.iter().enumerate().map(|(s, st)| (Some((s, st.name.as_str())), &st.decision, Some(f), Where::Step(s))).collect();
+        unit("flow", &flow.name, flow.name_span, steps);
+    }
+    for (t, table) in program.tables.iter().enumerate() {
+        unit("table", &table.name, table.name_span, vec![(None, &table.decision, None, Where::Table(t))]);
+    }
+    let branches_total = units.iter().map(|u| u.branches_total).sum();
+    let branches_taken = units.iter().map(|u| u.branches_taken).sum();
+    Coverage { units, branches_total, branches_taken }
+}
