@@ -211,7 +211,7 @@ pub fn tests_human(program: &Program, sources: &SourceMap, results: &[TestResult
 /// The coverage table, then the branches no test takes.
 pub fn coverage_human(cov: &Coverage) -> String {
     let mut out = String::from("\ncoverage\n");
-    let width = cov.units.iter().map(|u| u.name.len() + u.kind.len() + 1).max().unwrap_or(10);
+    let width = cov.units.iter().map(|u| u.name.len() + u.kind.len() + 1).max().unwrap_or(0).max("flow or table".len());
     out.push_str(&format!("  {:<width$}  {:>9}  {:>9}\n", "flow or table", "steps", "branches"));
     for u in &cov.units {
         let steps = if u.kind == "flow" { format!("{}/{}", u.steps_taken, u.steps_total) } else { "-".into() };
