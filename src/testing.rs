@@ -64,7 +64,20 @@ pub fn describe_end(program: &Program, flow: Option<FlowId>, end: &End) -> Strin
         End::Outcome { outcome, .. } => format!("outcome `{}`", program.outcomes[*outcome].name),
         End::Escalated { team, .. } => format!("escalate `{}`", program.teams[*team].name),
         End::Conflict { decision, first, second } => {
-            format!("a conflict in {}: branches {} and {} both hold", at(decision), first + 1, second + 1)
+            let d = match (decision, flow) {
+                (Where::Step(s), Some(f)) => &program.flows[f].steps[*s].decision,
+                (Where::Table(t), _) => &program.tables[*t].decision,
+                _ => return "a conflict".into(),
+            };
+            let cond = |i: usize| d.branches[i].cond_text.clone().unwrap_or_default();
+            format!(
+                "a conflict in {}: branch {} (`{}`) and branch {} (`{}`) both hold, with different targets",
+                at(decision),
+                first + 1,
+                cond(*first),
+                second + 1,
+                cond(*second)
+            )
         }
         End::FallThrough { decision } => format!("no branch of {} holds and it has no `otherwise`", at(decision)),
         End::Missing { input } => format!("the run needs input `{}`, which the case does not give", program.inputs[*input].name),

@@ -188,3 +188,58 @@ fn witnesses_hold_only_inputs_the_run_reads() {
         }
     }
 }
+
+/// The same round trip through the command line: `sopflow eval` on each
+/// witness of the conformance suite shows the conflict, the fall-through or
+/// the unescalated route.
+#[test]
+fn eval_command_reproduces_conformance_witnesses() {
+    use std::io::Write;
+    let suite = Path::new("../shared/conformance/cases");
+    if !suite.exists() {
+        return;
+    }
+    let mut checked = 0;
+    for case in common::cases(suite) {
+        let result = common::check_path(&case);
+        let Some(program) = &result.program else { continue };
+        for d in result.diagnostics.iter().filter(|d| d.witness.is_some()) {
+            let place = locate(program, d.span).into_iter().next().expect("finding sits in a decision");
+            let (flag, name) = match (place.flow, place.at) {
+                (Some(f), _) => ("--flow", program.flows[f].name.clone()),
+                (None, Where::Table(t)) => ("--table", program.tables[t].name.clone()),
+                _ => unreachable!(),
+            };
+            let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sopflow"))
+                .args(["eval", case.to_str().unwrap(), flag, &name, "--case", "-", "--format", "json"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let witness = serde_json::to_string(d.witness.as_ref().unwrap()).unwrap();
+            child.stdin.take().unwrap().write_all(witness.as_bytes()).unwrap();
+            let out = child.wait_with_output().unwrap();
+            let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            let ok = match d.code {
+                Code::ConflictingOutcomes => json["result"] == "conflict",
+                Code::NonExhaustive => json["result"] == "fall_through",
+                Code::MissingEscalation => {
+                    let team = match required(program, d) {
+                        Requirement::Team(t) => Some(program.teams[t].name.clone()),
+                        Requirement::Any => None,
+                    };
+                    let escalations = json["escalations"].as_array().unwrap();
+                    let escalated = match &team {
+                        Some(t) => escalations.iter().any(|e| e == t),
+                        None => !escalations.is_empty(),
+                    };
+                    json["result"] == "outcome" && !escalated && json["path"] == serde_json::json!(d.path)
+                }
+                _ => json["result"] == "outcome" || json["result"] == "escalated",
+            };
+            assert!(ok, "{}: {} witness {witness} gave {json}", case.display(), d.code);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "only {checked} witnesses checked");
+}

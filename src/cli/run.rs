@@ -121,6 +121,8 @@ pub fn test(args: TestArgs) -> i32 {
         out.push_str(&format!("note: `sopflow check` reports {errors} error(s); tests of the flows and tables they affect fail\n"));
     }
     out.push_str(&render::run::tests_human(program, &result.sources, &results, color));
+    // Coverage comes before the closing `N passed, N failed` line, which
+    // always ends the output (the contract; CI systems read it).
     if args.coverage {
         let cov = crate::testing::coverage(program, &result.sources, &results);
         match args.coverage_format {
@@ -131,6 +133,7 @@ pub fn test(args: TestArgs) -> i32 {
             }
         }
     }
+    out.push_str(&render::run::tests_summary(&results));
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
     i32::from(results.iter().any(|r| !r.passed()))
 }

@@ -185,7 +185,7 @@ pub fn batch(program: &Program, target: RunTarget, input: &str) -> (String, usiz
     (chunks.into_iter().map(|(s, _)| s).collect(), failed)
 }
 
-/// The human report of a test run, ending with `N passed, N failed`.
+/// The human report of a test run (the closing line is [`tests_summary`]).
 pub fn tests_human(program: &Program, sources: &SourceMap, results: &[TestResult], color: bool) -> String {
     let mut out = String::new();
     for r in results {
@@ -203,9 +203,13 @@ pub fn tests_human(program: &Program, sources: &SourceMap, results: &[TestResult
         out.push('\n');
         out.push_str(&super::human::render_one(sources, "test-failed", &d, color));
     }
-    let passed = results.iter().filter(|r| r.passed()).count();
-    out.push_str(&format!("\n{passed} passed, {} failed\n", results.len() - passed));
     out
+}
+
+/// The closing line of a test run: `N passed, N failed`.
+pub fn tests_summary(results: &[TestResult]) -> String {
+    let passed = results.iter().filter(|r| r.passed()).count();
+    format!("\n{passed} passed, {} failed\n", results.len() - passed)
 }
 
 /// The coverage table, then the branches no test takes.
