@@ -37,12 +37,13 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, pairs: &[Overlap]
         if a.target.same_chain(&b.target) {
             continue;
         }
-        let mut d = Diagnostic::new(Code::ConflictingOutcomes, b.span, "this branch and an earlier one both hold for some cases, with different targets")
-            .with_label(a.span, "this earlier branch also holds")
-            .with_help("make the conditions exclusive, or mark the step `first` so that the order decides");
-        let (w, path) = analysis.witness(view, &p.point, None);
-        d.witness = Some(w);
-        d.path = path;
-        out.push(d);
+        out.push(super::pair_finding(
+            analysis,
+            view,
+            p,
+            Code::ConflictingOutcomes,
+            "this branch and an earlier one both hold for some cases, with different targets",
+            "make the conditions exclusive, or mark the step `first` so that the order decides",
+        ));
     }
 }

@@ -224,6 +224,17 @@ fn candidate_pairs(analysis: &Analysis<'_>, whens: &[(usize, &CaseSet)]) -> Vec<
     }
 }
 
+/// The finding for an overlapping pair, at the later branch, with the earlier
+/// as a label and the witness and route of the overlap.
+pub fn pair_finding(analysis: &Analysis<'_>, view: &DecisionView<'_>, p: &Overlap, code: Code, message: &str, help: &str) -> Diagnostic {
+    let (a, b) = (&view.decision.branches[p.first], &view.decision.branches[p.second]);
+    let mut d = Diagnostic::new(code, b.span, message).with_label(a.span, "this earlier branch also holds").with_help(help);
+    let (w, path) = analysis.witness(view, &p.point, None);
+    d.witness = Some(w);
+    d.path = path;
+    d
+}
+
 /// Whether a case found in an approximated region really reaches the
 /// decision; exact regions need no confirmation.
 pub fn confirm(analysis: &Analysis<'_>, view: &DecisionView<'_>, point: &Point, approx: bool) -> bool {

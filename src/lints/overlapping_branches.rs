@@ -35,12 +35,13 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, pairs: &[Overlap]
         if !a.target.same_chain(&b.target) {
             continue;
         }
-        let mut d = Diagnostic::new(Code::OverlappingBranches, b.span, "this branch and an earlier one both hold for some cases, with the same target")
-            .with_label(a.span, "this earlier branch also holds")
-            .with_help("merge the two branches with `or`, or make their conditions exclusive");
-        let (w, path) = analysis.witness(view, &p.point, None);
-        d.witness = Some(w);
-        d.path = path;
-        out.push(d);
+        out.push(super::pair_finding(
+            analysis,
+            view,
+            p,
+            Code::OverlappingBranches,
+            "this branch and an earlier one both hold for some cases, with the same target",
+            "merge the two branches with `or`, or make their conditions exclusive",
+        ));
     }
 }
