@@ -16,6 +16,8 @@ pub struct CheckResult {
     pub files: usize,
     /// Findings silenced by suppression comments.
     pub suppressed: usize,
+    /// Those findings, with the reason written in the comment (sorted; none at level `allow`).
+    pub suppressed_findings: Vec<suppress::Suppressed>,
     /// The resolved program, when every file parsed.
     pub program: Option<Program>,
     /// Flows and tables analysed with a widened set (see docs/analysis.md).
@@ -91,7 +93,7 @@ pub fn check(loaded: Loaded) -> CheckResult {
             }
         }
     }
-    let mut suppressed = 0;
+    let mut suppressed_findings = Vec::new();
     let mut program = None;
     let mut approximate = Vec::new();
     if !syntax_failed {
@@ -111,7 +113,9 @@ pub fn check(loaded: Loaded) -> CheckResult {
             .iter()
             .flat_map(|(id, file)| suppress::scan(*id, sources.get(*id), &item_spans(file)))
             .collect();
-        suppressed = suppress::apply(&sups, &mut diags);
+        suppressed_findings = suppress::apply(&sups, &mut diags);
+        suppressed_findings.retain(|s| s.diagnostic.level != Level::Allow);
+        suppressed_findings.sort_by(|a, b| (a.diagnostic.span, a.diagnostic.code).cmp(&(b.diagnostic.span, b.diagnostic.code)));
         for d in &mut diags {
             if d.code == Code::InvalidSuppression {
                 d.level = config.level(d.code);
@@ -121,5 +125,14 @@ pub fn check(loaded: Loaded) -> CheckResult {
     }
     diags.retain(|d| d.level != Level::Allow);
     diagnostics::sort(&mut diags);
-    CheckResult { sources, diagnostics: diags, files: files.len(), suppressed, program, config, approximate }
+    CheckResult {
+        sources,
+        diagnostics: diags,
+        files: files.len(),
+        suppressed: suppressed_findings.len(),
+        suppressed_findings,
+        program,
+        config,
+        approximate,
+    }
 }

@@ -92,3 +92,18 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     });
     Ok(Loaded { sources, files: out, config, walk_notes })
 }
+
+/// Writes `bytes` to `path` through a temporary file in the same folder that
+/// is renamed into place, so an interrupted write never leaves a partial file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let shown = display(path);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| format!("cannot write `{shown}`: {e}"))?;
+    tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).map_err(|e| format!("cannot write `{shown}`: {e}"))?;
+    tmp.persist(path).map_err(|e| format!("cannot write `{shown}`: {}", e.error))?;
+    Ok(())
+}

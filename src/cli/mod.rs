@@ -54,6 +54,12 @@ pub struct CheckArgs {
     /// Exit 1 when any warning remains, not only errors
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Human and plain reports: show error-level findings only, and no summary line
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Write the report to FILE (atomically: a temporary file renamed into place)
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]
@@ -98,6 +104,20 @@ pub struct TestArgs {
     /// When to use colours
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Output format of the test results
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+    /// Write the results to FILE (atomically) instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    /// One line per test, failures as reports, then `N passed, N failed`
+    Human,
+    /// JUnit XML, for CI systems
+    Junit,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -122,6 +142,10 @@ pub enum Format {
     Plain,
     /// The JSON report of the language contract, section 9
     Json,
+    /// SARIF 2.1.0, for code-scanning services
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the changed lines)
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -195,16 +219,40 @@ fn check(args: CheckArgs) -> i32 {
     for note in &loaded.walk_notes {
         eprintln!("warning: {note}");
     }
-    let result = crate::check::check(loaded);
-    let color = use_color(args.color);
-    let text = match args.format {
+    let mut result = crate::check::check(loaded);
+    let failing = result.count(Level::Error) > 0 || (args.deny_warnings && result.count(Level::Warning) > 0);
+    let color = args.output.is_none() && use_color(args.color) || args.color == ColorChoice::Always;
+    let quiet = args.quiet && matches!(args.format, Format::Human | Format::Plain);
+    if quiet {
+        result.diagnostics.retain(|d| d.level == Level::Error);
+    }
+    let mut text = match args.format {
         Format::Human => crate::render::human::render(&result, color),
         Format::Plain => crate::render::human::render_plain(&result),
         Format::Json => crate::render::json::render(&result),
+        Format::Sarif => crate::render::sarif::render(&result),
+        Format::Github => crate::render::github::render(&result),
     };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
-    let failing = result.count(Level::Error) > 0 || (args.deny_warnings && result.count(Level::Warning) > 0);
+    if quiet {
+        // The summary is the last line of the human and plain reports.
+        let body = text.trim_end_matches('\n');
+        text = body.rfind('\n').map_or(String::new(), |i| body[..=i].to_string());
+    }
+    if let Err(e) = emit(args.output.as_deref(), &text) {
+        eprintln!("error: {e}");
+        return 2;
+    }
     i32::from(failing)
+}
+
+/// Prints `text`, or writes it to `path` atomically: into a temporary file in
+/// the same folder, renamed into place only when complete.
+pub fn emit(path: Option<&std::path::Path>, text: &str) -> Result<(), String> {
+    let Some(path) = path else {
+        let mut stdout = std::io::stdout().lock();
+        let _ = stdout.write_all(text.as_bytes());
+        let _ = stdout.flush();
+        return Ok(());
+    };
+    crate::project::write_atomically(path, text.as_bytes())
 }

@@ -2,7 +2,7 @@
 
 use std::io::{Read, Write};
 
-use super::{use_color, CoverageFormat, EvalArgs, RunFormat, TestArgs};
+use super::{use_color, CoverageFormat, EvalArgs, RunFormat, TestArgs, TestFormat};
 use crate::check::CheckResult;
 use crate::diagnostics::Level;
 use crate::model::{Program, RunTarget};
@@ -113,9 +113,18 @@ pub fn test(args: TestArgs) -> i32 {
         Err(code) => return code,
     };
     let program = result.program.as_ref().expect("loaded");
-    let color = use_color(args.color);
+    let color = args.output.is_none() && use_color(args.color);
     let errors = result.count(Level::Error);
     let results = crate::testing::run_tests(program, args.filter.as_deref());
+    let failed = i32::from(results.iter().any(|r| !r.passed()));
+    if args.format == TestFormat::Junit {
+        let xml = render::junit::render(program, &result.sources, &results);
+        if let Err(e) = super::emit(args.output.as_deref(), &xml) {
+            eprintln!("error: {e}");
+            return 2;
+        }
+        return failed;
+    }
     let mut out = String::new();
     if errors > 0 {
         out.push_str(&format!("note: `sopflow check` reports {errors} error(s); tests of the flows and tables they affect fail\n"));
@@ -134,6 +143,9 @@ pub fn test(args: TestArgs) -> i32 {
         }
     }
     out.push_str(&render::run::tests_summary(&results));
-    let _ = std::io::stdout().lock().write_all(out.as_bytes());
-    i32::from(results.iter().any(|r| !r.passed()))
+    if let Err(e) = super::emit(args.output.as_deref(), &out) {
+        eprintln!("error: {e}");
+        return 2;
+    }
+    failed
 }

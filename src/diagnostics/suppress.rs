@@ -63,26 +63,35 @@ pub fn scan(file: FileId, source: &SourceFile, items: &[Span]) -> Vec<Suppressio
     out
 }
 
+/// A finding silenced by a suppression comment, with the comment's reason.
+#[derive(Clone, Debug)]
+pub struct Suppressed {
+    pub diagnostic: Diagnostic,
+    pub reason: Option<String>,
+}
+
 /// Drops the diagnostics the comments cover and reports bad comments.
-/// Returns how many findings were suppressed.
-pub fn apply(sups: &[Suppression], diags: &mut Vec<Diagnostic>) -> usize {
+/// Returns the suppressed findings.
+pub fn apply(sups: &[Suppression], diags: &mut Vec<Diagnostic>) -> Vec<Suppressed> {
     let mut used = vec![false; sups.len()];
-    let before = diags.len();
+    let mut suppressed = Vec::new();
     diags.retain(|d| {
         if !d.code.configurable() {
             return true;
         }
-        let mut keep = true;
+        let mut by = None;
         for (i, s) in sups.iter().enumerate() {
             let covers = s.item.is_some_and(|item| item.contains(d.span)) && s.codes.iter().any(|(_, c)| *c == Some(d.code));
             if covers {
                 used[i] = true;
-                keep = false;
+                by.get_or_insert(i);
             }
         }
-        keep
+        if let Some(i) = by {
+            suppressed.push(Suppressed { diagnostic: d.clone(), reason: sups[i].reason.clone() });
+        }
+        by.is_none()
     });
-    let suppressed = before - diags.len();
     for (s, used) in sups.iter().zip(used) {
         let mut problems = Vec::new();
         if s.malformed {

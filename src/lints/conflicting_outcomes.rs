@@ -18,11 +18,20 @@ the same SOP can approve and remove the same listing, and an appeal cannot tell
 which was right.
 
 ## Example
-```
-step brand_check {
-  when brand.authorized    -> outcome approve
-  when seller.strikes >= 3 -> escalate brand_protection   // both hold for an authorized seller with 3 strikes
-  otherwise                -> outcome remove_listing
+```sop
+input brand.authorized: bool
+input seller.strikes: int in 0 to 50
+team brand_protection
+outcome approve
+outcome remove_listing
+
+flow review {
+  start brand_check
+  step brand_check {
+    when brand.authorized    -> outcome approve
+    when seller.strikes >= 3 -> escalate brand_protection   // expect: conflicting-outcomes
+    otherwise                -> outcome remove_listing
+  }
 }
 ```
 

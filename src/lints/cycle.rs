@@ -15,10 +15,22 @@ never make progress: a case that enters it is stuck forever, and no moderator
 ever sees a decision.
 
 ## Example
-```
-step verify \"Verify documents\" {
-  when docs.valid -> outcome approve
-  otherwise       -> collect        // back to an earlier step
+```sop
+input docs.complete: bool
+input docs.valid: bool
+outcome approve
+outcome reject
+
+flow documents {
+  start collect
+  step collect {
+    when docs.complete -> verify
+    otherwise          -> outcome reject
+  }
+  step verify {
+    when docs.valid -> outcome approve
+    otherwise       -> collect          // expect: cycle
+  }
 }
 ```
 

@@ -18,11 +18,22 @@ A dead branch is a rule the team thinks is enforced and is not: the
 moderation action it names never happens.
 
 ## Example
-```
-step s1 { when market == ID -> s2   otherwise -> outcome approve }
-step s2 {
-  when market == VN -> outcome remove    // only Indonesian cases get here
-  otherwise         -> outcome hold
+```sop
+input market: { ID, MY, VN }
+outcome approve
+outcome remove
+outcome hold
+
+flow f {
+  start s1
+  step s1 {
+    when market == ID -> s2
+    otherwise         -> outcome approve
+  }
+  step s2 {
+    when market == VN -> outcome remove   // expect: dead-branch
+    otherwise         -> outcome hold
+  }
 }
 ```
 

@@ -30,8 +30,14 @@ A file that does not parse is not checked at all; while any file has a syntax
 error, `sopflow check` reports only syntax errors and unreadable files.
 
 ## Example
-```
-when flagged outcome approve
+```sop
+input flagged: bool
+outcome approve
+
+table t {
+  when flagged outcome approve   // expect: syntax-error
+  otherwise -> outcome approve
+}
 ```
 
 ## Fix
@@ -65,8 +71,15 @@ Usually a typo (`aprove`) or a declaration removed while a flow still uses it;
 the flow cannot be compiled or analysed until it is fixed.
 
 ## Example
-```
-otherwise -> outcome aprove
+```sop
+input flagged: bool
+outcome approve   // expect: unused-declaration
+outcome remove
+
+table t {
+  when flagged -> outcome remove
+  otherwise    -> outcome aprove   // expect: undefined-name
+}
 ```
 
 ## Fix
@@ -84,9 +97,15 @@ Two policy writers defined the same outcome or input in different files; the
 two definitions may disagree on severity or escalation.
 
 ## Example
-```
-outcome approve        // in a.sop
-outcome approve        // in b.sop
+```sop
+input flagged: bool
+outcome approve
+outcome approve   // expect: duplicate-definition
+
+table t {
+  when flagged -> outcome approve
+  otherwise    -> outcome approve
+}
 ```
 
 ## Fix
@@ -104,8 +123,15 @@ an empty `int in LO to HI` range, or a number that does not fit in 64 bits.
 The condition means nothing, so the branch can never be trusted.
 
 ## Example
-```
-when brand.authorized > 3 -> outcome remove
+```sop
+input brand.authorized: bool
+outcome approve
+outcome remove
+
+table t {
+  when brand.authorized > 3 -> outcome remove   // expect: type-mismatch
+  otherwise                 -> outcome approve
+}
 ```
 
 ## Fix
@@ -122,8 +148,15 @@ A value compared with an enum input that is not one of the enum's variants.
 Usually a typo: the branch would silently never match.
 
 ## Example
-```
-when report.kind == counterfiet -> outcome remove
+```sop
+input report.kind: { counterfeit, fraud }
+outcome approve
+outcome remove
+
+table t {
+  when report.kind == counterfiet -> outcome remove   // expect: unknown-variant
+  otherwise                       -> outcome approve
+}
 ```
 
 ## Fix
@@ -141,8 +174,14 @@ Tables decide at once and have no steps; a timeout without a time limit can
 never fire. The policy does not mean what it says.
 
 ## Example
-```
-table t { when flagged -> review   otherwise -> outcome approve }
+```sop
+input flagged: bool
+outcome approve
+
+table t {
+  when flagged -> review   // expect: invalid-target
+  otherwise    -> outcome approve
+}
 ```
 
 ## Fix
@@ -161,9 +200,9 @@ A misspelt lint name would otherwise be ignored, and the team would believe a
 rule is silenced or enforced when it is not.
 
 ## Example
-```
+```toml
 [lints]
-unused-declaration = \"loud\"
+unused-declaration = \"loud\"   # expect: invalid-config
 ```
 
 ## Fix
@@ -182,9 +221,17 @@ Suppressions are audit records: each one should say why a finding is accepted,
 and a stale one hides nothing but still misleads readers.
 
 ## Example
-```
-// sopflow: allow(unused-declaration)
+```sop
+input flagged: bool
+// sopflow: allow(unused-declaration)   // expect: invalid-suppression
 input legacy.score: int
+outcome approve
+outcome remove
+
+table t {
+  when flagged -> outcome remove
+  otherwise    -> outcome approve
+}
 ```
 
 ## Fix
@@ -204,8 +251,16 @@ Left-overs of old policy versions confuse writers and reviewers, and an unused
 outcome often means a route to it was deleted by mistake.
 
 ## Example
-```
-team legal     // no flow escalates to legal
+```sop
+input flagged: bool
+team legal   // expect: unused-declaration
+outcome approve
+outcome remove
+
+table t {
+  when flagged -> outcome remove
+  otherwise    -> outcome approve
+}
 ```
 
 ## Fix

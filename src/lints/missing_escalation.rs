@@ -27,12 +27,20 @@ cases (child safety) must pass the specialists who are accountable for them.
 A route that skips them is a compliance failure waiting to happen.
 
 ## Example
-```
+```sop
+input fraud.confirmed: bool
+input seller.strikes: int in 0 to 50
+team fraud_ops
+outcome approve
 outcome permanent_ban { severity critical requires escalation to fraud_ops }
-step check first {
-  when fraud.confirmed and seller.strikes >= 5 -> outcome permanent_ban   // no escalation
-  when fraud.confirmed -> escalate fraud_ops -> decide
-  otherwise            -> outcome approve
+
+flow fraud_review {
+  start check
+  step check first {
+    when fraud.confirmed and seller.strikes >= 5 -> outcome permanent_ban   // expect: missing-escalation
+    when fraud.confirmed -> escalate fraud_ops -> outcome approve
+    otherwise            -> outcome approve
+  }
 }
 ```
 

@@ -14,10 +14,17 @@ timeout route nobody says what happens when it is missed, so late cases sit in
 a queue with no escalation.
 
 ## Example
-```
-step review \"Review within a day\" within 24h {
-  when flagged -> outcome remove
-  otherwise    -> outcome approve
+```sop
+input flagged: bool
+outcome approve
+outcome remove
+
+flow f {
+  start review
+  step review within 24h {   // expect: missing-timeout
+    when flagged -> outcome remove
+    otherwise    -> outcome approve
+  }
 }
 ```
 

@@ -15,12 +15,18 @@ The case falls through the SOP: the moderator has no instruction, and in an
 automated pipeline the report is silently dropped.
 
 ## Example
-```
+```sop
 input report.kind: { counterfeit, fraud, prohibited }
-step intake {
-  when report.kind == counterfeit -> outcome remove_listing
-  when report.kind == fraud       -> escalate fraud_ops
-}                                  // prohibited items match nothing
+team fraud_ops
+outcome remove_listing
+
+flow triage {
+  start intake
+  step intake {   // expect: non-exhaustive
+    when report.kind == counterfeit -> outcome remove_listing
+    when report.kind == fraud       -> escalate fraud_ops
+  }
+}
 ```
 
 ## Fix

@@ -16,10 +16,15 @@ The decision is still well defined, but the policy says the same thing twice;
 the next edit to one copy silently turns the overlap into a conflict.
 
 ## Example
-```
+```sop
+input seller.strikes: int in 0 to 50
+input fraud.suspected: bool
+outcome approve
+outcome review_queue
+
 table t {
   when seller.strikes >= 3 -> outcome review_queue
-  when fraud.suspected     -> outcome review_queue   // a suspected seller with 3 strikes matches both
+  when fraud.suspected     -> outcome review_queue   // expect: overlapping-branches
   otherwise                -> outcome approve
 }
 ```

@@ -18,10 +18,15 @@ Usually two thresholds in the wrong order: the stricter sanction written after
 the milder one is never applied.
 
 ## Example
-```
+```sop
+input seller.strikes: int in 0 to 50
+outcome warn
+outcome suspend
+outcome approve
+
 table strikes_policy first {
   when seller.strikes >= 3 -> outcome warn
-  when seller.strikes >= 5 -> outcome suspend   // every such case was warned above
+  when seller.strikes >= 5 -> outcome suspend   // expect: shadowed-branch
   otherwise                -> outcome approve
 }
 ```

@@ -15,10 +15,26 @@ An unreachable step is usually left over from a policy change: the team believes
 a check happens (a licence review, a legal hold) that in fact never runs.
 
 ## Example
-```
-step s1 { when market == ID -> s2   otherwise -> outcome approve }
-step s2 { when market == VN -> s3   otherwise -> outcome remove }
-step s3 { otherwise -> outcome hold }     // needs market == ID and == VN
+```sop
+input market: { ID, MY, VN }
+outcome approve
+outcome remove
+outcome hold
+
+flow f {
+  start s1
+  step s1 {
+    when market == ID -> s2
+    otherwise         -> outcome approve
+  }
+  step s2 {
+    when market == VN -> s3   // expect: dead-branch
+    otherwise         -> outcome remove
+  }
+  step s3 {   // expect: unreachable-step
+    otherwise -> outcome hold
+  }
+}
 ```
 
 ## Fix

@@ -3,18 +3,43 @@
 
 use std::fmt;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, NarratableReportHandler, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NarratableReportHandler, SourceSpan};
 
 use crate::check::CheckResult;
 use crate::diagnostics::{Diagnostic, Level, Witness};
 use crate::source::SourceMap;
+
+/// A named source whose reported columns count characters, not bytes, as
+/// every other SOPflow output does (miette counts bytes).
+pub struct CharColumns {
+    name: String,
+    text: String,
+}
+
+impl miette::SourceCode for CharColumns {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.read_span(span, context_lines_before, context_lines_after)?;
+        let start = inner.span().offset();
+        let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let column = self.text.get(line_start..start).map_or(inner.column(), |s| s.chars().count());
+        Ok(Box::new(
+            miette::MietteSpanContents::new_named(self.name.clone(), inner.data(), *inner.span(), inner.line(), column, inner.line_count())
+                .with_language("sopflow"),
+        ))
+    }
+}
 
 /// One finding as a miette report.
 pub struct Report {
     code: String,
     message: String,
     level: Level,
-    source: NamedSource<String>,
+    source: CharColumns,
     labels: Vec<LabeledSpan>,
     help: Option<String>,
 }
@@ -107,7 +132,7 @@ fn report(sources: &SourceMap, d: &Diagnostic) -> Report {
         code: d.code.as_str().to_string(),
         message: d.message.clone(),
         level: d.level,
-        source: NamedSource::new(file.path.clone(), file.text.clone()).with_language("sopflow"),
+        source: CharColumns { name: file.path.clone(), text: file.text.clone() },
         labels,
         help: (!help.is_empty()).then(|| help.join("\n")),
     }

@@ -1,9 +1,12 @@
 //! Renderers: a finished [`CheckResult`] to text. Renderers return strings;
 //! only `cli` prints.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod run;
+pub mod sarif;
 
 use crate::check::CheckResult;
 use crate::diagnostics::Level;

@@ -108,3 +108,14 @@ pub fn compare(case: &Path, result: &CheckResult) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The codes a text's `// expect:` comments claim.
+pub fn expected_text(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let Some(pos) = line.find("expect:") else { continue };
+        let body = line[pos + "expect:".len()..].split(" witness:").next().unwrap();
+        out.extend(body.split(',').map(|s| s.trim().split(':').next().unwrap().to_string()).filter(|s| !s.is_empty()));
+    }
+    out
+}
