@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostics;
 pub mod eval;
+pub mod export;
 pub mod gen;
 pub mod ir;
 pub mod lints;

@@ -218,6 +218,8 @@ pub struct Step {
     pub name_span: Span,
     pub title: Option<String>,
     pub within_seconds: Option<i64>,
+    /// The time limit as written (`24h`).
+    pub within_text: Option<String>,
     pub instructions: Vec<String>,
     pub decision: Decision,
     pub span: Span,

@@ -345,6 +345,7 @@ impl Resolver {
                 name_span: s.name.span,
                 title: s.title.clone(),
                 within_seconds,
+                within_text: s.within.as_ref().and_then(|(d, _)| d.as_ref().map(|d| d.text.clone())),
                 instructions: s.instructions.clone(),
                 decision: Decision { first: s.first, branches },
                 span: s.span,

@@ -32,6 +32,10 @@ pub enum Command {
     Eval(EvalArgs),
     /// Run every `test` block of the project
     Test(TestArgs),
+    /// Export compiled flows and tables: JSON IR, Graphviz, Mermaid or BPMN 2.0
+    Export(ExportArgs),
+    /// Print the JSON Schema of the `export --format json` document
+    Schema,
     /// Print the documentation of a diagnostic code
     Explain {
         /// A code such as `conflicting-outcomes`
@@ -112,6 +116,37 @@ pub struct TestArgs {
     pub output: Option<PathBuf>,
 }
 
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("only").args(["flow", "table"])))]
+pub struct ExportArgs {
+    /// Files or directories of the project (default: the current directory)
+    pub paths: Vec<PathBuf>,
+    /// Output format
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Export only this flow
+    #[arg(long)]
+    pub flow: Option<String>,
+    /// Export only this table (not with `bpmn`, which exports flows)
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Write to FILE (atomically) instead of standard output
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// The compiled IR (`"format": "sopflow-ir"`), described by `sopflow schema`
+    Json,
+    /// Graphviz DOT
+    Dot,
+    /// A Mermaid flowchart
+    Mermaid,
+    /// BPMN 2.0 XML with a diagram, one pool per flow
+    Bpmn,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum TestFormat {
     /// One line per test, failures as reports, then `N passed, N failed`
@@ -174,6 +209,11 @@ fn run(cli: Cli) -> i32 {
         Command::Check(args) => check(args),
         Command::Eval(args) => run::eval(args),
         Command::Test(args) => run::test(args),
+        Command::Export(args) => run::export(args),
+        Command::Schema => {
+            print!("{}", crate::export::json::schema());
+            0
+        }
         Command::Explain { code } => match Code::parse(&code) {
             Some(c) => {
                 print!("{}", c.doc());

@@ -2,7 +2,7 @@
 
 use std::io::{Read, Write};
 
-use super::{use_color, CoverageFormat, EvalArgs, RunFormat, TestArgs, TestFormat};
+use super::{use_color, CoverageFormat, EvalArgs, ExportArgs, ExportFormat, RunFormat, TestArgs, TestFormat};
 use crate::check::CheckResult;
 use crate::diagnostics::Level;
 use crate::model::{Program, RunTarget};
@@ -148,4 +148,63 @@ pub fn test(args: TestArgs) -> i32 {
         return 2;
     }
     failed
+}
+
+pub fn export(args: ExportArgs) -> i32 {
+    let result = match load(&args.paths) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let program = result.program.as_ref().expect("loaded");
+    let mut selection = crate::export::Selection::all(program);
+    let named = |kind: &str, name: &str, names: Vec<&str>| -> String {
+        let hint = crate::resolve::nearest(name, names.iter().copied()).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
+        format!("no {kind} named `{name}`{hint}")
+    };
+    if let Some(name) = &args.flow {
+        match program.flows.iter().position(|f| &f.name == name) {
+            Some(f) => selection = crate::export::Selection { flows: vec![f], tables: vec![] },
+            None => {
+                eprintln!("error: {}", named("flow", name, program.flows.iter().map(|f| f.name.as_str()).collect()));
+                return 2;
+            }
+        }
+    }
+    if let Some(name) = &args.table {
+        if args.format == ExportFormat::Bpmn {
+            eprintln!("error: BPMN exports flows; a table appears in them as a business-rule task");
+            return 2;
+        }
+        match program.tables.iter().position(|t| &t.name == name) {
+            Some(t) => selection = crate::export::Selection { flows: vec![], tables: vec![t] },
+            None => {
+                eprintln!("error: {}", named("table", name, program.tables.iter().map(|t| t.name.as_str()).collect()));
+                return 2;
+            }
+        }
+    }
+    let broken: Vec<String> = selection
+        .flows
+        .iter()
+        .filter(|f| !program.flows[**f].ok)
+        .map(|f| format!("flow `{}`", program.flows[*f].name))
+        .chain(selection.tables.iter().filter(|t| !program.tables[**t].ok).map(|t| format!("table `{}`", program.tables[*t].name)))
+        .collect();
+    if !broken.is_empty() {
+        eprintln!("error: {} {} errors; run `sopflow check` and fix them first", broken.join(", "), if broken.len() == 1 { "has" } else { "have" });
+        return 2;
+    }
+    let text = match args.format {
+        ExportFormat::Json => crate::export::json::render(program, &result.sources, &selection),
+        ExportFormat::Dot => crate::export::dot::render(program, &selection),
+        ExportFormat::Mermaid => crate::export::mermaid::render(program, &selection),
+        ExportFormat::Bpmn => crate::export::bpmn::render(program, &selection),
+    };
+    match super::emit(args.output.as_deref(), &text) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
 }

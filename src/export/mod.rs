@@ -1,0 +1,193 @@
+//! Exporters: compiled flows and tables to other tools. `json` (the IR with
+//! a schema), `dot` (Graphviz), `mermaid` and `bpmn` (BPMN 2.0 with a
+//! diagram). Doc comments, titles and instructions travel into every format.
+
+pub mod bpmn;
+pub mod dot;
+pub mod json;
+pub mod mermaid;
+
+use crate::ast::SeverityLevel;
+use crate::ir::{self, EdgeKind, Node};
+use crate::model::*;
+
+/// Which flows and tables to export.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub flows: Vec<FlowId>,
+    pub tables: Vec<TableId>,
+}
+
+impl Selection {
+    /// Every flow and table.
+    pub fn all(p: &Program) -> Selection {
+        Selection { flows: (0..p.flows.len()).collect(), tables: (0..p.tables.len()).collect() }
+    }
+}
+
+/// A node of a diagram (DOT and Mermaid draw the same picture).
+pub struct DiagramNode {
+    pub id: String,
+    pub shape: Shape,
+    /// Lines of the label: the title or name first.
+    pub lines: Vec<String>,
+    /// Doc comment and instructions, for tooltips and notes.
+    pub notes: Vec<String>,
+    pub severity: Option<SeverityLevel>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    Step,
+    Action,
+    Escalate,
+    HandOff,
+    Outcome,
+    Table,
+    /// The decision of a table.
+    Decision,
+}
+
+pub struct DiagramEdge {
+    pub from: String,
+    pub to: String,
+    /// The condition in the policy's own syntax, `otherwise`, `timeout 24h`.
+    pub label: Option<String>,
+    pub dashed: bool,
+}
+
+pub struct Diagram {
+    /// `flow NAME` or `table NAME`.
+    pub title: String,
+    pub doc: Option<String>,
+    pub nodes: Vec<DiagramNode>,
+    pub edges: Vec<DiagramEdge>,
+}
+
+fn notes(doc: &Option<String>, instructions: &[String]) -> Vec<String> {
+    doc.iter().cloned().chain(instructions.iter().cloned()).collect()
+}
+
+/// The diagram of a flow, from its IR graph.
+pub fn flow_diagram(p: &Program, f: FlowId, prefix: &str) -> Diagram {
+    let flow = &p.flows[f];
+    let g = ir::build(p, f);
+    let id = |n: petgraph::graph::NodeIndex| format!("{prefix}n{}", n.index());
+    let nodes = g
+        .graph
+        .node_indices()
+        .map(|n| {
+            let (shape, lines, notes, severity) = match &g.graph[n] {
+                Node::Step { step, name } => {
+                    let s = &flow.steps[*step];
+                    let mut lines = vec![s.title.clone().unwrap_or_else(|| name.clone())];
+                    if s.title.is_some() {
+                        lines.push(format!("step {name}"));
+                    }
+                    if let Some(w) = &s.within_text {
+                        lines.push(format!("within {w}"));
+                    }
+                    (Shape::Step, lines, self::notes(&s.doc, &s.instructions), None)
+                }
+                Node::Action { action } => {
+                    let a = &p.actions[*action];
+                    let mut lines = vec![format!("do {}", a.name)];
+                    lines.extend(a.description.clone());
+                    (Shape::Action, lines, self::notes(&a.doc, &[]), None)
+                }
+                Node::Escalate { team } => (Shape::Escalate, vec![format!("escalate {}", p.teams[*team].name)], vec![], None),
+                Node::HandOff { team } => (Shape::HandOff, vec![format!("escalate {}", p.teams[*team].name)], vec![], None),
+                Node::Outcome { outcome } => {
+                    let o = &p.outcomes[*outcome];
+                    (Shape::Outcome, vec![o.name.clone()], self::notes(&o.doc, &[]), Some(o.severity))
+                }
+                Node::Table { table } => (Shape::Table, vec![format!("table {}", p.tables[*table].name)], self::notes(&p.tables[*table].doc, &[]), None),
+            };
+            DiagramNode { id: id(n), shape, lines, notes, severity }
+        })
+        .collect();
+    use petgraph::visit::EdgeRef;
+    let edges = g
+        .graph
+        .edge_references()
+        .map(|e| {
+            let w = e.weight();
+            let step = &flow.steps[w.step];
+            let b = &step.decision.branches[w.branch];
+            let label = match w.kind {
+                EdgeKind::When => b.cond_text.clone(),
+                EdgeKind::Otherwise => Some("otherwise".into()),
+                EdgeKind::Timeout => Some(format!("timeout {}", step.within_text.clone().unwrap_or_default())),
+                EdgeKind::Then => None,
+            };
+            let label = match (label, step.decision.first && w.kind == EdgeKind::When) {
+                (Some(l), true) => Some(format!("{}. {l}", w.branch + 1)),
+                (l, _) => l,
+            };
+            DiagramEdge { from: id(e.source()), to: id(e.target()), label, dashed: w.kind == EdgeKind::Timeout }
+        })
+        .collect();
+    Diagram { title: format!("flow {}", flow.name), doc: flow.doc.clone(), nodes, edges }
+}
+
+/// The diagram of a table: its decision, then each branch's chain.
+pub fn table_diagram(p: &Program, t: TableId, prefix: &str) -> Diagram {
+    let table = &p.tables[t];
+    let mut nodes = vec![DiagramNode {
+        id: format!("{prefix}d"),
+        shape: Shape::Decision,
+        lines: vec![format!("table {}", table.name), if table.decision.first { "first".into() } else { "unique".into() }],
+        notes: notes(&table.doc, &[]),
+        severity: None,
+    }];
+    let mut edges = Vec::new();
+    for (i, b) in table.decision.branches.iter().enumerate() {
+        let mut from = format!("{prefix}d");
+        let mut label = match b.cond_text.clone() {
+            Some(c) if table.decision.first => Some(format!("{}. {c}", i + 1)),
+            Some(c) => Some(c),
+            None => Some("otherwise".into()),
+        };
+        let mut k = 0;
+        let mut push = |nodes: &mut Vec<DiagramNode>, shape, lines: Vec<String>, severity| {
+            k += 1;
+            let id = format!("{prefix}b{i}_{k}");
+            nodes.push(DiagramNode { id: id.clone(), shape, lines, notes: vec![], severity });
+            id
+        };
+        for link in &b.target.links {
+            let id = match link {
+                Link::Escalate(team) => push(&mut nodes, Shape::Escalate, vec![format!("escalate {}", p.teams[*team].name)], None),
+                Link::Do(a) => push(&mut nodes, Shape::Action, vec![format!("do {}", p.actions[*a].name)], None),
+            };
+            edges.push(DiagramEdge { from: from.clone(), to: id.clone(), label: label.take(), dashed: false });
+            from = id;
+        }
+        let id = match b.target.end {
+            End::Outcome(o) => push(&mut nodes, Shape::Outcome, vec![p.outcomes[o].name.clone()], Some(p.outcomes[o].severity)),
+            End::Escalate(team) => push(&mut nodes, Shape::HandOff, vec![format!("escalate {}", p.teams[team].name)], None),
+            End::Table(x) => push(&mut nodes, Shape::Table, vec![format!("table {}", p.tables[x].name)], None),
+            End::Step(_) => continue,
+        };
+        edges.push(DiagramEdge { from, to: id, label: label.take(), dashed: false });
+    }
+    Diagram { title: format!("table {}", table.name), doc: table.doc.clone(), nodes, edges }
+}
+
+/// Every selected flow and table as diagrams, with distinct node ids.
+pub fn diagrams(p: &Program, selection: &Selection) -> Vec<Diagram> {
+    let mut out: Vec<Diagram> = selection.flows.iter().map(|f| flow_diagram(p, *f, &format!("f{f}_"))).collect();
+    out.extend(selection.tables.iter().map(|t| table_diagram(p, *t, &format!("t{t}_"))));
+    out
+}
+
+/// The fill colour of an outcome of a severity.
+pub fn severity_color(s: Option<SeverityLevel>) -> &'static str {
+    match s {
+        Some(SeverityLevel::Low) => "#dbeafe",
+        Some(SeverityLevel::Medium) => "#fde68a",
+        Some(SeverityLevel::High) => "#fdba74",
+        Some(SeverityLevel::Critical) => "#fca5a5",
+        _ => "#f3f4f6",
+    }
+}
