@@ -13,6 +13,7 @@ pub mod config;
 pub mod diagnostics;
 pub mod eval;
 pub mod export;
+pub mod fmt;
 pub mod gen;
 pub mod ir;
 pub mod lints;

@@ -20,7 +20,7 @@ pub fn parse_file(file: FileId, text: &str) -> Result<File, SyntaxError> {
     }
     let pairs = PestParser::parse(Rule::file, text).map_err(|e| friendly_message(file, text, &e))?;
     let trivia = Trivia::scan(text);
-    let builder = Builder { file, trivia: &trivia };
+    let builder = Builder { file, trivia: &trivia, text };
     let mut items = Vec::new();
     for pair in pairs.flatten().take(1).flat_map(|p| p.into_inner()) {
         if pair.as_rule() == Rule::EOI {
@@ -34,6 +34,7 @@ pub fn parse_file(file: FileId, text: &str) -> Result<File, SyntaxError> {
 struct Builder<'a> {
     file: FileId,
     trivia: &'a Trivia,
+    text: &'a str,
 }
 
 type Res<T> = Result<T, SyntaxError>;
@@ -64,9 +65,12 @@ fn unescape(raw: &str) -> String {
 }
 
 impl Builder<'_> {
+    /// The span of a pair, ending at its last token: a rule that ends in an
+    /// optional or repeated part that is absent would otherwise reach over
+    /// the whitespace and comments pest skipped looking for it.
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
+        Span::new(self.file, s.start(), end_of(self.text, pair.clone()).max(s.start()))
     }
 
     fn name(&self, pair: Pair<'_, Rule>) -> Name {
@@ -378,6 +382,30 @@ impl Builder<'_> {
         }
         Ok(Item::Test(test))
     }
+}
+
+/// Where a pair's last token ends: its end, less what pest skipped after
+/// its last child (whitespace and comments only).
+fn end_of(text: &str, pair: Pair<'_, Rule>) -> usize {
+    let mut end = pair.as_span().end();
+    let mut pair = pair;
+    while let Some(last) = pair.clone().into_inner().last() {
+        let child_end = last.as_span().end();
+        if !is_trivia(&text[child_end..end]) {
+            break;
+        }
+        end = child_end;
+        pair = last;
+    }
+    end
+}
+
+/// Whether a stretch of source holds only whitespace and `//` comments.
+fn is_trivia(s: &str) -> bool {
+    s.lines().all(|l| {
+        let t = l.trim_start();
+        t.is_empty() || t.starts_with("//")
+    })
 }
 
 fn parse_int(text: &str) -> Option<i64> {

@@ -1,0 +1,411 @@
+//! `sopflow fmt`: one canonical layout. Two-space indentation; the `->` of
+//! the branches of a step or table aligned; one blank line between steps,
+//! and between declarations where the source had one or where either is a
+//! block (at most one); literals as written. Every comment is kept, with its
+//! exact text: a comment on its own line stays before what follows it, a
+//! comment at the end of a line stays at the end of that line, and a comment
+//! inside a construct that is printed on one line moves to the line before it.
+//! Formatting never changes meaning: the result parses to the same AST.
+
+use crate::ast::*;
+use crate::source::Span;
+
+/// A `//` comment of the source.
+struct Comment {
+    start: usize,
+    text: String,
+}
+
+/// Formats a file; `Err` with the syntax error when it does not parse.
+pub fn format(text: &str) -> Result<String, crate::syntax::SyntaxError> {
+    let file = crate::syntax::parse_file(crate::source::FileId(0), text)?;
+    let mut f = Formatter { src: text, comments: comments(text), next: 0, out: String::new(), indent: 0 };
+    f.file(&file);
+    let mut out = f.out;
+    if text.starts_with('\u{feff}') {
+        out.insert(0, '\u{feff}');
+    }
+    if text.contains("\r\n") {
+        out = out.replace('\n', "\r\n");
+    }
+    Ok(out)
+}
+
+/// Every comment, skipping string literals.
+fn comments(text: &str) -> Vec<Comment> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
+                out.push(Comment { start: i, text: text[i..end].trim_end().to_string() });
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    out
+}
+
+struct Formatter<'a> {
+    src: &'a str,
+    comments: Vec<Comment>,
+    /// The first comment not yet printed.
+    next: usize,
+    out: String,
+    indent: usize,
+}
+
+impl Formatter<'_> {
+    fn pad(&self) -> String {
+        "  ".repeat(self.indent)
+    }
+
+    /// Prints, each on its own line, the comments that start before `pos`.
+    fn leading(&mut self, pos: usize) {
+        while self.next < self.comments.len() && self.comments[self.next].start < pos {
+            let line = format!("{}{}\n", self.pad(), self.comments[self.next].text);
+            self.out.push_str(&line);
+            self.next += 1;
+        }
+    }
+
+    /// Ends the current line, with the comment that follows `end` on the
+    /// same source line when only blanks stand between.
+    fn end_line(&mut self, end: usize) {
+        if let Some(c) = self.comments.get(self.next) {
+            let between = &self.src[end.min(c.start)..c.start];
+            if c.start >= end && !between.contains('\n') && between.trim().is_empty() {
+                self.out.push_str(&format!(" {}", c.text));
+                self.next += 1;
+            }
+        }
+        self.out.push('\n');
+    }
+
+    /// Prints a one-line construct: its comments first, then the line.
+    fn line(&mut self, span: Span, text: &str) {
+        self.leading(span.end as usize);
+        let line = format!("{}{text}", self.pad());
+        self.out.push_str(&line);
+        self.end_line(span.end as usize);
+    }
+
+    fn raw(&self, span: Span) -> &str {
+        &self.src[span.range()]
+    }
+
+    fn blank(&mut self) {
+        if !self.out.is_empty() && !self.out.ends_with("\n\n") {
+            self.out.push('\n');
+        }
+    }
+
+    fn file(&mut self, file: &File) {
+        let mut prev: Option<&Item> = None;
+        for item in &file.items {
+            let from = prev.map_or(0, |p| p.span().end as usize);
+            let gap = &self.src[from..item.span().start as usize];
+            let segments: Vec<&str> = gap.split('\n').collect();
+            let inner = if prev.is_some() { &segments[1.min(segments.len())..] } else { &segments[..] };
+            let had_blank = inner.len() > 1 && inner[..inner.len() - 1].iter().any(|l| l.trim().is_empty());
+            let blocks = prev.is_some_and(|p| is_block(p) || is_block(item));
+            if had_blank || blocks {
+                self.leading_until_blank(from, item.span().start as usize);
+            }
+            self.item(item);
+            prev = Some(item);
+        }
+        self.leading(self.src.len() + 1);
+        while self.out.ends_with("\n\n") {
+            self.out.pop();
+        }
+    }
+
+    /// Between two declarations separated by a blank line: the comments
+    /// before the last blank line of the gap stay above it.
+    fn leading_until_blank(&mut self, from: usize, pos: usize) {
+        let gap = &self.src[from..pos];
+        let mut last_blank = None;
+        let mut offset = 0;
+        for (k, line) in gap.split('\n').enumerate() {
+            if k > 0 && line.trim().is_empty() && offset + line.len() < gap.len() {
+                last_blank = Some(from + offset);
+            }
+            offset += line.len() + 1;
+        }
+        if let Some(at) = last_blank {
+            self.leading(at);
+        }
+        self.blank();
+    }
+
+    fn item(&mut self, item: &Item) {
+        match item {
+            Item::Enum(d) => {
+                let vs: Vec<&str> = d.variants.iter().map(|v| v.text.as_str()).collect();
+                self.line(d.span, &format!("enum {} {{ {} }}", d.name.text, vs.join(", ")));
+            }
+            Item::Input(d) => {
+                let ty = match &d.ty.kind {
+                    TypeExprKind::Bool => "bool".to_string(),
+                    TypeExprKind::Int => "int".to_string(),
+                    TypeExprKind::IntRange(..) => normalize(self.raw(d.ty.span)),
+                    TypeExprKind::Duration => "duration".to_string(),
+                    TypeExprKind::String => "string".to_string(),
+                    TypeExprKind::InlineEnum(vs) => format!("{{ {} }}", vs.iter().map(|v| v.text.as_str()).collect::<Vec<_>>().join(", ")),
+                    TypeExprKind::Named(n) => n.text.clone(),
+                };
+                self.line(d.span, &format!("input {}: {ty}", d.name.text));
+            }
+            Item::Team(d) => {
+                let sla = d.sla.as_ref().map(|(_, s)| format!(" {{ sla {} }}", self.raw(*s))).unwrap_or_default();
+                self.line(d.span, &format!("team {}{sla}", d.name.text));
+            }
+            Item::Action(d) => {
+                let desc = d.description.as_ref().map(|s| format!(" {}", quote(s))).unwrap_or_default();
+                self.line(d.span, &format!("action {}{desc}", d.name.text));
+            }
+            Item::Outcome(d) => {
+                let mut parts = Vec::new();
+                if d.severity != SeverityLevel::None || self.raw(d.span).contains("severity") {
+                    parts.push(format!("severity {}", severity(d.severity)));
+                }
+                if let Some((team, _)) = &d.requires {
+                    parts.push(match team {
+                        Some(t) => format!("requires escalation to {}", t.text),
+                        None => "requires escalation".to_string(),
+                    });
+                }
+                let body = if parts.is_empty() {
+                    if self.raw(d.span).contains('{') { " {}".to_string() } else { String::new() }
+                } else {
+                    format!(" {{ {} }}", parts.join(" "))
+                };
+                self.line(d.span, &format!("outcome {}{body}", d.name.text));
+            }
+            Item::Require(d) => {
+                let c = self.cond(&d.condition, None);
+                self.line(d.span, &format!("require escalation to {} when {c}", d.team.text));
+            }
+            Item::Table(d) => {
+                self.leading(d.span.start as usize);
+                let head = format!("table {}{} {{", d.name.text, if d.first { " first" } else { "" });
+                self.open(d.span.start as usize, &head, d.branches.first().map(|b| b.span.start as usize));
+                self.branches(&d.branches);
+                self.close(d.span);
+            }
+            Item::Flow(d) => {
+                self.leading(d.span.start as usize);
+                self.open(d.span.start as usize, &format!("flow {} {{", d.name.text), Some(d.start.span.start as usize));
+                self.line(d.start.span, &format!("start {}", d.start.text));
+                for s in &d.steps {
+                    self.blank();
+                    self.step(s);
+                }
+                self.close(d.span);
+            }
+            Item::Test(d) => {
+                self.leading(d.span.start as usize);
+                self.open(d.span.start as usize, &format!("test {} {{", quote(&d.name)), Some(d.run.name.span.start as usize));
+                let kind = if d.run.is_table { "table" } else { "flow" };
+                self.line(d.run.name.span, &format!("run {kind} {}", d.run.name.text));
+                if let (Some(first), Some(last)) = (d.given.first(), d.given.last()) {
+                    let pairs: Vec<String> = d.given.iter().map(|(k, v)| format!("{}: {}", k.text, normalize(self.raw(v.span)))).collect();
+                    self.line(first.0.span.to(last.1.span), &format!("given {{ {} }}", pairs.join(", ")));
+                } else if self.raw(d.span).contains("given") {
+                    self.line(d.run.name.span, "given {}");
+                }
+                for e in &d.expects {
+                    match e {
+                        Expect::Outcome(n) => self.line(n.span, &format!("expect outcome {}", n.text)),
+                        Expect::Escalate(n) => self.line(n.span, &format!("expect escalate {}", n.text)),
+                        Expect::Path(ns) => {
+                            let span = ns[0].span.to(ns[ns.len() - 1].span);
+                            let names: Vec<&str> = ns.iter().map(|n| n.text.as_str()).collect();
+                            self.line(span, &format!("expect path {}", names.join(", ")));
+                        }
+                    }
+                }
+                self.close(d.span);
+            }
+        }
+    }
+
+    /// A block's first line; comments between it and the first member stay
+    /// inside the block.
+    fn open(&mut self, start: usize, head: &str, first_member: Option<usize>) {
+        let line = format!("{}{head}", self.pad());
+        self.out.push_str(&line);
+        let brace = self.src[start..].find('{').map_or(start, |i| start + i + 1);
+        let _ = first_member;
+        self.end_line(brace);
+        self.indent += 1;
+    }
+
+    fn close(&mut self, span: Span) {
+        let end = span.end as usize;
+        self.leading(end.saturating_sub(1));
+        self.indent -= 1;
+        let line = format!("{}}}", self.pad());
+        self.out.push_str(&line);
+        self.end_line(end);
+    }
+
+    fn step(&mut self, s: &Step) {
+        self.leading(s.span.start as usize);
+        let mut head = format!("step {}", s.name.text);
+        if let Some(t) = &s.title {
+            head.push_str(&format!(" {}", quote(t)));
+        }
+        if s.first {
+            head.push_str(" first");
+        }
+        if let Some((_, span)) = &s.within {
+            head.push_str(&format!(" within {}", self.raw(*span)));
+        }
+        head.push_str(" {");
+        self.open(s.span.start as usize, &head, None);
+        // Instructions: their spans are not kept; each is one line of the
+        // source between the header and the first branch.
+        let body_start = self.src[s.span.start as usize..].find('{').map_or(s.span.start as usize, |i| s.span.start as usize + i + 1);
+        let body_end = s.branches.first().map_or(s.span.end as usize - 1, |b| b.span.start as usize);
+        let mut search = body_start;
+        for text in &s.instructions {
+            let at = self.src[search..body_end].find("instructions").map_or(search, |i| search + i);
+            let lit = quote(text);
+            let end = self.src[at..body_end].find('"').and_then(|q| {
+                let open = at + q;
+                string_end(self.src, open)
+            });
+            let end = end.unwrap_or(at);
+            self.line(Span::new(s.span.file, at, end), &format!("instructions {lit}"));
+            search = end;
+        }
+        self.branches(&s.branches);
+        self.close(s.span);
+    }
+
+    fn branches(&mut self, branches: &[Branch]) {
+        let heads: Vec<String> = branches
+            .iter()
+            .map(|b| match &b.kind {
+                BranchKind::When(c) => format!("when {}", self.cond(c, None)),
+                BranchKind::Otherwise => "otherwise".to_string(),
+                BranchKind::Timeout => "timeout".to_string(),
+            })
+            .collect();
+        let width = heads.iter().map(|h| h.chars().count()).max().unwrap_or(0);
+        for (b, head) in branches.iter().zip(heads) {
+            let padding = " ".repeat(width - head.chars().count());
+            let target = self.target(&b.target);
+            self.line(b.span, &format!("{head}{padding} -> {target}"));
+        }
+    }
+
+    fn target(&self, t: &Target) -> String {
+        let mut parts: Vec<String> = t
+            .links
+            .iter()
+            .map(|l| match l {
+                Link::Escalate(n) => format!("escalate {}", n.text),
+                Link::Do(n) => format!("do {}", n.text),
+            })
+            .collect();
+        parts.push(match &t.end {
+            TargetEnd::Outcome(n) => format!("outcome {}", n.text),
+            TargetEnd::Escalate(n) => format!("escalate {}", n.text),
+            TargetEnd::Table(n) => format!("table {}", n.text),
+            TargetEnd::Step(n) => n.text.clone(),
+        });
+        parts.join(" -> ")
+    }
+
+    /// A condition, with the parentheses the AST needs to parse back the
+    /// same: around `or` inside `and`, around a nested `and`/`or` of the same
+    /// kind, and around `and`/`or` under `not`.
+    fn cond(&self, c: &Cond, parent: Option<&CondKind>) -> String {
+        let text = match &c.kind {
+            CondKind::Or(parts) => parts.iter().map(|p| self.cond(p, Some(&c.kind))).collect::<Vec<_>>().join(" or "),
+            CondKind::And(parts) => parts.iter().map(|p| self.cond(p, Some(&c.kind))).collect::<Vec<_>>().join(" and "),
+            CondKind::Not(inner) => format!("not {}", self.cond(inner, Some(&c.kind))),
+            CondKind::Const(b) => b.to_string(),
+            CondKind::Input(n) => n.text.clone(),
+            CondKind::Compare { input, op, value } => format!("{} {} {}", input.text, op.as_str(), normalize(self.raw(value.span))),
+            CondKind::In { input, negated, values } => {
+                let vs: Vec<String> = values.iter().map(|v| normalize(self.raw(v.span))).collect();
+                format!("{}{} in {{ {} }}", input.text, if *negated { " not" } else { "" }, vs.join(", "))
+            }
+        };
+        let needs = match (parent, &c.kind) {
+            (Some(CondKind::And(_)), CondKind::Or(_) | CondKind::And(_)) => true,
+            (Some(CondKind::Or(_)), CondKind::Or(_)) => true,
+            (Some(CondKind::Not(_)), CondKind::Or(_) | CondKind::And(_)) => true,
+            _ => false,
+        };
+        if needs {
+            format!("({text})")
+        } else {
+            text
+        }
+    }
+}
+
+fn is_block(item: &Item) -> bool {
+    matches!(item, Item::Table(_) | Item::Flow(_) | Item::Test(_))
+}
+
+fn severity(s: SeverityLevel) -> &'static str {
+    match s {
+        SeverityLevel::None => "none",
+        SeverityLevel::Low => "low",
+        SeverityLevel::Medium => "medium",
+        SeverityLevel::High => "high",
+        SeverityLevel::Critical => "critical",
+    }
+}
+
+/// Folds the whitespace of a literal or type written over several lines.
+fn normalize(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A string literal for a value.
+pub fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The offset after the string literal that opens at `open`.
+fn string_end(src: &str, open: usize) -> Option<usize> {
+    let bytes = src.as_bytes();
+    let mut i = open + 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            b'\n' => return None,
+            _ => i += 1,
+        }
+    }
+    None
+}

@@ -1,0 +1,118 @@
+//! The formatter on every policy, fixture and conformance case: idempotent,
+//! the same AST (spans aside), every comment kept with its exact text.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+fn sop_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            sop_files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "sop") {
+            out.push(p);
+        }
+    }
+}
+
+fn corpus() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for dir in ["policies", "tests/fixtures", "tests/formats", "tests/run", "examples/sop", "../shared/conformance/cases"] {
+        sop_files(Path::new(dir), &mut out);
+    }
+    out
+}
+
+/// The AST's debug form without spans and source text.
+fn shape(text: &str) -> Option<String> {
+    let file = sopflow::syntax::parse_file(sopflow::source::FileId(0), text).ok()?;
+    let debug = format!("{file:?}");
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug.as_str();
+    for marker in ["Span {", "cond_text: "] {
+        let _ = marker;
+    }
+    // Drop `Span { … }` and `cond_text: Some("…")`.
+    while let Some(i) = rest.find("Span {") {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find('}').unwrap();
+        rest = &rest[i + end + 1..];
+    }
+    out.push_str(rest);
+    let mut cleaned = String::new();
+    let mut rest = out.as_str();
+    while let Some(i) = rest.find("cond_text: ") {
+        cleaned.push_str(&rest[..i]);
+        let after = &rest[i..];
+        let end = after.find(" }").unwrap_or(after.len());
+        rest = &after[end..];
+    }
+    cleaned.push_str(rest);
+    Some(cleaned)
+}
+
+fn comments(text: &str) -> Vec<String> {
+    let mut v: Vec<String> = text.lines().filter_map(|l| l.find("//").map(|i| l[i..].trim_end().to_string())).filter(|c| !c.is_empty()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn formatting_is_idempotent_keeps_meaning_and_comments() {
+    let mut formatted = 0;
+    let mut failures = Vec::new();
+    for path in corpus() {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        let Ok(once) = sopflow::fmt::format(&text) else {
+            continue; // syntax errors are left alone (tested below)
+        };
+        formatted += 1;
+        let twice = sopflow::fmt::format(&once).expect("formatted text parses");
+        if once != twice {
+            failures.push(format!("{}: not idempotent:\n--- once\n{once}\n--- twice\n{twice}", path.display()));
+        }
+        if shape(&text) != shape(&once) {
+            failures.push(format!("{}: the AST changed:\n{once}", path.display()));
+        }
+        // Strings with `//` inside are not comments; compare what the scan finds.
+        let (a, b) = (comments(&text), comments(&once));
+        if a != b {
+            failures.push(format!("{}: comments changed:\n  before {a:?}\n  after  {b:?}", path.display()));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    assert!(formatted >= 40, "only {formatted} files formatted");
+}
+
+#[test]
+fn formatted_policies_are_pinned() {
+    let mut files = Vec::new();
+    sop_files(Path::new("policies"), &mut files);
+    for path in files {
+        let out = sopflow::fmt::format(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        insta::assert_snapshot!(format!("fmt_{}", path.file_stem().unwrap().to_string_lossy()), out);
+    }
+}
+
+#[test]
+fn layout_aligns_arrows_and_moves_inner_comments_before_the_line() {
+    let text = "input a: bool\ninput b: int\noutcome x\ntable t first {\nwhen a and   // inner\n (b > 1 or b < -1) -> outcome x // end\notherwise->outcome x\n}\n";
+    let out = sopflow::fmt::format(text).unwrap();
+    insta::assert_snapshot!("fmt_layout", out);
+}
+
+#[test]
+fn crlf_and_bom_are_kept() {
+    let text = "\u{feff}input a: bool\r\noutcome x\r\ntable t {\r\n  when a -> outcome x\r\n  otherwise -> outcome x\r\n}\r\n";
+    let out = sopflow::fmt::format(text).unwrap();
+    assert!(out.starts_with('\u{feff}'));
+    assert!(out.contains("\r\n") && !out.replace("\r\n", "").contains('\n'));
+}
+
+#[test]
+fn a_file_with_a_syntax_error_is_not_formatted() {
+    assert!(sopflow::fmt::format("table t { when a outcome x }").is_err());
+}
