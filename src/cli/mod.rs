@@ -36,6 +36,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Print the JSON Schema of the `export --format json` document
     Schema,
+    /// Format *.sop files in the canonical layout (in place, atomically)
+    Fmt(FmtArgs),
     /// Print the documentation of a diagnostic code
     Explain {
         /// A code such as `conflicting-outcomes`
@@ -114,6 +116,18 @@ pub struct TestArgs {
     /// Write the results to FILE (atomically) instead of standard output
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct FmtArgs {
+    /// Files or directories to format (default: the current directory)
+    pub paths: Vec<PathBuf>,
+    /// Change nothing: list the files that would change and exit 1 if any
+    #[arg(long)]
+    pub check: bool,
+    /// Format standard input to standard output
+    #[arg(long, conflicts_with = "paths")]
+    pub stdin: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -210,6 +224,7 @@ fn run(cli: Cli) -> i32 {
         Command::Eval(args) => run::eval(args),
         Command::Test(args) => run::test(args),
         Command::Export(args) => run::export(args),
+        Command::Fmt(args) => run::fmt(args),
         Command::Schema => {
             print!("{}", crate::export::json::schema());
             0

@@ -2,7 +2,7 @@
 
 use std::io::{Read, Write};
 
-use super::{use_color, CoverageFormat, EvalArgs, ExportArgs, ExportFormat, RunFormat, TestArgs, TestFormat};
+use super::{use_color, CoverageFormat, EvalArgs, ExportArgs, ExportFormat, FmtArgs, RunFormat, TestArgs, TestFormat};
 use crate::check::CheckResult;
 use crate::diagnostics::Level;
 use crate::model::{Program, RunTarget};
@@ -207,4 +207,72 @@ pub fn export(args: ExportArgs) -> i32 {
             2
         }
     }
+}
+
+/// `sopflow fmt`: exit 0 when done (or nothing would change with
+/// `--check`), 1 when `--check` finds files to change or a file has a syntax
+/// error, 2 when it cannot run.
+pub fn fmt(args: FmtArgs) -> i32 {
+    if args.stdin {
+        let mut text = String::new();
+        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+            eprintln!("error: cannot read standard input: {e}");
+            return 2;
+        }
+        return match crate::fmt::format(&text) {
+            Ok(out) => {
+                let _ = std::io::stdout().lock().write_all(out.as_bytes());
+                0
+            }
+            Err(e) => {
+                let mut sources = crate::source::SourceMap::default();
+                let id = sources.add("<stdin>".into(), text);
+                let mut d = crate::diagnostics::Diagnostic::new(crate::diagnostics::Code::SyntaxError, crate::source::Span { file: id, ..e.span }, e.message);
+                d.help = e.help;
+                eprint!("{}", render::human::render_one(&sources, "syntax-error", &d, false));
+                1
+            }
+        };
+    }
+    let files = match crate::project::collect(&args.paths) {
+        Ok((files, _)) => files,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    };
+    let mut changed = 0;
+    let mut broken = 0;
+    for path in &files {
+        let shown = crate::project::display(path);
+        let text = match std::fs::read(path).map(String::from_utf8) {
+            Ok(Ok(t)) => t,
+            _ => {
+                eprintln!("error: `{shown}` is not readable UTF-8 text; left untouched");
+                broken += 1;
+                continue;
+            }
+        };
+        match crate::fmt::format(&text) {
+            Ok(out) if out == text => {}
+            Ok(out) => {
+                changed += 1;
+                if args.check {
+                    println!("{shown}");
+                } else if let Err(e) = crate::project::write_atomically(path, out.as_bytes()) {
+                    eprintln!("error: {e}");
+                    broken += 1;
+                }
+            }
+            Err(e) => {
+                broken += 1;
+                let (line, col) = crate::source::SourceFile::new(shown.clone(), text).line_col(e.span.start as usize);
+                eprintln!("error: `{shown}` has a syntax error at {line}:{col} ({}); left untouched", e.message);
+            }
+        }
+    }
+    if !args.check && changed > 0 {
+        eprintln!("formatted {changed} of {} files", files.len());
+    }
+    i32::from(broken > 0 || (args.check && changed > 0))
 }
