@@ -18,8 +18,10 @@ pub struct CheckResult {
     pub suppressed: usize,
     /// Those findings, with the reason written in the comment (sorted; none at level `allow`).
     pub suppressed_findings: Vec<suppress::Suppressed>,
-    /// The resolved program, when every file parsed.
+    /// The resolved program, when every file parsed (or with recovery).
     pub program: Option<Program>,
+    /// The syntax tree of each file that parsed (with recovery: what parsed).
+    pub asts: Vec<(FileId, ast::File)>,
     /// Flows and tables analysed with a widened set (see docs/analysis.md).
     pub approximate: Vec<String>,
     pub config: Config,
@@ -50,23 +52,37 @@ pub fn item_spans(file: &ast::File) -> Vec<Span> {
     out
 }
 
+/// How to check.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Recover from syntax errors at declaration boundaries and analyse the
+    /// rest (the language server); the command line reports syntax errors only.
+    pub recover: bool,
+}
+
+fn syntax_diagnostic(e: crate::syntax::SyntaxError) -> Diagnostic {
+    let mut d = Diagnostic::new(Code::SyntaxError, e.span, e.message);
+    d.help = e.help;
+    d
+}
+
 /// Parses every readable file; `Err` holds the syntax-error diagnostics.
 pub fn parse_all(sources: &SourceMap, files: &[(FileId, Option<String>)]) -> Vec<(FileId, Result<ast::File, Diagnostic>)> {
     files
         .iter()
         .filter(|(_, err)| err.is_none())
         .map(|(id, _)| {
-            let parsed = crate::syntax::parse_file(*id, &sources.get(*id).text).map_err(|e| {
-                let mut d = Diagnostic::new(Code::SyntaxError, e.span, e.message);
-                d.help = e.help;
-                d
-            });
+            let parsed = crate::syntax::parse_file(*id, &sources.get(*id).text).map_err(syntax_diagnostic);
             (*id, parsed)
         })
         .collect()
 }
 
 pub fn check(loaded: Loaded) -> CheckResult {
+    check_with(loaded, Options::default())
+}
+
+pub fn check_with(loaded: Loaded, options: Options) -> CheckResult {
     let Loaded { sources, files, config: config_file, .. } = loaded;
     let mut diags = Vec::new();
     for (id, err) in &files {
@@ -81,15 +97,22 @@ pub fn check(loaded: Loaded) -> CheckResult {
         Some(id) => config::parse(id, &sources.get(id).text),
         None => (Config::default(), Vec::new()),
     };
-    let parsed = parse_all(&sources, &files);
     let mut asts = Vec::new();
     let mut syntax_failed = false;
-    for (id, result) in parsed {
-        match result {
-            Ok(file) => asts.push((id, file)),
-            Err(d) => {
-                syntax_failed = true;
-                diags.push(d);
+    if options.recover {
+        for (id, _) in files.iter().filter(|(_, err)| err.is_none()) {
+            let (file, errors) = crate::syntax::parse_recovering(*id, &sources.get(*id).text);
+            diags.extend(errors.into_iter().map(syntax_diagnostic));
+            asts.push((*id, file));
+        }
+    } else {
+        for (id, result) in parse_all(&sources, &files) {
+            match result {
+                Ok(file) => asts.push((id, file)),
+                Err(d) => {
+                    syntax_failed = true;
+                    diags.push(d);
+                }
             }
         }
     }
@@ -123,6 +146,7 @@ pub fn check(loaded: Loaded) -> CheckResult {
         }
         program = Some(prog);
     }
+    let asts = if program.is_some() { asts } else { Vec::new() };
     diags.retain(|d| d.level != Level::Allow);
     diagnostics::sort(&mut diags);
     CheckResult {
@@ -132,6 +156,7 @@ pub fn check(loaded: Loaded) -> CheckResult {
         suppressed: suppressed_findings.len(),
         suppressed_findings,
         program,
+        asts,
         config,
         approximate,
     }

@@ -17,6 +17,7 @@ pub mod fmt;
 pub mod gen;
 pub mod ir;
 pub mod lints;
+pub mod lsp;
 pub mod model;
 pub mod project;
 pub mod render;

@@ -38,6 +38,8 @@ pub enum Command {
     Schema,
     /// Format *.sop files in the canonical layout (in place, atomically)
     Fmt(FmtArgs),
+    /// Run the language server on standard input and output (for editors)
+    Lsp,
     /// Print the documentation of a diagnostic code
     Explain {
         /// A code such as `conflicting-outcomes`
@@ -225,6 +227,13 @@ fn run(cli: Cli) -> i32 {
         Command::Test(args) => run::test(args),
         Command::Export(args) => run::export(args),
         Command::Fmt(args) => run::fmt(args),
+        Command::Lsp => match crate::lsp::run_stdio() {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("error: the language server stopped: {e}");
+                1
+            }
+        },
         Command::Schema => {
             print!("{}", crate::export::json::schema());
             0

@@ -8,3 +8,55 @@ pub mod trivia;
 
 pub use errors::SyntaxError;
 pub use parser::parse_file;
+
+/// Parses a file, recovering at declaration boundaries (for the language
+/// server): when parsing fails, the top-level declaration that holds the
+/// error is blanked out (newlines kept, so offsets stay) and the rest is
+/// parsed again, until it parses. Returns what parsed and one error per
+/// declaration that did not.
+pub fn parse_recovering(file: crate::source::FileId, text: &str) -> (ast::File, Vec<SyntaxError>) {
+    let mut masked = std::borrow::Cow::Borrowed(text);
+    let mut errors = Vec::new();
+    let starts = declaration_starts(text);
+    for _ in 0..=starts.len() {
+        match parse_file(file, &masked) {
+            Ok(ast) => return (ast, errors),
+            Err(e) => {
+                let pos = e.span.start as usize;
+                errors.push(e);
+                // The declaration holding the error; when the error stands
+                // at the start of a declaration, the one before it did not end.
+                let k = starts.partition_point(|&s| s <= pos);
+                let k = if k > 0 && starts.get(k - 1) == Some(&pos) && k > 1 { k - 1 } else { k };
+                let begin = if k == 0 { 0 } else { starts[k - 1] };
+                let end = starts.get(k).copied().unwrap_or(text.len());
+                let end = if end <= begin { text.len() } else { end };
+                let blanked: String = masked[begin..end].chars().map(|c| if c == '\n' || c == '\r' { c } else { ' ' }).collect();
+                let mut next = masked.into_owned();
+                next.replace_range(begin..end, &blanked);
+                masked = std::borrow::Cow::Owned(next);
+            }
+        }
+    }
+    (ast::File::default(), errors)
+}
+
+/// Byte offsets of the lines that start a top-level declaration (a keyword
+/// in the first column, or the doc comment above it).
+fn declaration_starts(text: &str) -> Vec<usize> {
+    const KEYWORDS: [&str; 9] = ["enum ", "input ", "team ", "action ", "outcome ", "require ", "table ", "flow ", "test "];
+    let mut out = Vec::new();
+    let mut offset = 0;
+    let mut doc_start: Option<usize> = None;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with("///") {
+            doc_start.get_or_insert(offset);
+        } else if KEYWORDS.iter().any(|k| line.starts_with(k)) {
+            out.push(doc_start.take().unwrap_or(offset));
+        } else if !line.trim().is_empty() {
+            doc_start = None;
+        }
+        offset += line.len();
+    }
+    out
+}

@@ -1,0 +1,151 @@
+//! `sopflow lsp`: a Language Server over stdio (lsp-server + lsp-types).
+//! The workspace folder is the project (every `*.sop` and `sopflow.toml`);
+//! open buffers are kept in memory and override the files on disk. Only this
+//! module knows the LSP types.
+
+mod convert;
+mod features;
+mod index;
+mod state;
+
+pub use convert::to_lsp_diagnostic;
+
+use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use lsp_types as lsp;
+use lsp_types::notification::Notification as _;
+
+use state::Workspace;
+
+/// Runs the server on standard input and output until `exit`.
+pub fn run_stdio() -> Result<(), String> {
+    let (connection, io_threads) = Connection::stdio();
+    serve(&connection)?;
+    drop(connection);
+    io_threads.join().map_err(|e| e.to_string())
+}
+
+pub fn capabilities() -> lsp::ServerCapabilities {
+    lsp::ServerCapabilities {
+        text_document_sync: Some(lsp::TextDocumentSyncCapability::Kind(lsp::TextDocumentSyncKind::FULL)),
+        hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
+        definition_provider: Some(lsp::OneOf::Left(true)),
+        references_provider: Some(lsp::OneOf::Left(true)),
+        rename_provider: Some(lsp::OneOf::Left(true)),
+        completion_provider: Some(lsp::CompletionOptions {
+            trigger_characters: Some(vec![" ".into(), ">".into(), "{".into(), ",".into(), ".".into()]),
+            ..Default::default()
+        }),
+        document_symbol_provider: Some(lsp::OneOf::Left(true)),
+        workspace_symbol_provider: Some(lsp::OneOf::Left(true)),
+        document_formatting_provider: Some(lsp::OneOf::Left(true)),
+        code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
+        code_lens_provider: Some(lsp::CodeLensOptions { resolve_provider: Some(false) }),
+        execute_command_provider: Some(lsp::ExecuteCommandOptions { commands: vec!["sopflow.runTest".into()], ..Default::default() }),
+        ..Default::default()
+    }
+}
+
+/// The session on a connection: initialize, then requests and notifications.
+pub fn serve(connection: &Connection) -> Result<(), String> {
+    let caps = serde_json::to_value(capabilities()).map_err(|e| e.to_string())?;
+    let init = connection.initialize(caps).map_err(|e| e.to_string())?;
+    let params: lsp::InitializeParams = serde_json::from_value(init).unwrap_or_default();
+    let mut ws = Workspace::new(root_of(&params));
+    publish(connection, &mut ws);
+    for msg in &connection.receiver {
+        match msg {
+            Message::Request(req) => {
+                if connection.handle_shutdown(&req).map_err(|e| e.to_string())? {
+                    return Ok(());
+                }
+                let resp = handle_request(&mut ws, req);
+                let notes = std::mem::take(&mut ws.outbox);
+                connection.sender.send(Message::Response(resp)).map_err(|e| e.to_string())?;
+                for n in notes {
+                    connection.sender.send(Message::Notification(n)).map_err(|e| e.to_string())?;
+                }
+            }
+            Message::Notification(n) => {
+                if handle_notification(&mut ws, n) {
+                    publish(connection, &mut ws);
+                }
+            }
+            Message::Response(_) => {}
+        }
+    }
+    Ok(())
+}
+
+#[allow(deprecated, reason = "root_uri and root_path are what older clients send")]
+fn root_of(params: &lsp::InitializeParams) -> Option<std::path::PathBuf> {
+    params
+        .workspace_folders
+        .as_ref()
+        .and_then(|f| f.first())
+        .and_then(|f| convert::uri_to_path(&f.uri))
+        .or_else(|| params.root_uri.as_ref().and_then(convert::uri_to_path))
+        .or_else(|| params.root_path.as_ref().map(std::path::PathBuf::from))
+}
+
+fn publish(connection: &Connection, ws: &mut Workspace) {
+    for (uri, diagnostics) in ws.diagnostics_to_publish() {
+        let params = lsp::PublishDiagnosticsParams { uri, diagnostics, version: None };
+        let _ = connection.sender.send(Message::Notification(Notification::new(
+            lsp::notification::PublishDiagnostics::METHOD.to_string(),
+            params,
+        )));
+    }
+}
+
+/// Returns whether the project changed (diagnostics to publish).
+fn handle_notification(ws: &mut Workspace, n: Notification) -> bool {
+    use lsp::notification::*;
+    match n.method.as_str() {
+        DidOpenTextDocument::METHOD => match serde_json::from_value::<lsp::DidOpenTextDocumentParams>(n.params) {
+            Ok(p) => ws.open(&p.text_document.uri, p.text_document.text),
+            Err(_) => false,
+        },
+        DidChangeTextDocument::METHOD => match serde_json::from_value::<lsp::DidChangeTextDocumentParams>(n.params) {
+            Ok(p) => match p.content_changes.into_iter().last() {
+                Some(change) => ws.open(&p.text_document.uri, change.text),
+                None => false,
+            },
+            Err(_) => false,
+        },
+        DidCloseTextDocument::METHOD => match serde_json::from_value::<lsp::DidCloseTextDocumentParams>(n.params) {
+            Ok(p) => ws.close(&p.text_document.uri),
+            Err(_) => false,
+        },
+        DidSaveTextDocument::METHOD | DidChangeWatchedFiles::METHOD => ws.refresh(),
+        _ => false,
+    }
+}
+
+fn handle_request(ws: &mut Workspace, req: Request) -> Response {
+    use lsp::request::*;
+    let id = req.id.clone();
+    macro_rules! dispatch {
+        ($($kind:ty => $handler:expr),* $(,)?) => {
+            match req.method.as_str() {
+                $(<$kind>::METHOD => match serde_json::from_value::<<$kind as Request>::Params>(req.params) {
+                    Ok(params) => Response::new_ok(id, $handler(ws, params)),
+                    Err(e) => Response::new_err(id, ErrorCode::InvalidParams as i32, format!("invalid parameters: {e}")),
+                },)*
+                other => Response::new_err(id, ErrorCode::MethodNotFound as i32, format!("unknown method `{other}`")),
+            }
+        };
+    }
+    dispatch! {
+        HoverRequest => features::hover,
+        GotoDefinition => features::definition,
+        References => features::references,
+        Rename => features::rename,
+        Completion => features::completion,
+        DocumentSymbolRequest => features::document_symbols,
+        WorkspaceSymbolRequest => features::workspace_symbols,
+        Formatting => features::formatting,
+        CodeActionRequest => features::code_actions,
+        CodeLensRequest => features::code_lens,
+        ExecuteCommand => features::execute_command,
+    }
+}

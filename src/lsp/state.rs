@@ -1,0 +1,155 @@
+//! The workspace: files on disk, open buffers, and the latest analysis.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use lsp_server::Notification;
+use lsp_types as lsp;
+
+use super::convert;
+use super::index::Index;
+use crate::check::{check_with, CheckResult, Options};
+use crate::source::{FileId, SourceFile};
+use crate::testing::TestResult;
+
+pub struct Snapshot {
+    pub result: CheckResult,
+    /// The absolute path of each file of the source map.
+    pub paths: Vec<PathBuf>,
+    pub index: Index,
+    pub tests: Vec<TestResult>,
+}
+
+pub struct Workspace {
+    pub root: Option<PathBuf>,
+    /// Open buffers by absolute path.
+    pub open: BTreeMap<PathBuf, String>,
+    pub snapshot: Snapshot,
+    published: HashSet<String>,
+    /// Notifications to send after the current response.
+    pub outbox: Vec<Notification>,
+}
+
+impl Workspace {
+    pub fn new(root: Option<PathBuf>) -> Workspace {
+        let root = root.map(|r| std::fs::canonicalize(&r).unwrap_or(r));
+        let open = BTreeMap::new();
+        let snapshot = analyse(root.as_deref(), &open);
+        Workspace { root, open, snapshot, published: HashSet::new(), outbox: Vec::new() }
+    }
+
+    /// Opens or changes a buffer; returns whether the analysis changed.
+    pub fn open(&mut self, uri: &lsp::Uri, text: String) -> bool {
+        let Some(path) = convert::uri_to_path(uri) else { return false };
+        if path.extension().is_none_or(|e| e != "sop" && e != "toml") {
+            return false;
+        }
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        self.open.insert(path, text);
+        self.refresh()
+    }
+
+    pub fn close(&mut self, uri: &lsp::Uri) -> bool {
+        let Some(path) = convert::uri_to_path(uri) else { return false };
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        self.open.remove(&path).is_some() && self.refresh()
+    }
+
+    pub fn refresh(&mut self) -> bool {
+        self.snapshot = analyse(self.root.as_deref(), &self.open);
+        true
+    }
+
+    pub fn file(&self, uri: &lsp::Uri) -> Option<(FileId, &SourceFile)> {
+        let path = convert::uri_to_path(uri)?;
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
+        let k = self.snapshot.paths.iter().position(|p| *p == path)?;
+        let id = FileId(k as u32);
+        Some((id, self.snapshot.result.sources.get(id)))
+    }
+
+    pub fn uri(&self, id: FileId) -> lsp::Uri {
+        convert::path_to_uri(&self.snapshot.paths[id.0 as usize])
+    }
+
+    /// Every file's diagnostics, and empty lists for files that had some.
+    pub fn diagnostics_to_publish(&mut self) -> Vec<(lsp::Uri, Vec<lsp::Diagnostic>)> {
+        let r = &self.snapshot.result;
+        let paths = &self.snapshot.paths;
+        let by_path = |shown: &str| -> lsp::Uri {
+            let k = (0..r.sources.len()).find(|k| r.sources.get(FileId(*k as u32)).path == shown).unwrap_or(0);
+            convert::path_to_uri(&paths[k])
+        };
+        let mut out: BTreeMap<String, (lsp::Uri, Vec<lsp::Diagnostic>)> = BTreeMap::new();
+        for id in r.sources.ids() {
+            let uri = convert::path_to_uri(&paths[id.0 as usize]);
+            out.insert(uri.as_str().to_string(), (uri, Vec::new()));
+        }
+        for d in &r.diagnostics {
+            let uri = convert::path_to_uri(&paths[d.span.file.0 as usize]);
+            let entry = out.entry(uri.as_str().to_string()).or_insert_with(|| (uri, Vec::new()));
+            entry.1.push(convert::to_lsp_diagnostic(&r.sources, d, &by_path));
+        }
+        for stale in self.published.iter() {
+            if !out.contains_key(stale) {
+                if let Ok(uri) = stale.parse::<lsp::Uri>() {
+                    out.insert(stale.clone(), (uri, Vec::new()));
+                }
+            }
+        }
+        // Only what has findings now, or had them before.
+        let result: Vec<_> = out.into_iter().filter(|(k, (_, ds))| !ds.is_empty() || self.published.contains(k)).map(|(_, v)| v).collect();
+        self.published = result.iter().filter(|(_, ds)| !ds.is_empty()).map(|(u, _)| u.as_str().to_string()).collect();
+        result
+    }
+}
+
+/// Checks the project: every `*.sop` under the root, open buffers over the
+/// files on disk, with recovery from syntax errors.
+fn analyse(root: Option<&Path>, open: &BTreeMap<PathBuf, String>) -> Snapshot {
+    let mut paths: Vec<PathBuf> = match root {
+        Some(r) => crate::project::collect(&[r.to_path_buf()]).map(|(f, _)| f).unwrap_or_default(),
+        None => Vec::new(),
+    };
+    paths = paths.into_iter().map(|p| std::fs::canonicalize(&p).unwrap_or(p)).collect();
+    for p in open.keys() {
+        if p.extension().is_some_and(|e| e == "sop") && !paths.contains(p) {
+            paths.push(p.clone());
+        }
+    }
+    paths.sort();
+    let mut sources = crate::source::SourceMap::default();
+    let mut files = Vec::new();
+    let shown = |p: &Path| -> String {
+        match root.and_then(|r| p.strip_prefix(r).ok()) {
+            Some(rel) => crate::project::display(rel),
+            None => crate::project::display(p),
+        }
+    };
+    for p in &paths {
+        let (text, err) = match open.get(p) {
+            Some(t) => (t.clone(), None),
+            None => match std::fs::read(p).map(String::from_utf8) {
+                Ok(Ok(t)) => (t, None),
+                Ok(Err(e)) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some("not valid UTF-8".to_string())),
+                Err(e) => (String::new(), Some(format!("cannot be read: {e}"))),
+            },
+        };
+        let id = sources.add(shown(p), text);
+        files.push((id, err));
+    }
+    let config_path = root.and_then(|r| crate::config::find(r));
+    let config = config_path.as_ref().and_then(|p| {
+        let abs = std::fs::canonicalize(p).unwrap_or(p.clone());
+        let text = open.get(&abs).cloned().or_else(|| std::fs::read_to_string(p).ok())?;
+        paths.push(abs.clone());
+        Some(sources.add(shown(&abs), text))
+    });
+    let loaded = crate::project::Loaded { sources, files, config, walk_notes: vec![] };
+    let result = check_with(loaded, Options { recover: true });
+    let (index, tests) = match &result.program {
+        Some(p) => (Index::build(&result.asts, p), crate::testing::run_tests(p, None)),
+        None => (Index::default(), Vec::new()),
+    };
+    Snapshot { result, paths, index, tests }
+}
