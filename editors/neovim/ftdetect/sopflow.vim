@@ -1,0 +1,2 @@
+" SOPflow policy files.
+autocmd BufRead,BufNewFile *.sop setfiletype sopflow
