@@ -82,7 +82,18 @@ pub fn check(loaded: Loaded) -> CheckResult {
     check_with(loaded, Options::default())
 }
 
+/// Syntax trees of earlier checks, by file path and id, reused while the
+/// text is unchanged (the language server re-checks on every keystroke).
+#[derive(Default)]
+pub struct ParseCache {
+    entries: std::collections::HashMap<(FileId, String), (String, ast::File, Vec<crate::syntax::SyntaxError>)>,
+}
+
 pub fn check_with(loaded: Loaded, options: Options) -> CheckResult {
+    check_cached(loaded, options, &mut ParseCache::default())
+}
+
+pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) -> CheckResult {
     let Loaded { sources, files, config: config_file, .. } = loaded;
     let mut diags = Vec::new();
     for (id, err) in &files {
@@ -100,11 +111,19 @@ pub fn check_with(loaded: Loaded, options: Options) -> CheckResult {
     let mut asts = Vec::new();
     let mut syntax_failed = false;
     if options.recover {
+        let mut fresh = std::collections::HashMap::new();
         for (id, _) in files.iter().filter(|(_, err)| err.is_none()) {
-            let (file, errors) = crate::syntax::parse_recovering(*id, &sources.get(*id).text);
-            diags.extend(errors.into_iter().map(syntax_diagnostic));
-            asts.push((*id, file));
+            let src = sources.get(*id);
+            let key = (*id, src.path.clone());
+            let (file, errors) = match cache.entries.remove(&key) {
+                Some((text, file, errors)) if text == src.text => (file, errors),
+                _ => crate::syntax::parse_recovering(*id, &src.text),
+            };
+            diags.extend(errors.iter().cloned().map(syntax_diagnostic));
+            asts.push((*id, file.clone()));
+            fresh.insert(key, (src.text.clone(), file, errors));
         }
+        cache.entries = fresh;
     } else {
         for (id, result) in parse_all(&sources, &files) {
             match result {

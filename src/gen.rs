@@ -86,8 +86,52 @@ pub fn table_with(rules: usize, seed: u64, first: bool, otherwise: bool) -> Stri
     out
 }
 
+/// A project of `files` files: the declarations, then `flows_per_file`
+/// flows of `steps_per_flow` steps in each other file. It checks clean (each
+/// exit takes one distinct kind of case, so no later branch is dead), apart
+/// from warnings about the declared inputs it does not read.
+pub fn project(files: usize, flows_per_file: usize, steps_per_flow: usize, seed: u64) -> Vec<(String, String)> {
+    let mut out = vec![("decls.sop".to_string(), declarations(20))];
+    for k in 0..files.saturating_sub(1) {
+        let text: Vec<String> = (0..flows_per_file)
+            .map(|j| clean_flow(&format!("flow_{k}_{j}"), steps_per_flow, seed + (k * flows_per_file + j) as u64))
+            .collect();
+        out.push((format!("flows_{k:03}.sop"), text.join("\n")));
+    }
+    out
+}
+
+/// A flow without declarations whose steps each end one distinct kind of
+/// case and route another onward (each by its own order value, so no branch
+/// is ever drained by an earlier one).
+pub fn clean_flow(name: &str, steps: usize, seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let mut out = format!("/// Generated flow {name}.\nflow {name} {{\n  start s0\n");
+    for i in 0..steps {
+        let within = if i % 10 == 0 { " within 24h" } else { "" };
+        out.push_str(&format!("  step s{i} \"Review stage {i}\"{within} {{\n"));
+        if i + 1 == steps {
+            out.push_str("    otherwise -> outcome allow\n");
+        } else {
+            let (c, m) = (i % 20, MARKETS[(i / 20) % 6]);
+            let skip = (i + 2 + rng.below(3) as usize).min(steps - 1);
+            out.push_str(&format!("    when market == {m} and category == c{c} and order.value == {} -> escalate review -> outcome suspend\n", 2 * i));
+            out.push_str(&format!("    when category == c{} and seller.strikes >= {} and order.value == {} -> s{skip}\n", rng.below(20), rng.below(50), 2 * i + 1));
+            out.push_str(&format!("    otherwise -> s{}\n", i + 1));
+        }
+        if !within.is_empty() {
+            out.push_str("    timeout -> escalate review\n");
+        }
+        out.push_str("  }\n");
+    }
+    out.push_str("}\n");
+    out
+}
+
 /// A flow of `steps` steps: each step routes some cases onward (to the next
-/// steps) and ends the others, with a timeout every tenth step.
+/// steps) and ends the others, with a timeout every tenth step. The random
+/// exits drain some markets early, so many later branches are dead: a
+/// stress test for reporting.
 pub fn flow(steps: usize, seed: u64) -> String {
     let mut rng = Rng::new(seed);
     let mut out = declarations(20);

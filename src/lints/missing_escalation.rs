@@ -114,7 +114,16 @@ pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diag
     let mut seen = HashSet::new();
     for rule in rules(analysis, &reads) {
         let keep = |t: &Target| !t.escalates(rule.req);
-        let noesc = analysis.propagate(facts, keep);
+        // Without an escalation on a route between steps, the cases that
+        // reach a step without it are all the cases that reach it.
+        let escalates_between_steps = flow.steps.iter().flat_map(|s| &s.decision.branches).any(|b| matches!(b.target.end, End::Step(_)) && b.target.escalates(rule.req));
+        let propagated;
+        let noesc: &[CaseSet] = if escalates_between_steps {
+            propagated = analysis.propagate(facts, keep);
+            &propagated
+        } else {
+            &facts.reach
+        };
         for view in analysis.step_views(facts) {
             let Where::Step(s) = view.at else { continue };
             if noesc[s].is_empty() {
@@ -127,7 +136,7 @@ pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diag
                         if let Some(region) = analysis.guard_region(view.decision, view.conds, &noesc[s], extra, i) {
                             let point = region.pick(&analysis.space);
                             if seen.insert((b.target.end_span, rule.req, rule.cases.is_some())) {
-                                let route = analysis.path_to(facts, &noesc, s, &point, keep);
+                                let route = analysis.path_to(facts, noesc, s, &point, keep);
                                 let mut d = Diagnostic::new(Code::MissingEscalation, b.target.end_span, message).with_help(help(analysis, rule.req));
                                 d.labels.push(label);
                                 let (w, path) = analysis.witness(&view, &point, Some(route));
@@ -151,7 +160,7 @@ pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diag
                     for (j, point, end_span, message, label) in table_findings(analysis, &rule, t, &from) {
                         let _ = j;
                         if seen.insert((end_span, rule.req, rule.cases.is_some())) {
-                            let route = analysis.path_to(facts, &noesc, s, &point, keep);
+                            let route = analysis.path_to(facts, noesc, s, &point, keep);
                             let mut d = Diagnostic::new(Code::MissingEscalation, end_span, message).with_help(help(analysis, rule.req));
                             d.labels.push(label);
                             d.labels.push(Label { span: b.span, message: format!("cases reach table `{}` through this branch", p.tables[t].name) });

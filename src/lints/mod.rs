@@ -54,27 +54,40 @@ pub fn run(program: &Program) -> Vec<Diagnostic> {
 }
 
 pub fn run_report(program: &Program) -> LintReport {
+    use rayon::prelude::*;
     let analysis = Analysis::new(program);
     let mut approximate = Vec::new();
     let mut out = Vec::new();
     let full = CaseSet::full();
-    for (f, flow) in program.flows.iter().enumerate() {
-        if !flow.ok {
-            continue;
-        }
-        let facts = analysis.flow_facts(f);
-        if cycle::check(&analysis, &facts, &mut out) {
-            continue;
-        }
-        if facts.reach.iter().any(|r| r.approx) || facts.conds.iter().flatten().flatten().any(|c| c.approx) {
+    // Flows are independent: analysed in parallel, reported in order.
+    let per_flow: Vec<(Vec<Diagnostic>, bool)> = program
+        .flows
+        .par_iter()
+        .enumerate()
+        .map(|(f, flow)| {
+            let mut out = Vec::new();
+            if !flow.ok {
+                return (out, false);
+            }
+            let facts = analysis.flow_facts(f);
+            if cycle::check(&analysis, &facts, &mut out) {
+                return (out, false);
+            }
+            let approx = facts.reach.iter().any(|r| r.approx) || facts.conds.iter().flatten().flatten().any(|c| c.approx);
+            unreachable_step::check(&analysis, &facts, &mut out);
+            missing_timeout::check(&analysis, &facts, &mut out);
+            for view in analysis.step_views(&facts) {
+                decision_lints(&analysis, &view, &mut out);
+            }
+            missing_escalation::check_flow(&analysis, &facts, &mut out);
+            (out, approx)
+        })
+        .collect();
+    for ((diags, approx), flow) in per_flow.into_iter().zip(&program.flows) {
+        out.extend(diags);
+        if approx {
             approximate.push(format!("flow `{}`", flow.name));
         }
-        unreachable_step::check(&analysis, &facts, &mut out);
-        missing_timeout::check(&analysis, &facts, &mut out);
-        for view in analysis.step_views(&facts) {
-            decision_lints(&analysis, &view, &mut out);
-        }
-        missing_escalation::check_flow(&analysis, &facts, &mut out);
     }
     for (t, table) in program.tables.iter().enumerate() {
         if !table.ok {

@@ -8,7 +8,7 @@ use lsp_types as lsp;
 
 use super::convert;
 use super::index::Index;
-use crate::check::{check_with, CheckResult, Options};
+use crate::check::{CheckResult, Options};
 use crate::source::{FileId, SourceFile};
 use crate::testing::TestResult;
 
@@ -22,6 +22,7 @@ pub struct Snapshot {
 
 pub struct Workspace {
     pub root: Option<PathBuf>,
+    cache: crate::check::ParseCache,
     /// Open buffers by absolute path.
     pub open: BTreeMap<PathBuf, String>,
     pub snapshot: Snapshot,
@@ -34,8 +35,9 @@ impl Workspace {
     pub fn new(root: Option<PathBuf>) -> Workspace {
         let root = root.map(|r| std::fs::canonicalize(&r).unwrap_or(r));
         let open = BTreeMap::new();
-        let snapshot = analyse(root.as_deref(), &open);
-        Workspace { root, open, snapshot, published: HashSet::new(), outbox: Vec::new() }
+        let mut cache = crate::check::ParseCache::default();
+        let snapshot = analyse(root.as_deref(), &open, &mut cache);
+        Workspace { root, cache, open, snapshot, published: HashSet::new(), outbox: Vec::new() }
     }
 
     /// Opens or changes a buffer; returns whether the analysis changed.
@@ -56,7 +58,7 @@ impl Workspace {
     }
 
     pub fn refresh(&mut self) -> bool {
-        self.snapshot = analyse(self.root.as_deref(), &self.open);
+        self.snapshot = analyse(self.root.as_deref(), &self.open, &mut self.cache);
         true
     }
 
@@ -106,7 +108,7 @@ impl Workspace {
 
 /// Checks the project: every `*.sop` under the root, open buffers over the
 /// files on disk, with recovery from syntax errors.
-fn analyse(root: Option<&Path>, open: &BTreeMap<PathBuf, String>) -> Snapshot {
+fn analyse(root: Option<&Path>, open: &BTreeMap<PathBuf, String>, cache: &mut crate::check::ParseCache) -> Snapshot {
     let mut paths: Vec<PathBuf> = match root {
         Some(r) => crate::project::collect(&[r.to_path_buf()]).map(|(f, _)| f).unwrap_or_default(),
         None => Vec::new(),
@@ -146,7 +148,7 @@ fn analyse(root: Option<&Path>, open: &BTreeMap<PathBuf, String>) -> Snapshot {
         Some(sources.add(shown(&abs), text))
     });
     let loaded = crate::project::Loaded { sources, files, config, walk_notes: vec![] };
-    let result = check_with(loaded, Options { recover: true });
+    let result = crate::check::check_cached(loaded, Options { recover: true }, cache);
     let (index, tests) = match &result.program {
         Some(p) => (Index::build(&result.asts, p), crate::testing::run_tests(p, None)),
         None => (Index::default(), Vec::new()),
