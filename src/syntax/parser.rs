@@ -388,6 +388,13 @@ impl Builder<'_> {
 /// its last child (whitespace and comments only).
 fn end_of(text: &str, pair: Pair<'_, Rule>) -> usize {
     let mut end = pair.as_span().end();
+    // Only a span that ends in whitespace or on a comment line can have
+    // reached over skipped trivia.
+    let tail = &text[pair.as_span().start()..end];
+    let last_line = tail.rsplit('\n').next().unwrap_or("");
+    if !tail.ends_with(char::is_whitespace) && !last_line.contains("//") {
+        return end;
+    }
     let mut pair = pair;
     while let Some(last) = pair.clone().into_inner().last() {
         let child_end = last.as_span().end();
