@@ -219,3 +219,42 @@ fn formatting_code_actions_and_code_lens() {
     assert_eq!(r["passed"], true);
     c.shutdown();
 }
+
+/// Malformed messages, unknown methods, out-of-range positions and files
+/// outside the workspace: answered, never fatal.
+#[test]
+fn the_server_survives_bad_input() {
+    use std::io::Write;
+    let (dir, uri, text) = workspace("robust");
+    let mut c = Client::start(&dir);
+    c.diagnostics_for(&uri);
+    // Not JSON, and JSON that is not a JSON-RPC message: framed correctly.
+    for body in ["{not json", "[1, 2, 3]", "{\"jsonrpc\": \"2.0\"}"] {
+        write!(c.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    }
+    c.stdin.flush().unwrap();
+    // The server still answers; each bad message was reported in a log message.
+    let doc = json!({ "uri": uri });
+    let h = c.request("textDocument/hover", json!({ "textDocument": doc, "position": { "line": 9999, "character": 9999 } }));
+    assert!(h.is_null() || h.get("contents").is_some(), "{h}");
+    let logged = c.notes.iter().filter(|n| n.method == "window/logMessage" && n.params["message"].as_str().unwrap().contains("malformed")).count();
+    assert_eq!(logged, 3, "{:?}", c.notes);
+    // Positions past the end of a line and of the file are clamped.
+    let d = c.request("textDocument/definition", json!({ "textDocument": doc, "position": { "line": 1, "character": 500 } }));
+    assert!(d.get("error").is_none(), "{d}");
+    let r = c.request("textDocument/references", json!({ "textDocument": doc, "position": { "line": 100000, "character": 0 }, "context": { "includeDeclaration": true } }));
+    assert!(r.get("error").is_none(), "{r}");
+    // Invalid parameters are an error response.
+    let e = c.request("textDocument/hover", json!({ "nonsense": true }));
+    assert_eq!(e["error"]["code"], -32602);
+    // A file outside the workspace, and an unknown URI.
+    let outside = format!("file://{}/elsewhere.sop", std::env::temp_dir().display());
+    c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": outside, "languageId": "sopflow", "version": 1, "text": "outcome lonely\n" } }));
+    let ds = c.diagnostics_for(&outside);
+    assert!(ds.iter().any(|d| d["code"] == "unused-declaration"), "{ds:?}");
+    let none = c.request("textDocument/hover", json!({ "textDocument": { "uri": "file:///no/such/file.sop" }, "position": { "line": 0, "character": 0 } }));
+    assert!(none.is_null());
+    c.notify("textDocument/didChange", json!({ "textDocument": { "uri": "untitled:1", "version": 2 }, "contentChanges": [{ "text": "x" }] }));
+    let _ = text;
+    c.shutdown();
+}

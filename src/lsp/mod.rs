@@ -17,11 +17,53 @@ use lsp_types::notification::Notification as _;
 use state::Workspace;
 
 /// Runs the server on standard input and output until `exit`.
+///
+/// The transport is lsp-server's framing (`Message::read` / `write`), with
+/// one difference from `Connection::stdio`: a malformed message (bad JSON,
+/// not a JSON-RPC message) does not end the session. It has been read whole,
+/// so the stream is still in step; the server tells the client in a
+/// `window/logMessage` and goes on.
 pub fn run_stdio() -> Result<(), String> {
-    let (connection, io_threads) = Connection::stdio();
-    serve(&connection)?;
+    let (to_writer, writer_rx) = crossbeam_channel::unbounded::<Message>();
+    let (reader_tx, from_reader) = crossbeam_channel::bounded::<Message>(0);
+    let log = to_writer.clone();
+    let writer = std::thread::spawn(move || {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        for msg in writer_rx {
+            if msg.write(&mut out).is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::spawn(move || {
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        loop {
+            match Message::read(&mut input) {
+                Ok(Some(msg)) => {
+                    let exit = matches!(&msg, Message::Notification(n) if n.method == "exit");
+                    if reader_tx.send(msg).is_err() || exit {
+                        break;
+                    }
+                }
+                Ok(None) => break,
+                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                    let params = lsp::LogMessageParams { typ: lsp::MessageType::ERROR, message: format!("sopflow ignored a malformed message: {e}") };
+                    let _ = log.send(Message::Notification(Notification::new(
+                        <lsp::notification::LogMessage as lsp::notification::Notification>::METHOD.to_string(),
+                        params,
+                    )));
+                }
+                Err(_) => break,
+            }
+        }
+    });
+    let connection = Connection { sender: to_writer, receiver: from_reader };
+    let result = serve(&connection);
     drop(connection);
-    io_threads.join().map_err(|e| e.to_string())
+    let _ = writer.join();
+    result
 }
 
 pub fn capabilities() -> lsp::ServerCapabilities {
