@@ -6,11 +6,23 @@ use std::path::{Path, PathBuf};
 
 use crate::source::{FileId, SourceMap};
 
-/// A path argument that does not exist, or a walk that failed.
+/// The largest file read (a larger one is an `unreadable-file`).
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// The most files a project may have (`SOPFLOW_MAX_FILES` overrides it).
+pub const MAX_FILES: usize = 100_000;
+
+fn max_files() -> usize {
+    std::env::var("SOPFLOW_MAX_FILES").ok().and_then(|s| s.parse().ok()).unwrap_or(MAX_FILES)
+}
+
+/// A path argument that does not exist, or a project too large to check.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
     #[error("path `{0}` does not exist")]
     Missing(String),
+    #[error("the project has more than {0} `*.sop` files; check a smaller folder (or raise SOPFLOW_MAX_FILES)")]
+    TooManyFiles(usize),
 }
 
 /// One project file: readable text, or why it could not be read.
@@ -61,6 +73,9 @@ pub fn collect(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), LoadErr
     }
     files.sort_by_key(|p| display(p));
     files.dedup();
+    if files.len() > max_files() {
+        return Err(LoadError::TooManyFiles(max_files()));
+    }
     Ok((files, notes))
 }
 
@@ -71,7 +86,13 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     let mut out = Vec::new();
     for path in files {
         let shown = display(&path);
-        let (text, error) = match std::fs::read(&path) {
+        let too_big = std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_FILE_BYTES);
+        let read = if too_big {
+            Err(std::io::Error::other(format!("larger than the limit of {} MiB", MAX_FILE_BYTES >> 20)))
+        } else {
+            std::fs::read(&path)
+        };
+        let (text, error) = match read {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => (text, None),
                 Err(e) => {
@@ -80,6 +101,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
                     (lossy, Some(format!("not valid UTF-8 (invalid byte at offset {valid})")))
                 }
             },
+            Err(e) if too_big => (String::new(), Some(format!("too large to check: {e}"))),
             Err(e) => (String::new(), Some(format!("cannot be read: {e}"))),
         };
         let id = sources.add(shown, text);

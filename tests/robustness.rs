@@ -104,3 +104,90 @@ fn a_long_chain_of_steps_is_fine() {
     text.push_str("  step s3000 {\n    otherwise -> outcome done\n  }\n}\n");
     assert_eq!(check_text(&text), []);
 }
+
+fn sopflow(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sopflow"));
+    cmd.args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn tempdir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("sopflow-limits-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_unreadable_and_the_rest_is_checked() {
+    let dir = tempdir("size");
+    std::fs::write(dir.join("a.sop"), "input x: bool\n").unwrap();
+    let big = "// filler\n".repeat((sopflow::project::MAX_FILE_BYTES as usize / 10) + 10);
+    std::fs::write(dir.join("big.sop"), big).unwrap();
+    let o = sopflow(&["check", "--format", "json", dir.to_str().unwrap()], &[]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let codes: Vec<&str> = report["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert_eq!(codes, ["unused-declaration", "unreadable-file"]);
+    assert!(report["diagnostics"][1]["message"].as_str().unwrap().contains("too large to check"));
+    assert_eq!(o.status.code(), Some(1));
+}
+
+#[test]
+fn too_many_files_is_exit_2_with_the_limit_named() {
+    let dir = tempdir("count");
+    for k in 0..6 {
+        std::fs::write(dir.join(format!("f{k}.sop")), "").unwrap();
+    }
+    let o = sopflow(&["check", dir.to_str().unwrap()], &[("SOPFLOW_MAX_FILES", "5")]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("more than 5 `*.sop` files"));
+}
+
+#[test]
+fn a_string_over_the_length_limit_is_a_syntax_error() {
+    let text = format!("action a \"{}\"\n", "x".repeat(70_000));
+    let result = common::check_source("long.sop", &text);
+    assert_eq!(result.diagnostics.len(), 1);
+    assert!(result.diagnostics[0].message.contains("string longer than 64 KiB"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_loop_is_detected_and_the_rest_is_checked() {
+    let dir = tempdir("loop");
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    std::fs::write(dir.join("sub/a.sop"), "input x: bool\n").unwrap();
+    std::os::unix::fs::symlink(&dir, dir.join("sub/back")).unwrap();
+    let o = sopflow(&["check", "--format", "json", dir.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("symbolic link loop"), "{}", String::from_utf8_lossy(&o.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(report["summary"]["files"], 1);
+}
+
+#[test]
+fn a_byte_order_mark_and_crlf_are_accepted() {
+    let result = common::check_source("bom.sop", "\u{feff}input a: bool\r\noutcome x\r\noutcome y\r\ntable t {\r\n  when a -> outcome x\r\n  otherwise -> outcome y\r\n}\r\n");
+    assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
+}
+
+#[test]
+fn interrupted_writes_leave_the_original_intact() {
+    // A write that cannot complete (the target is a directory) fails before
+    // the rename: nothing is replaced and no temporary file is left behind.
+    let dir = tempdir("atomic");
+    let target = dir.join("report.json");
+    std::fs::create_dir_all(&target).unwrap();
+    assert!(sopflow::project::write_atomically(&target, b"new").is_err());
+    assert!(target.is_dir());
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    // The formatter leaves a file with a syntax error untouched.
+    let file = dir.join("broken.sop");
+    std::fs::write(&file, "table t { when a outcome x }").unwrap();
+    let o = sopflow(&["fmt", file.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "table t { when a outcome x }");
+}

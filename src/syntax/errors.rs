@@ -11,6 +11,9 @@ use crate::source::{FileId, Span};
 /// Deepest nesting of parentheses and `not` a condition may have.
 pub const MAX_NESTING: usize = 200;
 
+/// The longest string literal, in bytes.
+pub const MAX_STRING: usize = 64 << 10;
+
 #[derive(Clone, Debug)]
 pub struct SyntaxError {
     pub span: Span,
@@ -187,9 +190,17 @@ pub fn nesting_error(file: FileId, text: &str) -> Option<SyntaxError> {
                 continue;
             }
             b'"' => {
+                let open = i;
                 i += 1;
                 while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                if i - open > MAX_STRING {
+                    return Some(SyntaxError {
+                        span: Span::new(file, open, open + 1),
+                        message: format!("string longer than {} KiB", MAX_STRING >> 10),
+                        help: Some("keep long instructions in the team's handbook and link to them".into()),
+                    });
                 }
                 run = 0;
             }
