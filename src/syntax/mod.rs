@@ -31,7 +31,11 @@ pub fn parse_recovering(file: crate::source::FileId, text: &str) -> (ast::File, 
                 let begin = if k == 0 { 0 } else { starts[k - 1] };
                 let end = starts.get(k).copied().unwrap_or(text.len());
                 let end = if end <= begin { text.len() } else { end };
-                let blanked: String = masked[begin..end].chars().map(|c| if c == '\n' || c == '\r' { c } else { ' ' }).collect();
+                // One space per byte, so that every offset stays where it was.
+                let blanked: String = masked[begin..end]
+                    .chars()
+                    .map(|c| if c == '\n' || c == '\r' { c.to_string() } else { " ".repeat(c.len_utf8()) })
+                    .collect();
                 let mut next = masked.into_owned();
                 next.replace_range(begin..end, &blanked);
                 masked = std::borrow::Cow::Owned(next);
