@@ -59,6 +59,16 @@ pub fn check(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diagnosti
             )
             .with_help("fix the conditions on the routes to this step, or remove it");
             d.labels = super::incoming(analysis, facts, s);
+            // Name the conditions of the routes in (those of the steps before
+            // them are in the labels of their own dead branches).
+            let routes: Vec<String> = facts.preds[s]
+                .iter()
+                .filter(|&&(p, _)| facts.structural[p])
+                .filter_map(|&(p, i)| flow.steps[p].decision.branches[i].cond_text.clone().map(|c| format!("`{c}` in step `{}`", flow.steps[p].name)))
+                .collect();
+            if !routes.is_empty() && routes.len() <= 3 {
+                d.message.push_str(&format!(" (routes in: {})", routes.join(", ")));
+            }
             out.push(d);
         }
     }
