@@ -409,3 +409,27 @@ fn string_end(src: &str, open: usize) -> Option<usize> {
     }
     None
 }
+
+/// A file's syntax tree without spans and source text, to compare two
+/// texts' meaning (`None` when it does not parse). The formatter keeps it.
+pub fn ast_shape(text: &str) -> Option<String> {
+    let file = crate::syntax::parse_file(crate::source::FileId(0), text).ok()?;
+    let debug = format!("{file:?}");
+    let mut out = String::with_capacity(debug.len());
+    let mut rest = debug.as_str();
+    while let Some(i) = rest.find("Span {") {
+        out.push_str(&rest[..i]);
+        let end = rest[i..].find('}')?;
+        rest = &rest[i + end + 1..];
+    }
+    out.push_str(rest);
+    let mut cleaned = String::with_capacity(out.len());
+    let mut rest = out.as_str();
+    while let Some(i) = rest.find("cond_text: ") {
+        cleaned.push_str(&rest[..i]);
+        let after = &rest[i..];
+        rest = &after[after.find(" }").unwrap_or(after.len())..];
+    }
+    cleaned.push_str(rest);
+    Some(cleaned)
+}

@@ -26,32 +26,8 @@ fn corpus() -> Vec<PathBuf> {
     out
 }
 
-/// The AST's debug form without spans and source text.
 fn shape(text: &str) -> Option<String> {
-    let file = sopflow::syntax::parse_file(sopflow::source::FileId(0), text).ok()?;
-    let debug = format!("{file:?}");
-    let mut out = String::with_capacity(debug.len());
-    let mut rest = debug.as_str();
-    for marker in ["Span {", "cond_text: "] {
-        let _ = marker;
-    }
-    // Drop `Span { … }` and `cond_text: Some("…")`.
-    while let Some(i) = rest.find("Span {") {
-        out.push_str(&rest[..i]);
-        let end = rest[i..].find('}').unwrap();
-        rest = &rest[i + end + 1..];
-    }
-    out.push_str(rest);
-    let mut cleaned = String::new();
-    let mut rest = out.as_str();
-    while let Some(i) = rest.find("cond_text: ") {
-        cleaned.push_str(&rest[..i]);
-        let after = &rest[i..];
-        let end = after.find(" }").unwrap_or(after.len());
-        rest = &after[end..];
-    }
-    cleaned.push_str(rest);
-    Some(cleaned)
+    sopflow::fmt::ast_shape(text)
 }
 
 fn comments(text: &str) -> Vec<String> {
@@ -115,4 +91,30 @@ fn crlf_and_bom_are_kept() {
 #[test]
 fn a_file_with_a_syntax_error_is_not_formatted() {
     assert!(sopflow::fmt::format("table t { when a outcome x }").is_err());
+}
+
+#[test]
+fn the_fmt_command_checks_rewrites_and_reads_stdin() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let bin = env!("CARGO_BIN_EXE_sopflow");
+    let dir = std::env::temp_dir().join(format!("sopflow-fmt-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let messy = "input a: bool\noutcome x\ntable t {\nwhen a->outcome x\notherwise->outcome x\n}\n";
+    std::fs::write(dir.join("a.sop"), messy).unwrap();
+    let o = Command::new(bin).args(["fmt", "--check"]).arg(&dir).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("a.sop"));
+    assert_eq!(std::fs::read_to_string(dir.join("a.sop")).unwrap(), messy, "--check changes nothing");
+    let o = Command::new(bin).arg("fmt").arg(&dir).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let formatted = std::fs::read_to_string(dir.join("a.sop")).unwrap();
+    assert_eq!(formatted, sopflow::fmt::format(messy).unwrap());
+    let o = Command::new(bin).args(["fmt", "--check"]).arg(&dir).output().unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    let mut child = Command::new(bin).args(["fmt", "--stdin"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(messy.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), formatted);
 }

@@ -1,24 +1,13 @@
 //! Every crash the fuzzers found, kept as a regression test: each input in
 //! `tests/fuzz-regressions/` goes through the bodies of all fuzz targets.
 
-use sopflow::check::{check_with, Options};
-use sopflow::project::Loaded;
-use sopflow::source::{FileId, SourceMap};
+use sopflow::source::FileId;
 
 fn run_all(data: &[u8]) {
     let text = String::from_utf8_lossy(data).into_owned();
     let _ = sopflow::syntax::parse_file(FileId(0), &text);
     let _ = sopflow::syntax::parse_recovering(FileId(0), &text);
-    for recover in [false, true] {
-        let mut sources = SourceMap::default();
-        let id = sources.add("fuzz.sop".into(), text.clone());
-        let loaded = Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
-        let result = check_with(loaded, Options { recover });
-        let _ = sopflow::render::json::render(&result);
-        let _ = sopflow::render::human::render(&result, false);
-        let _ = sopflow::render::sarif::render(&result);
-        let _ = sopflow::render::github::render(&result);
-    }
+    sopflow::check::check_text_everywhere(&text);
     if let Ok(once) = sopflow::fmt::format(&text) {
         assert_eq!(sopflow::fmt::format(&once).expect("formatted text parses"), once);
     }

@@ -63,13 +63,8 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Dia
             .with_help("the conditions on every route here contradict it; correct the condition or move the branch");
             if let (Some(facts), Where::Step(s)) = (view.flow, view.at) {
                 d.labels = super::incoming(analysis, facts, s);
-                let routes: Vec<Option<String>> = facts.preds[s]
-                    .iter()
-                    .filter(|&&(p, _)| facts.structural[p])
-                    .map(|&(p, i)| analysis.program.flows[facts.flow].steps[p].decision.branches[i].cond_text.clone())
-                    .collect();
-                if !routes.is_empty() && routes.len() <= 3 && routes.iter().all(Option::is_some) {
-                    let shown: Vec<String> = routes.into_iter().flatten().map(|c| format!("`{c}`")).collect();
+                if let Some(routes) = super::route_conditions(analysis, facts, s) {
+                    let shown: Vec<String> = routes.iter().map(|(c, _)| format!("`{c}`")).collect();
                     d.message.push_str(&format!(": cases arrive only under {}", shown.join(" or ")));
                 }
             }

@@ -263,6 +263,20 @@ pub fn confirm(analysis: &Analysis<'_>, view: &DecisionView<'_>, point: &Point, 
     }
 }
 
+/// The conditions of the reachable branches that route into `step`, as
+/// written, with the step each stands in; `None` when a route has no
+/// condition (`otherwise`, `timeout`) or there are more than three.
+pub fn route_conditions(analysis: &Analysis<'_>, facts: &FlowFacts, step: usize) -> Option<Vec<(String, String)>> {
+    let flow = &analysis.program.flows[facts.flow];
+    let routes: Vec<Option<(String, String)>> = facts.preds[step]
+        .iter()
+        .filter(|&&(p, _)| facts.structural[p])
+        .map(|&(p, i)| flow.steps[p].decision.branches[i].cond_text.clone().map(|c| (c, flow.steps[p].name.clone())))
+        .collect();
+    (!routes.is_empty() && routes.len() <= 3).then_some(())?;
+    routes.into_iter().collect()
+}
+
 /// The branch spans of the steps that route to `step` under a condition.
 pub fn incoming(analysis: &Analysis<'_>, facts: &FlowFacts, step: usize) -> Vec<crate::diagnostics::Label> {
     let flow = &analysis.program.flows[facts.flow];

@@ -61,13 +61,9 @@ pub fn check(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diagnosti
             d.labels = super::incoming(analysis, facts, s);
             // Name the conditions of the routes in (those of the steps before
             // them are in the labels of their own dead branches).
-            let routes: Vec<String> = facts.preds[s]
-                .iter()
-                .filter(|&&(p, _)| facts.structural[p])
-                .filter_map(|&(p, i)| flow.steps[p].decision.branches[i].cond_text.clone().map(|c| format!("`{c}` in step `{}`", flow.steps[p].name)))
-                .collect();
-            if !routes.is_empty() && routes.len() <= 3 {
-                d.message.push_str(&format!(" (routes in: {})", routes.join(", ")));
+            if let Some(routes) = super::route_conditions(analysis, facts, s) {
+                let shown: Vec<String> = routes.iter().map(|(c, step)| format!("`{c}` in step `{step}`")).collect();
+                d.message.push_str(&format!(" (routes in: {})", shown.join(", ")));
             }
             out.push(d);
         }
