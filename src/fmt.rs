@@ -40,13 +40,14 @@ fn comments(text: &str) -> Vec<Comment> {
         match bytes[i] {
             b'"' => {
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r' {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
                 i += 1;
             }
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
+                // A comment ends at a line feed or a carriage return (as in the grammar).
+                let end = text[i..].find(['\n', '\r']).map_or(text.len(), |n| i + n);
                 out.push(Comment { start: i, text: text[i..end].trim_end().to_string() });
                 i = end;
             }

@@ -184,7 +184,8 @@ pub fn nesting_error(file: FileId, text: &str) -> Option<SyntaxError> {
         let b = bytes[i];
         match b {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
+                // Like the grammar: a comment ends at `\n` or `\r`.
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
                     i += 1;
                 }
                 continue;
@@ -192,7 +193,7 @@ pub fn nesting_error(file: FileId, text: &str) -> Option<SyntaxError> {
             b'"' => {
                 let open = i;
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r' {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
                 if i - open > MAX_STRING {

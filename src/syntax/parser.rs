@@ -391,7 +391,7 @@ fn end_of(text: &str, pair: Pair<'_, Rule>) -> usize {
     // Only a span that ends in whitespace or on a comment line can have
     // reached over skipped trivia.
     let tail = &text[pair.as_span().start()..end];
-    let last_line = tail.rsplit('\n').next().unwrap_or("");
+    let last_line = tail.rsplit(['\n', '\r']).next().unwrap_or("");
     if !tail.ends_with(char::is_whitespace) && !last_line.contains("//") {
         return end;
     }
@@ -409,7 +409,7 @@ fn end_of(text: &str, pair: Pair<'_, Rule>) -> usize {
 
 /// Whether a stretch of source holds only whitespace and `//` comments.
 fn is_trivia(s: &str) -> bool {
-    s.lines().all(|l| {
+    s.split(['\n', '\r']).all(|l| {
         let t = l.trim_start();
         t.is_empty() || t.starts_with("//")
     })
