@@ -24,6 +24,8 @@ pub struct CheckResult {
     pub asts: Vec<(FileId, ast::File)>,
     /// Flows and tables analysed with a widened set (see docs/analysis.md).
     pub approximate: Vec<String>,
+    /// How long each stage took.
+    pub timings: Timings,
     pub config: Config,
 }
 
@@ -52,6 +54,17 @@ pub fn item_spans(file: &ast::File) -> Vec<Span> {
     out
 }
 
+/// Wall-clock time of each stage of a check.
+#[derive(Clone, Debug, Default)]
+pub struct Timings {
+    pub parse: std::time::Duration,
+    pub resolve: std::time::Duration,
+    /// Graphs, reaching sets and lints.
+    pub analysis: std::time::Duration,
+    /// Levels, suppressions and sorting.
+    pub finish: std::time::Duration,
+}
+
 /// How to check.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Options {
@@ -66,10 +79,12 @@ fn syntax_diagnostic(e: crate::syntax::SyntaxError) -> Diagnostic {
     d
 }
 
-/// Parses every readable file; `Err` holds the syntax-error diagnostics.
+/// Parses every readable file, in parallel; `Err` holds the syntax-error
+/// diagnostics. The result is in file order.
 pub fn parse_all(sources: &SourceMap, files: &[(FileId, Option<String>)]) -> Vec<(FileId, Result<ast::File, Diagnostic>)> {
+    use rayon::prelude::*;
     files
-        .iter()
+        .par_iter()
         .filter(|(_, err)| err.is_none())
         .map(|(id, _)| {
             let parsed = crate::syntax::parse_file(*id, &sources.get(*id).text).map_err(syntax_diagnostic);
@@ -108,6 +123,8 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
         Some(id) => config::parse(id, &sources.get(id).text),
         None => (Config::default(), Vec::new()),
     };
+    let mut timings = Timings::default();
+    let clock = std::time::Instant::now();
     let mut asts = Vec::new();
     let mut syntax_failed = false;
     if options.recover {
@@ -135,15 +152,21 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
             }
         }
     }
+    timings.parse = clock.elapsed();
     let mut suppressed_findings = Vec::new();
     let mut program = None;
     let mut approximate = Vec::new();
     if !syntax_failed {
         diags.extend(config_diags);
-        let trees: Vec<ast::File> = asts.iter().map(|(_, f)| f.clone()).collect();
+        // Resolve borrows the trees; they go back beside their ids after.
+        let (ids, trees): (Vec<FileId>, Vec<ast::File>) = std::mem::take(&mut asts).into_iter().unzip();
+        let clock = std::time::Instant::now();
         let (prog, resolve_diags) = crate::resolve::resolve(&trees);
+        timings.resolve = clock.elapsed();
         diags.extend(resolve_diags);
+        let clock = std::time::Instant::now();
         let lints = crate::lints::run_report(&prog);
+        timings.analysis = clock.elapsed();
         diags.extend(lints.diagnostics);
         approximate = lints.approximate;
         for d in &mut diags {
@@ -163,11 +186,14 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
                 d.level = config.level(d.code);
             }
         }
+        asts = ids.into_iter().zip(trees).collect();
         program = Some(prog);
     }
     let asts = if program.is_some() { asts } else { Vec::new() };
+    let clock = std::time::Instant::now();
     diags.retain(|d| d.level != Level::Allow);
     diagnostics::sort(&mut diags);
+    timings.finish = clock.elapsed();
     CheckResult {
         sources,
         diagnostics: diags,
@@ -178,6 +204,7 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
         asts,
         config,
         approximate,
+        timings,
     }
 }
 

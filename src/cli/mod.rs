@@ -68,6 +68,9 @@ pub struct CheckArgs {
     /// Write the report to FILE (atomically: a temporary file renamed into place)
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Print the time of each stage (read, parse, resolve, analysis, render) to standard error
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -273,6 +276,7 @@ fn use_color(choice: ColorChoice) -> bool {
 }
 
 fn check(args: CheckArgs) -> i32 {
+    let clock = std::time::Instant::now();
     let loaded = match crate::project::load(&args.paths) {
         Ok(l) => l,
         Err(e) => {
@@ -283,6 +287,7 @@ fn check(args: CheckArgs) -> i32 {
     for note in &loaded.walk_notes {
         eprintln!("warning: {note}");
     }
+    let read = clock.elapsed();
     let mut result = crate::check::check(loaded);
     let failing = result.count(Level::Error) > 0 || (args.deny_warnings && result.count(Level::Warning) > 0);
     let color = args.output.is_none() && use_color(args.color) || args.color == ColorChoice::Always;
@@ -290,6 +295,7 @@ fn check(args: CheckArgs) -> i32 {
     if quiet {
         result.diagnostics.retain(|d| d.level == Level::Error);
     }
+    let render_clock = std::time::Instant::now();
     let mut text = match args.format {
         Format::Human => crate::render::human::render(&result, color),
         Format::Plain => crate::render::human::render_plain(&result),
@@ -305,6 +311,19 @@ fn check(args: CheckArgs) -> i32 {
     if let Err(e) = emit(args.output.as_deref(), &text) {
         eprintln!("error: {e}");
         return 2;
+    }
+    if args.timings {
+        let t = &result.timings;
+        let lines: usize = result.sources.ids().map(|id| result.sources.get(id).line_count()).sum();
+        eprintln!(
+            "timings: read {read:.1?}, parse {:.1?}, resolve {:.1?}, analysis {:.1?}, finish {:.1?}, render {:.1?}; {lines} lines in {} files",
+            t.parse,
+            t.resolve,
+            t.analysis,
+            t.finish,
+            render_clock.elapsed(),
+            result.files
+        );
     }
     i32::from(failing)
 }
