@@ -45,7 +45,7 @@ fn main() {
     let mut times: Vec<Duration> = Vec::new();
     for k in 0..30 {
         // Edit a condition in the middle of the flow, alternating values.
-        let edited = text.replacen("order.value == 1 ", &format!("order.value == {} ", 1 + k % 2), 1);
+        let edited = text.replacen("seller.strikes >= 100", &format!("seller.strikes >= {}", 99 + k % 2), 1);
         let t = Instant::now();
         client.sender.send(Message::Notification(Notification::new("textDocument/didChange".into(), json!({ "textDocument": { "uri": uri, "version": k + 2 }, "contentChanges": [{ "text": edited }] })))).unwrap();
         let n = wait_publish(&client);

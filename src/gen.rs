@@ -54,7 +54,7 @@ pub fn table_with(rules: usize, seed: u64, first: bool, otherwise: bool) -> Stri
     let mut rng = Rng::new(seed);
     let bands = 10usize;
     let categories = rules.div_ceil(MARKETS.len() * bands).max(1);
-    let mut out = declarations(categories);
+    let mut out = declarations(categories.max(20));
     out.push_str(if first { "table big first {\n" } else { "table big {\n" });
     let mut n = 0;
     'outer: for c in 0..categories {
@@ -101,9 +101,12 @@ pub fn project(files: usize, flows_per_file: usize, steps_per_flow: usize, seed:
     out
 }
 
-/// A flow without declarations whose steps each end one distinct kind of
-/// case and route another onward (each by its own order value, so no branch
-/// is ever drained by an earlier one).
+/// A flow without declarations, as a real SOP is built: each step ends the
+/// cases of one category above a strike threshold (lower each time the
+/// category comes back), sends verified sellers of another category a few
+/// steps ahead, and passes the rest on. Nothing in it is dead or ambiguous,
+/// and its reaching sets stay as small as the number of categories. At most
+/// 200 steps (the thresholds must keep falling).
 pub fn clean_flow(name: &str, steps: usize, seed: u64) -> String {
     let mut rng = Rng::new(seed);
     let mut out = format!("/// Generated flow {name}.\nflow {name} {{\n  start s0\n");
@@ -113,10 +116,12 @@ pub fn clean_flow(name: &str, steps: usize, seed: u64) -> String {
         if i + 1 == steps {
             out.push_str("    otherwise -> outcome allow\n");
         } else {
-            let (c, m) = (i % 20, MARKETS[(i / 20) % 6]);
+            let exit = i % 20;
+            let threshold = 100 - 10 * ((i / 20) % 10);
+            let jump = (i * 7 + 3) % 20;
             let skip = (i + 2 + rng.below(3) as usize).min(steps - 1);
-            out.push_str(&format!("    when market == {m} and category == c{c} and order.value == {} -> escalate review -> outcome suspend\n", 2 * i));
-            out.push_str(&format!("    when category == c{} and seller.strikes >= {} and order.value == {} -> s{skip}\n", rng.below(20), rng.below(50), 2 * i + 1));
+            out.push_str(&format!("    when category == c{exit} and seller.strikes >= {threshold} -> escalate review -> outcome suspend\n"));
+            out.push_str(&format!("    when category == c{jump} and seller.verified -> s{skip}\n"));
             out.push_str(&format!("    otherwise -> s{}\n", i + 1));
         }
         if !within.is_empty() {
@@ -158,4 +163,79 @@ pub fn flow(steps: usize, seed: u64) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// The defects `corpus` can plant, with the code each must be reported as.
+pub const PLANTED: [&str; 9] = [
+    "conflicting-outcomes",
+    "overlapping-branches",
+    "non-exhaustive",
+    "unreachable-step",
+    "dead-branch",
+    "shadowed-branch",
+    "missing-escalation",
+    "missing-timeout",
+    "cycle",
+];
+
+/// One planted defect of each kind, named with `k`; each defect's line ends
+/// with `// planted: CODE`.
+fn planted(k: usize) -> String {
+    format!(
+        "flow planted_conflict_{k} {{\n  start s\n  step s {{\n    when market == ID -> outcome allow\n    when category == c1 -> outcome remove // planted: conflicting-outcomes\n    otherwise -> outcome hold\n  }}\n}}\n\n\
+         table planted_overlap_{k} {{\n  when market == ID -> outcome hold\n  when category == c2 -> outcome hold // planted: overlapping-branches\n  otherwise -> outcome allow\n}}\n\n\
+         table planted_gap_{k} {{ // planted: non-exhaustive\n  when seller.strikes < 10 -> outcome allow\n  when seller.strikes > 10 -> outcome hold\n}}\n\n\
+         flow planted_orphan_{k} {{\n  start s\n  step s {{\n    otherwise -> outcome allow\n  }}\n  step orphan {{ // planted: unreachable-step\n    otherwise -> outcome hold\n  }}\n}}\n\n\
+         table planted_dead_{k} first {{\n  when market == ID and market == VN -> outcome hold // planted: dead-branch\n  otherwise -> outcome allow\n}}\n\n\
+         table planted_shadow_{k} first {{\n  when seller.strikes >= 10 -> outcome hold\n  when seller.strikes >= 20 -> outcome remove // planted: shadowed-branch\n  otherwise -> outcome allow\n}}\n\n\
+         flow planted_escalation_{k} {{\n  start s\n  step s {{\n    when seller.strikes >= 50 -> outcome suspend // planted: missing-escalation\n    otherwise -> outcome allow\n  }}\n}}\n\n\
+         flow planted_timeout_{k} {{\n  start s\n  step s within 24h {{ // planted: missing-timeout\n    otherwise -> outcome allow\n  }}\n}}\n\n\
+         flow planted_cycle_{k} {{\n  start a\n  step a {{\n    when seller.verified -> b\n    otherwise -> outcome allow\n  }}\n  step b {{\n    otherwise -> a // planted: cycle\n  }}\n}}\n"
+    )
+}
+
+/// A realistic project of about `lines` lines: shared declarations, files of
+/// flows (20 to 200 steps) and tables (10 to 5,000 rules, at most a tenth of
+/// the corpus each), tests of the flows, and `plant` copies of every defect
+/// of [`PLANTED`] (in files `planted_*.sop`). Deterministic from `seed`; clean
+/// but for the planted defects and warnings about unread inputs.
+pub fn corpus(lines: usize, seed: u64, plant: usize) -> Vec<(String, String)> {
+    let mut rng = Rng::new(seed);
+    let mut out = vec![("decls.sop".to_string(), declarations(20))];
+    let mut total = out[0].1.lines().count();
+    for k in 0..plant {
+        let text = planted(k);
+        total += text.lines().count();
+        out.push((format!("planted_{k:04}.sop"), text));
+    }
+    let mut n = 0;
+    while total < lines {
+        let (name, text) = if n % 10 == 9 {
+            let rules = (10 + rng.below(5000) as usize).min((lines / 10).max(10));
+            (format!("table_{n:05}.sop"), table_only(&format!("rules_{n}"), rules, seed + n as u64))
+        } else {
+            let mut text = String::new();
+            // A file of flows, each 20 to 200 steps, and a test per flow.
+            for j in 0..3 {
+                let steps = 20 + rng.below(181) as usize;
+                let name = format!("flow_{n}_{j}");
+                text.push_str(&clean_flow(&name, steps, seed + (n * 3 + j) as u64));
+                text.push_str(&format!(
+                    "\ntest \"{name} lets a first-time seller through\" {{\n  run flow {name}\n  given {{ category: c19, seller.strikes: 0, seller.verified: false }}\n  expect outcome allow\n}}\n\n"
+                ));
+            }
+            (format!("flows_{n:05}.sop"), text)
+        };
+        total += text.lines().count();
+        out.push((name, text));
+        n += 1;
+    }
+    out
+}
+
+/// A unique table without declarations (see [`table`]).
+fn table_only(name: &str, rules: usize, seed: u64) -> String {
+    let full = table_with(rules, seed, false, true);
+    let start = full.find("table big").unwrap_or(0);
+    full[start..].replacen("table big", &format!("table {name}"), 1)
 }
