@@ -163,6 +163,7 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
         let clock = std::time::Instant::now();
         let (prog, resolve_diags) = crate::resolve::resolve(&trees);
         timings.resolve = clock.elapsed();
+        asts = ids.into_iter().zip(trees).collect();
         diags.extend(resolve_diags);
         let clock = std::time::Instant::now();
         let lints = crate::lints::run_report(&prog);
@@ -186,7 +187,6 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
                 d.level = config.level(d.code);
             }
         }
-        asts = ids.into_iter().zip(trees).collect();
         program = Some(prog);
     }
     let asts = if program.is_some() { asts } else { Vec::new() };
