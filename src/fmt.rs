@@ -73,11 +73,63 @@ impl Formatter<'_> {
 
     /// Prints, each on its own line, the comments that start before `pos`.
     fn leading(&mut self, pos: usize) {
+        self.leading_for(pos, pos);
+    }
+
+    /// The comments before `pos`, printed before a construct that starts at
+    /// `start`. Its doc comment (the `///` lines right above it) goes last,
+    /// just above it; any other `///` comment (one that stood inside the
+    /// construct, say) goes first with a blank line after it, so that it can
+    /// never become a doc comment: formatting must not change meaning.
+    fn leading_for(&mut self, start: usize, pos: usize) {
+        let docs = self.doc_run(start);
+        let mut own = Vec::new();
+        let mut moved_doc = false;
         while self.next < self.comments.len() && self.comments[self.next].start < pos {
-            let line = format!("{}{}\n", self.pad(), self.comments[self.next].text);
-            self.out.push_str(&line);
+            let c = &self.comments[self.next];
+            if docs.contains(&c.start) {
+                own.push(c.text.clone());
+            } else {
+                moved_doc |= c.text.starts_with("///");
+                let line = format!("{}{}\n", self.pad(), c.text);
+                self.out.push_str(&line);
+            }
             self.next += 1;
         }
+        if moved_doc {
+            self.out.push('\n');
+        }
+        for text in own {
+            let line = format!("{}{text}\n", self.pad());
+            self.out.push_str(&line);
+        }
+    }
+
+    /// The starts of the `///` comments that form the doc comment of a
+    /// construct at `start` (as `syntax::trivia` attaches them: whole-line
+    /// `///` comments right above it, plain comment lines allowed between).
+    fn doc_run(&self, start: usize) -> Vec<usize> {
+        let mut out = Vec::new();
+        // Lines as `syntax::trivia` splits them: at `\n` (a `\r` before it is trimmed).
+        let mut line_start = self.src[..start.min(self.src.len())].rfind('\n').map_or(0, |i| i + 1);
+        // The construct must begin its line for a doc comment to attach.
+        if !self.src[line_start..start.min(self.src.len())].trim().is_empty() {
+            return out;
+        }
+        while line_start > 0 {
+            let prev_end = line_start - 1;
+            let prev_start = self.src[..prev_end].rfind('\n').map_or(0, |i| i + 1);
+            let line = self.src[prev_start..prev_end].trim_end_matches('\r');
+            let t = line.trim_start();
+            let at = prev_start + (line.len() - t.len());
+            if t.starts_with("///") {
+                out.push(at);
+            } else if !t.starts_with("//") {
+                break;
+            }
+            line_start = prev_start;
+        }
+        out
     }
 
     /// Ends the current line, with the comment that follows `end` on the
@@ -95,7 +147,7 @@ impl Formatter<'_> {
 
     /// Prints a one-line construct: its comments first, then the line.
     fn line(&mut self, span: Span, text: &str) {
-        self.leading(span.end as usize);
+        self.leading_for(span.start as usize, span.end as usize);
         let line = format!("{}{text}", self.pad());
         self.out.push_str(&line);
         self.end_line(span.end as usize);

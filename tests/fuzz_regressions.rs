@@ -10,6 +10,7 @@ fn run_all(data: &[u8]) {
     sopflow::check::check_text_everywhere(&text);
     if let Ok(once) = sopflow::fmt::format(&text) {
         assert_eq!(sopflow::fmt::format(&once).expect("formatted text parses"), once);
+        assert_eq!(sopflow::fmt::ast_shape(&text), sopflow::fmt::ast_shape(&once), "formatting keeps the AST");
     }
 }
 
