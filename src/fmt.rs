@@ -71,9 +71,20 @@ impl Formatter<'_> {
         "  ".repeat(self.indent)
     }
 
-    /// Prints, each on its own line, the comments that start before `pos`.
+    /// Prints, each on its own line, the comments before a construct that
+    /// starts at `pos`.
     fn leading(&mut self, pos: usize) {
         self.leading_for(pos, pos);
+    }
+
+    /// Prints the comments before `pos` where no construct follows (before a
+    /// closing brace, at the end of the file): in order, none is a doc comment.
+    fn dangling(&mut self, pos: usize) {
+        while self.next < self.comments.len() && self.comments[self.next].start < pos {
+            let line = format!("{}{}\n", self.pad(), self.comments[self.next].text);
+            self.out.push_str(&line);
+            self.next += 1;
+        }
     }
 
     /// The comments before `pos`, printed before a construct that starts at
@@ -178,7 +189,7 @@ impl Formatter<'_> {
             self.item(item);
             prev = Some(item);
         }
-        self.leading(self.src.len() + 1);
+        self.dangling(self.src.len() + 1);
         while self.out.ends_with("\n\n") {
             self.out.pop();
         }
@@ -197,7 +208,7 @@ impl Formatter<'_> {
             offset += line.len() + 1;
         }
         if let Some(at) = last_blank {
-            self.leading(at);
+            self.dangling(at);
         }
         self.blank();
     }
@@ -307,7 +318,7 @@ impl Formatter<'_> {
 
     fn close(&mut self, span: Span) {
         let end = span.end as usize;
-        self.leading(end.saturating_sub(1));
+        self.dangling(end.saturating_sub(1));
         self.indent -= 1;
         let line = format!("{}}}", self.pad());
         self.out.push_str(&line);
