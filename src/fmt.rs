@@ -123,15 +123,17 @@ impl Formatter<'_> {
         let mut out = Vec::new();
         // Lines as `syntax::trivia` splits them: at `\n` (a `\r` before it is trimmed).
         let mut line_start = self.src[..start.min(self.src.len())].rfind('\n').map_or(0, |i| i + 1);
-        // The construct must begin its line for a doc comment to attach.
-        if !self.src[line_start..start.min(self.src.len())].trim().is_empty() {
+        // The construct must begin its line for a doc comment to attach
+        // (blanks as `syntax::trivia` counts them, a byte-order mark included).
+        let blank = |s: &str| s.trim_matches(['\u{feff}', ' ', '\t', '\r']).is_empty();
+        if !blank(&self.src[line_start..start.min(self.src.len())]) {
             return out;
         }
         while line_start > 0 {
             let prev_end = line_start - 1;
             let prev_start = self.src[..prev_end].rfind('\n').map_or(0, |i| i + 1);
             let line = self.src[prev_start..prev_end].trim_end_matches('\r');
-            let t = line.trim_start();
+            let t = line.trim_start_matches(['\u{feff}', ' ', '\t']);
             let at = prev_start + (line.len() - t.len());
             if t.starts_with("///") {
                 out.push(at);

@@ -204,7 +204,11 @@ pub fn completion(ws: &mut Workspace, params: lsp::CompletionParams) -> Option<l
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let line = &text[line_start..at];
     // The word being typed, and what stands before it.
-    let word_start = line.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')).map_or(0, |i| i + 1);
+    let word_start = line
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '.'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let before = line[..word_start].trim_end();
     let p = ws.snapshot.result.program.as_ref()?;
     let mut items = Vec::new();
