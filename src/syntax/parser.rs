@@ -392,7 +392,7 @@ fn end_of(text: &str, pair: Pair<'_, Rule>) -> usize {
     // reached over skipped trivia.
     let tail = &text[pair.as_span().start()..end];
     let last_line = tail.rsplit(['\n', '\r']).next().unwrap_or("");
-    if !tail.ends_with(char::is_whitespace) && !last_line.contains("//") {
+    if !tail.ends_with(is_blank) && !last_line.contains("//") {
         return end;
     }
     let mut pair = pair;
@@ -407,10 +407,15 @@ fn end_of(text: &str, pair: Pair<'_, Rule>) -> usize {
     end
 }
 
+/// Whitespace as the grammar counts it (a byte-order mark included).
+fn is_blank(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
 /// Whether a stretch of source holds only whitespace and `//` comments.
 fn is_trivia(s: &str) -> bool {
     s.split(['\n', '\r']).all(|l| {
-        let t = l.trim_start();
+        let t = l.trim_start_matches(is_blank);
         t.is_empty() || t.starts_with("//")
     })
 }
