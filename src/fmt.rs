@@ -183,7 +183,7 @@ impl Formatter<'_> {
             let gap = &self.src[from..item.span().start as usize];
             let segments: Vec<&str> = gap.split('\n').collect();
             let inner = if prev.is_some() { &segments[1.min(segments.len())..] } else { &segments[..] };
-            let had_blank = inner.len() > 1 && inner[..inner.len() - 1].iter().any(|l| l.trim().is_empty());
+            let had_blank = inner.len() > 1 && inner[..inner.len() - 1].iter().any(|l| is_blank_line(l));
             let blocks = prev.is_some_and(|p| is_block(p) || is_block(item));
             if had_blank || blocks {
                 self.leading_until_blank(from, item.span().start as usize);
@@ -203,13 +203,22 @@ impl Formatter<'_> {
         let gap = &self.src[from..pos];
         let mut last_blank = None;
         let mut offset = 0;
+        let mut first_blank = None;
         for (k, line) in gap.split('\n').enumerate() {
-            if k > 0 && line.trim().is_empty() && offset + line.len() < gap.len() {
+            if k > 0 && is_blank_line(line) && offset + line.len() < gap.len() {
                 last_blank = Some(from + offset);
+                first_blank.get_or_insert(from + offset);
             }
             offset += line.len() + 1;
         }
         if let Some(at) = last_blank {
+            // Comments that stood after a blank line keep a blank line above them.
+            let first_comment = self.comments.get(self.next).map(|c| c.start).filter(|c| *c < at);
+            if let (Some(blank), Some(comment)) = (first_blank, first_comment) {
+                if blank < comment {
+                    self.blank();
+                }
+            }
             self.dangling(at);
         }
         self.blank();
@@ -424,6 +433,12 @@ impl Formatter<'_> {
             text
         }
     }
+}
+
+/// A line with nothing but blanks (a byte-order mark included, as
+/// `syntax::trivia` counts it).
+fn is_blank_line(line: &str) -> bool {
+    line.trim_matches(['\u{feff}', ' ', '\t', '\r']).is_empty()
 }
 
 fn is_block(item: &Item) -> bool {
