@@ -16,6 +16,8 @@ pub enum LineKind {
 
 pub struct Trivia {
     line_starts: Vec<usize>,
+    /// Where each line's first non-blank character is (the line's end if none).
+    line_firsts: Vec<usize>,
     kinds: Vec<LineKind>,
 }
 
@@ -24,7 +26,12 @@ impl Trivia {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
         let kinds = text.split('\n').map(classify).collect();
-        Trivia { line_starts, kinds }
+        let line_firsts = text
+            .split('\n')
+            .zip(&line_starts)
+            .map(|(line, start)| start + line.len() - line.trim_start_matches(['\u{feff}', ' ', '\t']).len())
+            .collect();
+        Trivia { line_starts, line_firsts, kinds }
     }
 
     pub fn kinds(&self) -> &[LineKind] {
@@ -33,8 +40,13 @@ impl Trivia {
 
     /// The doc comment on the lines right above the line holding `offset`
     /// (plain comment lines may stand between; a blank or code line ends it).
+    /// Only the item that opens its line gets it: in `outcome a outcome b`
+    /// under a doc comment, the comment documents `a` alone.
     pub fn doc_before(&self, offset: usize) -> Option<String> {
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        if self.line_firsts[line] != offset {
+            return None;
+        }
         let mut docs = Vec::new();
         for kind in self.kinds[..line].iter().rev() {
             match kind {
