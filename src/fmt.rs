@@ -79,9 +79,20 @@ impl Formatter<'_> {
 
     /// Prints the comments before `pos` where no construct follows (before a
     /// closing brace, at the end of the file): in order, none is a doc comment.
+    /// A blank line between two of them is kept (one, however many there were).
     fn dangling(&mut self, pos: usize) {
+        let mut prev_end: Option<usize> = None;
         while self.next < self.comments.len() && self.comments[self.next].start < pos {
-            let line = format!("{}{}\n", self.pad(), self.comments[self.next].text);
+            let c = &self.comments[self.next];
+            if let Some(end) = prev_end {
+                let between = &self.src[end.min(c.start)..c.start];
+                if between.trim().is_empty() && between.matches('\n').count() >= 2 {
+                    self.blank();
+                }
+            }
+            let c = &self.comments[self.next];
+            prev_end = Some(c.start + c.text.len());
+            let line = format!("{}{}\n", self.pad(), c.text);
             self.out.push_str(&line);
             self.next += 1;
         }
