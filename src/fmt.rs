@@ -19,7 +19,7 @@ struct Comment {
 /// Formats a file; `Err` with the syntax error when it does not parse.
 pub fn format(text: &str) -> Result<String, crate::syntax::SyntaxError> {
     let file = crate::syntax::parse_file(crate::source::FileId(0), text)?;
-    let mut f = Formatter { src: text, comments: comments(text), next: 0, out: String::new(), indent: 0 };
+    let mut f = Formatter { src: text, trivia: crate::syntax::trivia::Trivia::scan(text), comments: comments(text), next: 0, out: String::new(), indent: 0 };
     f.file(&file);
     let mut out = f.out;
     if text.starts_with('\u{feff}') {
@@ -59,6 +59,7 @@ fn comments(text: &str) -> Vec<Comment> {
 
 struct Formatter<'a> {
     src: &'a str,
+    trivia: crate::syntax::trivia::Trivia,
     comments: Vec<Comment>,
     /// The first comment not yet printed.
     next: usize,
@@ -128,32 +129,9 @@ impl Formatter<'_> {
     }
 
     /// The starts of the `///` comments that form the doc comment of a
-    /// construct at `start` (as `syntax::trivia` attaches them: whole-line
-    /// `///` comments right above it, plain comment lines allowed between).
+    /// construct at `start`, exactly as the parser attaches them.
     fn doc_run(&self, start: usize) -> Vec<usize> {
-        let mut out = Vec::new();
-        // Lines as `syntax::trivia` splits them: at `\n` (a `\r` before it is trimmed).
-        let mut line_start = self.src[..start.min(self.src.len())].rfind('\n').map_or(0, |i| i + 1);
-        // The construct must begin its line for a doc comment to attach
-        // (blanks as `syntax::trivia` counts them, a byte-order mark included).
-        let blank = |s: &str| s.trim_matches(['\u{feff}', ' ', '\t', '\r']).is_empty();
-        if !blank(&self.src[line_start..start.min(self.src.len())]) {
-            return out;
-        }
-        while line_start > 0 {
-            let prev_end = line_start - 1;
-            let prev_start = self.src[..prev_end].rfind('\n').map_or(0, |i| i + 1);
-            let line = self.src[prev_start..prev_end].trim_end_matches('\r');
-            let t = line.trim_start_matches(['\u{feff}', ' ', '\t']);
-            let at = prev_start + (line.len() - t.len());
-            if t.starts_with("///") {
-                out.push(at);
-            } else if !t.starts_with("//") {
-                break;
-            }
-            line_start = prev_start;
-        }
-        out
+        self.trivia.doc_run(start.min(self.src.len()))
     }
 
     /// Ends the current line, with the comment that follows `end` on the

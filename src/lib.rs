@@ -6,6 +6,7 @@
 //! → `lints` → `diagnostics` → `render` / `eval`. `check` runs them in order;
 //! `cli` is the only module that prints.
 
+extern crate alloc; // pest_derive without `std` names `alloc::`
 pub mod analysis;
 pub mod check;
 pub mod cli;

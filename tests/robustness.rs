@@ -191,3 +191,19 @@ fn interrupted_writes_leave_the_original_intact() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "table t { when a outcome x }");
 }
+
+/// The parser has no stack probe of its own (pest is built without `std`, see
+/// docs/PERFORMANCE.md): the nesting limit must keep the deepest accepted
+/// condition well inside a 2 MiB thread stack, the size of rayon's workers.
+#[test]
+fn nesting_at_the_limit_fits_a_small_stack() {
+    let depth = sopflow::syntax::errors::MAX_NESTING;
+    let shapes = [("(not ".repeat(depth / 2), ")".repeat(depth / 2)), ("(".repeat(depth), ")".repeat(depth))];
+    for (open, close) in shapes {
+        let text = format!(
+            "input a: bool\noutcome x\noutcome y\ntable t {{\n  when {open}a{close} -> outcome x\n  otherwise -> outcome y\n}}\n"
+        );
+        let codes = std::thread::Builder::new().stack_size(2 << 20).spawn(move || check_text(&text)).unwrap().join().unwrap();
+        assert_eq!(codes, []);
+    }
+}

@@ -291,24 +291,25 @@ impl Builder<'_> {
             }
             Rule::k_true => Ok(Cond { kind: CondKind::Const(true), span }),
             Rule::k_false => Ok(Cond { kind: CondKind::Const(false), span }),
-            Rule::bool_ref => Ok(Cond { kind: CondKind::Input(self.name(kids(pair).next().unwrap())), span }),
-            Rule::comparison => {
+            Rule::predicate => {
                 let mut it = kids(pair);
                 let input = self.name(it.next().unwrap());
-                let op = match it.next().unwrap().as_str() {
-                    "==" => CmpOp::Eq,
-                    "!=" => CmpOp::Ne,
-                    "<" => CmpOp::Lt,
-                    "<=" => CmpOp::Le,
-                    ">" => CmpOp::Gt,
-                    _ => CmpOp::Ge,
+                let Some(ask) = it.next() else {
+                    return Ok(Cond { kind: CondKind::Input(input), span });
                 };
-                let value = self.literal(it.next().unwrap());
-                Ok(Cond { kind: CondKind::Compare { input, op, value }, span })
-            }
-            Rule::membership => {
-                let mut it = kids(pair);
-                let input = self.name(it.next().unwrap());
+                let mut it = kids(ask.clone());
+                if ask.as_rule() == Rule::comparison {
+                    let op = match it.next().unwrap().as_str() {
+                        "==" => CmpOp::Eq,
+                        "!=" => CmpOp::Ne,
+                        "<" => CmpOp::Lt,
+                        "<=" => CmpOp::Le,
+                        ">" => CmpOp::Gt,
+                        _ => CmpOp::Ge,
+                    };
+                    let value = self.literal(it.next().unwrap());
+                    return Ok(Cond { kind: CondKind::Compare { input, op, value }, span });
+                }
                 let mut negated = false;
                 let mut values = Vec::new();
                 for p in it {

@@ -22,15 +22,23 @@ pub struct Trivia {
 }
 
 impl Trivia {
+    /// Splits the text into lines as the grammar ends a comment: at `\n`, at
+    /// `\r\n`, and at a lone `\r`.
     pub fn scan(text: &str) -> Trivia {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        let kinds = text.split('\n').map(classify).collect();
-        let line_firsts = text
-            .split('\n')
-            .zip(&line_starts)
-            .map(|(line, start)| start + line.len() - line.trim_start_matches(['\u{feff}', ' ', '\t']).len())
-            .collect();
+        let bytes = text.as_bytes();
+        let (mut line_starts, mut line_firsts, mut kinds) = (Vec::new(), Vec::new(), Vec::new());
+        let mut start = 0;
+        loop {
+            let end = line_end(bytes, start);
+            let line = &text[start..end];
+            line_starts.push(start);
+            line_firsts.push(start + line.len() - line.trim_start_matches(['\u{feff}', ' ', '\t']).len());
+            kinds.push(classify(line));
+            if end == bytes.len() {
+                break;
+            }
+            start = if bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n') { end + 2 } else { end + 1 };
+        }
         Trivia { line_starts, line_firsts, kinds }
     }
 
@@ -38,29 +46,51 @@ impl Trivia {
         &self.kinds
     }
 
-    /// The doc comment on the lines right above the line holding `offset`
-    /// (plain comment lines may stand between; a blank or code line ends it).
-    /// Only the item that opens its line gets it: in `outcome a outcome b`
+    /// Where the `///` lines of the doc comment of an item at `offset` begin
+    /// (the `///` of each): the lines right above the item's line, plain
+    /// comment lines allowed between, a blank or code line ending the run.
+    /// Only an item that opens its line has one: in `outcome a outcome b`
     /// under a doc comment, the comment documents `a` alone.
-    pub fn doc_before(&self, offset: usize) -> Option<String> {
+    pub fn doc_run(&self, offset: usize) -> Vec<usize> {
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let mut out = Vec::new();
         if self.line_firsts[line] != offset {
-            return None;
+            return out;
         }
-        let mut docs = Vec::new();
-        for kind in self.kinds[..line].iter().rev() {
-            match kind {
-                LineKind::Doc(text) => docs.push(text.as_str()),
+        for l in (0..line).rev() {
+            match self.kinds[l] {
+                LineKind::Doc(_) => out.push(self.line_firsts[l]),
                 LineKind::Comment => {}
                 _ => break,
             }
         }
-        if docs.is_empty() {
+        out.reverse();
+        out
+    }
+
+    /// The text of the doc comment of an item at `offset` (see [`Trivia::doc_run`]).
+    pub fn doc_before(&self, offset: usize) -> Option<String> {
+        let run = self.doc_run(offset);
+        if run.is_empty() {
             return None;
         }
-        docs.reverse();
-        Some(docs.join("\n"))
+        let texts: Vec<&str> = run
+            .iter()
+            .map(|at| {
+                let l = self.line_starts.partition_point(|&s| s <= *at) - 1;
+                match &self.kinds[l] {
+                    LineKind::Doc(text) => text.as_str(),
+                    _ => "",
+                }
+            })
+            .collect();
+        Some(texts.join("\n"))
     }
+}
+
+/// The end of the line that starts at `start`: the next `\n` or `\r`, or the end.
+fn line_end(bytes: &[u8], start: usize) -> usize {
+    bytes[start..].iter().position(|b| *b == b'\n' || *b == b'\r').map_or(bytes.len(), |n| start + n)
 }
 
 pub fn classify(line: &str) -> LineKind {
