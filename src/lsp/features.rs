@@ -164,11 +164,7 @@ pub fn rename(ws: &mut Workspace, params: lsp::RenameParams) -> Option<lsp::Work
     Some(lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() })
 }
 
-const KEYWORDS: [&str; 38] = [
-    "enum", "input", "team", "action", "outcome", "table", "flow", "step", "start", "when", "otherwise", "timeout", "within",
-    "instructions", "escalate", "do", "to", "first", "test", "run", "given", "expect", "path", "severity", "requires",
-    "require", "escalation", "and", "or", "not", "in", "true", "false", "bool", "int", "duration", "string", "sla",
-];
+use crate::syntax::KEYWORDS;
 
 fn item(label: &str, kind: lsp::CompletionItemKind, detail: Option<String>) -> lsp::CompletionItem {
     lsp::CompletionItem { label: label.to_string(), kind: Some(kind), detail, ..Default::default() }

@@ -3,9 +3,7 @@
 
 use pest::error::{ErrorVariant, InputLocation};
 
-use pest::Parser as _;
-
-use super::parser::{PestParser, Rule};
+use super::parser::Rule;
 use crate::source::{FileId, Span};
 
 /// Deepest nesting of parentheses and `not` a condition may have.
@@ -162,7 +160,7 @@ pub fn friendly_message(file: FileId, text: &str, err: &pest::error::Error<super
     {
         Some("inside a step or table: `instructions` lines, then `when` branches, then at most one `otherwise`, then at most one `timeout`".into())
     } else if positives.iter().any(|r| matches!(r, Rule::ident | Rule::dotted))
-        && PestParser::parse(Rule::keyword, word).is_ok_and(|p| p.as_str() == word)
+        && super::is_keyword(word)
     {
         Some(format!("`{word}` is a keyword and cannot be used as a name"))
     } else {

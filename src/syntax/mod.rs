@@ -7,6 +7,18 @@ pub mod parser;
 pub mod trivia;
 
 pub use errors::SyntaxError;
+
+/// The keywords of LANGUAGE.md section 3: none of them is a name.
+pub const KEYWORDS: [&str; 38] = [
+    "enum", "input", "team", "action", "outcome", "table", "flow", "step", "start", "when", "otherwise", "timeout", "within",
+    "instructions", "escalate", "do", "to", "first", "test", "run", "given", "expect", "path", "severity", "requires",
+    "require", "escalation", "and", "or", "not", "in", "true", "false", "bool", "int", "duration", "string", "sla",
+];
+
+/// Whether `word` is a keyword.
+pub fn is_keyword(word: &str) -> bool {
+    KEYWORDS.contains(&word)
+}
 pub use parser::parse_file;
 
 /// Parses a file, recovering at declaration boundaries (for the language

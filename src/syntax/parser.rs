@@ -1,5 +1,7 @@
 //! Builds the AST from the pest parse tree.
 
+use std::cell::Cell;
+
 use pest::iterators::Pair;
 use pest::Parser as _;
 
@@ -20,13 +22,16 @@ pub fn parse_file(file: FileId, text: &str) -> Result<File, SyntaxError> {
     }
     let pairs = PestParser::parse(Rule::file, text).map_err(|e| friendly_message(file, text, &e))?;
     let trivia = Trivia::scan(text);
-    let builder = Builder { file, trivia: &trivia, text };
+    let builder = Builder { file, trivia: &trivia, text, keyword_name: Cell::new(None) };
     let mut items = Vec::new();
     for pair in pairs.flatten().take(1).flat_map(|p| p.into_inner()) {
         if pair.as_rule() == Rule::EOI {
             continue;
         }
         items.push(builder.item(pair)?);
+    }
+    if let Some((start, end)) = builder.keyword_name.get() {
+        return Err(keyword_as_name(file, &text[start..end], start));
     }
     Ok(File { items })
 }
@@ -35,6 +40,18 @@ struct Builder<'a> {
     file: FileId,
     trivia: &'a Trivia,
     text: &'a str,
+    /// The first keyword found where a name stands (the grammar lets it
+    /// through; see `ident` in the grammar).
+    keyword_name: Cell<Option<(usize, usize)>>,
+}
+
+/// The syntax error for a keyword written where a name belongs.
+fn keyword_as_name(file: FileId, word: &str, start: usize) -> SyntaxError {
+    SyntaxError {
+        span: Span::new(file, start, start + word.len()),
+        message: format!("expected a name, found `{word}`"),
+        help: Some(format!("`{word}` is a keyword and cannot be used as a name")),
+    }
 }
 
 type Res<T> = Result<T, SyntaxError>;
@@ -74,7 +91,22 @@ impl Builder<'_> {
     }
 
     fn name(&self, pair: Pair<'_, Rule>) -> Name {
+        self.no_keyword(&pair);
         Name { text: pair.as_str().to_string(), span: self.span(&pair) }
+    }
+
+    /// Notes the first keyword among the parts of a (dotted) name.
+    fn no_keyword(&self, pair: &Pair<'_, Rule>) {
+        let mut at = pair.as_span().start();
+        for part in pair.as_str().split('.') {
+            if super::is_keyword(part) {
+                if self.keyword_name.get().is_none_or(|(s, _)| at < s) {
+                    self.keyword_name.set(Some((at, at + part.len())));
+                }
+                return;
+            }
+            at += part.len() + 1;
+        }
     }
 
     fn doc(&self, pair: &Pair<'_, Rule>) -> Option<String> {
@@ -334,7 +366,10 @@ impl Builder<'_> {
             Rule::string => LiteralKind::Str(self.string(inner)),
             Rule::k_true => LiteralKind::Bool(true),
             Rule::k_false => LiteralKind::Bool(false),
-            _ => LiteralKind::Name(inner.as_str().to_string()),
+            _ => {
+                self.no_keyword(&inner);
+                LiteralKind::Name(inner.as_str().to_string())
+            }
         };
         Literal { kind, span }
     }

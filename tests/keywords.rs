@@ -1,0 +1,57 @@
+//! Keywords are not names. The grammar does not look ahead for them at every
+//! identifier (docs/PERFORMANCE.md); the AST builder rejects them instead, at
+//! the keyword, wherever a name stands.
+mod common;
+
+use sopflow::diagnostics::Code;
+use sopflow::syntax::parser::Rule;
+use sopflow::syntax::KEYWORDS;
+
+#[test]
+fn the_keyword_list_matches_the_grammar() {
+    let mut from_grammar: Vec<String> = Rule::all_rules()
+        .iter()
+        .filter_map(|r| format!("{r:?}").strip_prefix("k_").map(str::to_string))
+        .collect();
+    let mut listed: Vec<String> = KEYWORDS.iter().map(|k| k.to_string()).collect();
+    from_grammar.sort();
+    listed.sort();
+    assert_eq!(from_grammar, listed);
+}
+
+const BASE: &str = "input seller.strikes: int in 0 to 10\ninput flagged: bool\nenum Market { ID, MY }\ninput market: Market\noutcome approve\n";
+
+/// Each case puts a keyword where a name belongs, on line 6.
+#[test]
+fn a_keyword_used_as_a_name_is_a_syntax_error_at_the_keyword() {
+    let cases = [
+        ("outcome int", "int"),
+        ("team when", "when"),
+        ("enum E { A, sla }", "sla"),
+        ("input seller.in: bool", "in"),
+        ("table t { when market == true -> outcome approve otherwise -> outcome flow }", "flow"),
+        ("table t { when market in { ID, not } -> outcome approve otherwise -> outcome approve }", "not"),
+        ("table t { when flagged -> escalate }", "escalate"),
+        ("flow f { start step step s { otherwise -> outcome approve } }", "step"),
+    ];
+    for (line, word) in cases {
+        let text = format!("{BASE}{line}\n");
+        let result = common::check_source("kw.sop", &text);
+        let codes: Vec<Code> = result.diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::SyntaxError], "{line}");
+        let d = &result.diagnostics[0];
+        assert_eq!(common::found(&result)[0].1, 6, "{line}");
+        let at = &text[d.span.start as usize..d.span.end as usize];
+        assert_eq!(at, word, "{line}: {}", d.message);
+    }
+}
+
+#[test]
+fn names_that_start_like_keywords_are_names() {
+    let text = format!(
+        "{BASE}input internal: bool\ninput order.not_in: bool\noutcome flow_done\nteam whenever\n\
+         table t {{ when internal and order.not_in -> escalate whenever -> outcome flow_done otherwise -> outcome approve }}\n"
+    );
+    let result = common::check_source("kw.sop", &text);
+    assert!(result.diagnostics.iter().all(|d| d.code != Code::SyntaxError), "{:?}", result.diagnostics);
+}
