@@ -424,9 +424,12 @@ impl Builder<'_> {
 /// its last child (whitespace and comments only).
 fn end_of(text: &str, pair: Pair<'_, Rule>) -> usize {
     let mut end = pair.as_span().end();
-    // Only a span that ends in whitespace or on a comment line can have
-    // reached over skipped trivia.
+    // Skipped trivia ends in whitespace: after a comment, pest skips the line
+    // break too. Only a comment at the very end of the file ends otherwise.
     let tail = &text[pair.as_span().start()..end];
+    if !tail.ends_with(is_blank) && end < text.len() {
+        return end;
+    }
     let last_line = tail.rsplit(['\n', '\r']).next().unwrap_or("");
     if !tail.ends_with(is_blank) && !last_line.contains("//") {
         return end;
