@@ -63,6 +63,16 @@ pub struct Timings {
     pub analysis: std::time::Duration,
     /// Levels, suppressions and sorting.
     pub finish: std::time::Duration,
+    /// Resident memory in bytes after parse, resolve and analysis, where the
+    /// system tells (Linux); for `check --timings`.
+    pub resident: [Option<u64>; 3],
+}
+
+/// The process's resident memory in bytes (Linux `/proc/self/statm`).
+pub fn resident_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
 }
 
 /// How to check.
@@ -153,6 +163,7 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
         }
     }
     timings.parse = clock.elapsed();
+    timings.resident[0] = resident_bytes();
     let mut suppressed_findings = Vec::new();
     let mut program = None;
     let mut approximate = Vec::new();
@@ -163,11 +174,13 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
         let clock = std::time::Instant::now();
         let (prog, resolve_diags) = crate::resolve::resolve(&trees);
         timings.resolve = clock.elapsed();
+        timings.resident[1] = resident_bytes();
         asts = ids.into_iter().zip(trees).collect();
         diags.extend(resolve_diags);
         let clock = std::time::Instant::now();
         let lints = crate::lints::run_report(&prog);
         timings.analysis = clock.elapsed();
+        timings.resident[2] = resident_bytes();
         diags.extend(lints.diagnostics);
         approximate = lints.approximate;
         for d in &mut diags {

@@ -194,14 +194,33 @@ fn planted(k: usize) -> String {
     )
 }
 
-/// A realistic project of about `lines` lines: shared declarations, files of
-/// flows (20 to 200 steps) and tables (10 to 5,000 rules, at most a tenth of
-/// the corpus each), tests of the flows, and `plant` copies of every defect
-/// of [`PLANTED`] (in files `planted_*.sop`). Deterministic from `seed`; clean
-/// but for the planted defects and warnings about unread inputs.
+/// How a generated corpus reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// Like the example policies (`policies/`): a blank line between steps,
+    /// doc comments on some steps, `instructions` on every other step.
+    Realistic,
+    /// Nothing but branches: the parser's and the analysis's worst case per line.
+    Dense,
+}
+
+/// Categories declared by a corpus: enough for its largest table (5,000
+/// rules over six markets and ten strike bands).
+const CORPUS_CATEGORIES: usize = 100;
+
+/// A project of about `lines` lines: shared declarations, files of three
+/// flows (20 to 200 steps each, with a test), every tenth file a decision
+/// table of 10 to 5,000 rules, and `plant` copies of each defect of
+/// [`PLANTED`], each on a line marked `// planted: CODE`. Apart from those it
+/// checks clean. Deterministic from `seed`.
 pub fn corpus(lines: usize, seed: u64, plant: usize) -> Vec<(String, String)> {
+    corpus_styled(lines, seed, plant, Style::Realistic)
+}
+
+/// [`corpus`] in a chosen [`Style`].
+pub fn corpus_styled(lines: usize, seed: u64, plant: usize, style: Style) -> Vec<(String, String)> {
     let mut rng = Rng::new(seed);
-    let mut out = vec![("decls.sop".to_string(), declarations(20))];
+    let mut out = vec![("decls.sop".to_string(), declarations(CORPUS_CATEGORIES))];
     let mut total = out[0].1.lines().count();
     for k in 0..plant {
         let text = planted(k);
@@ -219,9 +238,13 @@ pub fn corpus(lines: usize, seed: u64, plant: usize) -> Vec<(String, String)> {
             for j in 0..3 {
                 let steps = 20 + rng.below(181) as usize;
                 let name = format!("flow_{n}_{j}");
-                text.push_str(&clean_flow(&name, steps, seed + (n * 3 + j) as u64));
+                let flow_seed = seed + (n * 3 + j) as u64;
+                text.push_str(&match style {
+                    Style::Realistic => sop_flow(&name, steps, flow_seed),
+                    Style::Dense => clean_flow(&name, steps, flow_seed),
+                });
                 text.push_str(&format!(
-                    "\ntest \"{name} lets a first-time seller through\" {{\n  run flow {name}\n  given {{ category: c19, seller.strikes: 0, seller.verified: false }}\n  expect outcome allow\n}}\n\n"
+                    "\ntest \"{name} lets a first-time seller through\" {{\n  run flow {name}\n  given {{ market: SG, category: c19, seller.strikes: 0, seller.verified: false }}\n  expect outcome allow\n}}\n\n"
                 ));
             }
             (format!("flows_{n:05}.sop"), text)
@@ -230,6 +253,45 @@ pub fn corpus(lines: usize, seed: u64, plant: usize) -> Vec<(String, String)> {
         out.push((name, text));
         n += 1;
     }
+    out
+}
+
+/// A flow written the way the example policies are: [`clean_flow`]'s routing
+/// (so it checks clean), with market conditions, `instructions`, doc
+/// comments and a blank line between steps.
+pub fn sop_flow(name: &str, steps: usize, seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let mut out = format!("/// Generated flow {name}: marketplace listing review, stage by stage.\nflow {name} {{\n  start s0\n");
+    for i in 0..steps {
+        out.push('\n');
+        if i % 3 == 0 {
+            out.push_str(&format!("  /// Stage {i}: the specialist checks the listing against the category rules.\n"));
+        }
+        let within = if i % 10 == 0 { " within 24h" } else { "" };
+        out.push_str(&format!("  step s{i} \"Review stage {i}\"{within} {{\n"));
+        if i % 2 == 0 {
+            out.push_str(&format!("    instructions \"Open the listing and the seller history; compare with the stage {i} checklist.\"\n"));
+        }
+        if i + 1 == steps {
+            out.push_str("    otherwise -> outcome allow\n");
+        } else {
+            let exit = i % 20;
+            let threshold = 100 - 10 * ((i / 20) % 10);
+            let jump = (i * 7 + 3) % 20;
+            let skip = (i + 2 + rng.below(3) as usize).min(steps - 1);
+            let markets = ["market in { ID, VN }", "market != SG", "market in { MY, PH, TH }"][i % 3];
+            out.push_str(&format!(
+                "    when {markets} and category == c{exit} and seller.strikes >= {threshold} -> escalate review -> outcome suspend\n"
+            ));
+            out.push_str(&format!("    when category == c{jump} and seller.verified -> s{skip}\n"));
+            out.push_str(&format!("    otherwise -> s{}\n", i + 1));
+        }
+        if !within.is_empty() {
+            out.push_str("    timeout -> escalate review\n");
+        }
+        out.push_str("  }\n");
+    }
+    out.push_str("}\n");
     out
 }
 

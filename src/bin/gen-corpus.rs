@@ -1,4 +1,4 @@
-//! `cargo run --release --bin gen-corpus -- --lines N --out DIR [--seed S] [--plant K]`:
+//! `cargo run --release --bin gen-corpus -- --lines N --out DIR [--seed S] [--plant K] [--dense]`:
 //! writes a generated project (see `sopflow::gen::corpus`).
 use clap::Parser;
 
@@ -16,6 +16,9 @@ struct Args {
     /// How many copies of each defect to plant (`// planted: CODE` marks the line)
     #[arg(long, default_value_t = 0)]
     plant: usize,
+    /// Write only branches (no blank lines, comments or instructions): the worst case per line
+    #[arg(long)]
+    dense: bool,
 }
 
 fn main() {
@@ -25,7 +28,8 @@ fn main() {
         std::process::exit(2);
     }
     let mut lines = 0;
-    let files = sopflow::gen::corpus(args.lines, args.seed, args.plant);
+    let style = if args.dense { sopflow::gen::Style::Dense } else { sopflow::gen::Style::Realistic };
+    let files = sopflow::gen::corpus_styled(args.lines, args.seed, args.plant, style);
     for (name, text) in &files {
         lines += text.lines().count();
         if let Err(e) = std::fs::write(args.out.join(name), text) {

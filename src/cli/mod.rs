@@ -324,6 +324,9 @@ fn check(args: CheckArgs) -> i32 {
             render_clock.elapsed(),
             result.files
         );
+        let mib = |b: Option<u64>| b.map_or("?".to_string(), |b| format!("{} MiB", b >> 20));
+        let [parse, resolve, analysis] = t.resident;
+        eprintln!("memory: after parse {}, resolve {}, analysis {}", mib(parse), mib(resolve), mib(analysis));
     }
     i32::from(failing)
 }
