@@ -34,9 +34,9 @@ fn a_keyword_used_as_a_name_is_a_syntax_error_at_the_keyword() {
         ("table t { when flagged -> escalate }", "escalate"),
         ("flow f { start step step s { otherwise -> outcome approve } }", "step"),
     ];
-    for (line, word) in cases {
+    for (k, (line, word)) in cases.into_iter().enumerate() {
         let text = format!("{BASE}{line}\n");
-        let result = common::check_source("kw.sop", &text);
+        let result = common::check_source(&format!("keyword-{k}.sop"), &text);
         let codes: Vec<Code> = result.diagnostics.iter().map(|d| d.code).collect();
         assert_eq!(codes, [Code::SyntaxError], "{line}");
         let d = &result.diagnostics[0];
@@ -52,6 +52,6 @@ fn names_that_start_like_keywords_are_names() {
         "{BASE}input internal: bool\ninput order.not_in: bool\noutcome flow_done\nteam whenever\n\
          table t {{ when internal and order.not_in -> escalate whenever -> outcome flow_done otherwise -> outcome approve }}\n"
     );
-    let result = common::check_source("kw.sop", &text);
+    let result = common::check_source("names.sop", &text);
     assert!(result.diagnostics.iter().all(|d| d.code != Code::SyntaxError), "{:?}", result.diagnostics);
 }
