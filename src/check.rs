@@ -81,6 +81,10 @@ pub struct Options {
     /// Recover from syntax errors at declaration boundaries and analyse the
     /// rest (the language server); the command line reports syntax errors only.
     pub recover: bool,
+    /// Keep the syntax trees in the result (the language server's index
+    /// reads them). Without it they are dropped once resolved, so that the
+    /// analysis does not run on top of them (docs/PERFORMANCE.md).
+    pub keep_trees: bool,
 }
 
 fn syntax_diagnostic(e: crate::syntax::SyntaxError) -> Diagnostic {
@@ -175,7 +179,13 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
         let (prog, resolve_diags) = crate::resolve::resolve(&trees);
         timings.resolve = clock.elapsed();
         timings.resident[1] = resident_bytes();
-        asts = ids.into_iter().zip(trees).collect();
+        // Suppressions need only where each item is.
+        let item_spans_by_file: Vec<(FileId, Vec<Span>)> = ids.iter().copied().zip(trees.iter().map(item_spans)).collect();
+        if options.keep_trees {
+            asts = ids.into_iter().zip(trees).collect();
+        } else {
+            drop(trees);
+        }
         diags.extend(resolve_diags);
         let clock = std::time::Instant::now();
         let lints = crate::lints::run_report(&prog);
@@ -188,9 +198,9 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
                 d.level = config.level(d.code);
             }
         }
-        let sups: Vec<_> = asts
+        let sups: Vec<_> = item_spans_by_file
             .iter()
-            .flat_map(|(id, file)| suppress::scan(*id, sources.get(*id), &item_spans(file)))
+            .flat_map(|(id, spans)| suppress::scan(*id, sources.get(*id), spans))
             .collect();
         suppressed_findings = suppress::apply(&sups, &mut diags);
         suppressed_findings.retain(|s| s.diagnostic.level != Level::Allow);
@@ -228,7 +238,7 @@ pub fn check_text_everywhere(text: &str) {
         let mut sources = SourceMap::default();
         let id = sources.add("fuzz.sop".into(), text.to_string());
         let loaded = Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
-        let result = check_with(loaded, Options { recover });
+        let result = check_with(loaded, Options { recover, keep_trees: true });
         let _ = crate::render::json::render(&result);
         let _ = crate::render::human::render(&result, false);
         let _ = crate::render::sarif::render(&result);

@@ -216,7 +216,7 @@ impl Formatter<'_> {
     fn item(&mut self, item: &Item) {
         match item {
             Item::Enum(d) => {
-                let vs: Vec<&str> = d.variants.iter().map(|v| v.text.as_str()).collect();
+                let vs: Vec<&str> = d.variants.iter().map(|v| &*v.text).collect();
                 self.line(d.span, &format!("enum {} {{ {} }}", d.name.text, vs.join(", ")));
             }
             Item::Input(d) => {
@@ -226,8 +226,8 @@ impl Formatter<'_> {
                     TypeExprKind::IntRange(..) => normalize(self.raw(d.ty.span)),
                     TypeExprKind::Duration => "duration".to_string(),
                     TypeExprKind::String => "string".to_string(),
-                    TypeExprKind::InlineEnum(vs) => format!("{{ {} }}", vs.iter().map(|v| v.text.as_str()).collect::<Vec<_>>().join(", ")),
-                    TypeExprKind::Named(n) => n.text.clone(),
+                    TypeExprKind::InlineEnum(vs) => format!("{{ {} }}", vs.iter().map(|v| &*v.text).collect::<Vec<_>>().join(", ")),
+                    TypeExprKind::Named(n) => n.text.to_string(),
                 };
                 self.line(d.span, &format!("input {}: {ty}", d.name.text));
             }
@@ -295,7 +295,7 @@ impl Formatter<'_> {
                         Expect::Escalate(n) => self.line(n.span, &format!("expect escalate {}", n.text)),
                         Expect::Path(ns) => {
                             let span = ns[0].span.to(ns[ns.len() - 1].span);
-                            let names: Vec<&str> = ns.iter().map(|n| n.text.as_str()).collect();
+                            let names: Vec<&str> = ns.iter().map(|n| &*n.text).collect();
                             self.line(span, &format!("expect path {}", names.join(", ")));
                         }
                     }
@@ -389,7 +389,7 @@ impl Formatter<'_> {
             TargetEnd::Outcome(n) => format!("outcome {}", n.text),
             TargetEnd::Escalate(n) => format!("escalate {}", n.text),
             TargetEnd::Table(n) => format!("table {}", n.text),
-            TargetEnd::Step(n) => n.text.clone(),
+            TargetEnd::Step(n) => n.text.to_string(),
         });
         parts.join(" -> ")
     }
@@ -403,7 +403,7 @@ impl Formatter<'_> {
             CondKind::And(parts) => parts.iter().map(|p| self.cond(p, Some(&c.kind))).collect::<Vec<_>>().join(" and "),
             CondKind::Not(inner) => format!("not {}", self.cond(inner, Some(&c.kind))),
             CondKind::Const(b) => b.to_string(),
-            CondKind::Input(n) => n.text.clone(),
+            CondKind::Input(n) => n.text.to_string(),
             CondKind::Compare { input, op, value } => format!("{} {} {}", input.text, op.as_str(), normalize(self.raw(value.span))),
             CondKind::In { input, negated, values } => {
                 let vs: Vec<String> = values.iter().map(|v| normalize(self.raw(v.span))).collect();

@@ -179,7 +179,7 @@ pub struct Branch {
     pub keyword: Span,
     pub doc: Option<String>,
     /// The condition as written, for messages and exports.
-    pub cond_text: Option<String>,
+    pub cond_text: Option<std::sync::Arc<str>>,
 }
 
 impl Branch {

@@ -91,7 +91,7 @@ impl Resolver {
                 ast::Item::Flow(d) => (Kind::Flow, &d.name),
                 ast::Item::Require(_) | ast::Item::Test(_) => continue,
             };
-            if let Some((other, _, first)) = self.names.get(&name.text) {
+            if let Some((other, _, first)) = self.names.get(&*name.text) {
                 let (other, first) = (*other, *first);
                 let d = Diagnostic::new(Code::DuplicateDefinition, name.span, format!("`{}` is defined more than once", name.text))
                     .with_label(first, format!("first defined here as {} `{}`", other.noun(), name.text))
@@ -100,7 +100,7 @@ impl Resolver {
                 continue;
             }
             let n = counts.entry(kind).or_default();
-            self.names.insert(name.text.clone(), (kind, *n, name.span));
+            self.names.insert(name.text.to_string(), (kind, *n, name.span));
             self.winners.insert((item.span(), kind));
             *n += 1;
         }
@@ -117,7 +117,7 @@ impl Resolver {
             if let ast::Item::Enum(d) = item {
                 if self.wins(d.span, Kind::Enum) {
                     let variants = self.variants(&d.variants);
-                    self.program.enums.push(Enum { name: d.name.text.clone(), variants, span: d.name.span });
+                    self.program.enums.push(Enum { name: d.name.text.to_string(), variants, span: d.name.span });
                 }
             }
         }
@@ -125,18 +125,18 @@ impl Resolver {
             match item {
                 ast::Item::Input(d) if self.wins(d.span, Kind::Input) => {
                     let ty = self.type_expr(&d.ty, &d.name.text);
-                    self.program.inputs.push(Input { name: d.name.text.clone(), ty, span: d.name.span, doc: d.doc.clone() });
+                    self.program.inputs.push(Input { name: d.name.text.to_string(), ty, span: d.name.span, doc: d.doc.clone() });
                 }
                 ast::Item::Team(d) if self.wins(d.span, Kind::Team) => {
                     let sla_seconds = d.sla.as_ref().and_then(|(dur, _)| dur.as_ref().map(|d| d.seconds));
                     if let Some((None, span)) = &d.sla {
                         self.report(Diagnostic::new(Code::TypeMismatch, *span, "duration does not fit in 64 bits"));
                     }
-                    self.program.teams.push(Team { name: d.name.text.clone(), sla_seconds, span: d.name.span, doc: d.doc.clone() });
+                    self.program.teams.push(Team { name: d.name.text.to_string(), sla_seconds, span: d.name.span, doc: d.doc.clone() });
                 }
                 ast::Item::Action(d) if self.wins(d.span, Kind::Action) => {
                     self.program.actions.push(Action {
-                        name: d.name.text.clone(),
+                        name: d.name.text.to_string(),
                         description: d.description.clone(),
                         span: d.name.span,
                         doc: d.doc.clone(),
@@ -154,7 +154,7 @@ impl Resolver {
                         Some((Some(team), _)) => self.lookup(Kind::Team, team, true).map(Requirement::Team),
                     };
                     self.program.outcomes.push(Outcome {
-                        name: d.name.text.clone(),
+                        name: d.name.text.to_string(),
                         severity: d.severity,
                         requires,
                         span: d.name.span,
@@ -175,7 +175,7 @@ impl Resolver {
                 );
                 continue;
             }
-            out.push(v.text.clone());
+            out.push(v.text.to_string());
         }
         out
     }
@@ -212,7 +212,7 @@ impl Resolver {
 
     /// Looks up a global name of `kind`, reporting `undefined-name`.
     fn lookup(&mut self, kind: Kind, name: &ast::Name, count_use: bool) -> Option<usize> {
-        match self.names.get(&name.text) {
+        match self.names.get(&*name.text) {
             Some((k, idx, _)) if *k == kind => {
                 let idx = *idx;
                 if count_use {
@@ -265,7 +265,7 @@ impl Resolver {
                     self.broken = false;
                     let branches = self.branches(&d.branches, None);
                     self.program.tables.push(Table {
-                        name: d.name.text.clone(),
+                        name: d.name.text.to_string(),
                         name_span: d.name.span,
                         decision: Decision { first: d.first, branches },
                         span: d.span,
@@ -301,7 +301,7 @@ impl Resolver {
         let mut step_ids: HashMap<&str, usize> = HashMap::new();
         let mut steps_ast: Vec<&ast::Step> = Vec::new();
         for s in &d.steps {
-            if let Some(&first) = step_ids.get(s.name.text.as_str()) {
+            if let Some(&first) = step_ids.get(&*s.name.text) {
                 let first_span = steps_ast[first].name.span;
                 self.report(
                     Diagnostic::new(Code::DuplicateDefinition, s.name.span, format!("step `{}` is defined more than once in flow `{}`", s.name.text, d.name.text))
@@ -312,7 +312,7 @@ impl Resolver {
             step_ids.insert(&s.name.text, steps_ast.len());
             steps_ast.push(s);
         }
-        let start = match step_ids.get(d.start.text.as_str()) {
+        let start = match step_ids.get(&*d.start.text) {
             Some(&s) => s,
             None => {
                 let near = nearest(&d.start.text, step_ids.keys().copied());
@@ -341,7 +341,7 @@ impl Resolver {
                 }
             }
             steps.push(Step {
-                name: s.name.text.clone(),
+                name: s.name.text.to_string(),
                 name_span: s.name.span,
                 title: s.title.clone(),
                 within_seconds,
@@ -356,7 +356,7 @@ impl Resolver {
             self.broken = true;
         }
         self.program.flows.push(Flow {
-            name: d.name.text.clone(),
+            name: d.name.text.to_string(),
             name_span: d.name.span,
             start,
             steps,
@@ -425,17 +425,17 @@ impl Resolver {
             (ast::TargetEnd::Step(n), None) => {
                 let mut d = Diagnostic::new(Code::InvalidTarget, n.span, format!("a table cannot route to step `{}`", n.text))
                     .with_help("a table's targets are `outcome NAME`, `escalate TEAM` or `do ACTION -> …`");
-                if let Some((Kind::Outcome, _, _)) = self.names.get(&n.text) {
+                if let Some((Kind::Outcome, _, _)) = self.names.get(&*n.text) {
                     d = d.with_help(format!("did you mean `outcome {}`?", n.text));
                 }
                 self.report(d);
                 None
             }
-            (ast::TargetEnd::Step(n), Some((ids, flow))) => match ids.get(n.text.as_str()) {
+            (ast::TargetEnd::Step(n), Some((ids, flow))) => match ids.get(&*n.text) {
                 Some(&s) => Some(End::Step(s)),
                 None => {
                     let mut d = Diagnostic::new(Code::UndefinedName, n.span, format!("no step `{}` in flow `{}`", n.text, flow));
-                    d = match self.names.get(&n.text) {
+                    d = match self.names.get(&*n.text) {
                         Some((k @ (Kind::Outcome | Kind::Table), _, _)) => d.with_help(format!("did you mean `{} {}`?", k.noun(), n.text)),
                         Some((Kind::Team, _, _)) => d.with_help(format!("did you mean `escalate {}`?", n.text)),
                         _ => match nearest(&n.text, ids.keys().copied()) {
@@ -603,7 +603,7 @@ impl Resolver {
         match &v.kind {
             LiteralKind::Name(n) => {
                 let variants = &self.program.enums[e].variants;
-                if let Some(i) = variants.iter().position(|x| x == n) {
+                if let Some(i) = variants.iter().position(|x| **x == **n) {
                     return Some(i as u32);
                 }
                 let near = nearest(n, variants.iter().map(String::as_str))
@@ -638,7 +638,7 @@ impl Resolver {
             span: t.span,
             name_span: t.name_span,
             run,
-            given: t.given.iter().map(|(k, v)| (k.text.clone(), k.span, v.clone())).collect(),
+            given: t.given.iter().map(|(k, v)| (k.text.to_string(), k.span, v.clone())).collect(),
             expect_outcome: None,
             expect_escalate: None,
             expect_path: None,
@@ -653,11 +653,11 @@ impl Resolver {
                         _ => Vec::new(),
                     };
                     for s in steps {
-                        if !flow_steps.contains(&s.text) && matches!(run, Some(RunTarget::Flow(_))) {
+                        if !flow_steps.iter().any(|f| **f == *s.text) && matches!(run, Some(RunTarget::Flow(_))) {
                             self.report(Diagnostic::new(Code::UndefinedName, s.span, format!("no step `{}` in flow `{}`", s.text, t.run.name.text)));
                         }
                     }
-                    test.expect_path = Some(steps.iter().map(|s| s.text.clone()).collect());
+                    test.expect_path = Some(steps.iter().map(|s| s.text.to_string()).collect());
                 }
             }
         }

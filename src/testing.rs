@@ -36,7 +36,7 @@ pub fn value_from_literal(program: &Program, input: InputId, lit: &Literal) -> R
         (Type::Int { lo, hi }, LiteralKind::Int(Some(n))) => Err(format!("`{name}` is {n}, outside its range {lo} to {hi}")),
         (Type::Duration, LiteralKind::Duration(Some(d))) => Ok(Value::Num(d.seconds)),
         (Type::String, LiteralKind::Str(s)) => Ok(Value::Str(s.clone())),
-        (Type::Enum(e), LiteralKind::Name(v)) => match program.enums[e].variants.iter().position(|x| x == v) {
+        (Type::Enum(e), LiteralKind::Name(v)) => match program.enums[e].variants.iter().position(|x| **x == **v) {
             Some(k) => Ok(Value::Variant(k as u32)),
             None => Err(format!("`{name}` has no variant `{v}`; it is one of {}", program.enums[e].variants.join(", "))),
         },

@@ -155,8 +155,8 @@ fn build(p: &Program, f: FlowId) -> Process {
         for (n, &k) in routes.iter().enumerate() {
             let b = &d.branches[k];
             let (name, condition) = match &b.cond_text {
-                Some(c) if d.first => (Some(format!("{}. {c}", n + 1)), Some(c.clone())),
-                Some(c) => (Some(c.clone()), Some(c.clone())),
+                Some(c) if d.first => (Some(format!("{}. {c}", n + 1)), Some(c.to_string())),
+                Some(c) => (Some(c.to_string()), Some(c.to_string())),
                 None => (Some("otherwise".to_string()), None),
             };
             let src = from.unwrap_or(task[i]);

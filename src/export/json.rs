@@ -356,7 +356,7 @@ impl Ctx<'_> {
                     step: flow.steps[w.step].name.clone(),
                     order: w.branch,
                     condition: b.cond().filter(|_| first_edge).map(|c| self.cond(c)),
-                    condition_text: b.cond_text.clone().filter(|_| first_edge),
+                    condition_text: b.cond_text.as_deref().map(str::to_string).filter(|_| first_edge),
                     doc: b.doc.clone().filter(|_| first_edge),
                     span: self.span(b.span),
                 }
@@ -379,7 +379,7 @@ impl Ctx<'_> {
                 .map(|b| IrBranch {
                     kind: if b.cond().is_some() { "when" } else { "otherwise" }.into(),
                     condition: b.cond().map(|c| self.cond(c)),
-                    condition_text: b.cond_text.clone(),
+                    condition_text: b.cond_text.as_deref().map(str::to_string),
                     target: self.target(&b.target, None),
                     doc: b.doc.clone(),
                     span: self.span(b.span),

@@ -115,7 +115,7 @@ pub fn flow_diagram(p: &Program, f: FlowId, prefix: &str) -> Diagram {
             let step = &flow.steps[w.step];
             let b = &step.decision.branches[w.branch];
             let label = match w.kind {
-                EdgeKind::When => b.cond_text.clone(),
+                EdgeKind::When => b.cond_text.as_deref().map(str::to_string),
                 EdgeKind::Otherwise => Some("otherwise".into()),
                 EdgeKind::Timeout => Some(format!("timeout {}", step.within_text.clone().unwrap_or_default())),
                 EdgeKind::Then => None,
@@ -143,7 +143,7 @@ pub fn table_diagram(p: &Program, t: TableId, prefix: &str) -> Diagram {
     let mut edges = Vec::new();
     for (i, b) in table.decision.branches.iter().enumerate() {
         let mut from = format!("{prefix}d");
-        let mut label = match b.cond_text.clone() {
+        let mut label = match b.cond_text.as_deref().map(str::to_string) {
             Some(c) if table.decision.first => Some(format!("{}. {c}", i + 1)),
             Some(c) => Some(c),
             None => Some("otherwise".into()),

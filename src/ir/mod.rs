@@ -79,7 +79,7 @@ pub fn build(program: &Program, flow_id: FlowId) -> FlowGraph {
                 model::BranchKind::Timeout => EdgeKind::Timeout,
             };
             let mut from = steps[s];
-            let mut edge = Edge { kind, step: s, branch: i, condition: b.cond_text.clone() };
+            let mut edge = Edge { kind, step: s, branch: i, condition: b.cond_text.as_deref().map(str::to_string) };
             for link in &b.target.links {
                 let node = graph.add_node(match link {
                     Link::Escalate(t) => Node::Escalate { team: *t },

@@ -271,7 +271,7 @@ pub fn route_conditions(analysis: &Analysis<'_>, facts: &FlowFacts, step: usize)
     let routes: Vec<Option<(String, String)>> = facts.preds[step]
         .iter()
         .filter(|&&(p, _)| facts.structural[p])
-        .map(|&(p, i)| flow.steps[p].decision.branches[i].cond_text.clone().map(|c| (c, flow.steps[p].name.clone())))
+        .map(|&(p, i)| flow.steps[p].decision.branches[i].cond_text.as_deref().map(|c| (c.to_string(), flow.steps[p].name.clone())))
         .collect();
     (!routes.is_empty() && routes.len() <= 3).then_some(())?;
     routes.into_iter().collect()

@@ -60,7 +60,7 @@ impl Index {
     }
 
     fn global(&mut self, name: &Name, declaration: bool) {
-        self.add(name, Symbol::Global(name.text.clone()), declaration);
+        self.add(name, Symbol::Global(name.text.to_string()), declaration);
     }
 
     /// The enum an input's values come from.
@@ -74,7 +74,7 @@ impl Index {
 
     fn value(&mut self, program: &Program, input: &Name, value: &Literal) {
         if let (LiteralKind::Name(v), Some(e)) = (&value.kind, Self::enum_of(program, &input.text)) {
-            self.occurrences.push(Occurrence { span: value.span, symbol: Symbol::Variant { enumeration: e, variant: v.clone() }, declaration: false });
+            self.occurrences.push(Occurrence { span: value.span, symbol: Symbol::Variant { enumeration: e, variant: v.to_string() }, declaration: false });
         }
     }
 
@@ -111,7 +111,7 @@ impl Index {
             TargetEnd::Outcome(n) | TargetEnd::Escalate(n) | TargetEnd::Table(n) => self.global(n, false),
             TargetEnd::Step(n) => {
                 if let Some(f) = flow {
-                    self.add(n, Symbol::Step { flow: f.to_string(), step: n.text.clone() }, false);
+                    self.add(n, Symbol::Step { flow: f.to_string(), step: n.text.to_string() }, false);
                 }
             }
         }
@@ -131,7 +131,7 @@ impl Index {
             Item::Enum(d) => {
                 self.global(&d.name, true);
                 for v in &d.variants {
-                    self.add(v, Symbol::Variant { enumeration: d.name.text.clone(), variant: v.text.clone() }, true);
+                    self.add(v, Symbol::Variant { enumeration: d.name.text.to_string(), variant: v.text.to_string() }, true);
                 }
             }
             Item::Input(d) => {
@@ -140,7 +140,7 @@ impl Index {
                     TypeExprKind::Named(n) => self.global(n, false),
                     TypeExprKind::InlineEnum(vs) => {
                         for v in vs {
-                            self.add(v, Symbol::Variant { enumeration: d.name.text.clone(), variant: v.text.clone() }, true);
+                            self.add(v, Symbol::Variant { enumeration: d.name.text.to_string(), variant: v.text.to_string() }, true);
                         }
                     }
                     _ => {}
@@ -164,10 +164,10 @@ impl Index {
             }
             Item::Flow(d) => {
                 self.global(&d.name, true);
-                let flow = d.name.text.as_str();
-                self.add(&d.start, Symbol::Step { flow: flow.into(), step: d.start.text.clone() }, false);
+                let flow = &*d.name.text;
+                self.add(&d.start, Symbol::Step { flow: flow.into(), step: d.start.text.to_string() }, false);
                 for s in &d.steps {
-                    self.add(&s.name, Symbol::Step { flow: flow.into(), step: s.name.text.clone() }, true);
+                    self.add(&s.name, Symbol::Step { flow: flow.into(), step: s.name.text.to_string() }, true);
                     self.branches(&s.branches, Some(flow), program);
                 }
             }
@@ -182,7 +182,7 @@ impl Index {
                         Expect::Outcome(n) | Expect::Escalate(n) => self.global(n, false),
                         Expect::Path(ns) if !d.run.is_table => {
                             for n in ns {
-                                self.add(n, Symbol::Step { flow: d.run.name.text.clone(), step: n.text.clone() }, false);
+                                self.add(n, Symbol::Step { flow: d.run.name.text.to_string(), step: n.text.to_string() }, false);
                             }
                         }
                         Expect::Path(_) => {}

@@ -148,7 +148,7 @@ fn analyse(root: Option<&Path>, open: &BTreeMap<PathBuf, String>, cache: &mut cr
         Some(sources.add(shown(&abs), text))
     });
     let loaded = crate::project::Loaded { sources, files, config, walk_notes: vec![] };
-    let result = crate::check::check_cached(loaded, Options { recover: true }, cache);
+    let result = crate::check::check_cached(loaded, Options { recover: true, keep_trees: true }, cache);
     let (index, tests) = match &result.program {
         Some(p) => (Index::build(&result.asts, p), crate::testing::run_tests(p, None)),
         None => (Index::default(), Vec::new()),

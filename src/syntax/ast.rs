@@ -5,7 +5,7 @@ use crate::source::{Duration, Span};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Name {
-    pub text: String,
+    pub text: Box<str>,
     pub span: Span,
 }
 
@@ -160,7 +160,7 @@ pub struct Branch {
     pub span: Span,
     pub doc: Option<String>,
     /// The condition as written (whitespace folded), for messages and exports.
-    pub cond_text: Option<String>,
+    pub cond_text: Option<std::sync::Arc<str>>,
 }
 
 #[derive(Clone, Debug)]
@@ -260,7 +260,7 @@ pub enum LiteralKind {
     Str(String),
     Bool(bool),
     /// A bare name: an enum variant.
-    Name(String),
+    Name(Box<str>),
 }
 
 #[derive(Clone, Debug)]

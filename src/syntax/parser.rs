@@ -92,7 +92,7 @@ impl Builder<'_> {
 
     fn name(&self, pair: Pair<'_, Rule>) -> Name {
         self.no_keyword(&pair);
-        Name { text: pair.as_str().to_string(), span: self.span(&pair) }
+        Name { text: pair.as_str().into(), span: self.span(&pair) }
     }
 
     /// Notes the first keyword among the parts of a (dotted) name.
@@ -257,7 +257,15 @@ impl Builder<'_> {
         let kind = match rule {
             Rule::when_branch => {
                 let c = it.next().unwrap();
-                cond_text = Some(c.as_str().split_whitespace().collect::<Vec<_>>().join(" "));
+                let mut text = String::with_capacity(c.as_str().len());
+                for word in c.as_str().split_whitespace() {
+                    if !text.is_empty() {
+                        text.push(' ');
+                    }
+                    text.push_str(word);
+                }
+                // Shared with the model's branch (`Arc`), not copied.
+                cond_text = Some(text.into());
                 BranchKind::When(self.condition(c)?)
             }
             Rule::otherwise_branch => BranchKind::Otherwise,
@@ -368,7 +376,7 @@ impl Builder<'_> {
             Rule::k_false => LiteralKind::Bool(false),
             _ => {
                 self.no_keyword(&inner);
-                LiteralKind::Name(inner.as_str().to_string())
+                LiteralKind::Name(inner.as_str().into())
             }
         };
         Literal { kind, span }
@@ -378,7 +386,7 @@ impl Builder<'_> {
         let mut test = TestDecl {
             name: String::new(),
             name_span: span,
-            run: RunTarget { is_table: false, name: Name { text: String::new(), span } },
+            run: RunTarget { is_table: false, name: Name { text: "".into(), span } },
             given: vec![],
             expects: vec![],
             span,
