@@ -124,7 +124,19 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| format!("cannot write `{shown}`: {e}"))?;
+    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
+    let mut builder = tempfile::Builder::new();
+    // A new file gets the usual mode (0666 less the umask), not the private
+    // mode of temporary files; a rewritten one keeps its own below.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(&dir).map_err(|e| format!("cannot write `{shown}`: {e}"))?;
+    if let Some(perms) = existing {
+        tmp.as_file().set_permissions(perms).map_err(|e| format!("cannot write `{shown}`: {e}"))?;
+    }
     tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).map_err(|e| format!("cannot write `{shown}`: {e}"))?;
     tmp.persist(path).map_err(|e| format!("cannot write `{shown}`: {}", e.error))?;
     Ok(())

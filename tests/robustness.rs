@@ -207,3 +207,26 @@ fn nesting_at_the_limit_fits_a_small_stack() {
         assert_eq!(codes, []);
     }
 }
+
+/// An atomic write goes through a private temporary file; the result must
+/// still have the mode a plain write would give (a new file) or the mode the
+/// file had (a rewrite, as `fmt` does).
+#[cfg(unix)]
+#[test]
+fn atomic_writes_keep_the_usual_file_modes() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir("modes");
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let plain = dir.join("plain.txt");
+    std::fs::write(&plain, "x").unwrap();
+    let fresh = dir.join("fresh.txt");
+    sopflow::project::write_atomically(&fresh, b"x").unwrap();
+    assert_eq!(mode(&fresh), mode(&plain));
+    let script = dir.join("policy.sop");
+    std::fs::write(&script, "outcome   x\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let o = sopflow(&["fmt", script.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&script).unwrap(), "outcome x\n");
+    assert_eq!(mode(&script), 0o640);
+}
