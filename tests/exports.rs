@@ -117,6 +117,19 @@ fn bpmnlint_and_bpmn_moddle_accept_every_bpmn_export() {
         std::fs::write(&file, export::bpmn::render(p, &sel)).unwrap();
         files.push(file);
     }
+    // Steps with one way out (no gateway) and a generated flow like the scale corpus.
+    let mut sources = sopflow::source::SourceMap::default();
+    let text = format!(
+        "{}team legal\nflow single {{\n  start a\n  step a within 1h {{\n    otherwise -> b\n  }}\n  step b {{\n    otherwise -> escalate legal -> outcome allow\n  }}\n}}\n{}",
+        sopflow::gen::declarations(20),
+        sopflow::gen::sop_flow("generated", 25, 1)
+    );
+    let id = sources.add("single.sop".into(), text);
+    let ast = sopflow::syntax::parse_file(id, &sources.get(id).text).expect("parses");
+    let (program, _) = sopflow::resolve::resolve(std::slice::from_ref(&ast));
+    let file = dir.join("single.bpmn");
+    std::fs::write(&file, export::bpmn::render(&program, &Selection::all(&program))).unwrap();
+    files.push(file);
     let o = Command::new("node").arg("tools/bpmn/check.mjs").args(&files).output().unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));

@@ -157,7 +157,10 @@ fn build(p: &Program, f: FlowId) -> Process {
             let (name, condition) = match &b.cond_text {
                 Some(c) if d.first => (Some(format!("{}. {c}", n + 1)), Some(c.to_string())),
                 Some(c) => (Some(c.to_string()), Some(c.to_string())),
-                None => (Some("otherwise".to_string()), None),
+                // An `otherwise` leaving a gateway is named; the only way out of a
+                // step needs no name (bpmnlint: `superfluous-label`).
+                None if from.is_some() => (Some("otherwise".to_string()), None),
+                None => (None, None),
             };
             let src = from.unwrap_or(task[i]);
             let flow_id = chain(&mut proc, p, &pre, i, k, src, name, condition, &b.target, &entry);
