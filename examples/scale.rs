@@ -1,32 +1,39 @@
-//! `cargo run --release --example scale -- [LINES…]` (default 10000 100000
-//! 1000000): generates corpora (`gen-corpus`, 2 planted copies of every
-//! defect), runs `target/release/sopflow check --format json --timings` on
-//! each (median of 3), and reports lines per second, time per stage, peak
-//! memory (GNU time), the ratio to `wc -l` over the same files, and whether
-//! every planted defect was reported at its line. Build first:
-//! `cargo build --release`.
+//! `cargo run --release --example scale -- [--dense] [LINES…]` (default 10000
+//! 100000 1000000): generates corpora (`sopflow::gen::corpus`, realistic style
+//! unless `--dense`, 2 planted copies of every defect), runs
+//! `target/release/sopflow check --format json --timings` on each (median of
+//! 3 by wall time), and reports lines per second, time per stage, peak memory
+//! (GNU time), the ratio to `wc -l` over the same files, time per line
+//! relative to the first size, whether every planted defect was reported at
+//! its line, and whether anything else was reported. Build first:
+//! `cargo build --release`. Figures in docs/PERFORMANCE.md.
+use std::collections::HashSet;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let style = if args.iter().any(|a| a == "--dense") { sopflow::gen::Style::Dense } else { sopflow::gen::Style::Realistic };
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![10_000, 100_000, 1_000_000] } else { sizes };
     let bin = std::path::Path::new("target/release/sopflow");
     assert!(bin.exists(), "build first: cargo build --release");
-    println!("| lines | files | check (median of 3) | lines/s | parse | resolve | analysis | peak memory | wc -l | ratio to wc -l | planted found |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+    println!("style: {style:?}");
+    println!("| lines | files | check (median of 3) | lines/s | time per line vs first | parse | resolve | analysis | peak memory | `wc -l` | check / `wc -l` | planted found | other findings |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+    let mut first_per_line = None;
     for lines in sizes {
         let dir = std::env::temp_dir().join(format!("sopflow-scale-{lines}"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let files = sopflow::gen::corpus(lines, 1, 2);
-        let mut planted = Vec::new();
+        let files = sopflow::gen::corpus_styled(lines, 1, 2, style);
+        let mut planted = HashSet::new();
         let mut total = 0;
         for (name, text) in &files {
             total += text.lines().count();
             for (n, line) in text.lines().enumerate() {
                 if let Some(code) = line.split("// planted: ").nth(1) {
-                    planted.push((name.clone(), n + 1, code.trim().to_string()));
+                    planted.insert((name.clone(), n + 1, code.trim().to_string()));
                 }
             }
             std::fs::write(dir.join(name), text).unwrap();
@@ -40,7 +47,7 @@ fn main() {
         runs.sort_by_key(|r| r.0);
         let (time, stdout, stderr) = &runs[1];
         let report: serde_json::Value = serde_json::from_str(stdout).unwrap();
-        let found: std::collections::HashSet<(String, usize, String)> = report["diagnostics"]
+        let found: HashSet<(String, usize, String)> = report["diagnostics"]
             .as_array()
             .unwrap()
             .iter()
@@ -49,23 +56,34 @@ fn main() {
                 (file, d["line"].as_u64().unwrap() as usize, d["code"].as_str().unwrap().to_string())
             })
             .collect();
-        let missing = planted.iter().filter(|p| !found.contains(p)).count();
+        let hit = planted.intersection(&found).count();
+        let other = found.difference(&planted).count();
         let stage = |name: &str| stderr.split(&format!("{name} ")).nth(1).and_then(|s| s.split(',').next()).unwrap_or("?").to_string();
         let peak = stderr.lines().find(|l| l.starts_with("peak ")).unwrap_or("peak ?").trim_start_matches("peak ").to_string();
-        let t = Instant::now();
+        let peak = peak.trim_end_matches(" KB").parse::<u64>().map_or(peak.clone(), |kb| format!("{:.0} MiB", kb as f64 / 1024.0));
         let paths: Vec<_> = files.iter().map(|(n, _)| dir.join(n)).collect();
-        Command::new("wc").arg("-l").args(&paths).output().unwrap();
-        let wc = t.elapsed();
+        let mut wcs: Vec<Duration> = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                Command::new("wc").arg("-l").args(&paths).output().unwrap();
+                t.elapsed()
+            })
+            .collect();
+        wcs.sort();
+        let wc = wcs[1];
+        let per_line = time.as_secs_f64() / total as f64;
+        let first = *first_per_line.get_or_insert(per_line);
         println!(
-            "| {total} | {} | {time:.2?} | {:.0} | {} | {} | {} | {peak} | {wc:.2?} | {:.1}× | {}/{} |",
+            "| {total} | {} | {time:.2?} | {:.0} | {:.2}× | {} | {} | {} | {peak} | {wc:.2?} | {:.0}× | {hit}/{} | {other} |",
             files.len(),
             total as f64 / time.as_secs_f64(),
+            per_line / first,
             stage("parse"),
             stage("resolve"),
             stage("analysis"),
             time.as_secs_f64() / wc.as_secs_f64(),
-            planted.len() - missing,
-            planted.len()
+            planted.len(),
         );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

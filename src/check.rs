@@ -173,19 +173,20 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
     let mut approximate = Vec::new();
     if !syntax_failed {
         diags.extend(config_diags);
-        // Resolve borrows the trees; they go back beside their ids after.
+        // Resolve borrows the trees when they are kept (the language server), else consumes them.
         let (ids, trees): (Vec<FileId>, Vec<ast::File>) = std::mem::take(&mut asts).into_iter().unzip();
-        let clock = std::time::Instant::now();
-        let (prog, resolve_diags) = crate::resolve::resolve(&trees);
-        timings.resolve = clock.elapsed();
-        timings.resident[1] = resident_bytes();
         // Suppressions need only where each item is.
         let item_spans_by_file: Vec<(FileId, Vec<Span>)> = ids.iter().copied().zip(trees.iter().map(item_spans)).collect();
-        if options.keep_trees {
+        let clock = std::time::Instant::now();
+        let (prog, resolve_diags) = if options.keep_trees {
+            let resolved = crate::resolve::resolve(&trees);
             asts = ids.into_iter().zip(trees).collect();
+            resolved
         } else {
-            drop(trees);
-        }
+            crate::resolve::resolve_owned(trees)
+        };
+        timings.resolve = clock.elapsed();
+        timings.resident[1] = resident_bytes();
         diags.extend(resolve_diags);
         let clock = std::time::Instant::now();
         let lints = crate::lints::run_report(&prog);

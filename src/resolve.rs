@@ -51,7 +51,19 @@ pub fn resolve(files: &[ast::File]) -> (Program, Vec<Diagnostic>) {
     let mut r = Resolver::default();
     r.collect(files);
     r.declarations(files);
-    r.bodies(files);
+    r.bodies(files.iter().flat_map(|f| &f.items));
+    r.unused();
+    (r.program, r.diags)
+}
+
+/// [`resolve`], consuming the trees: each flow's and table's tree is dropped
+/// as soon as it is lowered, so the program grows into the memory the trees
+/// free (the command line's peak memory; docs/PERFORMANCE.md).
+pub fn resolve_owned(files: Vec<ast::File>) -> (Program, Vec<Diagnostic>) {
+    let mut r = Resolver::default();
+    r.collect(&files);
+    r.declarations(&files);
+    r.bodies(files.into_iter().flat_map(|f| f.items));
     r.unused();
     (r.program, r.diags)
 }
@@ -248,10 +260,16 @@ impl Resolver {
     }
 
     /// Pass 3: require rules, tables, flows and tests.
-    fn bodies(&mut self, files: &[ast::File]) {
-        let items: Vec<&ast::Item> = files.iter().flat_map(|f| &f.items).collect();
-        for item in &items {
-            match item {
+    /// Pass 3: requirements, tables and flows in order, then the tests (they
+    /// read the flows' steps). Items are taken by value or by reference.
+    fn bodies<I: std::borrow::Borrow<ast::Item>>(&mut self, items: impl Iterator<Item = I>) {
+        let mut tests = Vec::new();
+        for item in items {
+            if matches!(item.borrow(), ast::Item::Test(_)) {
+                tests.push(item);
+                continue;
+            }
+            match item.borrow() {
                 ast::Item::Require(d) => {
                     let team = self.lookup(Kind::Team, &d.team, true);
                     let cond = self.cond(&d.condition);
@@ -289,8 +307,8 @@ impl Resolver {
                 flow.ok = false;
             }
         }
-        for item in &items {
-            if let ast::Item::Test(t) = item {
+        for item in &tests {
+            if let ast::Item::Test(t) = item.borrow() {
                 self.test(t);
             }
         }
