@@ -495,10 +495,31 @@ pub fn ast_shape(text: &str) -> Option<String> {
     out.push_str(rest);
     let mut cleaned = String::with_capacity(out.len());
     let mut rest = out.as_str();
+    // The condition's text may change (parentheses dropped, comments moved):
+    // leave out `cond_text: None` or `cond_text: Some("…")`, escapes and all.
     while let Some(i) = rest.find("cond_text: ") {
         cleaned.push_str(&rest[..i]);
-        let after = &rest[i..];
-        rest = &after[after.find(" }").unwrap_or(after.len())..];
+        let after = &rest[i + "cond_text: ".len()..];
+        rest = match after.strip_prefix("Some(\"") {
+            Some(literal) => {
+                let mut end = literal.len();
+                let mut chars = literal.char_indices();
+                while let Some((k, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => {
+                            end = k + 1;
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                literal[end..].strip_prefix(')').unwrap_or(&literal[end..])
+            }
+            None => after.strip_prefix("None").unwrap_or(after),
+        };
     }
     cleaned.push_str(rest);
     Some(cleaned)

@@ -108,3 +108,13 @@ fn junit_lists_each_test() {
     assert_eq!(o.status.code(), Some(1));
     insta::assert_snapshot!("format_junit", String::from_utf8(o.stdout).unwrap());
 }
+
+/// A condition shown in a message is its source on one line, without the
+/// comments written inside it (string literals kept as written).
+#[test]
+fn condition_texts_leave_out_comments() {
+    let text = "input a: bool\ninput s: string\noutcome x\noutcome y\ntable t first {\n  when a // why\n     and not a and s == \"http://x  y\" -> outcome x // after\n  otherwise -> outcome y\n}\n";
+    let result = common::check_source("condition-text.sop", text);
+    let d = result.diagnostics.iter().find(|d| d.code == sopflow::diagnostics::Code::DeadBranch).expect("a dead branch");
+    assert!(d.message.contains("`a and not a and s == \"http://x  y\"`"), "{}", d.message);
+}
