@@ -139,7 +139,7 @@ impl Formatter<'_> {
     fn end_line(&mut self, end: usize) {
         if let Some(c) = self.comments.get(self.next) {
             let between = &self.src[end.min(c.start)..c.start];
-            if c.start >= end && !between.contains('\n') && between.trim().is_empty() {
+            if c.start >= end && !between.contains(['\n', '\r']) && between.trim().is_empty() {
                 self.out.push_str(&format!(" {}", c.text));
                 self.next += 1;
             }
