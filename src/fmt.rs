@@ -223,7 +223,7 @@ impl Formatter<'_> {
                 let ty = match &d.ty.kind {
                     TypeExprKind::Bool => "bool".to_string(),
                     TypeExprKind::Int => "int".to_string(),
-                    TypeExprKind::IntRange(..) => normalize(self.raw(d.ty.span)),
+                    TypeExprKind::IntRange(..) => crate::syntax::trivia::one_line(self.raw(d.ty.span)),
                     TypeExprKind::Duration => "duration".to_string(),
                     TypeExprKind::String => "string".to_string(),
                     TypeExprKind::InlineEnum(vs) => format!("{{ {} }}", vs.iter().map(|v| &*v.text).collect::<Vec<_>>().join(", ")),

@@ -259,7 +259,7 @@ impl Builder<'_> {
                 let c = it.next().unwrap();
                 let span = self.span(&c);
                 // Shared with the model's branch (`Arc`), not copied.
-                cond_text = Some(condition_text(&self.text[span.range()]).into());
+                cond_text = Some(super::trivia::one_line(&self.text[span.range()]).into());
                 BranchKind::When(self.condition(c)?)
             }
             Rule::otherwise_branch => BranchKind::Otherwise,
@@ -420,43 +420,6 @@ impl Builder<'_> {
         }
         Ok(Item::Test(test))
     }
-}
-
-/// A condition as messages and exports show it: its source on one line,
-/// without comments, runs of whitespace as one space.
-fn condition_text(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut space = false;
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '/' && chars.peek() == Some(&'/') {
-            // A comment runs to the end of its line, as in the grammar.
-            while chars.next_if(|c| *c != '\n' && *c != '\r').is_some() {}
-            space = true;
-            continue;
-        }
-        if is_blank(c) {
-            space = true;
-            continue;
-        }
-        if space && !out.is_empty() {
-            out.push(' ');
-        }
-        space = false;
-        out.push(c);
-        if c == '"' {
-            // A string literal, escapes and all (it ends on its line).
-            while let Some(s) = chars.next() {
-                out.push(s);
-                if s == '\\' {
-                    out.extend(chars.next());
-                } else if s == '"' {
-                    break;
-                }
-            }
-        }
-    }
-    out
 }
 
 /// Where a pair's last token ends: its end, less what pest skipped after

@@ -105,3 +105,41 @@ pub fn classify(line: &str) -> LineKind {
         LineKind::Code
     }
 }
+
+/// Source text as messages, exports and the formatter show a construct on
+/// one line: without comments (each runs to its line end, as in the
+/// grammar), runs of whitespace as one space, string literals as written.
+pub fn one_line(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut space = false;
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '/' && chars.peek() == Some(&'/') {
+            // A comment runs to the end of its line, as in the grammar.
+            while chars.next_if(|c| *c != '\n' && *c != '\r').is_some() {}
+            space = true;
+            continue;
+        }
+        if c.is_whitespace() || c == '\u{feff}' {
+            space = true;
+            continue;
+        }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.push(c);
+        if c == '"' {
+            // A string literal, escapes and all (it ends on its line).
+            while let Some(s) = chars.next() {
+                out.push(s);
+                if s == '\\' {
+                    out.extend(chars.next());
+                } else if s == '"' {
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
