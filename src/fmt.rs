@@ -284,7 +284,7 @@ impl Formatter<'_> {
                 let kind = if d.run.is_table { "table" } else { "flow" };
                 self.line(d.run.name.span, &format!("run {kind} {}", d.run.name.text));
                 if let (Some(first), Some(last)) = (d.given.first(), d.given.last()) {
-                    let pairs: Vec<String> = d.given.iter().map(|(k, v)| format!("{}: {}", k.text, normalize(self.raw(v.span)))).collect();
+                    let pairs: Vec<String> = d.given.iter().map(|(k, v)| format!("{}: {}", k.text, self.raw(v.span).to_string())).collect();
                     self.line(first.0.span.to(last.1.span), &format!("given {{ {} }}", pairs.join(", ")));
                 } else if self.raw(d.span).contains("given") {
                     self.line(d.run.name.span, "given {}");
@@ -404,9 +404,9 @@ impl Formatter<'_> {
             CondKind::Not(inner) => format!("not {}", self.cond(inner, Some(&c.kind))),
             CondKind::Const(b) => b.to_string(),
             CondKind::Input(n) => n.text.to_string(),
-            CondKind::Compare { input, op, value } => format!("{} {} {}", input.text, op.as_str(), normalize(self.raw(value.span))),
+            CondKind::Compare { input, op, value } => format!("{} {} {}", input.text, op.as_str(), self.raw(value.span)),
             CondKind::In { input, negated, values } => {
-                let vs: Vec<String> = values.iter().map(|v| normalize(self.raw(v.span))).collect();
+                let vs: Vec<String> = values.iter().map(|v| self.raw(v.span).to_string()).collect();
                 format!("{}{} in {{ {} }}", input.text, if *negated { " not" } else { "" }, vs.join(", "))
             }
         };
@@ -442,11 +442,6 @@ fn severity(s: SeverityLevel) -> &'static str {
         SeverityLevel::High => "high",
         SeverityLevel::Critical => "critical",
     }
-}
-
-/// Folds the whitespace of a literal or type written over several lines.
-fn normalize(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// A string literal for a value.
