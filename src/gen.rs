@@ -210,7 +210,7 @@ const CORPUS_CATEGORIES: usize = 100;
 
 /// A project of about `lines` lines: shared declarations, files of three
 /// flows (20 to 200 steps each, with a test), every tenth file a decision
-/// table of 10 to 5,000 rules, and `plant` copies of each defect of
+/// table of 10 to 5,000 rules (the fourth, fourteenth, …), and `plant` copies of each defect of
 /// [`PLANTED`], each on a line marked `// planted: CODE`. Apart from those it
 /// checks clean. Deterministic from `seed`.
 pub fn corpus(lines: usize, seed: u64, plant: usize) -> Vec<(String, String)> {
@@ -229,7 +229,7 @@ pub fn corpus_styled(lines: usize, seed: u64, plant: usize, style: Style) -> Vec
     }
     let mut n = 0;
     while total < lines {
-        let (name, text) = if n % 10 == 9 {
+        let (name, text) = if n % 10 == 3 {
             let rules = (10 + rng.below(5000) as usize).min((lines / 10).max(10));
             (format!("table_{n:05}.sop"), table_only(&format!("rules_{n}"), rules, seed + n as u64))
         } else {
