@@ -108,11 +108,31 @@ pub fn project(files: usize, flows_per_file: usize, steps_per_flow: usize, seed:
 /// and its reaching sets stay as small as the number of categories. At most
 /// 200 steps (the thresholds must keep falling).
 pub fn clean_flow(name: &str, steps: usize, seed: u64) -> String {
+    routed_flow(name, steps, seed, Style::Dense)
+}
+
+/// [`clean_flow`]'s routing in a [`Style`]: `Realistic` adds market
+/// conditions to the exits, `instructions`, doc comments and blank lines.
+fn routed_flow(name: &str, steps: usize, seed: u64, style: Style) -> String {
     let mut rng = Rng::new(seed);
-    let mut out = format!("/// Generated flow {name}.\nflow {name} {{\n  start s0\n");
+    let realistic = style == Style::Realistic;
+    let mut out = if realistic {
+        format!("/// Generated flow {name}: marketplace listing review, stage by stage.\nflow {name} {{\n  start s0\n")
+    } else {
+        format!("/// Generated flow {name}.\nflow {name} {{\n  start s0\n")
+    };
     for i in 0..steps {
+        if realistic {
+            out.push('\n');
+            if i % 3 == 0 {
+                out.push_str(&format!("  /// Stage {i}: the specialist checks the listing against the category rules.\n"));
+            }
+        }
         let within = if i % 10 == 0 { " within 24h" } else { "" };
         out.push_str(&format!("  step s{i} \"Review stage {i}\"{within} {{\n"));
+        if realistic && i % 2 == 0 {
+            out.push_str(&format!("    instructions \"Open the listing and the seller history; compare with the stage {i} checklist.\"\n"));
+        }
         if i + 1 == steps {
             out.push_str("    otherwise -> outcome allow\n");
         } else {
@@ -120,7 +140,10 @@ pub fn clean_flow(name: &str, steps: usize, seed: u64) -> String {
             let threshold = 100 - 10 * ((i / 20) % 10);
             let jump = (i * 7 + 3) % 20;
             let skip = (i + 2 + rng.below(3) as usize).min(steps - 1);
-            out.push_str(&format!("    when category == c{exit} and seller.strikes >= {threshold} -> escalate review -> outcome suspend\n"));
+            let markets = if realistic { ["market in { ID, VN } and ", "market != SG and ", "market in { MY, PH, TH } and "][i % 3] } else { "" };
+            out.push_str(&format!(
+                "    when {markets}category == c{exit} and seller.strikes >= {threshold} -> escalate review -> outcome suspend\n"
+            ));
             out.push_str(&format!("    when category == c{jump} and seller.verified -> s{skip}\n"));
             out.push_str(&format!("    otherwise -> s{}\n", i + 1));
         }
@@ -260,39 +283,7 @@ pub fn corpus_styled(lines: usize, seed: u64, plant: usize, style: Style) -> Vec
 /// (so it checks clean), with market conditions, `instructions`, doc
 /// comments and a blank line between steps.
 pub fn sop_flow(name: &str, steps: usize, seed: u64) -> String {
-    let mut rng = Rng::new(seed);
-    let mut out = format!("/// Generated flow {name}: marketplace listing review, stage by stage.\nflow {name} {{\n  start s0\n");
-    for i in 0..steps {
-        out.push('\n');
-        if i % 3 == 0 {
-            out.push_str(&format!("  /// Stage {i}: the specialist checks the listing against the category rules.\n"));
-        }
-        let within = if i % 10 == 0 { " within 24h" } else { "" };
-        out.push_str(&format!("  step s{i} \"Review stage {i}\"{within} {{\n"));
-        if i % 2 == 0 {
-            out.push_str(&format!("    instructions \"Open the listing and the seller history; compare with the stage {i} checklist.\"\n"));
-        }
-        if i + 1 == steps {
-            out.push_str("    otherwise -> outcome allow\n");
-        } else {
-            let exit = i % 20;
-            let threshold = 100 - 10 * ((i / 20) % 10);
-            let jump = (i * 7 + 3) % 20;
-            let skip = (i + 2 + rng.below(3) as usize).min(steps - 1);
-            let markets = ["market in { ID, VN }", "market != SG", "market in { MY, PH, TH }"][i % 3];
-            out.push_str(&format!(
-                "    when {markets} and category == c{exit} and seller.strikes >= {threshold} -> escalate review -> outcome suspend\n"
-            ));
-            out.push_str(&format!("    when category == c{jump} and seller.verified -> s{skip}\n"));
-            out.push_str(&format!("    otherwise -> s{}\n", i + 1));
-        }
-        if !within.is_empty() {
-            out.push_str("    timeout -> escalate review\n");
-        }
-        out.push_str("  }\n");
-    }
-    out.push_str("}\n");
-    out
+    routed_flow(name, steps, seed, Style::Realistic)
 }
 
 /// A unique table without declarations (see [`table`]).
