@@ -46,12 +46,12 @@ impl Trivia {
         &self.kinds
     }
 
-    /// Where the `///` lines of the doc comment of an item at `offset` begin
-    /// (the `///` of each): the lines right above the item's line, plain
-    /// comment lines allowed between, a blank or code line ending the run.
-    /// Only an item that opens its line has one: in `outcome a outcome b`
-    /// under a doc comment, the comment documents `a` alone.
-    pub fn doc_run(&self, offset: usize) -> Vec<usize> {
+    /// The lines of the doc comment of an item at `offset`: the `///` lines
+    /// right above the item's line, plain comment lines allowed between, a
+    /// blank or code line ending the run. Only an item that opens its line
+    /// has one: in `outcome a outcome b` under a doc comment, the comment
+    /// documents `a` alone.
+    fn doc_lines(&self, offset: usize) -> Vec<usize> {
         let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
         let mut out = Vec::new();
         if self.line_firsts[line] != offset {
@@ -59,7 +59,7 @@ impl Trivia {
         }
         for l in (0..line).rev() {
             match self.kinds[l] {
-                LineKind::Doc(_) => out.push(self.line_firsts[l]),
+                LineKind::Doc(_) => out.push(l),
                 LineKind::Comment => {}
                 _ => break,
             }
@@ -68,23 +68,23 @@ impl Trivia {
         out
     }
 
-    /// The text of the doc comment of an item at `offset` (see [`Trivia::doc_run`]).
+    /// Where each `///` of the doc comment of an item at `offset` stands
+    /// (the formatter keeps those comments right above the item).
+    pub fn doc_run(&self, offset: usize) -> Vec<usize> {
+        self.doc_lines(offset).into_iter().map(|l| self.line_firsts[l]).collect()
+    }
+
+    /// The text of the doc comment of an item at `offset`.
     pub fn doc_before(&self, offset: usize) -> Option<String> {
-        let run = self.doc_run(offset);
-        if run.is_empty() {
-            return None;
-        }
-        let texts: Vec<&str> = run
+        let lines = self.doc_lines(offset);
+        let texts: Vec<&str> = lines
             .iter()
-            .map(|at| {
-                let l = self.line_starts.partition_point(|&s| s <= *at) - 1;
-                match &self.kinds[l] {
-                    LineKind::Doc(text) => text.as_str(),
-                    _ => "",
-                }
+            .map(|&l| match &self.kinds[l] {
+                LineKind::Doc(text) => text.as_str(),
+                _ => "",
             })
             .collect();
-        Some(texts.join("\n"))
+        (!texts.is_empty()).then(|| texts.join("\n"))
     }
 }
 
