@@ -68,7 +68,8 @@ pub struct Timings {
     pub resident: [Option<u64>; 3],
 }
 
-/// The process's resident memory in bytes (Linux `/proc/self/statm`).
+/// The process's resident memory in bytes (Linux `/proc/self/statm`, in
+/// pages of 4 KiB on the targets this runs on).
 pub fn resident_bytes() -> Option<u64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
@@ -82,8 +83,8 @@ pub struct Options {
     /// rest (the language server); the command line reports syntax errors only.
     pub recover: bool,
     /// Keep the syntax trees in the result (the language server's index
-    /// reads them). Without it they are dropped once resolved, so that the
-    /// analysis does not run on top of them (docs/PERFORMANCE.md).
+    /// reads them). Without it `resolve` consumes them, freeing each flow's
+    /// tree as soon as it is lowered (peak memory, docs/PERFORMANCE.md).
     pub keep_trees: bool,
 }
 
