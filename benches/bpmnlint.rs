@@ -35,21 +35,12 @@ fn main() {
     let _ = std::fs::remove_dir_all(&dir);
     let src = dir.join("src");
     std::fs::create_dir_all(&src).unwrap();
-    let mut planted = Vec::new();
+    let files = sopflow::gen::corpus(lines, 1, 1);
+    let planted = sopflow::gen::planted_marks(&files);
     let mut total = 0;
-    for (name, text) in sopflow::gen::corpus(lines, 1, 1) {
+    for (name, text) in &files {
         total += text.lines().count();
-        // The declaration a planted line belongs to: the last `flow`/`table` above it.
-        let mut owner = String::new();
-        for (n, line) in text.lines().enumerate() {
-            if let Some(rest) = line.strip_prefix("flow ").or_else(|| line.strip_prefix("table ")) {
-                owner = rest.split_whitespace().next().unwrap_or("").to_string();
-            }
-            if let Some(code) = line.split("// planted: ").nth(1) {
-                planted.push((name.clone(), n + 1, code.trim().to_string(), owner.clone()));
-            }
-        }
-        std::fs::write(src.join(&name), text).unwrap();
+        std::fs::write(src.join(name), text).unwrap();
     }
     let src_arg = src.to_str().unwrap();
 
@@ -63,15 +54,7 @@ fn main() {
         d
     });
     let report = report.unwrap();
-    let found: Vec<(String, u64, String)> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            let file = d["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
-            (file, d["line"].as_u64().unwrap(), d["code"].as_str().unwrap().to_string())
-        })
-        .collect();
+    let found = sopflow::gen::reported(&report);
 
     // The same flows as BPMN, linted by bpmnlint.
     let bpmn = dir.join("flows.bpmn");
@@ -104,8 +87,8 @@ fn main() {
     // Defect by defect: the planted flow alone, exported and linted.
     println!("| planted defect | in | `sopflow check` | bpmnlint on the exported flow |");
     println!("|---|---|---|---|");
-    for (file, line, code, owner) in &planted {
-        let ours = if found.iter().any(|(f, l, c)| f == file && *l == *line as u64 && c == code) { "reported" } else { "missed" };
+    for sopflow::gen::Planted { file, line, code, owner } in &planted {
+        let ours = if found.iter().any(|(f, l, c)| f == file && l == line && c == code) { "reported" } else { "missed" };
         let theirs = if owner.starts_with("planted_") && is_flow(&src.join(file), owner) {
             let one = dir.join(format!("{owner}.bpmn"));
             let o = sopflow(&["export", "--format", "bpmn", "--flow", owner, src_arg, "-o", one.to_str().unwrap()]);

@@ -27,15 +27,11 @@ fn main() {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let files = sopflow::gen::corpus_styled(lines, 1, 2, style);
-        let mut planted = HashSet::new();
+        let planted: HashSet<(String, usize, String)> =
+            sopflow::gen::planted_marks(&files).into_iter().map(|p| (p.file, p.line, p.code)).collect();
         let mut total = 0;
         for (name, text) in &files {
             total += text.lines().count();
-            for (n, line) in text.lines().enumerate() {
-                if let Some(code) = line.split("// planted: ").nth(1) {
-                    planted.insert((name.clone(), n + 1, code.trim().to_string()));
-                }
-            }
             std::fs::write(dir.join(name), text).unwrap();
         }
         let mut runs: Vec<(Duration, String, String)> = Vec::new();
@@ -47,15 +43,7 @@ fn main() {
         runs.sort_by_key(|r| r.0);
         let (time, stdout, stderr) = &runs[1];
         let report: serde_json::Value = serde_json::from_str(stdout).unwrap();
-        let found: HashSet<(String, usize, String)> = report["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|d| {
-                let file = d["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
-                (file, d["line"].as_u64().unwrap() as usize, d["code"].as_str().unwrap().to_string())
-            })
-            .collect();
+        let found: HashSet<(String, usize, String)> = sopflow::gen::reported(&report).into_iter().collect();
         let hit = planted.intersection(&found).count();
         let other = found.difference(&planted).count();
         let stage = |name: &str| stderr.split(&format!("{name} ")).nth(1).and_then(|s| s.split(',').next()).unwrap_or("?").to_string();

@@ -292,3 +292,47 @@ fn table_only(name: &str, rules: usize, seed: u64) -> String {
     let start = full.find("table big").unwrap_or(0);
     full[start..].replacen("table big", &format!("table {name}"), 1)
 }
+
+/// A defect planted in generated files, found by its `// planted: CODE` mark.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Planted {
+    /// The file's name.
+    pub file: String,
+    /// 1-based line of the mark.
+    pub line: usize,
+    pub code: String,
+    /// The flow or table the line belongs to (the last one declared above it).
+    pub owner: String,
+}
+
+/// Every planted defect of a generated project (see [`corpus`]).
+pub fn planted_marks(files: &[(String, String)]) -> Vec<Planted> {
+    let mut out = Vec::new();
+    for (name, text) in files {
+        let mut owner = "";
+        for (n, line) in text.lines().enumerate() {
+            if let Some(rest) = line.strip_prefix("flow ").or_else(|| line.strip_prefix("table ")) {
+                owner = rest.split_whitespace().next().unwrap_or("");
+            }
+            if let Some(code) = line.split("// planted: ").nth(1) {
+                out.push(Planted { file: name.clone(), line: n + 1, code: code.trim().to_string(), owner: owner.to_string() });
+            }
+        }
+    }
+    out
+}
+
+/// `(file name, line, code)` of each finding of a `check --format json` report.
+pub fn reported(report: &serde_json::Value) -> Vec<(String, usize, String)> {
+    report["diagnostics"]
+        .as_array()
+        .map(|ds| {
+            ds.iter()
+                .map(|d| {
+                    let file = d["file"].as_str().unwrap_or("").rsplit('/').next().unwrap_or("").to_string();
+                    (file, d["line"].as_u64().unwrap_or(0) as usize, d["code"].as_str().unwrap_or("").to_string())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
