@@ -1,10 +1,25 @@
-//! Development aid: time the stages of a check on a generated project.
+//! Development aid: time the stages of a check, and each analysis phase, on
+//! one thread. `cargo run --release --example stage_times [-- DIR]` (without
+//! DIR, a small generated project).
 use std::time::Instant;
+
 fn main() {
     let mut sources = sopflow::source::SourceMap::default();
     let mut files = Vec::new();
-    for (name, text) in sopflow::gen::project(10, 5, 20, 3) {
-        files.push(sources.add(name, text));
+    match std::env::args().nth(1) {
+        Some(dir) => {
+            let mut paths: Vec<_> = std::fs::read_dir(&dir).expect("a readable folder").map(|e| e.unwrap().path()).collect();
+            paths.sort();
+            for p in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "sop")) {
+                let text = std::fs::read_to_string(&p).expect("a text file");
+                files.push(sources.add(p.display().to_string(), text));
+            }
+        }
+        None => {
+            for (name, text) in sopflow::gen::project(10, 5, 20, 3) {
+                files.push(sources.add(name, text));
+            }
+        }
     }
     let t = Instant::now();
     let asts: Vec<_> = files.iter().map(|id| sopflow::syntax::parse_file(*id, &sources.get(*id).text).unwrap()).collect();
@@ -12,39 +27,58 @@ fn main() {
     let t = Instant::now();
     let (p, _) = sopflow::resolve::resolve(&asts);
     println!("resolve {:?}", t.elapsed());
+    let t = Instant::now();
     let analysis = sopflow::analysis::Analysis::new(&p);
+    println!("tables' condition sets {:?}", t.elapsed());
     let t = Instant::now();
     let facts: Vec<_> = (0..p.flows.len()).map(|f| analysis.flow_facts(f)).collect();
     println!("flow facts {:?}", t.elapsed());
-    let t = Instant::now();
+    stats(&facts);
     let mut out = Vec::new();
+    let t = Instant::now();
+    for f in &facts {
+        sopflow::lints::unreachable_step::check(&analysis, f, &mut out);
+        sopflow::lints::missing_timeout::check(&analysis, f, &mut out);
+    }
+    println!("unreachable, timeout {:?}", t.elapsed());
+    let t = Instant::now();
     for f in &facts {
         sopflow::lints::missing_escalation::check_flow(&analysis, f, &mut out);
     }
     println!("missing escalation {:?}", t.elapsed());
-    let t = Instant::now();
-    for f in &facts {
-        for v in analysis.step_views(f) {
-            sopflow::lints::dead_branch::check(&analysis, &v, &mut out);
+    let views = |each: &mut dyn FnMut(&sopflow::analysis::DecisionView<'_>)| {
+        for f in &facts {
+            for v in analysis.step_views(f) {
+                each(&v);
+            }
         }
-    }
+        let full = sopflow::analysis::domain::CaseSet::full();
+        for t in 0..p.tables.len() {
+            each(&analysis.table_view(t, &full));
+        }
+    };
+    let t = Instant::now();
+    views(&mut |v| sopflow::lints::dead_branch::check(&analysis, v, &mut out));
     println!("dead branch {:?}", t.elapsed());
     let t = Instant::now();
-    for f in &facts {
-        for v in analysis.step_views(f) {
-            let pairs = sopflow::lints::overlapping_pairs(&analysis, &v);
-            let _ = pairs;
-        }
-    }
-    println!("pairs {:?}", t.elapsed());
+    views(&mut |v| sopflow::lints::shadowed_branch::check(&analysis, v, &mut out));
+    println!("shadowed branch {:?}", t.elapsed());
     let t = Instant::now();
-    for f in &facts {
-        for v in analysis.step_views(f) {
-            sopflow::lints::non_exhaustive::check(&analysis, &v, &mut out);
-        }
-    }
+    views(&mut |v| {
+        let _ = sopflow::lints::overlapping_pairs(&analysis, v);
+    });
+    println!("overlapping pairs {:?}", t.elapsed());
+    let t = Instant::now();
+    views(&mut |v| sopflow::lints::non_exhaustive::check(&analysis, v, &mut out));
     println!("non-exhaustive {:?}", t.elapsed());
     let t = Instant::now();
     let d = sopflow::lints::run(&p);
     println!("all lints {:?} ({} findings)", t.elapsed(), d.len());
+}
+#[allow(dead_code)]
+fn stats(facts: &[sopflow::analysis::FlowFacts]) {
+    let mut sizes: Vec<usize> = facts.iter().flat_map(|f| f.reach.iter().map(|r| r.cubes.len())).collect();
+    sizes.sort();
+    let approx = facts.iter().flat_map(|f| f.reach.iter()).filter(|r| r.approx).count();
+    println!("reach sets {}: median {} p90 {} max {} approx {}", sizes.len(), sizes[sizes.len() / 2], sizes[sizes.len() * 9 / 10], sizes.last().unwrap(), approx);
 }

@@ -8,21 +8,55 @@
 //! where a set outgrows [`MAX_CUBES`]: then it is widened to a superset and
 //! marked `approx`, which can still prove emptiness but not non-emptiness.
 
+use smallvec::{smallvec, SmallVec};
+
 use crate::ast::CmpOp;
 use crate::model::{InputId, Pred, Program, Type};
+
+/// Bit words of a bool or enum set: two words inline (128 variants).
+pub type Words = SmallVec<[u64; 2]>;
+/// Interval lists: two intervals inline (`!= N` is two).
+pub type Intervals = SmallVec<[(i64, i64); 2]>;
+/// A cube's constrained inputs: four inline, so that the cubes of typical
+/// conditions are built, cloned and dropped without allocating.
+pub type Atoms = SmallVec<[(InputId, AtomSet); 4]>;
 
 /// Beyond this many cubes a set is widened (see the module docs).
 pub const MAX_CUBES: usize = 512;
 
 /// The values one input may take.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Debug, Eq, Hash)]
 pub enum AtomSet {
     /// Bools (bit 0 = false, bit 1 = true) and enum variants.
-    Bits(Vec<u64>),
+    Bits(Words),
     /// Sorted, disjoint, non-adjacent inclusive intervals.
-    Ints(Vec<(i64, i64)>),
+    Ints(Intervals),
     /// `negated == false`: one of `values`; `true`: none of them. Sorted.
     Strs { values: Vec<String>, negated: bool },
+}
+
+// Written out rather than derived: the derived forms go through the generic
+// `SmallVec` extend and `memcmp` paths, which dominated the analysis profile
+// for sets of one or two words.
+impl Clone for AtomSet {
+    fn clone(&self) -> AtomSet {
+        match self {
+            AtomSet::Bits(b) => AtomSet::Bits(Words::from_slice(b)),
+            AtomSet::Ints(iv) => AtomSet::Ints(Intervals::from_slice(iv)),
+            AtomSet::Strs { values, negated } => AtomSet::Strs { values: values.clone(), negated: *negated },
+        }
+    }
+}
+
+impl PartialEq for AtomSet {
+    fn eq(&self, other: &AtomSet) -> bool {
+        match (self, other) {
+            (AtomSet::Bits(a), AtomSet::Bits(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x == y),
+            (AtomSet::Ints(a), AtomSet::Ints(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x == y),
+            (AtomSet::Strs { values: a, negated: na }, AtomSet::Strs { values: b, negated: nb }) => na == nb && a == b,
+            _ => false,
+        }
+    }
 }
 
 /// The domain of every input, from its declared type.
@@ -35,7 +69,10 @@ pub struct Space {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Cube {
     /// Constrained inputs, sorted by id, never full.
-    pub atoms: Vec<(InputId, AtomSet)>,
+    pub(super) atoms: Atoms,
+    /// Bit `input % 64` set for every constrained input: a cheap necessary
+    /// test for subset and merge (see `sets`). Always derived from `atoms`.
+    pub(super) mask: u64,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -59,8 +96,8 @@ fn bits_len(n: usize) -> usize {
     n.div_ceil(64).max(1)
 }
 
-fn full_bits(n: usize) -> Vec<u64> {
-    let mut v = vec![u64::MAX; bits_len(n)];
+fn full_bits(n: usize) -> Words {
+    let mut v: Words = smallvec![u64::MAX; bits_len(n)];
     let rem = n % 64;
     if rem != 0 {
         *v.last_mut().unwrap() = (1u64 << rem) - 1;
@@ -84,7 +121,7 @@ impl AtomSet {
         match (self, other) {
             (AtomSet::Bits(a), AtomSet::Bits(b)) => AtomSet::Bits(a.iter().zip(b).map(|(x, y)| x & y).collect()),
             (AtomSet::Ints(a), AtomSet::Ints(b)) => {
-                let mut out = Vec::new();
+                let mut out = Intervals::new();
                 let (mut i, mut j) = (0, 0);
                 while i < a.len() && j < b.len() {
                     let lo = a[i].0.max(b[j].0);
@@ -151,7 +188,7 @@ impl AtomSet {
             (AtomSet::Bits(a), AtomSet::Bits(f)) => AtomSet::Bits(a.iter().zip(f).map(|(x, y)| !x & y).collect()),
             (AtomSet::Ints(a), AtomSet::Ints(f)) => {
                 let (lo, hi) = (f[0].0, f[f.len() - 1].1);
-                let mut out = Vec::new();
+                let mut out = Intervals::new();
                 let mut next = Some(lo);
                 for &(a_lo, a_hi) in a {
                     if let Some(n) = next {
@@ -224,10 +261,10 @@ impl Space {
             .inputs
             .iter()
             .map(|i| match i.ty {
-                Type::Bool => AtomSet::Bits(vec![0b11]),
+                Type::Bool => AtomSet::Bits(smallvec![0b11]),
                 Type::Enum(e) => AtomSet::Bits(full_bits(program.enums[e].variants.len())),
-                Type::Int { lo, hi } => AtomSet::Ints(vec![(lo, hi)]),
-                Type::Duration => AtomSet::Ints(vec![(0, i64::MAX)]),
+                Type::Int { lo, hi } => AtomSet::Ints(smallvec![(lo, hi)]),
+                Type::Duration => AtomSet::Ints(smallvec![(0, i64::MAX)]),
                 Type::String => AtomSet::Strs { values: vec![], negated: true },
             })
             .collect();
@@ -246,17 +283,17 @@ impl Space {
     pub fn pred_set(&self, input: InputId, pred: &Pred) -> AtomSet {
         let full = &self.full[input];
         let set = match pred {
-            Pred::BoolIs(b) => AtomSet::Bits(vec![1 << (*b as u64)]),
+            Pred::BoolIs(b) => AtomSet::Bits(smallvec![1 << (*b as u64)]),
             Pred::Cmp(op, v) => {
                 let v = *v;
                 let (lo, hi) = match full {
                     AtomSet::Ints(f) => (f[0].0, f[f.len() - 1].1),
                     _ => (i64::MIN, i64::MAX),
                 };
-                let iv = match op {
-                    CmpOp::Eq => vec![(v, v)],
+                let iv: Intervals = match op {
+                    CmpOp::Eq => smallvec![(v, v)],
                     CmpOp::Ne => {
-                        let mut out = Vec::new();
+                        let mut out = Intervals::new();
                         if v > lo {
                             out.push((lo, v - 1));
                         }
@@ -266,24 +303,24 @@ impl Space {
                         return AtomSet::Ints(out).intersect(full);
                     }
                     CmpOp::Lt => match v.checked_sub(1) {
-                        Some(m) => vec![(lo, m)],
-                        None => vec![],
+                        Some(m) => smallvec![(lo, m)],
+                        None => Intervals::new(),
                     },
-                    CmpOp::Le => vec![(lo, v)],
+                    CmpOp::Le => smallvec![(lo, v)],
                     CmpOp::Gt => match v.checked_add(1) {
-                        Some(m) => vec![(m, hi)],
-                        None => vec![],
+                        Some(m) => smallvec![(m, hi)],
+                        None => Intervals::new(),
                     },
-                    CmpOp::Ge => vec![(v, hi)],
+                    CmpOp::Ge => smallvec![(v, hi)],
                 };
-                let iv: Vec<_> = iv.into_iter().filter(|(a, b)| a <= b).collect();
+                let iv: Intervals = iv.into_iter().filter(|(a, b)| a <= b).collect();
                 AtomSet::Ints(iv)
             }
             Pred::NumIn(vals, negated) => {
                 let mut v = vals.clone();
                 v.sort();
                 v.dedup();
-                let mut iv: Vec<(i64, i64)> = Vec::new();
+                let mut iv = Intervals::new();
                 for n in v {
                     match iv.last_mut() {
                         Some(last) if last.1.checked_add(1) == Some(n) => last.1 = n,
@@ -298,7 +335,7 @@ impl Space {
             }
             Pred::EnumIn(vals, negated) => {
                 let AtomSet::Bits(f) = full else { return full.clone() };
-                let mut bits = vec![0u64; f.len()];
+                let mut bits: Words = smallvec![0u64; f.len()];
                 for v in vals {
                     if let Some(w) = bits.get_mut(*v as usize / 64) {
                         *w |= 1 << (v % 64);

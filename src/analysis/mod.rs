@@ -101,7 +101,7 @@ impl<'a> Analysis<'a> {
                 if let End::Step(t) = b.target.end {
                     if keep(&b.target) {
                         let g = self.guard_set(d, &facts.conds[s], &reach[s], i);
-                        reach[t].union_with(&self.space, &g);
+                        reach[t].union_owned(&self.space, g);
                     }
                 }
             }
@@ -121,7 +121,7 @@ impl<'a> Analysis<'a> {
                         if g.is_empty() {
                             break;
                         }
-                        g = g.subtract(space, c);
+                        g.subtract_assign(space, c);
                     }
                 }
                 g
@@ -132,7 +132,7 @@ impl<'a> Analysis<'a> {
                     if g.is_empty() {
                         break;
                     }
-                    g = g.subtract(space, c);
+                    g.subtract_assign(space, c);
                 }
                 g
             }

@@ -1,7 +1,7 @@
 //! Operations on cubes and case sets, conditions to sets, and the search for
 //! a point of a region that a list of cubes does not cover.
 
-use super::domain::{AtomSet, CaseSet, Cube, Space, Value, MAX_CUBES};
+use super::domain::{AtomSet, Atoms, CaseSet, Cube, Space, Value, MAX_CUBES};
 use crate::model::{Cond, InputId};
 
 /// A concrete case: a value for every input of the program.
@@ -10,9 +10,24 @@ pub type Point = Vec<Value>;
 /// How many regions `uncovered` may split before it gives up.
 pub const SPLIT_BUDGET: usize = 200_000;
 
+/// The bit of `input` in a cube's mask.
+fn bit(input: InputId) -> u64 {
+    1 << (input % 64)
+}
+
 impl Cube {
     pub fn full() -> Cube {
-        Cube { atoms: Vec::new() }
+        Cube { atoms: Atoms::new(), mask: 0 }
+    }
+
+    fn from_atoms(atoms: Atoms) -> Cube {
+        let mask = atoms.iter().fold(0, |m, (i, _)| m | bit(*i));
+        Cube { atoms, mask }
+    }
+
+    /// The constrained inputs, sorted by id.
+    pub fn atoms(&self) -> &[(InputId, AtomSet)] {
+        &self.atoms
     }
 
     pub fn get(&self, input: InputId) -> Option<&AtomSet> {
@@ -28,10 +43,14 @@ impl Cube {
         match self.atoms.binary_search_by_key(&input, |(i, _)| *i) {
             Ok(k) if is_full => {
                 self.atoms.remove(k);
+                self.mask = self.atoms.iter().fold(0, |m, (i, _)| m | bit(*i));
             }
             Ok(k) => self.atoms[k].1 = set,
             Err(_) if is_full => {}
-            Err(k) => self.atoms.insert(k, (input, set)),
+            Err(k) => {
+                self.atoms.insert(k, (input, set));
+                self.mask |= bit(input);
+            }
         }
         true
     }
@@ -42,7 +61,7 @@ impl Cube {
     }
 
     pub fn intersect(&self, other: &Cube) -> Option<Cube> {
-        let mut atoms = Vec::with_capacity(self.atoms.len() + other.atoms.len());
+        let mut atoms = Atoms::new();
         let (a, b) = (&self.atoms, &other.atoms);
         let (mut i, mut j) = (0, 0);
         while i < a.len() || j < b.len() {
@@ -62,7 +81,7 @@ impl Cube {
                 j += 1;
             }
         }
-        Some(Cube { atoms })
+        Some(Cube { atoms, mask: self.mask | other.mask })
     }
 
     /// Whether the three cubes share a case, without building the meets.
@@ -94,7 +113,7 @@ impl Cube {
     /// but one.
     pub fn merge(&self, space: &Space, other: &Cube) -> Option<Cube> {
         let (a, b) = (&self.atoms, &other.atoms);
-        if a.len().abs_diff(b.len()) > 1 {
+        if a.len().abs_diff(b.len()) > 1 || (self.mask ^ other.mask).count_ones() > 1 {
             return None;
         }
         let mut differing = None;
@@ -141,15 +160,25 @@ impl Cube {
     }
 
     pub fn is_subset(&self, other: &Cube) -> bool {
+        if other.mask & !self.mask != 0 {
+            return false;
+        }
         other.atoms.iter().all(|(input, set)| self.get(*input).is_some_and(|mine| mine.is_subset(set)))
     }
 
     /// `self` minus `other`, as disjoint cubes.
     pub fn subtract(&self, space: &Space, other: &Cube) -> Vec<Cube> {
-        if !self.meets(other) {
-            return vec![self.clone()];
-        }
         let mut out = Vec::new();
+        self.subtract_into(space, other, &mut out);
+        out
+    }
+
+    /// `self` minus `other`, as disjoint cubes pushed onto `out`.
+    pub fn subtract_into(&self, space: &Space, other: &Cube, out: &mut Vec<Cube>) {
+        if !self.meets(other) {
+            out.push(self.clone());
+            return;
+        }
         let mut rest = self.clone();
         for (input, set) in &other.atoms {
             let mine = rest.get(*input).cloned().unwrap_or_else(|| space.full(*input).clone());
@@ -159,10 +188,9 @@ impl Cube {
                 out.push(piece);
             }
             if !rest.set(space, *input, mine.intersect(set)) {
-                return out;
+                return;
             }
         }
-        out
     }
 
     pub fn contains(&self, point: &Point) -> bool {
@@ -205,6 +233,21 @@ impl CaseSet {
         self.bound(space);
     }
 
+    /// [`CaseSet::union_with`], taking the other set's cubes.
+    pub fn union_owned(&mut self, space: &Space, other: CaseSet) {
+        self.approx |= other.approx;
+        if self.cubes.is_empty() {
+            // Into an empty set the cubes go as they are: the set means the
+            // same, it may only hold a cube that merging would have joined.
+            self.cubes = other.cubes;
+        } else {
+            for c in other.cubes {
+                self.insert(space, c);
+            }
+        }
+        self.bound(space);
+    }
+
     /// Adds a cube, dropping it when a cube already holds it and merging it
     /// with a cube that differs from it in one input only (so that the two
     /// sides of an if/else join back into one cube).
@@ -239,26 +282,47 @@ impl CaseSet {
     /// `self` minus `other`. Subtracting an approximate set cannot be done
     /// soundly, so the result is then `self`, marked approximate.
     pub fn subtract(&self, space: &Space, other: &CaseSet) -> CaseSet {
+        let mut out = self.clone();
+        out.subtract_assign(space, other);
+        out
+    }
+
+    /// `self` minus `other`, in place: cubes that meet no cube of `other`
+    /// are moved, not copied. The pieces keep the order of their cubes.
+    pub fn subtract_assign(&mut self, space: &Space, other: &CaseSet) {
         if other.approx {
-            return CaseSet { cubes: self.cubes.clone(), approx: true };
+            self.approx = true;
+            return;
         }
-        let mut out = CaseSet { cubes: Vec::new(), approx: self.approx };
-        for a in &self.cubes {
-            let mut pieces = vec![a.clone()];
+        if !self.cubes.iter().any(|a| other.cubes.iter().any(|b| a.meets(b))) {
+            return;
+        }
+        let mine = std::mem::take(&mut self.cubes);
+        let (mut pieces, mut next) = (Vec::new(), Vec::new());
+        for a in mine {
+            if !other.cubes.iter().any(|b| a.meets(b)) {
+                self.cubes.push(a);
+                continue;
+            }
+            pieces.clear();
+            pieces.push(a);
             for b in &other.cubes {
                 if pieces.len() > MAX_CUBES {
-                    out.approx = true;
+                    self.approx = true;
                     break;
                 }
-                pieces = pieces.iter().flat_map(|p| p.subtract(space, b)).collect();
+                next.clear();
+                for p in &pieces {
+                    p.subtract_into(space, b, &mut next);
+                }
+                std::mem::swap(&mut pieces, &mut next);
                 if pieces.is_empty() {
                     break;
                 }
             }
-            out.cubes.extend(pieces);
+            self.cubes.append(&mut pieces);
         }
-        out.bound(space);
-        out
+        self.bound(space);
     }
 
     /// Keeps the set within [`MAX_CUBES`] by widening it to the smallest
@@ -269,7 +333,7 @@ impl CaseSet {
         }
         let mut hull = self.cubes[0].clone();
         for c in &self.cubes[1..] {
-            let mut atoms = Vec::new();
+            let mut atoms = Atoms::new();
             for (input, set) in &hull.atoms {
                 if let Some(other) = c.get(*input) {
                     let u = set.union(other, space.full(*input));
@@ -278,7 +342,7 @@ impl CaseSet {
                     }
                 }
             }
-            hull = Cube { atoms };
+            hull = Cube::from_atoms(atoms);
         }
         self.cubes = vec![hull];
         self.approx = true;

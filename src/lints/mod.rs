@@ -179,7 +179,7 @@ impl BranchIndex {
         }
         let mut inputs: Vec<usize> = sets
             .iter()
-            .flat_map(|set| set.cubes.iter().flat_map(|c| c.atoms.iter()))
+            .flat_map(|set| set.cubes.iter().flat_map(|c| c.atoms().iter()))
             .filter(|(_, a)| matches!(a, AtomSet::Bits(_)))
             .map(|(i, _)| *i)
             .collect();
