@@ -30,6 +30,12 @@ fn main() {
     let t = Instant::now();
     let analysis = sopflow::analysis::Analysis::new(&p);
     println!("tables' condition sets {:?}", t.elapsed());
+    // `REPEAT=N` computes the flow facts N more times first (for profiles).
+    let repeat: usize = std::env::var("REPEAT").ok().and_then(|r| r.parse().ok()).unwrap_or(0);
+    for _ in 0..repeat {
+        let facts: Vec<_> = (0..p.flows.len()).map(|f| analysis.flow_facts(f)).collect();
+        drop(facts);
+    }
     let t = Instant::now();
     let facts: Vec<_> = (0..p.flows.len()).map(|f| analysis.flow_facts(f)).collect();
     println!("flow facts {:?}", t.elapsed());

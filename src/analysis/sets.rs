@@ -163,7 +163,15 @@ impl Cube {
         if other.mask & !self.mask != 0 {
             return false;
         }
-        other.atoms.iter().all(|(input, set)| self.get(*input).is_some_and(|mine| mine.is_subset(set)))
+        // Both lists are sorted by input: one walk.
+        let mut mine = self.atoms.iter();
+        other.atoms.iter().all(|(input, set)| loop {
+            match mine.next() {
+                Some((i, m)) if i == input => break m.is_subset(set),
+                Some((i, _)) if i < input => continue,
+                _ => break false,
+            }
+        })
     }
 
     /// `self` minus `other`, as disjoint cubes.
@@ -253,10 +261,18 @@ impl CaseSet {
     /// sides of an if/else join back into one cube).
     fn insert(&mut self, space: &Space, mut c: Cube) {
         loop {
-            if self.cubes.iter().any(|mine| c.is_subset(mine)) {
-                return;
+            // One pass: a cube holding `c` ends the insert; otherwise the
+            // first cube `c` merges with (if any) takes it.
+            let mut merge = None;
+            for (k, mine) in self.cubes.iter().enumerate() {
+                if c.is_subset(mine) {
+                    return;
+                }
+                if merge.is_none() {
+                    merge = mine.merge(space, &c).map(|m| (k, m));
+                }
             }
-            let Some((k, merged)) = self.cubes.iter().enumerate().find_map(|(k, mine)| mine.merge(space, &c).map(|m| (k, m))) else {
+            let Some((k, merged)) = merge else {
                 self.cubes.retain(|mine| !mine.is_subset(&c));
                 self.cubes.push(c);
                 return;
@@ -270,8 +286,9 @@ impl CaseSet {
         let mut out = CaseSet { cubes: Vec::new(), approx: self.approx || other.approx };
         for a in &self.cubes {
             for b in &other.cubes {
-                if let Some(c) = a.intersect(b) {
-                    out.cubes.push(c);
+                // `meets` first: most pairs are disjoint, and it builds nothing.
+                if a.meets(b) {
+                    out.cubes.extend(a.intersect(b));
                 }
             }
         }
