@@ -52,7 +52,11 @@ pub struct DecisionView<'a> {
 impl<'a> Analysis<'a> {
     pub fn new(program: &'a Program) -> Analysis<'a> {
         let space = Space::new(program);
-        let tables = program.tables.iter().map(|t| decision_sets(&space, &t.decision)).collect();
+        // Each table's condition sets, in parallel (large tables dominate).
+        let tables = {
+            use rayon::prelude::*;
+            program.tables.par_iter().map(|t| decision_sets(&space, &t.decision)).collect()
+        };
         Analysis { program, space, tables }
     }
 

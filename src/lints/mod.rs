@@ -89,16 +89,28 @@ pub fn run_report(program: &Program) -> LintReport {
             approximate.push(format!("flow `{}`", flow.name));
         }
     }
-    for (t, table) in program.tables.iter().enumerate() {
-        if !table.ok {
-            continue;
-        }
-        let view = analysis.table_view(t, &full);
-        if view.conds.iter().flatten().any(|c| c.approx) {
+    // Tables too: in parallel, reported in order.
+    let per_table: Vec<(Vec<Diagnostic>, bool)> = program
+        .tables
+        .par_iter()
+        .enumerate()
+        .map(|(t, table)| {
+            let mut out = Vec::new();
+            if !table.ok {
+                return (out, false);
+            }
+            let view = analysis.table_view(t, &full);
+            let approx = view.conds.iter().flatten().any(|c| c.approx);
+            decision_lints(&analysis, &view, &mut out);
+            missing_escalation::check_table(&analysis, t, &mut out);
+            (out, approx)
+        })
+        .collect();
+    for ((diags, approx), table) in per_table.into_iter().zip(&program.tables) {
+        out.extend(diags);
+        if approx {
             approximate.push(format!("table `{}`", table.name));
         }
-        decision_lints(&analysis, &view, &mut out);
-        missing_escalation::check_table(&analysis, t, &mut out);
     }
     dedup(&mut out);
     LintReport { diagnostics: out, approximate }
