@@ -422,43 +422,50 @@ impl Builder<'_> {
     }
 }
 
-/// Where a pair's last token ends: its end, less what pest skipped after
-/// its last child (whitespace and comments only).
+/// Where a pair's last token ends: its end, less the whitespace and comments
+/// pest skipped after its last token (looking for an optional part).
+/// Read backwards from the text, not down the pair's last children: that
+/// walk recounted every level's children for every span (a tenth of the
+/// parse). Comments run to the end of their line and strings never span
+/// lines, so a line's first `//` outside a string starts its comment.
 fn end_of(text: &str, pair: Pair<'_, Rule>) -> usize {
-    let mut end = pair.as_span().end();
+    let span = pair.as_span();
+    let (start, mut end) = (span.start(), span.end());
     // Skipped trivia ends in whitespace: after a comment, pest skips the line
     // break too. Only a comment at the very end of the file ends otherwise.
-    let tail = &text[pair.as_span().start()..end];
-    if !tail.ends_with(is_blank) && end < text.len() {
+    if end < text.len() && !text[start..end].ends_with(is_blank) {
         return end;
     }
-    let last_line = tail.rsplit(['\n', '\r']).next().unwrap_or("");
-    if !tail.ends_with(is_blank) && !last_line.contains("//") {
-        return end;
-    }
-    let mut pair = pair;
-    while let Some(last) = pair.clone().into_inner().last() {
-        let child_end = last.as_span().end();
-        if !is_trivia(&text[child_end..end]) {
-            break;
+    loop {
+        end = start + text[start..end].trim_end_matches(is_blank).len();
+        let line_start = text[..end].rfind(['\n', '\r']).map_or(0, |n| n + 1);
+        match comment_start(&text[line_start..end]) {
+            Some(c) if line_start + c >= start => end = line_start + c,
+            _ => return end,
         }
-        end = child_end;
-        pair = last;
     }
-    end
+}
+
+/// Where the comment of a line starts: its first `//` outside a string.
+fn comment_start(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Whitespace as the grammar counts it (a byte-order mark included).
 fn is_blank(c: char) -> bool {
     c.is_whitespace() || c == '\u{feff}'
-}
-
-/// Whether a stretch of source holds only whitespace and `//` comments.
-fn is_trivia(s: &str) -> bool {
-    s.split(['\n', '\r']).all(|l| {
-        let t = l.trim_start_matches(is_blank);
-        t.is_empty() || t.starts_with("//")
-    })
 }
 
 fn parse_int(text: &str) -> Option<i64> {
