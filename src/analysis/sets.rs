@@ -263,17 +263,22 @@ impl CaseSet {
         loop {
             // One pass: a cube holding `c` ends the insert; otherwise the
             // first cube `c` merges with (if any) takes it.
+            // It also notes whether `c` holds some cube, which then goes.
             let mut merge = None;
+            let mut holds_one = false;
             for (k, mine) in self.cubes.iter().enumerate() {
                 if c.is_subset(mine) {
                     return;
                 }
                 if merge.is_none() {
                     merge = mine.merge(space, &c).map(|m| (k, m));
+                    holds_one = holds_one || (merge.is_none() && mine.is_subset(&c));
                 }
             }
             let Some((k, merged)) = merge else {
-                self.cubes.retain(|mine| !mine.is_subset(&c));
+                if holds_one {
+                    self.cubes.retain(|mine| !mine.is_subset(&c));
+                }
                 self.cubes.push(c);
                 return;
             };
