@@ -1,9 +1,15 @@
-//! Builds the AST from the pest parse tree.
+//! Builds the AST from pest's token stream.
+//!
+//! The builder reads the flat stream of start and end tokens (`Pairs::tokens`)
+//! with a cursor, rather than walking `Pair`s: every `Pair` step clones two
+//! reference counts and every `into_inner` recounts the children, which cost
+//! half of the builder's time (docs/PERFORMANCE.md). Each method starts at a
+//! node's start token and leaves after its end token.
 
-use std::cell::Cell;
+use std::iter::Peekable;
 
-use pest::iterators::Pair;
-use pest::Parser as _;
+use pest::iterators::Tokens;
+use pest::{Parser as _, Token};
 
 use super::ast::*;
 use super::errors::{friendly_message, nesting_error, SyntaxError};
@@ -22,15 +28,17 @@ pub fn parse_file(file: FileId, text: &str) -> Result<File, SyntaxError> {
     }
     let pairs = PestParser::parse(Rule::file, text).map_err(|e| friendly_message(file, text, &e))?;
     let trivia = Trivia::scan(text);
-    let builder = Builder { file, trivia: &trivia, text, keyword_name: Cell::new(None) };
+    let mut b = Builder { file, trivia: &trivia, text, keyword_name: None, tokens: pairs.tokens().peekable() };
     let mut items = Vec::new();
-    for pair in pairs.flatten().take(1).flat_map(|p| p.into_inner()) {
-        if pair.as_rule() == Rule::EOI {
-            continue;
+    b.open();
+    while let Some((rule, _)) = b.peek_kid() {
+        if rule == Rule::EOI {
+            b.skip();
+        } else {
+            items.push(b.item()?);
         }
-        items.push(builder.item(pair)?);
     }
-    if let Some((start, end)) = builder.keyword_name.get() {
+    if let Some((start, end)) = b.keyword_name {
         return Err(keyword_as_name(file, &text[start..end], start));
     }
     Ok(File { items })
@@ -42,7 +50,8 @@ struct Builder<'a> {
     text: &'a str,
     /// The first keyword found where a name stands (the grammar lets it
     /// through; see `ident` in the grammar).
-    keyword_name: Cell<Option<(usize, usize)>>,
+    keyword_name: Option<(usize, usize)>,
+    tokens: Peekable<Tokens<'a, Rule>>,
 }
 
 /// The syntax error for a keyword written where a name belongs.
@@ -56,11 +65,9 @@ fn keyword_as_name(file: FileId, word: &str, start: usize) -> SyntaxError {
 
 type Res<T> = Result<T, SyntaxError>;
 
-/// Children of a pair without punctuation.
-fn kids(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
-    pair.into_inner().filter(|p| {
-        !matches!(p.as_rule(), Rule::lbrace | Rule::rbrace | Rule::lparen | Rule::rparen | Rule::colon | Rule::comma | Rule::arrow)
-    })
+/// Punctuation, which the builder steps over.
+fn is_punctuation(rule: Rule) -> bool {
+    matches!(rule, Rule::lbrace | Rule::rbrace | Rule::lparen | Rule::rparen | Rule::colon | Rule::comma | Rule::arrow)
 }
 
 fn unescape(raw: &str) -> String {
@@ -82,26 +89,88 @@ fn unescape(raw: &str) -> String {
 }
 
 impl Builder<'_> {
-    /// The span of a pair, ending at its last token: a rule that ends in an
-    /// optional or repeated part that is absent would otherwise reach over
-    /// the whitespace and comments pest skipped looking for it.
-    fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let s = pair.as_span();
-        Span::new(self.file, s.start(), end_of(self.text, pair.clone()).max(s.start()))
+    // ---- The cursor -------------------------------------------------------
+    // pest's tokens are balanced, and the methods below follow the grammar,
+    // so a start or end token is always where they expect one.
+
+    /// Enters the node at the cursor: its rule and where it starts.
+    fn open(&mut self) -> (Rule, usize) {
+        match self.tokens.next() {
+            Some(Token::Start { rule, pos }) => (rule, pos.pos()),
+            other => unreachable!("expected a start token, found {other:?}"),
+        }
     }
 
-    fn name(&self, pair: Pair<'_, Rule>) -> Name {
-        self.no_keyword(&pair);
-        Name { text: pair.as_str().into(), span: self.span(&pair) }
+    /// Leaves the current node, stepping over the children not read (closing
+    /// punctuation, mostly): where it ends.
+    fn close(&mut self) -> usize {
+        while self.peek_kid().is_some() {
+            self.skip();
+        }
+        match self.tokens.next() {
+            Some(Token::End { pos, .. }) => pos.pos(),
+            other => unreachable!("expected an end token, found {other:?}"),
+        }
+    }
+
+    /// The next child of the current node, punctuation stepped over: its
+    /// rule and start, or `None` at the node's end.
+    fn peek_kid(&mut self) -> Option<(Rule, usize)> {
+        loop {
+            match self.tokens.peek() {
+                Some(Token::Start { rule, .. }) if is_punctuation(*rule) => {
+                    self.skip();
+                }
+                Some(Token::Start { rule, pos }) => return Some((*rule, pos.pos())),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Steps over the node at the cursor, children and all: its start and end.
+    fn skip(&mut self) -> (usize, usize) {
+        let (_, start) = self.open();
+        while self.peek_kid().is_some() {
+            self.skip();
+        }
+        (start, self.close())
+    }
+
+    /// Steps over the next child (a keyword, mostly).
+    fn skip_kid(&mut self) -> (usize, usize) {
+        self.peek_kid();
+        self.skip()
+    }
+
+    /// The span of a node: from its start to its last token (a rule that
+    /// ends in an optional or repeated part that is absent would otherwise
+    /// reach over the whitespace and comments pest skipped looking for it).
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.file, start, end_of(self.text, start, end).max(start))
+    }
+
+    /// Leaves the current node, which started at `start`: its span.
+    fn finish(&mut self, start: usize) -> Span {
+        let end = self.close();
+        self.span(start, end)
+    }
+
+    // ---- Leaves -----------------------------------------------------------
+
+    /// A name (`ident` or `dotted`) as the next child.
+    fn name(&mut self) -> Name {
+        let (start, end) = self.skip_kid();
+        self.no_keyword(start, end);
+        Name { text: self.text[start..end].into(), span: self.span(start, end) }
     }
 
     /// Notes the first keyword among the parts of a (dotted) name.
-    fn no_keyword(&self, pair: &Pair<'_, Rule>) {
-        let mut at = pair.as_span().start();
-        for part in pair.as_str().split('.') {
+    fn no_keyword(&mut self, start: usize, end: usize) {
+        let mut at = start;
+        for part in self.text[start..end].split('.') {
             if super::is_keyword(part) {
-                if self.keyword_name.get().is_none_or(|(s, _)| at < s) {
-                    self.keyword_name.set(Some((at, at + part.len())));
+                if self.keyword_name.is_none_or(|(s, _)| at < s) {
+                    self.keyword_name = Some((at, at + part.len()));
                 }
                 return;
             }
@@ -109,179 +178,278 @@ impl Builder<'_> {
         }
     }
 
-    fn doc(&self, pair: &Pair<'_, Rule>) -> Option<String> {
-        self.trivia.doc_before(pair.as_span().start())
+    /// A string literal as the next child, unescaped.
+    fn string(&mut self) -> String {
+        self.string_spanned().0
     }
 
-    fn string(&self, pair: Pair<'_, Rule>) -> String {
-        unescape(pair.into_inner().next().map_or("", |p| p.as_str()))
+    /// A string literal as the next child, unescaped, and its span.
+    fn string_spanned(&mut self) -> (String, Span) {
+        self.peek_kid();
+        let (_, start) = self.open();
+        let raw = match self.peek_kid() {
+            Some(_) => {
+                let (s, e) = self.skip();
+                &self.text[s..e]
+            }
+            None => "",
+        };
+        let text = unescape(raw);
+        (text, self.finish(start))
     }
 
-    fn duration(&self, pair: Pair<'_, Rule>) -> (Option<Duration>, Span) {
-        (Duration::parse(pair.as_str()), self.span(&pair))
+    /// A duration as the next child.
+    fn duration(&mut self) -> (Option<Duration>, Span) {
+        let (start, end) = self.skip_kid();
+        (Duration::parse(&self.text[start..end]), self.span(start, end))
     }
 
-    fn item(&self, pair: Pair<'_, Rule>) -> Res<Item> {
-        let span = self.span(&pair);
-        let doc = self.doc(&pair);
-        let rule = pair.as_rule();
-        let mut it = kids(pair).peekable();
-        let _keyword = it.next();
-        Ok(match rule {
+    /// A clause `KEYWORD VALUE` as the next child: the value read by `value`.
+    fn clause<T>(&mut self, value: impl FnOnce(&mut Self) -> T) -> T {
+        self.peek_kid();
+        self.open();
+        self.skip_kid();
+        let out = value(self);
+        self.close();
+        out
+    }
+
+    // ---- Declarations -----------------------------------------------------
+
+    fn item(&mut self) -> Res<Item> {
+        let (rule, start) = self.open();
+        let doc = self.trivia.doc_before(start);
+        self.skip_kid(); // the keyword
+        let item = match rule {
             Rule::enum_decl => {
-                let name = self.name(it.next().unwrap());
-                let variants = kids(it.next().unwrap()).map(|p| self.name(p)).collect();
+                let name = self.name();
+                let variants = self.name_list();
+                let span = self.finish(start);
                 Item::Enum(EnumDecl { name, variants, span, doc })
             }
             Rule::input_decl => {
-                let name = self.name(it.next().unwrap());
-                let ty = self.type_expr(it.next().unwrap());
+                let name = self.name();
+                let ty = self.type_expr();
+                let span = self.finish(start);
                 Item::Input(InputDecl { name, ty, span, doc })
             }
             Rule::team_decl => {
-                let name = self.name(it.next().unwrap());
-                let sla = it.next().map(|clause| self.duration(kids(clause).nth(1).unwrap()));
+                let name = self.name();
+                let sla = self.peek_kid().is_some().then(|| self.clause(|b| b.duration()));
+                let span = self.finish(start);
                 Item::Team(TeamDecl { name, sla, span, doc })
             }
             Rule::action_decl => {
-                let name = self.name(it.next().unwrap());
-                let description = it.next().map(|p| self.string(p));
+                let name = self.name();
+                let description = self.peek_kid().is_some().then(|| self.string());
+                let span = self.finish(start);
                 Item::Action(ActionDecl { name, description, span, doc })
             }
             Rule::outcome_decl => {
-                let name = self.name(it.next().unwrap());
+                let name = self.name();
                 let mut severity = SeverityLevel::None;
                 let mut requires = None;
-                for clause in it {
-                    match clause.as_rule() {
+                while let Some((clause, cstart)) = self.peek_kid() {
+                    match clause {
                         Rule::severity_clause => {
-                            severity = match kids(clause).nth(1).unwrap().as_str() {
-                                "low" => SeverityLevel::Low,
-                                "medium" => SeverityLevel::Medium,
-                                "high" => SeverityLevel::High,
-                                "critical" => SeverityLevel::Critical,
-                                _ => SeverityLevel::None,
-                            }
+                            severity = self.clause(|b| {
+                                let (s, e) = b.skip_kid();
+                                match &b.text[s..e] {
+                                    "low" => SeverityLevel::Low,
+                                    "medium" => SeverityLevel::Medium,
+                                    "high" => SeverityLevel::High,
+                                    "critical" => SeverityLevel::Critical,
+                                    _ => SeverityLevel::None,
+                                }
+                            })
                         }
                         Rule::requires_clause => {
-                            let cspan = self.span(&clause);
-                            let team = kids(clause).find(|p| p.as_rule() == Rule::ident).map(|p| self.name(p));
-                            requires = Some((team, cspan));
+                            self.open();
+                            let mut team = None;
+                            while let Some((kid, _)) = self.peek_kid() {
+                                if kid == Rule::ident {
+                                    team = Some(self.name());
+                                } else {
+                                    self.skip();
+                                }
+                            }
+                            let cend = self.close();
+                            requires = Some((team, self.span(cstart, cend)));
                         }
-                        _ => {}
+                        _ => {
+                            self.skip();
+                        }
                     }
                 }
+                let span = self.finish(start);
                 Item::Outcome(OutcomeDecl { name, severity, requires, span, doc })
             }
             Rule::require_decl => {
                 let mut team = None;
                 let mut condition = None;
-                for p in it {
-                    match p.as_rule() {
-                        Rule::ident => team = Some(self.name(p)),
-                        Rule::condition => condition = Some(self.condition(p)?),
-                        _ => {}
+                while let Some((kid, _)) = self.peek_kid() {
+                    match kid {
+                        Rule::ident => team = Some(self.name()),
+                        Rule::condition => condition = Some(self.condition()?),
+                        _ => {
+                            self.skip();
+                        }
                     }
                 }
+                let span = self.finish(start);
                 Item::Require(RequireDecl { team: team.unwrap(), condition: condition.unwrap(), span, doc })
             }
             Rule::table_decl => {
-                let name = self.name(it.next().unwrap());
+                let name = self.name();
                 let mut first = false;
                 let mut branches = Vec::new();
-                for p in it {
-                    match p.as_rule() {
-                        Rule::k_first => first = true,
-                        _ => branches.push(self.branch(p)?),
+                while let Some((kid, _)) = self.peek_kid() {
+                    if kid == Rule::k_first {
+                        self.skip();
+                        first = true;
+                    } else {
+                        branches.push(self.branch()?);
                     }
                 }
+                let span = self.finish(start);
                 Item::Table(TableDecl { name, first, branches, span, doc })
             }
             Rule::flow_decl => {
-                let name = self.name(it.next().unwrap());
-                let start = self.name(kids(it.next().unwrap()).nth(1).unwrap());
-                let steps = it.map(|p| self.step(p)).collect::<Res<Vec<_>>>()?;
-                Item::Flow(FlowDecl { name, start, steps, span, doc })
+                let name = self.name();
+                let start_step = self.clause(|b| b.name());
+                let mut steps = Vec::new();
+                while self.peek_kid().is_some() {
+                    steps.push(self.step()?);
+                }
+                let span = self.finish(start);
+                Item::Flow(FlowDecl { name, start: start_step, steps, span, doc })
             }
-            Rule::test_decl => self.test(it, span)?,
+            Rule::test_decl => {
+                let mut test = self.test(start);
+                test.span = self.finish(start);
+                Item::Test(test)
+            }
             other => unreachable!("not an item: {other:?}"),
-        })
+        };
+        Ok(item)
     }
 
-    fn type_expr(&self, pair: Pair<'_, Rule>) -> TypeExpr {
-        let span = self.span(&pair);
-        let inner = kids(pair).next().unwrap();
-        let kind = match inner.as_rule() {
-            Rule::k_bool => TypeExprKind::Bool,
-            Rule::k_int => TypeExprKind::Int,
-            Rule::k_duration => TypeExprKind::Duration,
-            Rule::k_string => TypeExprKind::String,
+    /// A `variant_list` as the next child: its names.
+    fn name_list(&mut self) -> Vec<Name> {
+        self.peek_kid();
+        self.open();
+        let mut names = Vec::new();
+        while self.peek_kid().is_some() {
+            names.push(self.name());
+        }
+        self.close();
+        names
+    }
+
+    fn type_expr(&mut self) -> TypeExpr {
+        self.peek_kid();
+        let (_, start) = self.open();
+        let (inner, _) = self.peek_kid().unwrap();
+        let kind = match inner {
+            Rule::k_bool | Rule::k_int | Rule::k_duration | Rule::k_string => {
+                self.skip();
+                match inner {
+                    Rule::k_bool => TypeExprKind::Bool,
+                    Rule::k_int => TypeExprKind::Int,
+                    Rule::k_duration => TypeExprKind::Duration,
+                    _ => TypeExprKind::String,
+                }
+            }
             Rule::int_range => {
-                let ints: Vec<_> = kids(inner).filter(|p| p.as_rule() == Rule::integer).map(|p| parse_int(p.as_str())).collect();
+                self.open();
+                let mut ints = Vec::new();
+                while let Some((kid, _)) = self.peek_kid() {
+                    let (s, e) = self.skip();
+                    if kid == Rule::integer {
+                        ints.push(parse_int(&self.text[s..e]));
+                    }
+                }
+                self.close();
                 TypeExprKind::IntRange(ints[0], ints[1])
             }
             Rule::inline_enum => {
-                TypeExprKind::InlineEnum(kids(kids(inner).next().unwrap()).map(|p| self.name(p)).collect())
+                self.open();
+                let names = self.name_list();
+                self.close();
+                TypeExprKind::InlineEnum(names)
             }
-            _ => TypeExprKind::Named(self.name(kids(inner).next().unwrap())),
+            _ => {
+                self.open();
+                let name = self.name();
+                self.close();
+                TypeExprKind::Named(name)
+            }
         };
+        let span = self.finish(start);
         TypeExpr { kind, span }
     }
 
-    fn step(&self, pair: Pair<'_, Rule>) -> Res<Step> {
-        let span = self.span(&pair);
-        let doc = self.doc(&pair);
-        let mut it = kids(pair);
-        it.next();
-        let name = self.name(it.next().unwrap());
-        let mut step = Step { name, title: None, first: false, within: None, instructions: vec![], branches: vec![], span, doc };
-        for p in it {
-            match p.as_rule() {
-                Rule::string => step.title = Some(self.string(p)),
-                Rule::k_first => step.first = true,
-                Rule::within_clause => step.within = Some(self.duration(kids(p).nth(1).unwrap())),
-                Rule::instructions => step.instructions.push(self.string(kids(p).nth(1).unwrap())),
-                _ => step.branches.push(self.branch(p)?),
+    fn step(&mut self) -> Res<Step> {
+        let (_, start) = self.open();
+        let doc = self.trivia.doc_before(start);
+        let (ks, ke) = self.skip_kid(); // `step`
+        let keyword = self.span(ks, ke); // a placeholder until the step's end is read
+        let name = self.name();
+        let mut step = Step { name, title: None, first: false, within: None, instructions: vec![], branches: vec![], span: keyword, doc };
+        while let Some((kid, _)) = self.peek_kid() {
+            match kid {
+                Rule::string => step.title = Some(self.string()),
+                Rule::k_first => {
+                    self.skip();
+                    step.first = true;
+                }
+                Rule::within_clause => step.within = Some(self.clause(|b| b.duration())),
+                Rule::instructions => {
+                    let text = self.clause(|b| b.string());
+                    step.instructions.push(text);
+                }
+                _ => step.branches.push(self.branch()?),
             }
         }
+        step.span = self.finish(start);
         Ok(step)
     }
 
-    fn branch(&self, pair: Pair<'_, Rule>) -> Res<Branch> {
-        let span = self.span(&pair);
-        let doc = self.doc(&pair);
-        let rule = pair.as_rule();
-        let mut it = kids(pair);
-        let keyword = self.span(&it.next().unwrap());
+    fn branch(&mut self) -> Res<Branch> {
+        let (rule, start) = self.open();
+        let doc = self.trivia.doc_before(start);
+        let (ks, ke) = self.skip_kid();
+        let keyword = self.span(ks, ke);
         let mut cond_text = None;
         let kind = match rule {
             Rule::when_branch => {
-                let c = it.next().unwrap();
-                let span = self.span(&c);
+                let (cond, span) = self.condition_node()?;
                 // Shared with the model's branch (`Arc`), not copied.
                 cond_text = Some(super::trivia::one_line(&self.text[span.range()]).into());
-                BranchKind::When(self.condition(c)?)
+                BranchKind::When(cond)
             }
             Rule::otherwise_branch => BranchKind::Otherwise,
             _ => BranchKind::Timeout,
         };
-        let target = self.target(it.next().unwrap());
+        let target = self.target();
+        let span = self.finish(start);
         Ok(Branch { kind, keyword, target, span, doc, cond_text })
     }
 
-    fn target(&self, pair: Pair<'_, Rule>) -> Target {
-        let span = self.span(&pair);
+    fn target(&mut self) -> Target {
+        self.peek_kid();
+        let (_, start) = self.open();
         let mut links = Vec::new();
         let mut end = None;
-        for p in kids(pair) {
-            let inner = p.into_inner().next().unwrap();
-            let rule = inner.as_rule();
-            let mut parts = kids(inner);
-            let first = parts.next().unwrap();
-            let name = match parts.next() {
-                Some(n) => self.name(n),
-                None => self.name(first),
-            };
+        while self.peek_kid().is_some() {
+            self.open(); // `chain_link` or `target_end`
+            let (rule, _) = self.open();
+            if rule != Rule::end_step {
+                self.skip_kid(); // the keyword
+            }
+            let name = self.name();
+            self.close();
+            self.close();
             match rule {
                 Rule::link_escalate => links.push(Link::Escalate(name)),
                 Rule::link_do => links.push(Link::Do(name)),
@@ -291,134 +459,193 @@ impl Builder<'_> {
                 _ => end = Some(TargetEnd::Step(name)),
             }
         }
+        let span = self.finish(start);
         Target { links, end: end.unwrap(), span }
     }
 
-    fn condition(&self, pair: Pair<'_, Rule>) -> Res<Cond> {
-        let span = self.span(&pair);
-        let rule = pair.as_rule();
-        match rule {
-            Rule::condition | Rule::and_expr => {
-                let mut parts: Vec<Cond> = kids(pair)
-                    .filter(|p| !matches!(p.as_rule(), Rule::k_or | Rule::k_and))
-                    .map(|p| self.condition(p))
-                    .collect::<Res<_>>()?;
-                if parts.len() == 1 {
-                    return Ok(parts.pop().unwrap());
-                }
-                let kind = if rule == Rule::condition { CondKind::Or(parts) } else { CondKind::And(parts) };
-                Ok(Cond { kind, span })
-            }
-            Rule::unary => {
-                let parts: Vec<_> = kids(pair).collect();
-                let (nots, primary) = parts.split_at(parts.len() - 1);
-                let mut cond = self.condition(primary[0].clone())?;
-                for not in nots.iter().rev() {
-                    let nspan = self.span(not).to(cond.span);
-                    cond = Cond { kind: CondKind::Not(Box::new(cond)), span: nspan };
-                }
-                Ok(cond)
-            }
-            Rule::paren => {
-                let inner = self.condition(kids(pair).next().unwrap())?;
-                Ok(Cond { kind: inner.kind, span })
-            }
-            Rule::k_true => Ok(Cond { kind: CondKind::Const(true), span }),
-            Rule::k_false => Ok(Cond { kind: CondKind::Const(false), span }),
-            Rule::predicate => {
-                let mut it = kids(pair);
-                let input = self.name(it.next().unwrap());
-                let Some(ask) = it.next() else {
-                    return Ok(Cond { kind: CondKind::Input(input), span });
-                };
-                let mut it = kids(ask.clone());
-                if ask.as_rule() == Rule::comparison {
-                    let op = match it.next().unwrap().as_str() {
-                        "==" => CmpOp::Eq,
-                        "!=" => CmpOp::Ne,
-                        "<" => CmpOp::Lt,
-                        "<=" => CmpOp::Le,
-                        ">" => CmpOp::Gt,
-                        _ => CmpOp::Ge,
-                    };
-                    let value = self.literal(it.next().unwrap());
-                    return Ok(Cond { kind: CondKind::Compare { input, op, value }, span });
-                }
-                let mut negated = false;
-                let mut values = Vec::new();
-                for p in it {
-                    match p.as_rule() {
-                        Rule::k_not => negated = true,
-                        Rule::value => values.push(self.literal(p)),
-                        _ => {}
-                    }
-                }
-                Ok(Cond { kind: CondKind::In { input, negated, values }, span })
-            }
-            other => unreachable!("not a condition: {other:?}"),
-        }
+    // ---- Conditions -------------------------------------------------------
+
+    /// A condition as the next child.
+    fn condition(&mut self) -> Res<Cond> {
+        Ok(self.condition_node()?.0)
     }
 
-    fn literal(&self, pair: Pair<'_, Rule>) -> Literal {
-        let span = self.span(&pair);
-        let inner = kids(pair).next().unwrap();
-        let kind = match inner.as_rule() {
-            Rule::duration => LiteralKind::Duration(Duration::parse(inner.as_str())),
-            Rule::integer => LiteralKind::Int(parse_int(inner.as_str())),
-            Rule::string => LiteralKind::Str(self.string(inner)),
-            Rule::k_true => LiteralKind::Bool(true),
-            Rule::k_false => LiteralKind::Bool(false),
+    /// A condition as the next child, with the span of its node (which the
+    /// condition's own span equals but for a parenthesised one).
+    fn condition_node(&mut self) -> Res<(Cond, Span)> {
+        self.peek_kid();
+        let (rule, start) = self.open();
+        let cond = match rule {
+            Rule::condition | Rule::and_expr => {
+                let mut parts: Vec<Cond> = Vec::new();
+                while let Some((kid, _)) = self.peek_kid() {
+                    if matches!(kid, Rule::k_or | Rule::k_and) {
+                        self.skip();
+                    } else {
+                        parts.push(self.condition()?);
+                    }
+                }
+                let span = self.finish(start);
+                if parts.len() == 1 {
+                    return Ok((parts.pop().unwrap(), span));
+                }
+                let kind = if rule == Rule::condition { CondKind::Or(parts) } else { CondKind::And(parts) };
+                return Ok((Cond { kind, span }, span));
+            }
+            Rule::unary => {
+                let mut nots = Vec::new();
+                while let Some((Rule::k_not, _)) = self.peek_kid() {
+                    let (s, e) = self.skip();
+                    nots.push(self.span(s, e));
+                }
+                let mut cond = self.condition()?;
+                for not in nots.iter().rev() {
+                    let nspan = not.to(cond.span);
+                    cond = Cond { kind: CondKind::Not(Box::new(cond)), span: nspan };
+                }
+                let span = self.finish(start);
+                return Ok((cond, span));
+            }
+            Rule::paren => self.condition()?.kind,
+            Rule::k_true => CondKind::Const(true),
+            Rule::k_false => CondKind::Const(false),
+            Rule::predicate => {
+                let input = self.name();
+                match self.peek_kid() {
+                    None => CondKind::Input(input),
+                    Some((Rule::comparison, _)) => {
+                        self.open();
+                        let (s, e) = self.skip_kid();
+                        let op = match &self.text[s..e] {
+                            "==" => CmpOp::Eq,
+                            "!=" => CmpOp::Ne,
+                            "<" => CmpOp::Lt,
+                            "<=" => CmpOp::Le,
+                            ">" => CmpOp::Gt,
+                            _ => CmpOp::Ge,
+                        };
+                        let value = self.literal();
+                        self.close();
+                        CondKind::Compare { input, op, value }
+                    }
+                    Some(_) => {
+                        self.open();
+                        let mut negated = false;
+                        let mut values = Vec::new();
+                        while let Some((kid, _)) = self.peek_kid() {
+                            match kid {
+                                Rule::k_not => {
+                                    self.skip();
+                                    negated = true;
+                                }
+                                Rule::value => values.push(self.literal()),
+                                _ => {
+                                    self.skip();
+                                }
+                            }
+                        }
+                        self.close();
+                        CondKind::In { input, negated, values }
+                    }
+                }
+            }
+            other => unreachable!("not a condition: {other:?}"),
+        };
+        let span = self.finish(start);
+        Ok((Cond { kind: cond, span }, span))
+    }
+
+    /// A `value` as the next child.
+    fn literal(&mut self) -> Literal {
+        self.peek_kid();
+        let (_, start) = self.open();
+        let (inner, _) = self.peek_kid().unwrap();
+        let kind = match inner {
+            Rule::string => LiteralKind::Str(self.string()),
             _ => {
-                self.no_keyword(&inner);
-                LiteralKind::Name(inner.as_str().into())
+                let (s, e) = self.skip();
+                let raw = &self.text[s..e];
+                match inner {
+                    Rule::duration => LiteralKind::Duration(Duration::parse(raw)),
+                    Rule::integer => LiteralKind::Int(parse_int(raw)),
+                    Rule::k_true => LiteralKind::Bool(true),
+                    Rule::k_false => LiteralKind::Bool(false),
+                    _ => {
+                        self.no_keyword(s, e);
+                        LiteralKind::Name(raw.into())
+                    }
+                }
             }
         };
+        let span = self.finish(start);
         Literal { kind, span }
     }
 
-    fn test<'i>(&self, it: impl Iterator<Item = Pair<'i, Rule>>, span: Span) -> Res<Item> {
+    // ---- Tests ------------------------------------------------------------
+
+    /// The parts of a test after its keyword (the caller sets its span).
+    fn test(&mut self, start: usize) -> TestDecl {
+        // The string and `run` are not optional: the placeholders go.
+        let at = Span::new(self.file, start, start);
         let mut test = TestDecl {
             name: String::new(),
-            name_span: span,
-            run: RunTarget { is_table: false, name: Name { text: "".into(), span } },
+            name_span: at,
+            run: RunTarget { is_table: false, name: Name { text: "".into(), span: at } },
             given: vec![],
             expects: vec![],
-            span,
+            span: at,
         };
-        for p in it {
-            match p.as_rule() {
-                Rule::string => {
-                    test.name_span = self.span(&p);
-                    test.name = self.string(p);
-                }
+        while let Some((kid, _)) = self.peek_kid() {
+            match kid {
+                Rule::string => (test.name, test.name_span) = self.string_spanned(),
                 Rule::test_run => {
-                    let mut parts = kids(p);
-                    parts.next();
-                    let is_table = parts.next().unwrap().as_rule() == Rule::k_table;
-                    test.run = RunTarget { is_table, name: self.name(parts.next().unwrap()) };
+                    self.open();
+                    self.skip_kid(); // `run`
+                    let (kind, _) = self.peek_kid().unwrap();
+                    self.skip();
+                    let name = self.name();
+                    self.close();
+                    test.run = RunTarget { is_table: kind == Rule::k_table, name };
                 }
                 Rule::test_given => {
-                    for pair in kids(p).filter(|p| p.as_rule() == Rule::given_pair) {
-                        let mut kv = kids(pair);
-                        let key = self.name(kv.next().unwrap());
-                        let value = self.literal(kv.next().unwrap());
+                    self.open();
+                    while let Some((kid, _)) = self.peek_kid() {
+                        if kid != Rule::given_pair {
+                            self.skip();
+                            continue;
+                        }
+                        self.open();
+                        let key = self.name();
+                        let value = self.literal();
+                        self.close();
                         test.given.push((key, value));
                     }
+                    self.close();
                 }
                 Rule::test_expect => {
-                    let e = kids(p).nth(1).unwrap();
-                    let rule = e.as_rule();
-                    let names: Vec<Name> = kids(e).skip(1).map(|n| self.name(n)).collect();
+                    self.open();
+                    self.skip_kid(); // `expect`
+                    let (rule, _) = self.peek_kid().unwrap();
+                    self.open();
+                    self.skip_kid(); // `outcome`, `escalate` or `path`
+                    let mut names = Vec::new();
+                    while self.peek_kid().is_some() {
+                        names.push(self.name());
+                    }
+                    self.close();
+                    self.close();
                     test.expects.push(match rule {
-                        Rule::expect_outcome => Expect::Outcome(names[0].clone()),
-                        Rule::expect_escalate => Expect::Escalate(names[0].clone()),
+                        Rule::expect_outcome => Expect::Outcome(names.swap_remove(0)),
+                        Rule::expect_escalate => Expect::Escalate(names.swap_remove(0)),
                         _ => Expect::Path(names),
                     });
                 }
-                _ => {}
+                _ => {
+                    self.skip();
+                }
             }
         }
-        Ok(Item::Test(test))
+        test
     }
 }
 
@@ -428,9 +655,7 @@ impl Builder<'_> {
 /// walk recounted every level's children for every span (a tenth of the
 /// parse). Comments run to the end of their line and strings never span
 /// lines, so a line's first `//` outside a string starts its comment.
-fn end_of(text: &str, pair: Pair<'_, Rule>) -> usize {
-    let span = pair.as_span();
-    let (start, mut end) = (span.start(), span.end());
+fn end_of(text: &str, start: usize, mut end: usize) -> usize {
     // Skipped trivia ends in whitespace: after a comment, pest skips the line
     // break too. Only a comment at the very end of the file ends otherwise.
     if end < text.len() && !text[start..end].ends_with(is_blank) {
