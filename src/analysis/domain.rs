@@ -25,7 +25,7 @@ pub type Atoms = SmallVec<[(InputId, AtomSet); 4]>;
 pub const MAX_CUBES: usize = 512;
 
 /// The values one input may take.
-#[derive(Debug, Eq, Hash)]
+#[derive(Debug, Eq)]
 pub enum AtomSet {
     /// Bools (bit 0 = false, bit 1 = true) and enum variants.
     Bits(Words),
@@ -55,6 +55,17 @@ impl PartialEq for AtomSet {
             (AtomSet::Ints(a), AtomSet::Ints(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x == y),
             (AtomSet::Strs { values: a, negated: na }, AtomSet::Strs { values: b, negated: nb }) => na == nb && a == b,
             _ => false,
+        }
+    }
+}
+
+impl std::hash::Hash for AtomSet {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::mem::discriminant(self).hash(state);
+        match self {
+            AtomSet::Bits(b) => b.as_slice().hash(state),
+            AtomSet::Ints(iv) => iv.as_slice().hash(state),
+            AtomSet::Strs { values, negated } => (values, negated).hash(state),
         }
     }
 }

@@ -412,6 +412,8 @@ pub fn cond_set(space: &Space, cond: &Cond, negate: bool) -> CaseSet {
 }
 
 /// The outcome of a search for an uncovered point.
+// Returned once per search, never stored: boxing the cube would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Uncovered {
     /// A non-empty part of the region that no cube of the cover touches.
     Found(Cube),
