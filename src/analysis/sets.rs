@@ -244,14 +244,15 @@ impl CaseSet {
     /// [`CaseSet::union_with`], taking the other set's cubes.
     pub fn union_owned(&mut self, space: &Space, other: CaseSet) {
         self.approx |= other.approx;
-        if self.cubes.is_empty() {
-            // Into an empty set the cubes go as they are: the set means the
-            // same, it may only hold a cube that merging would have joined.
-            self.cubes = other.cubes;
-        } else {
-            for c in other.cubes {
-                self.insert(space, c);
-            }
+        // The smaller set is inserted into the larger, whose cubes stay as
+        // they are (sets built here hold no cube inside or mergeable with
+        // another, so this loses no merge that inserting them all would make).
+        let mut other = other.cubes;
+        if self.cubes.len() < other.len() {
+            std::mem::swap(&mut self.cubes, &mut other);
+        }
+        for c in other {
+            self.insert(space, c);
         }
         self.bound(space);
     }
@@ -320,7 +321,7 @@ impl CaseSet {
             return;
         }
         let mine = std::mem::take(&mut self.cubes);
-        let (mut pieces, mut next) = (Vec::new(), Vec::new());
+        let (mut pieces, mut next, mut fresh) = (Vec::new(), Vec::new(), Vec::new());
         for a in mine {
             if !other.cubes.iter().any(|b| a.meets(b)) {
                 self.cubes.push(a);
@@ -342,7 +343,14 @@ impl CaseSet {
                     break;
                 }
             }
-            self.cubes.append(&mut pieces);
+            fresh.append(&mut pieces);
+        }
+        // The cubes that met nothing are as they were (none holds another,
+        // none merges with another, if the set was built here); the pieces
+        // of the others are merged in, so that the result is as compact and
+        // a union can insert the smaller set into it (`union_owned`).
+        for p in fresh {
+            self.insert(space, p);
         }
         self.bound(space);
     }
