@@ -75,17 +75,12 @@ struct Resolver {
     /// Global names: first definition's kind, index and name span.
     names: HashMap<String, (Kind, usize, Span)>,
     used: HashSet<(Kind, usize)>,
-    /// Whether the item being resolved got a gating finding.
-    broken: bool,
     /// The AST items that won their name, by span start (duplicates lose).
     winners: HashSet<(Span, Kind)>,
 }
 
 impl Resolver {
     fn report(&mut self, d: Diagnostic) {
-        if d.code.gates_analysis() {
-            self.broken = true;
-        }
         self.diags.push(d);
     }
 
@@ -222,13 +217,156 @@ impl Resolver {
         }
     }
 
+    /// Pass 3: requirements, tables and flows in order, then the tests (they
+    /// read the flows' steps). Items are taken by value or by reference.
+    /// Each item is lowered on its own (`Lower`), in parallel; the results
+    /// and findings are taken in item order, so the output is as if serial.
+    fn bodies<I: std::borrow::Borrow<ast::Item> + Send>(&mut self, items: impl Iterator<Item = I>) {
+        use rayon::prelude::*;
+        enum Lowered {
+            Require(Option<RequireRule>),
+            Table(Table),
+            Flow(Flow),
+            Nothing,
+        }
+        let (tests, work): (Vec<I>, Vec<I>) = items.partition(|item| matches!(item.borrow(), ast::Item::Test(_)));
+        let (program, names, winners) = (&self.program, &self.names, &self.winners);
+        let lowered: Vec<(Lowered, Sink)> = work
+            .into_par_iter()
+            .map(|item| {
+                let mut l = Lower { program, names, out: Sink::default() };
+                let lowered = match item.borrow() {
+                    ast::Item::Require(d) => Lowered::Require(l.require(d)),
+                    ast::Item::Table(d) if winners.contains(&(d.span, Kind::Table)) => Lowered::Table(l.table(d)),
+                    ast::Item::Flow(d) if winners.contains(&(d.span, Kind::Flow)) => Lowered::Flow(l.flow(d)),
+                    _ => Lowered::Nothing,
+                };
+                (lowered, l.out)
+            })
+            .collect();
+        for (lowered, sink) in lowered {
+            self.absorb(sink);
+            match lowered {
+                Lowered::Require(r) => self.program.requires.extend(r),
+                Lowered::Table(t) => self.program.tables.push(t),
+                Lowered::Flow(f) => self.program.flows.push(f),
+                Lowered::Nothing => {}
+            }
+        }
+        // A flow that delegates to a broken table is not analysed either.
+        let broken_tables: Vec<bool> = self.program.tables.iter().map(|t| !t.ok).collect();
+        for flow in &mut self.program.flows {
+            let delegates_broken = flow
+                .steps
+                .iter()
+                .flat_map(|s| &s.decision.branches)
+                .any(|b| matches!(b.target.end, End::Table(t) if broken_tables[t]));
+            if delegates_broken {
+                flow.ok = false;
+            }
+        }
+        for item in &tests {
+            if let ast::Item::Test(t) = item.borrow() {
+                let mut l = Lower { program: &self.program, names: &self.names, out: Sink::default() };
+                let test = l.test(t);
+                let sink = l.out;
+                self.absorb(sink);
+                self.program.tests.push(test);
+            }
+        }
+    }
+
+    /// Takes in what lowering one item found and used.
+    fn absorb(&mut self, sink: Sink) {
+        self.diags.extend(sink.diags);
+        self.used.extend(sink.used);
+        for s in sink.strings {
+            if !self.program.string_literals.contains(&s) {
+                self.program.string_literals.push(s);
+            }
+        }
+    }
+
+    /// Looks up a global name of `kind` (see [`Lower::lookup`]).
+    fn lookup(&mut self, kind: Kind, name: &ast::Name, count_use: bool) -> Option<usize> {
+        let mut l = Lower { program: &self.program, names: &self.names, out: Sink::default() };
+        let found = l.lookup(kind, name, count_use);
+        let sink = l.out;
+        self.absorb(sink);
+        found
+    }
+
+    /// Inputs, outcomes, teams, actions and enums that nothing uses.
+    fn unused(&mut self) {
+        let mut found = Vec::new();
+        for (name, (kind, idx, span)) in &self.names {
+            if matches!(kind, Kind::Table | Kind::Flow) || self.used.contains(&(*kind, *idx)) {
+                continue;
+            }
+            found.push(
+                Diagnostic::new(Code::UnusedDeclaration, *span, format!("{} `{name}` is never used", kind.noun()))
+                    .with_help(format!("remove the {} or use it in a flow or table", kind.noun())),
+            );
+        }
+        self.diags.extend(found);
+    }
+}
+
+
+/// What lowering one item found: its findings, the declarations it used,
+/// whether it got a gating finding, and its string literals.
+#[derive(Default)]
+struct Sink {
+    diags: Vec<Diagnostic>,
+    used: Vec<(Kind, usize)>,
+    broken: bool,
+    strings: Vec<String>,
+}
+
+/// Lowers the body of one item (a requirement, table, flow or test) against
+/// the declarations, which it only reads: items are lowered in parallel.
+struct Lower<'r> {
+    program: &'r Program,
+    names: &'r HashMap<String, (Kind, usize, Span)>,
+    out: Sink,
+}
+
+impl Lower<'_> {
+    fn report(&mut self, d: Diagnostic) {
+        if d.code.gates_analysis() {
+            self.out.broken = true;
+        }
+        self.out.diags.push(d);
+    }
+
+    fn require(&mut self, d: &ast::RequireDecl) -> Option<RequireRule> {
+        let team = self.lookup(Kind::Team, &d.team, true);
+        let cond = self.cond(&d.condition);
+        let (team, cond) = (team?, cond?);
+        let mut inputs = Vec::new();
+        cond.inputs(&mut inputs);
+        Some(RequireRule { team, cond, inputs, span: d.span })
+    }
+
+    fn table(&mut self, d: &ast::TableDecl) -> Table {
+        self.out.broken = false;
+        let branches = self.branches(&d.branches, None);
+        Table {
+            name: d.name.text.to_string(),
+            name_span: d.name.span,
+            decision: Decision { first: d.first, branches },
+            span: d.span,
+            doc: d.doc.clone(),
+            ok: !self.out.broken,
+        }
+    }
     /// Looks up a global name of `kind`, reporting `undefined-name`.
     fn lookup(&mut self, kind: Kind, name: &ast::Name, count_use: bool) -> Option<usize> {
         match self.names.get(&*name.text) {
             Some((k, idx, _)) if *k == kind => {
                 let idx = *idx;
                 if count_use {
-                    self.used.insert((kind, idx));
+                    self.out.used.push((kind, idx));
                 }
                 Some(idx)
             }
@@ -259,63 +397,8 @@ impl Resolver {
         nearest(name, self.names.iter().filter(|(_, (k, _, _))| *k == kind).map(|(n, _)| n.as_str())).map(str::to_string)
     }
 
-    /// Pass 3: require rules, tables, flows and tests.
-    /// Pass 3: requirements, tables and flows in order, then the tests (they
-    /// read the flows' steps). Items are taken by value or by reference.
-    fn bodies<I: std::borrow::Borrow<ast::Item>>(&mut self, items: impl Iterator<Item = I>) {
-        let mut tests = Vec::new();
-        for item in items {
-            if matches!(item.borrow(), ast::Item::Test(_)) {
-                tests.push(item);
-                continue;
-            }
-            match item.borrow() {
-                ast::Item::Require(d) => {
-                    let team = self.lookup(Kind::Team, &d.team, true);
-                    let cond = self.cond(&d.condition);
-                    if let (Some(team), Some(cond)) = (team, cond) {
-                        let mut inputs = Vec::new();
-                        cond.inputs(&mut inputs);
-                        self.program.requires.push(RequireRule { team, cond, inputs, span: d.span });
-                    }
-                }
-                ast::Item::Table(d) if self.wins(d.span, Kind::Table) => {
-                    self.broken = false;
-                    let branches = self.branches(&d.branches, None);
-                    self.program.tables.push(Table {
-                        name: d.name.text.to_string(),
-                        name_span: d.name.span,
-                        decision: Decision { first: d.first, branches },
-                        span: d.span,
-                        doc: d.doc.clone(),
-                        ok: !self.broken,
-                    });
-                }
-                ast::Item::Flow(d) if self.wins(d.span, Kind::Flow) => self.flow(d),
-                _ => {}
-            }
-        }
-        // A flow that delegates to a broken table is not analysed either.
-        let broken_tables: Vec<bool> = self.program.tables.iter().map(|t| !t.ok).collect();
-        for flow in &mut self.program.flows {
-            let delegates_broken = flow
-                .steps
-                .iter()
-                .flat_map(|s| &s.decision.branches)
-                .any(|b| matches!(b.target.end, End::Table(t) if broken_tables[t]));
-            if delegates_broken {
-                flow.ok = false;
-            }
-        }
-        for item in &tests {
-            if let ast::Item::Test(t) = item.borrow() {
-                self.test(t);
-            }
-        }
-    }
-
-    fn flow(&mut self, d: &ast::FlowDecl) {
-        self.broken = false;
+    fn flow(&mut self, d: &ast::FlowDecl) -> Flow {
+        self.out.broken = false;
         let mut step_ids: HashMap<&str, usize> = HashMap::new();
         let mut steps_ast: Vec<&ast::Step> = Vec::new();
         for s in &d.steps {
@@ -371,17 +454,17 @@ impl Resolver {
             });
         }
         if steps.is_empty() {
-            self.broken = true;
+            self.out.broken = true;
         }
-        self.program.flows.push(Flow {
+        Flow {
             name: d.name.text.to_string(),
             name_span: d.name.span,
             start,
             steps,
             span: d.span,
             doc: d.doc.clone(),
-            ok: !self.broken,
-        });
+            ok: !self.out.broken,
+        }
     }
 
     /// Branches of a table (`steps == None`) or of a step of a flow.
@@ -407,7 +490,7 @@ impl Resolver {
             if let Some(target) = self.target(&b.target, steps) {
                 out.push(Branch { kind, target, span: b.span, keyword: b.keyword, doc: b.doc.clone(), cond_text: b.cond_text.clone() });
             } else {
-                self.broken = true;
+                self.out.broken = true;
             }
         }
         out
@@ -608,8 +691,8 @@ impl Resolver {
     fn str_value(&mut self, name: &ast::Name, v: &ast::Literal, cmp: Span) -> Option<String> {
         match &v.kind {
             LiteralKind::Str(s) => {
-                if !self.program.string_literals.contains(s) {
-                    self.program.string_literals.push(s.clone());
+                if !self.out.strings.contains(s) {
+                    self.out.strings.push(s.clone());
                 }
                 Some(s.clone())
             }
@@ -642,7 +725,7 @@ impl Resolver {
         }
     }
 
-    fn test(&mut self, t: &ast::TestDecl) {
+    fn test(&mut self, t: &ast::TestDecl) -> Test {
         let run = if t.run.is_table {
             self.lookup(Kind::Table, &t.run.name, false).map(RunTarget::Table)
         } else {
@@ -679,23 +762,9 @@ impl Resolver {
                 }
             }
         }
-        self.program.tests.push(test);
+        test
     }
 
-    /// Inputs, outcomes, teams, actions and enums that nothing uses.
-    fn unused(&mut self) {
-        let mut found = Vec::new();
-        for (name, (kind, idx, span)) in &self.names {
-            if matches!(kind, Kind::Table | Kind::Flow) || self.used.contains(&(*kind, *idx)) {
-                continue;
-            }
-            found.push(
-                Diagnostic::new(Code::UnusedDeclaration, *span, format!("{} `{name}` is never used", kind.noun()))
-                    .with_help(format!("remove the {} or use it in a flow or table", kind.noun())),
-            );
-        }
-        self.diags.extend(found);
-    }
 }
 
 fn article(noun: &str) -> &'static str {
