@@ -15,8 +15,8 @@ use crate::model::{InputId, Pred, Program, Type};
 
 /// Bit words of a bool or enum set: two words inline (128 variants).
 pub type Words = SmallVec<[u64; 2]>;
-/// Interval lists: two intervals inline (`!= N` is two).
-pub type Intervals = SmallVec<[(i64, i64); 2]>;
+/// Interval lists: one interval inline (an atom set stays 32 bytes).
+pub type Intervals = SmallVec<[(i64, i64); 1]>;
 /// A cube's constrained inputs: four inline, so that the cubes of typical
 /// conditions are built, cloned and dropped without allocating.
 pub type Atoms = SmallVec<[(InputId, AtomSet); 4]>;
@@ -32,7 +32,7 @@ pub enum AtomSet {
     /// Sorted, disjoint, non-adjacent inclusive intervals.
     Ints(Intervals),
     /// `negated == false`: one of `values`; `true`: none of them. Sorted.
-    Strs { values: Vec<String>, negated: bool },
+    Strs { values: Box<[String]>, negated: bool },
 }
 
 // Written out rather than derived: the derived forms go through the generic
@@ -149,14 +149,14 @@ impl AtomSet {
                 AtomSet::Ints(out)
             }
             (AtomSet::Strs { values: a, negated: na }, AtomSet::Strs { values: b, negated: nb }) => match (na, nb) {
-                (false, false) => AtomSet::Strs { values: a.iter().filter(|x| b.binary_search(x).is_ok()).cloned().collect(), negated: false },
-                (false, true) => AtomSet::Strs { values: a.iter().filter(|x| b.binary_search(x).is_err()).cloned().collect(), negated: false },
-                (true, false) => AtomSet::Strs { values: b.iter().filter(|x| a.binary_search(x).is_err()).cloned().collect(), negated: false },
+                (false, false) => AtomSet::Strs { values: a.iter().filter(|x| b.binary_search(x).is_ok()).cloned().collect::<Vec<_>>().into(), negated: false },
+                (false, true) => AtomSet::Strs { values: a.iter().filter(|x| b.binary_search(x).is_err()).cloned().collect::<Vec<_>>().into(), negated: false },
+                (true, false) => AtomSet::Strs { values: b.iter().filter(|x| a.binary_search(x).is_err()).cloned().collect::<Vec<_>>().into(), negated: false },
                 (true, true) => {
                     let mut v: Vec<String> = a.iter().chain(b).cloned().collect();
                     v.sort();
                     v.dedup();
-                    AtomSet::Strs { values: v, negated: true }
+                    AtomSet::Strs { values: v.into(), negated: true }
                 }
             },
             _ => self.clone(),
@@ -276,7 +276,7 @@ impl Space {
                 Type::Enum(e) => AtomSet::Bits(full_bits(program.enums[e].variants.len())),
                 Type::Int { lo, hi } => AtomSet::Ints(smallvec![(lo, hi)]),
                 Type::Duration => AtomSet::Ints(smallvec![(0, i64::MAX)]),
-                Type::String => AtomSet::Strs { values: vec![], negated: true },
+                Type::String => AtomSet::Strs { values: Box::default(), negated: true },
             })
             .collect();
         Space { full, types: program.inputs.iter().map(|i| i.ty).collect() }
@@ -362,7 +362,7 @@ impl Space {
                 let mut v = vals.clone();
                 v.sort();
                 v.dedup();
-                AtomSet::Strs { values: v, negated: *negated }
+                AtomSet::Strs { values: v.into(), negated: *negated }
             }
         };
         set.intersect(full)
