@@ -19,8 +19,8 @@ fn main() {
     let bin = std::path::Path::new("target/release/sopflow");
     assert!(bin.exists(), "build first: cargo build --release");
     println!("style: {style:?}");
-    println!("| lines | files | check (median of 5) | lines/s | time per line vs first | parse | resolve | analysis | peak memory | `wc -l` | check / `wc -l` | planted found | other findings |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
+    println!("| lines | files | check (median of 5) | lines/s | time per line vs first | parse | resolve | graph | analysis | render | peak memory | `wc -l` | check / `wc -l` | planted found | other findings |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
     let mut first_per_line = None;
     for lines in sizes {
         let dir = std::env::temp_dir().join(format!("sopflow-scale-{lines}"));
@@ -62,13 +62,15 @@ fn main() {
         let per_line = time.as_secs_f64() / total as f64;
         let first = *first_per_line.get_or_insert(per_line);
         println!(
-            "| {total} | {} | {time:.2?} | {:.0} | {:.2}× | {} | {} | {} | {peak} | {wc:.2?} | {:.0}× | {hit}/{} | {other} |",
+            "| {total} | {} | {time:.2?} | {:.0} | {:.2}× | {} | {} | {} | {} | {} | {peak} | {wc:.2?} | {:.0}× | {hit}/{} | {other} |",
             files.len(),
             total as f64 / time.as_secs_f64(),
             per_line / first,
             stage("parse"),
             stage("resolve"),
+            stage("graph"),
             stage("analysis"),
+            stage("render").split(';').next().unwrap_or("?"),
             time.as_secs_f64() / wc.as_secs_f64(),
             planted.len(),
         );

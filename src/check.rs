@@ -59,7 +59,9 @@ pub fn item_spans(file: &ast::File) -> Vec<Span> {
 pub struct Timings {
     pub parse: std::time::Duration,
     pub resolve: std::time::Duration,
-    /// Graphs, reaching sets and lints.
+    /// The step graph of every flow.
+    pub graph: std::time::Duration,
+    /// Reaching sets and lints.
     pub analysis: std::time::Duration,
     /// Levels, suppressions and sorting.
     pub finish: std::time::Duration,
@@ -190,7 +192,11 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
         timings.resident[1] = resident_bytes();
         diags.extend(resolve_diags);
         let clock = std::time::Instant::now();
-        let lints = crate::lints::run_report(&prog);
+        let graphs = crate::ir::step_graphs(&prog);
+        timings.graph = clock.elapsed();
+        let clock = std::time::Instant::now();
+        let lints = crate::lints::run_report_in(&prog, &graphs);
+        drop(graphs);
         timings.analysis = clock.elapsed();
         timings.resident[2] = resident_bytes();
         diags.extend(lints.diagnostics);

@@ -135,3 +135,17 @@ fn tempdir(name: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn timings_name_every_stage_on_stderr_and_leave_the_report_alone() {
+    let with = sopflow(&["check", "--format", "json", "--timings", "policies"]);
+    let without = sopflow(&["check", "--format", "json", "policies"]);
+    assert_eq!(with.status.code(), Some(0), "{}", stderr(&with));
+    let err = stderr(&with);
+    let line = err.lines().find(|l| l.starts_with("timings: ")).expect("a timings line");
+    for stage in ["read ", "parse ", "resolve ", "graph ", "analysis ", "finish ", "render "] {
+        assert!(line.contains(stage), "no `{stage}` in {line}");
+    }
+    assert!(err.lines().any(|l| l.starts_with("memory: after parse ")), "{err}");
+    assert_eq!(stdout(&with), stdout(&without));
+}

@@ -61,8 +61,12 @@ impl<'a> Analysis<'a> {
     }
 
     pub fn flow_facts(&self, flow_id: FlowId) -> FlowFacts {
+        self.flow_facts_in(flow_id, &crate::ir::step_graph(&self.program.flows[flow_id]))
+    }
+
+    /// [`Analysis::flow_facts`] on the flow's step graph, already built.
+    pub fn flow_facts_in(&self, flow_id: FlowId, g: &petgraph::graph::DiGraph<StepId, (StepId, usize)>) -> FlowFacts {
         let flow = &self.program.flows[flow_id];
-        let g = crate::ir::step_graph(flow);
         let n = flow.steps.len();
         let mut structural = vec![false; n];
         let mut stack = vec![flow.start];
@@ -75,7 +79,7 @@ impl<'a> Analysis<'a> {
             }
         }
         let conds: Vec<_> = flow.steps.iter().map(|s| decision_sets(&self.space, &s.decision)).collect();
-        let order = petgraph::algo::toposort(&g, None).ok().map(|o| o.into_iter().map(|n| n.index()).collect::<Vec<_>>());
+        let order = petgraph::algo::toposort(g, None).ok().map(|o| o.into_iter().map(|n| n.index()).collect::<Vec<_>>());
         let mut preds = vec![Vec::new(); n];
         for (s, step) in flow.steps.iter().enumerate() {
             for (i, b) in step.decision.branches.iter().enumerate() {

@@ -68,7 +68,7 @@ pub struct CheckArgs {
     /// Write the report to FILE (atomically: a temporary file renamed into place)
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Print the time of each stage (read, parse, resolve, analysis, render) to standard error
+    /// Print the time of each stage (read, parse, resolve, graph, analysis, finish, render) and the resident memory to standard error
     #[arg(long)]
     pub timings: bool,
 }
@@ -316,9 +316,10 @@ fn check(args: CheckArgs) -> i32 {
         let t = &result.timings;
         let lines: usize = result.sources.ids().map(|id| result.sources.get(id).line_count()).sum();
         eprintln!(
-            "timings: read {read:.1?}, parse {:.1?}, resolve {:.1?}, analysis {:.1?}, finish {:.1?}, render {:.1?}; {lines} lines in {} files",
+            "timings: read {read:.1?}, parse {:.1?}, resolve {:.1?}, graph {:.1?}, analysis {:.1?}, finish {:.1?}, render {:.1?}; {lines} lines in {} files",
             t.parse,
             t.resolve,
+            t.graph,
             t.analysis,
             t.finish,
             render_clock.elapsed(),

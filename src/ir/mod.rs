@@ -66,6 +66,13 @@ pub fn step_graph(flow: &Flow) -> DiGraph<StepId, (StepId, usize)> {
     g
 }
 
+/// The step graph of every flow, built in parallel (the `graph` stage of
+/// `check --timings`).
+pub fn step_graphs(program: &Program) -> Vec<DiGraph<StepId, (StepId, usize)>> {
+    use rayon::prelude::*;
+    program.flows.par_iter().map(step_graph).collect()
+}
+
 pub fn build(program: &Program, flow_id: FlowId) -> FlowGraph {
     let flow = &program.flows[flow_id];
     let mut graph = DiGraph::new();

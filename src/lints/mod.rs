@@ -54,6 +54,12 @@ pub fn run(program: &Program) -> Vec<Diagnostic> {
 }
 
 pub fn run_report(program: &Program) -> LintReport {
+    run_report_in(program, &crate::ir::step_graphs(program))
+}
+
+/// [`run_report`] with every flow's step graph already built (`check`
+/// builds them as a stage of their own, for `--timings`).
+pub fn run_report_in(program: &Program, graphs: &[petgraph::graph::DiGraph<crate::model::StepId, (crate::model::StepId, usize)>]) -> LintReport {
     use rayon::prelude::*;
     let analysis = Analysis::new(program);
     let mut approximate = Vec::new();
@@ -69,7 +75,7 @@ pub fn run_report(program: &Program) -> LintReport {
             if !flow.ok {
                 return (out, false);
             }
-            let facts = analysis.flow_facts(f);
+            let facts = analysis.flow_facts_in(f, &graphs[f]);
             if cycle::check(&analysis, &facts, &mut out) {
                 return (out, false);
             }
