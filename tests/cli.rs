@@ -149,3 +149,39 @@ fn timings_name_every_stage_on_stderr_and_leave_the_report_alone() {
     assert!(err.lines().any(|l| l.starts_with("memory: after parse ")), "{err}");
     assert_eq!(stdout(&with), stdout(&without));
 }
+
+/// Parsing, lowering and the lints run in parallel; the report must not
+/// depend on the thread count. A generated project with planted defects,
+/// plus a file of front-end findings spread over several flows and tables
+/// (lowered in parallel, reported in item order).
+#[test]
+fn the_report_does_not_depend_on_the_thread_count() {
+    let dir = std::env::temp_dir().join(format!("sopflow-threads-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in sopflow::gen::corpus(20_000, 7, 2) {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let mut broken = String::new();
+    for k in 0..12 {
+        broken.push_str(&format!(
+            "table broken_t{k} {{\n  when nosuch_{k} -> outcome nowhere_{k}\n  otherwise -> outcome allow\n}}\nflow broken_f{k} {{\n  start a\n  step a {{\n    when market == XX{k} -> escalate nobody_{k} -> b\n    otherwise -> missing_{k}\n  }}\n  step b {{ otherwise -> outcome allow }}\n}}\n"
+        ));
+    }
+    std::fs::write(dir.join("zz_broken.sop"), broken).unwrap();
+    let run = |threads: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_sopflow"))
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["check", "--format", "json"])
+            .arg(&dir)
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        stdout(&out)
+    };
+    let one = run("1");
+    assert!(one.contains("undefined-name") && one.contains("unknown-variant") && one.contains("conflicting-outcomes"), "{one}");
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("3"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
