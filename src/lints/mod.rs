@@ -60,66 +60,65 @@ pub fn run_report(program: &Program) -> LintReport {
 /// [`run_report`] with every flow's step graph already built (`check`
 /// builds them as a stage of their own, for `--timings`).
 pub fn run_report_in(program: &Program, graphs: &[petgraph::graph::DiGraph<crate::model::StepId, (crate::model::StepId, usize)>]) -> LintReport {
-    use rayon::prelude::*;
     let analysis = Analysis::new(program);
-    let mut approximate = Vec::new();
-    let mut out = Vec::new();
+    let mut report = LintReport::default();
     let full = CaseSet::full();
-    // Flows are independent: analysed in parallel, reported in order.
-    let per_flow: Vec<(Vec<Diagnostic>, bool)> = program
-        .flows
-        .par_iter()
-        .enumerate()
-        .map(|(f, flow)| {
-            let mut out = Vec::new();
-            if !flow.ok {
-                return (out, false);
+    // Flows and tables are independent: analysed in parallel, reported in order.
+    report.gather(&program.flows, |f| format!("flow `{}`", f.name), |f, flow, out| {
+        if !flow.ok {
+            return false;
+        }
+        let facts = analysis.flow_facts_in(f, &graphs[f]);
+        if cycle::check(&analysis, &facts, out) {
+            return false;
+        }
+        unreachable_step::check(&analysis, &facts, out);
+        missing_timeout::check(&analysis, &facts, out);
+        for view in analysis.step_views(&facts) {
+            decision_lints(&analysis, &view, out);
+        }
+        missing_escalation::check_flow(&analysis, &facts, out);
+        facts.reach.iter().any(|r| r.approx) || facts.conds.iter().flatten().flatten().any(|c| c.approx)
+    });
+    report.gather(&program.tables, |t| format!("table `{}`", t.name), |t, table, out| {
+        if !table.ok {
+            return false;
+        }
+        let view = analysis.table_view(t, &full);
+        decision_lints(&analysis, &view, out);
+        missing_escalation::check_table(&analysis, t, out);
+        view.conds.iter().flatten().any(|c| c.approx)
+    });
+    dedup(&mut report.diagnostics);
+    report
+}
+
+impl LintReport {
+    /// Runs `check` on every item in parallel (it returns whether the item
+    /// was analysed with a widened set) and takes the findings in item order.
+    fn gather<T: Sync>(
+        &mut self,
+        items: &[T],
+        label: impl Fn(&T) -> String,
+        check: impl Fn(usize, &T, &mut Vec<Diagnostic>) -> bool + Sync + Send,
+    ) {
+        use rayon::prelude::*;
+        let results: Vec<(Vec<Diagnostic>, bool)> = items
+            .par_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let mut out = Vec::new();
+                let approx = check(i, item, &mut out);
+                (out, approx)
+            })
+            .collect();
+        for ((diags, approx), item) in results.into_iter().zip(items) {
+            self.diagnostics.extend(diags);
+            if approx {
+                self.approximate.push(label(item));
             }
-            let facts = analysis.flow_facts_in(f, &graphs[f]);
-            if cycle::check(&analysis, &facts, &mut out) {
-                return (out, false);
-            }
-            let approx = facts.reach.iter().any(|r| r.approx) || facts.conds.iter().flatten().flatten().any(|c| c.approx);
-            unreachable_step::check(&analysis, &facts, &mut out);
-            missing_timeout::check(&analysis, &facts, &mut out);
-            for view in analysis.step_views(&facts) {
-                decision_lints(&analysis, &view, &mut out);
-            }
-            missing_escalation::check_flow(&analysis, &facts, &mut out);
-            (out, approx)
-        })
-        .collect();
-    for ((diags, approx), flow) in per_flow.into_iter().zip(&program.flows) {
-        out.extend(diags);
-        if approx {
-            approximate.push(format!("flow `{}`", flow.name));
         }
     }
-    // Tables too: in parallel, reported in order.
-    let per_table: Vec<(Vec<Diagnostic>, bool)> = program
-        .tables
-        .par_iter()
-        .enumerate()
-        .map(|(t, table)| {
-            let mut out = Vec::new();
-            if !table.ok {
-                return (out, false);
-            }
-            let view = analysis.table_view(t, &full);
-            let approx = view.conds.iter().flatten().any(|c| c.approx);
-            decision_lints(&analysis, &view, &mut out);
-            missing_escalation::check_table(&analysis, t, &mut out);
-            (out, approx)
-        })
-        .collect();
-    for ((diags, approx), table) in per_table.into_iter().zip(&program.tables) {
-        out.extend(diags);
-        if approx {
-            approximate.push(format!("table `{}`", table.name));
-        }
-    }
-    dedup(&mut out);
-    LintReport { diagnostics: out, approximate }
 }
 
 fn decision_lints(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Diagnostic>) {
