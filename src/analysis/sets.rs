@@ -174,13 +174,6 @@ impl Cube {
         })
     }
 
-    /// `self` minus `other`, as disjoint cubes.
-    pub fn subtract(&self, space: &Space, other: &Cube) -> Vec<Cube> {
-        let mut out = Vec::new();
-        self.subtract_into(space, other, &mut out);
-        out
-    }
-
     /// `self` minus `other`, as disjoint cubes pushed onto `out`.
     pub fn subtract_into(&self, space: &Space, other: &Cube, out: &mut Vec<Cube>) {
         if !self.meets(other) {
@@ -302,16 +295,9 @@ impl CaseSet {
         out
     }
 
-    /// `self` minus `other`. Subtracting an approximate set cannot be done
-    /// soundly, so the result is then `self`, marked approximate.
-    pub fn subtract(&self, space: &Space, other: &CaseSet) -> CaseSet {
-        let mut out = self.clone();
-        out.subtract_assign(space, other);
-        out
-    }
-
     /// `self` minus `other`, in place: cubes that meet no cube of `other`
-    /// are moved, not copied. The pieces keep the order of their cubes.
+    /// stay, uncopied. Subtracting an approximate set cannot be done soundly,
+    /// so the result is then `self`, marked approximate.
     pub fn subtract_assign(&mut self, space: &Space, other: &CaseSet) {
         if other.approx {
             self.approx = true;
