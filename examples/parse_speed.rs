@@ -1,5 +1,9 @@
 //! Development aid: single-threaded parse throughput over the `.sop` files of
 //! a folder (median of 5). `cargo run --release --example parse_speed -- DIR`
+
+// The allocator of the binary, so that the figures match `sopflow check`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Instant;
 fn main() {
     let dir = std::env::args().nth(1).expect("usage: parse_speed DIR");

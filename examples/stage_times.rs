@@ -1,6 +1,10 @@
 //! Development aid: time the stages of a check, and each analysis phase, on
 //! one thread. `cargo run --release --example stage_times [-- DIR]` (without
 //! DIR, a small generated project).
+
+// The allocator of the binary, so that the figures match `sopflow check`.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::time::Instant;
 
 fn main() {
