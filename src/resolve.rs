@@ -234,7 +234,7 @@ impl Resolver {
         let lowered: Vec<(Lowered, Sink)> = work
             .into_par_iter()
             .map(|item| {
-                let mut l = Lower { program, names, out: Sink::default() };
+                let mut l = Lower::new(program, names);
                 let lowered = match item.borrow() {
                     ast::Item::Require(d) => Lowered::Require(l.require(d)),
                     ast::Item::Table(d) if winners.contains(&(d.span, Kind::Table)) => Lowered::Table(l.table(d)),
@@ -267,10 +267,7 @@ impl Resolver {
         }
         for item in &tests {
             if let ast::Item::Test(t) = item.borrow() {
-                let mut l = Lower { program: &self.program, names: &self.names, out: Sink::default() };
-                let test = l.test(t);
-                let sink = l.out;
-                self.absorb(sink);
+                let test = self.lowering(|l| l.test(t));
                 self.program.tests.push(test);
             }
         }
@@ -287,13 +284,18 @@ impl Resolver {
         }
     }
 
-    /// Looks up a global name of `kind` (see [`Lower::lookup`]).
-    fn lookup(&mut self, kind: Kind, name: &ast::Name, count_use: bool) -> Option<usize> {
-        let mut l = Lower { program: &self.program, names: &self.names, out: Sink::default() };
-        let found = l.lookup(kind, name, count_use);
+    /// Runs `f` on a `Lower` of the program so far, taking in what it found.
+    fn lowering<T>(&mut self, f: impl FnOnce(&mut Lower<'_>) -> T) -> T {
+        let mut l = Lower::new(&self.program, &self.names);
+        let out = f(&mut l);
         let sink = l.out;
         self.absorb(sink);
-        found
+        out
+    }
+
+    /// Looks up a global name of `kind` (see [`Lower::lookup`]).
+    fn lookup(&mut self, kind: Kind, name: &ast::Name, count_use: bool) -> Option<usize> {
+        self.lowering(|l| l.lookup(kind, name, count_use))
     }
 
     /// Inputs, outcomes, teams, actions and enums that nothing uses.
@@ -311,7 +313,6 @@ impl Resolver {
         self.diags.extend(found);
     }
 }
-
 
 /// What lowering one item found: its findings, the declarations it used,
 /// whether it got a gating finding, and its string literals.
@@ -331,7 +332,11 @@ struct Lower<'r> {
     out: Sink,
 }
 
-impl Lower<'_> {
+impl<'r> Lower<'r> {
+    fn new(program: &'r Program, names: &'r HashMap<String, (Kind, usize, Span)>) -> Lower<'r> {
+        Lower { program, names, out: Sink::default() }
+    }
+
     fn report(&mut self, d: Diagnostic) {
         if d.code.gates_analysis() {
             self.out.broken = true;
@@ -349,7 +354,6 @@ impl Lower<'_> {
     }
 
     fn table(&mut self, d: &ast::TableDecl) -> Table {
-        self.out.broken = false;
         let branches = self.branches(&d.branches, None);
         Table {
             name: d.name.text.to_string(),
@@ -360,6 +364,7 @@ impl Lower<'_> {
             ok: !self.out.broken,
         }
     }
+
     /// Looks up a global name of `kind`, reporting `undefined-name`.
     fn lookup(&mut self, kind: Kind, name: &ast::Name, count_use: bool) -> Option<usize> {
         match self.names.get(&*name.text) {
@@ -398,7 +403,6 @@ impl Lower<'_> {
     }
 
     fn flow(&mut self, d: &ast::FlowDecl) -> Flow {
-        self.out.broken = false;
         let mut step_ids: HashMap<&str, usize> = HashMap::new();
         let mut steps_ast: Vec<&ast::Step> = Vec::new();
         for s in &d.steps {

@@ -15,14 +15,18 @@ fn bit(input: InputId) -> u64 {
     1 << (input % 64)
 }
 
+/// The mask of a cube with these atoms.
+fn mask_of(atoms: &Atoms) -> u64 {
+    atoms.iter().fold(0, |m, (i, _)| m | bit(*i))
+}
+
 impl Cube {
     pub fn full() -> Cube {
         Cube { atoms: Atoms::new(), mask: 0 }
     }
 
     fn from_atoms(atoms: Atoms) -> Cube {
-        let mask = atoms.iter().fold(0, |m, (i, _)| m | bit(*i));
-        Cube { atoms, mask }
+        Cube { mask: mask_of(&atoms), atoms }
     }
 
     /// The constrained inputs, sorted by id.
@@ -43,7 +47,7 @@ impl Cube {
         match self.atoms.binary_search_by_key(&input, |(i, _)| *i) {
             Ok(k) if is_full => {
                 self.atoms.remove(k);
-                self.mask = self.atoms.iter().fold(0, |m, (i, _)| m | bit(*i));
+                self.mask = mask_of(&self.atoms);
             }
             Ok(k) => self.atoms[k].1 = set,
             Err(_) if is_full => {}
@@ -226,15 +230,7 @@ impl CaseSet {
         self.cubes.iter().any(|c| c.contains(point))
     }
 
-    pub fn union_with(&mut self, space: &Space, other: &CaseSet) {
-        self.approx |= other.approx;
-        for c in &other.cubes {
-            self.insert(space, c.clone());
-        }
-        self.bound(space);
-    }
-
-    /// [`CaseSet::union_with`], taking the other set's cubes.
+    /// Adds the cases of `other`, taking its cubes.
     pub fn union_owned(&mut self, space: &Space, other: CaseSet) {
         self.approx |= other.approx;
         // The smaller set is inserted into the larger, whose cubes stay as
@@ -301,9 +297,6 @@ impl CaseSet {
     pub fn subtract_assign(&mut self, space: &Space, other: &CaseSet) {
         if other.approx {
             self.approx = true;
-            return;
-        }
-        if !self.cubes.iter().any(|a| other.cubes.iter().any(|b| a.meets(b))) {
             return;
         }
         let mine = std::mem::take(&mut self.cubes);
@@ -397,7 +390,7 @@ pub fn cond_set(space: &Space, cond: &Cond, negate: bool) -> CaseSet {
             } else {
                 let mut acc = CaseSet::empty();
                 for p in parts {
-                    acc.union_with(space, &cond_set(space, p, negate));
+                    acc.union_owned(space, cond_set(space, p, negate));
                 }
                 acc
             }
