@@ -130,9 +130,6 @@ impl Builder<'_> {
     /// Steps over the node at the cursor, children and all: its start and end.
     fn skip(&mut self) -> (usize, usize) {
         let (_, start) = self.open();
-        while self.peek_kid().is_some() {
-            self.skip();
-        }
         (start, self.close())
     }
 
