@@ -2,6 +2,8 @@
 //! a point of a region that a list of cubes does not cover.
 
 use super::domain::{AtomSet, Atoms, CaseSet, Cube, Space, Value, MAX_CUBES};
+use std::cmp::Ordering;
+
 use crate::model::{Cond, InputId};
 
 /// A concrete case: a value for every input of the program.
@@ -18,6 +20,19 @@ fn bit(input: InputId) -> u64 {
 /// The mask of a cube with these atoms.
 fn mask_of(atoms: &Atoms) -> u64 {
     atoms.iter().fold(0, |m, (i, _)| m | bit(*i))
+}
+
+/// How one cube stands to another ([`Cube::relate`]).
+pub(super) struct Relation {
+    /// The first cube lies within the second.
+    within: bool,
+    /// The first cube holds the second.
+    holds: bool,
+    /// On how many inputs they differ (counting stops early at two when
+    /// neither holds the other); at one, their union is a cube.
+    differing: u32,
+    /// The last input they differ on.
+    on: InputId,
 }
 
 impl Cube {
@@ -113,54 +128,62 @@ impl Cube {
         true
     }
 
-    /// The union of two cubes when it is a cube: they agree on every input
-    /// but one.
-    pub fn merge(&self, space: &Space, other: &Cube) -> Option<Cube> {
+    /// How `self` stands to `other`, from one walk over both atom lists
+    /// (inserting a cube into a set asks all three questions of every cube
+    /// there; three walks were a third of the analysis).
+    pub(super) fn relate(&self, other: &Cube) -> Relation {
         let (a, b) = (&self.atoms, &other.atoms);
-        if a.len().abs_diff(b.len()) > 1 || (self.mask ^ other.mask).count_ones() > 1 {
-            return None;
-        }
-        let mut differing = None;
+        // An input that only one cube constrains is full in the other, and
+        // a constrained atom is never full.
+        let mut r = Relation { within: other.mask & !self.mask == 0, holds: self.mask & !other.mask == 0, differing: 0, on: 0 };
         let (mut i, mut j) = (0, 0);
-        while i < a.len() || j < b.len() {
-            let input = match (a.get(i), b.get(j)) {
-                (Some(x), Some(y)) if x.0 == y.0 => {
+        loop {
+            let order = match (a.get(i), b.get(j)) {
+                (None, None) => break,
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (Some(x), Some(y)) => x.0.cmp(&y.0),
+            };
+            let input = match order {
+                Ordering::Equal => {
+                    let ((input, x), (_, y)) = (&a[i], &b[j]);
                     i += 1;
                     j += 1;
-                    if x.1 == y.1 {
+                    if x == y {
                         continue;
                     }
-                    x.0
+                    r.within = r.within && x.is_subset(y);
+                    r.holds = r.holds && y.is_subset(x);
+                    *input
                 }
-                (Some(x), Some(y)) if x.0 < y.0 => {
+                Ordering::Less => {
                     i += 1;
-                    x.0
+                    r.holds = false;
+                    a[i - 1].0
                 }
-                (Some(_), Some(y)) => {
+                Ordering::Greater => {
                     j += 1;
-                    y.0
+                    r.within = false;
+                    b[j - 1].0
                 }
-                (Some(x), None) => {
-                    i += 1;
-                    x.0
-                }
-                (None, Some(y)) => {
-                    j += 1;
-                    y.0
-                }
-                (None, None) => unreachable!(),
             };
-            if differing.replace(input).is_some() {
-                return None;
+            r.differing += 1;
+            r.on = input;
+            if r.differing > 1 && !r.within && !r.holds {
+                break;
             }
         }
-        let input = differing?;
+        r
+    }
+
+    /// The union of `self` and `other`, which differ on `input` only.
+    fn merged_on(&self, space: &Space, other: &Cube, input: InputId) -> Cube {
         let full = space.full(input);
         let x = self.get(input).unwrap_or(full);
         let y = other.get(input).unwrap_or(full);
         let mut out = self.clone();
         out.set(space, input, x.union(y, full));
-        Some(out)
+        out
     }
 
     pub fn is_subset(&self, other: &Cube) -> bool {
@@ -257,12 +280,16 @@ impl CaseSet {
             let mut merge = None;
             let mut holds_one = false;
             for (k, mine) in self.cubes.iter().enumerate() {
-                if c.is_subset(mine) {
+                let r = c.relate(mine);
+                if r.within {
                     return;
                 }
                 if merge.is_none() {
-                    merge = mine.merge(space, &c).map(|m| (k, m));
-                    holds_one = holds_one || (merge.is_none() && mine.is_subset(&c));
+                    if r.differing == 1 {
+                        merge = Some((k, mine.merged_on(space, &c, r.on)));
+                    } else {
+                        holds_one = holds_one || r.holds;
+                    }
                 }
             }
             let Some((k, merged)) = merge else {

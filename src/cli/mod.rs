@@ -329,6 +329,10 @@ fn check(args: CheckArgs) -> i32 {
         let [parse, resolve, analysis] = t.resident;
         eprintln!("memory: after parse {}, resolve {}, analysis {}", mib(parse), mib(resolve), mib(analysis));
     }
+    // The process ends right after this; freeing the sources and the program
+    // object by object took 60 ms of a 2.6 s check of a million lines, on one
+    // thread (the operating system takes the memory back at once).
+    std::mem::forget(result);
     i32::from(failing)
 }
 
