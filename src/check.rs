@@ -100,8 +100,12 @@ fn syntax_diagnostic(e: crate::syntax::SyntaxError) -> Diagnostic {
 /// diagnostics. The result is in file order.
 pub fn parse_all(sources: &SourceMap, files: &[(FileId, Option<String>)]) -> Vec<(FileId, Result<ast::File, Diagnostic>)> {
     use rayon::prelude::*;
+    // One file per task: rayon otherwise hands each thread a run of files
+    // by count, and a run with the big tables kept one core busy for twice
+    // as long as the other (docs/PERFORMANCE.md, issue 8, third round).
     files
         .par_iter()
+        .with_max_len(1)
         .filter(|(_, err)| err.is_none())
         .map(|(id, _)| {
             let parsed = crate::syntax::parse_file(*id, &sources.get(*id).text).map_err(syntax_diagnostic);

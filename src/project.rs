@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::source::{FileId, SourceMap};
+use crate::source::{FileId, SourceFile, SourceMap};
 
 /// The largest file read (a larger one is an `unreadable-file`).
 pub const MAX_FILE_BYTES: u64 = 16 << 20;
@@ -79,32 +79,41 @@ pub fn collect(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), LoadErr
     Ok((files, notes))
 }
 
+/// One file, indexed, and why it cannot be checked.
+fn read_one(path: &Path) -> (SourceFile, Option<String>) {
+    let shown = display(path);
+    let too_big = std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_FILE_BYTES);
+    let read = if too_big {
+        Err(std::io::Error::other(format!("larger than the limit of {} MiB", MAX_FILE_BYTES >> 20)))
+    } else {
+        std::fs::read(path)
+    };
+    let (text, error) = match read {
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => (text, None),
+            Err(e) => {
+                let valid = e.utf8_error().valid_up_to();
+                let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                (lossy, Some(format!("not valid UTF-8 (invalid byte at offset {valid})")))
+            }
+        },
+        Err(e) if too_big => (String::new(), Some(format!("too large to check: {e}"))),
+        Err(e) => (String::new(), Some(format!("cannot be read: {e}"))),
+    };
+    (SourceFile::new(shown, text), error)
+}
+
 /// Reads the project. Unreadable files keep an entry with their error.
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     let (files, walk_notes) = collect(paths)?;
+    // Read (and checked as UTF-8) in parallel, one file per task; taken in
+    // walk order.
+    use rayon::prelude::*;
+    let read: Vec<(SourceFile, Option<String>)> = files.par_iter().with_max_len(1).map(|path| read_one(path)).collect();
     let mut sources = SourceMap::default();
     let mut out = Vec::new();
-    for path in files {
-        let shown = display(&path);
-        let too_big = std::fs::metadata(&path).is_ok_and(|m| m.len() > MAX_FILE_BYTES);
-        let read = if too_big {
-            Err(std::io::Error::other(format!("larger than the limit of {} MiB", MAX_FILE_BYTES >> 20)))
-        } else {
-            std::fs::read(&path)
-        };
-        let (text, error) = match read {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => (text, None),
-                Err(e) => {
-                    let valid = e.utf8_error().valid_up_to();
-                    let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                    (lossy, Some(format!("not valid UTF-8 (invalid byte at offset {valid})")))
-                }
-            },
-            Err(e) if too_big => (String::new(), Some(format!("too large to check: {e}"))),
-            Err(e) => (String::new(), Some(format!("cannot be read: {e}"))),
-        };
-        let id = sources.add(shown, text);
+    for (file, error) in read {
+        let id = sources.add_file(file);
         out.push((id, error));
     }
     let first = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));

@@ -231,8 +231,10 @@ impl Resolver {
         }
         let (tests, work): (Vec<I>, Vec<I>) = items.partition(|item| matches!(item.borrow(), ast::Item::Test(_)));
         let (program, names, winners) = (&self.program, &self.names, &self.winners);
+        // One item per task: a table of 5,000 rules next to flows of 20 steps.
         let lowered: Vec<(Lowered, Sink)> = work
             .into_par_iter()
+            .with_max_len(1)
             .map(|item| {
                 let mut l = Lower::new(program, names);
                 let lowered = match item.borrow() {

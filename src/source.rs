@@ -92,7 +92,12 @@ pub struct SourceMap {
 
 impl SourceMap {
     pub fn add(&mut self, path: String, text: String) -> FileId {
-        self.files.push(SourceFile::new(path, text));
+        self.add_file(SourceFile::new(path, text))
+    }
+
+    /// Adds a file already indexed (the project is read in parallel).
+    pub fn add_file(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
         FileId(self.files.len() as u32 - 1)
     }
 

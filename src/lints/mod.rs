@@ -103,8 +103,10 @@ impl LintReport {
         check: impl Fn(usize, &T, &mut Vec<Diagnostic>) -> bool + Sync + Send,
     ) {
         use rayon::prelude::*;
+        // One item per task, as in `check::parse_all`: items differ a lot in size.
         let results: Vec<(Vec<Diagnostic>, bool)> = items
             .par_iter()
+            .with_max_len(1)
             .enumerate()
             .map(|(i, item)| {
                 let mut out = Vec::new();
