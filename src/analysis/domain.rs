@@ -24,10 +24,29 @@ pub type Atoms = SmallVec<[(InputId, AtomSet); 4]>;
 /// Beyond this many cubes a set is widened (see the module docs).
 pub const MAX_CUBES: usize = 512;
 
+/// 128 bits as two words: a `u128` field would align atom sets to 16 bytes
+/// and make every cube a quarter larger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Bits128([u64; 2]);
+
+impl Bits128 {
+    fn new(b: u128) -> Bits128 {
+        Bits128([b as u64, (b >> 64) as u64])
+    }
+
+    fn get(self) -> u128 {
+        u128::from(self.0[0]) | u128::from(self.0[1]) << 64
+    }
+}
+
 /// The values one input may take.
 #[derive(Debug, Eq)]
 pub enum AtomSet {
-    /// Bools (bit 0 = false, bit 1 = true) and enum variants.
+    /// Bools (bit 0 = false, bit 1 = true) and enums of at most 128
+    /// variants (bit `i` = variant `i`): one word pair, so that the cube
+    /// operations of the analysis are single instructions on them.
+    Small(Bits128),
+    /// Enums of more variants: bit `i % 64` of word `i / 64`.
     Bits(Words),
     /// Sorted, disjoint, non-adjacent inclusive intervals.
     Ints(Intervals),
@@ -41,6 +60,7 @@ pub enum AtomSet {
 impl Clone for AtomSet {
     fn clone(&self) -> AtomSet {
         match self {
+            AtomSet::Small(b) => AtomSet::Small(*b),
             AtomSet::Bits(b) => AtomSet::Bits(Words::from_slice(b)),
             AtomSet::Ints(iv) => AtomSet::Ints(Intervals::from_slice(iv)),
             AtomSet::Strs { values, negated } => AtomSet::Strs { values: values.clone(), negated: *negated },
@@ -51,6 +71,7 @@ impl Clone for AtomSet {
 impl PartialEq for AtomSet {
     fn eq(&self, other: &AtomSet) -> bool {
         match (self, other) {
+            (AtomSet::Small(a), AtomSet::Small(b)) => a == b,
             (AtomSet::Bits(a), AtomSet::Bits(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x == y),
             (AtomSet::Ints(a), AtomSet::Ints(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x == y),
             (AtomSet::Strs { values: a, negated: na }, AtomSet::Strs { values: b, negated: nb }) => na == nb && a == b,
@@ -63,6 +84,7 @@ impl std::hash::Hash for AtomSet {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         std::mem::discriminant(self).hash(state);
         match self {
+            AtomSet::Small(b) => b.hash(state),
             AtomSet::Bits(b) => b.as_slice().hash(state),
             AtomSet::Ints(iv) => iv.as_slice().hash(state),
             AtomSet::Strs { values, negated } => (values, negated).hash(state),
@@ -107,6 +129,15 @@ fn bits_len(n: usize) -> usize {
     n.div_ceil(64).max(1)
 }
 
+/// All `n` variants of a bool or enum.
+fn full_set(n: usize) -> AtomSet {
+    match n {
+        0..=127 => AtomSet::Small(Bits128::new((1u128 << n) - 1)),
+        128 => AtomSet::Small(Bits128::new(u128::MAX)),
+        _ => AtomSet::Bits(full_bits(n)),
+    }
+}
+
 fn full_bits(n: usize) -> Words {
     let mut v: Words = smallvec![u64::MAX; bits_len(n)];
     let rem = n % 64;
@@ -120,8 +151,19 @@ fn full_bits(n: usize) -> Words {
 }
 
 impl AtomSet {
+    /// The variants of a bool or enum set as bit words (bit `i % 64` of word
+    /// `i / 64` for variant `i`); `None` for other sets.
+    pub fn bit_words(&self) -> Option<Words> {
+        match self {
+            AtomSet::Small(b) => Some(smallvec![b.0[0], b.0[1]]),
+            AtomSet::Bits(w) => Some(w.clone()),
+            _ => None,
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         match self {
+            AtomSet::Small(b) => b.get() == 0,
             AtomSet::Bits(b) => b.iter().all(|w| *w == 0),
             AtomSet::Ints(iv) => iv.is_empty(),
             AtomSet::Strs { values, negated } => !negated && values.is_empty(),
@@ -130,6 +172,7 @@ impl AtomSet {
 
     pub fn intersect(&self, other: &AtomSet) -> AtomSet {
         match (self, other) {
+            (AtomSet::Small(a), AtomSet::Small(b)) => AtomSet::Small(Bits128::new(a.get() & b.get())),
             (AtomSet::Bits(a), AtomSet::Bits(b)) => AtomSet::Bits(a.iter().zip(b).map(|(x, y)| x & y).collect()),
             (AtomSet::Ints(a), AtomSet::Ints(b)) => {
                 let mut out = Intervals::new();
@@ -166,6 +209,7 @@ impl AtomSet {
     /// Whether the two sets share a value (without building the meet).
     pub fn meets(&self, other: &AtomSet) -> bool {
         match (self, other) {
+            (AtomSet::Small(a), AtomSet::Small(b)) => a.get() & b.get() != 0,
             (AtomSet::Bits(a), AtomSet::Bits(b)) => a.iter().zip(b).any(|(x, y)| x & y != 0),
             (AtomSet::Ints(a), AtomSet::Ints(b)) => {
                 let (mut i, mut j) = (0, 0);
@@ -196,6 +240,7 @@ impl AtomSet {
     /// The values of `full` not in `self`.
     pub fn complement(&self, full: &AtomSet) -> AtomSet {
         match (self, full) {
+            (AtomSet::Small(a), AtomSet::Small(f)) => AtomSet::Small(Bits128::new(!a.get() & f.get())),
             (AtomSet::Bits(a), AtomSet::Bits(f)) => AtomSet::Bits(a.iter().zip(f).map(|(x, y)| !x & y).collect()),
             (AtomSet::Ints(a), AtomSet::Ints(f)) => {
                 let (lo, hi) = (f[0].0, f[f.len() - 1].1);
@@ -223,6 +268,7 @@ impl AtomSet {
 
     pub fn is_subset(&self, other: &AtomSet) -> bool {
         match (self, other) {
+            (AtomSet::Small(a), AtomSet::Small(b)) => a.get() & !b.get() == 0,
             (AtomSet::Bits(a), AtomSet::Bits(b)) => a.iter().zip(b).all(|(x, y)| x & !y == 0),
             (AtomSet::Ints(a), AtomSet::Ints(b)) => {
                 let mut j = 0;
@@ -252,6 +298,8 @@ impl AtomSet {
 
     pub fn contains(&self, v: &Value) -> bool {
         match (self, v) {
+            (AtomSet::Small(b), Value::Bool(x)) => b.get() & (1 << (*x as u32)) != 0,
+            (AtomSet::Small(b), Value::Variant(i)) => *i < 128 && b.get() & (1 << i) != 0,
             (AtomSet::Bits(b), Value::Bool(x)) => b[0] & (1 << (*x as u64)) != 0,
             (AtomSet::Bits(b), Value::Variant(i)) => b.get(*i as usize / 64).is_some_and(|w| w & (1 << (i % 64)) != 0),
             (AtomSet::Ints(iv), Value::Num(n)) => iv.iter().any(|(lo, hi)| lo <= n && n <= hi),
@@ -272,8 +320,8 @@ impl Space {
             .inputs
             .iter()
             .map(|i| match i.ty {
-                Type::Bool => AtomSet::Bits(smallvec![0b11]),
-                Type::Enum(e) => AtomSet::Bits(full_bits(program.enums[e].variants.len())),
+                Type::Bool => AtomSet::Small(Bits128::new(0b11)),
+                Type::Enum(e) => full_set(program.enums[e].variants.len()),
                 Type::Int { lo, hi } => AtomSet::Ints(smallvec![(lo, hi)]),
                 Type::Duration => AtomSet::Ints(smallvec![(0, i64::MAX)]),
                 Type::String => AtomSet::Strs { values: Box::default(), negated: true },
@@ -294,7 +342,7 @@ impl Space {
     pub fn pred_set(&self, input: InputId, pred: &Pred) -> AtomSet {
         let full = &self.full[input];
         let set = match pred {
-            Pred::BoolIs(b) => AtomSet::Bits(smallvec![1 << (*b as u64)]),
+            Pred::BoolIs(b) => AtomSet::Small(Bits128::new(1 << (*b as u32))),
             Pred::Cmp(op, v) => {
                 let v = *v;
                 let (lo, hi) = match full {
@@ -344,6 +392,14 @@ impl Space {
                 }
                 set
             }
+            Pred::EnumIn(vals, negated) if matches!(full, AtomSet::Small(_)) => {
+                let bits = vals.iter().filter(|v| **v < 128).fold(0u128, |b, v| b | 1 << v);
+                let set = AtomSet::Small(Bits128::new(bits));
+                if *negated {
+                    return set.complement(full);
+                }
+                set
+            }
             Pred::EnumIn(vals, negated) => {
                 let AtomSet::Bits(f) = full else { return full.clone() };
                 let mut bits: Words = smallvec![0u64; f.len()];
@@ -372,6 +428,8 @@ impl Space {
     /// the number closest to zero, a listed string or a fresh one.
     pub fn pick(&self, input: InputId, set: &AtomSet) -> Value {
         match set {
+            AtomSet::Small(b) if self.types[input] == Type::Bool => Value::Bool(b.get() & 1 == 0),
+            AtomSet::Small(b) => Value::Variant(if b.get() == 0 { 0 } else { b.get().trailing_zeros() }),
             AtomSet::Bits(b) if self.types[input] == Type::Bool => Value::Bool(b[0] & 1 == 0),
             AtomSet::Bits(b) => {
                 let i = b.iter().enumerate().find(|(_, w)| **w != 0).map(|(i, w)| i * 64 + w.trailing_zeros() as usize).unwrap_or(0);

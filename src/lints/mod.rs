@@ -199,13 +199,13 @@ impl BranchIndex {
         let mut inputs: Vec<usize> = sets
             .iter()
             .flat_map(|set| set.cubes.iter().flat_map(|c| c.atoms().iter()))
-            .filter(|(_, a)| matches!(a, AtomSet::Bits(_)))
+            .filter(|(_, a)| a.bit_words().is_some())
             .map(|(i, _)| *i)
             .collect();
         inputs.sort_unstable();
         inputs.dedup();
         let build = |input: usize| -> Option<BranchIndex> {
-            let AtomSet::Bits(full) = analysis.space.full(input) else { return None };
+            let full = analysis.space.full(input).bit_words()?;
             let mut index = BranchIndex { buckets: vec![Vec::new(); full.len() * 64], variants: Vec::with_capacity(n), everywhere: Vec::new() };
             for (pos, set) in sets.iter().enumerate() {
                 if set.cubes.iter().any(|c| c.get(input).is_none()) {
@@ -215,7 +215,7 @@ impl BranchIndex {
                 }
                 let mut bits = vec![0u64; full.len()];
                 for c in &set.cubes {
-                    if let Some(AtomSet::Bits(b)) = c.get(input) {
+                    if let Some(b) = c.get(input).and_then(AtomSet::bit_words) {
                         bits.iter_mut().zip(b).for_each(|(x, y)| *x |= y);
                     }
                 }

@@ -51,17 +51,17 @@ fn describe_reach(p: &Program, space: &crate::analysis::domain::Space, set: &Cas
             }
         }
         let (Some(h), true) = (hull, everywhere) else { continue };
-        let text = match (&h, input.ty) {
-            (AtomSet::Bits(b), Type::Bool) => format!("{}", b[0] & 2 != 0),
-            (AtomSet::Bits(b), Type::Enum(e)) => {
+        let text = match (&h, h.bit_words(), input.ty) {
+            (_, Some(b), Type::Bool) => format!("{}", b[0] & 2 != 0),
+            (_, Some(b), Type::Enum(e)) => {
                 let vs: Vec<&str> = p.enums[e].variants.iter().enumerate().filter(|(k, _)| b[k / 64] & (1 << (k % 64)) != 0).map(|(_, v)| v.as_str()).collect();
                 format!("one of {}", vs.join(", "))
             }
-            (AtomSet::Ints(iv), ty) => {
+            (AtomSet::Ints(iv), _, ty) => {
                 let show = |n: i64| if ty == Type::Duration { crate::source::Duration::format_seconds(n) } else { n.to_string() };
                 iv.iter().map(|(a, b)| if a == b { show(*a) } else { format!("{} to {}", show(*a), show(*b)) }).collect::<Vec<_>>().join(", ")
             }
-            (AtomSet::Strs { values, negated }, _) => format!("{}{}", if *negated { "none of " } else { "one of " }, values.join(", ")),
+            (AtomSet::Strs { values, negated }, _, _) => format!("{}{}", if *negated { "none of " } else { "one of " }, values.join(", ")),
             _ => continue,
         };
         parts.push(format!("`{}`: {text}", input.name));
