@@ -209,13 +209,14 @@ impl Cube {
         }
         let mut rest = self.clone();
         for (input, set) in &other.atoms {
-            let mine = rest.get(*input).cloned().unwrap_or_else(|| space.full(*input).clone());
-            let outside = mine.intersect(&set.complement(space.full(*input)));
+            let full = space.full(*input);
+            let mine = rest.get(*input).unwrap_or(full);
+            let (outside, inside) = (mine.intersect(&set.complement(full)), mine.intersect(set));
             let mut piece = rest.clone();
             if piece.set(space, *input, outside) {
                 out.push(piece);
             }
-            if !rest.set(space, *input, mine.intersect(set)) {
+            if !rest.set(space, *input, inside) {
                 return;
             }
         }
@@ -263,6 +264,7 @@ impl CaseSet {
         if self.cubes.len() < other.len() {
             std::mem::swap(&mut self.cubes, &mut other);
         }
+        self.cubes.reserve(other.len());
         for c in other {
             self.insert(space, c);
         }
@@ -305,7 +307,8 @@ impl CaseSet {
     }
 
     pub fn intersect(&self, space: &Space, other: &CaseSet) -> CaseSet {
-        let mut out = CaseSet { cubes: Vec::new(), approx: self.approx || other.approx };
+        let cubes = Vec::with_capacity(self.cubes.len().max(other.cubes.len()));
+        let mut out = CaseSet { cubes, approx: self.approx || other.approx };
         for a in &self.cubes {
             for b in &other.cubes {
                 // `meets` first: most pairs are disjoint, and it builds nothing.
@@ -326,13 +329,14 @@ impl CaseSet {
             self.approx = true;
             return;
         }
-        let mine = std::mem::take(&mut self.cubes);
+        // The cubes that meet `other` leave; the others stay where they are.
+        let hit: Vec<Cube> = self.cubes.extract_if(.., |a| other.cubes.iter().any(|b| a.meets(b))).collect();
+        if hit.is_empty() {
+            self.bound(space);
+            return;
+        }
         let (mut pieces, mut next, mut fresh) = (Vec::new(), Vec::new(), Vec::new());
-        for a in mine {
-            if !other.cubes.iter().any(|b| a.meets(b)) {
-                self.cubes.push(a);
-                continue;
-            }
+        for a in hit {
             pieces.clear();
             pieces.push(a);
             for b in &other.cubes {
