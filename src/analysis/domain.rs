@@ -281,6 +281,19 @@ impl AtomSet {
         }
     }
 
+    /// Whether `self` ⊆ `other` and whether `other` ⊆ `self` (both when
+    /// equal), at once for bools and small enums.
+    pub fn order(&self, other: &AtomSet) -> (bool, bool) {
+        match (self, other) {
+            (AtomSet::Small(a), AtomSet::Small(b)) => {
+                let (a, b) = (a.get(), b.get());
+                (a & !b == 0, b & !a == 0)
+            }
+            _ if self == other => (true, true),
+            _ => (self.is_subset(other), other.is_subset(self)),
+        }
+    }
+
     pub fn is_subset(&self, other: &AtomSet) -> bool {
         match (self, other) {
             (AtomSet::Small(a), AtomSet::Small(b)) => a.get() & !b.get() == 0,

@@ -149,11 +149,12 @@ impl Cube {
                     let ((input, x), (_, y)) = (&a[i], &b[j]);
                     i += 1;
                     j += 1;
-                    if x == y {
+                    let (within, holds) = x.order(y);
+                    if within && holds {
                         continue;
                     }
-                    r.within = r.within && x.is_subset(y);
-                    r.holds = r.holds && y.is_subset(x);
+                    r.within = r.within && within;
+                    r.holds = r.holds && holds;
                     *input
                 }
                 Ordering::Less => {
