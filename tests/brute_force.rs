@@ -139,3 +139,85 @@ fn agree(seed: u64, rounds: usize, min_whens: usize, spread: u64, min_findings: 
     }
     assert!(findings > min_findings, "the generator should produce findings ({findings})");
 }
+
+/// Enums around the sizes where the domain changes representation: up to
+/// 128 variants are one inline word pair, more are a word list, and the
+/// pair's halves meet at 64. Random tables over one such enum and a bool
+/// agree with brute force over all of their cases.
+#[test]
+fn enums_of_every_size_agree_with_brute_force() {
+    let mut rng = Lcg(4242);
+    let mut findings = 0;
+    for n in [2usize, 63, 64, 65, 127, 128, 129, 130, 200] {
+        let variants: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
+        // Variants near the edges are picked more often than the rest.
+        let pick = |rng: &mut Lcg| -> usize {
+            let edges = [0, 1, 62, 63, 64, 65, 126, 127, 128, 129, n - 1];
+            match rng.next(3) {
+                0 => rng.next(n as u64) as usize,
+                _ => edges[rng.next(edges.len() as u64) as usize].min(n - 1),
+            }
+        };
+        let cases: Vec<eval::Case> =
+            (0..n as u32).flat_map(|k| [false, true].map(|a| vec![Some(Value::Variant(k)), Some(Value::Bool(a))])).collect();
+        for round in 0..40 {
+            let first = rng.next(2) == 0;
+            let otherwise = rng.next(3) == 0;
+            let whens = 1 + rng.next(6) as usize;
+            let mut text = format!("input k: {{ {} }}\ninput a: bool\noutcome o1\noutcome o2\ntable t{} {{\n", variants.join(", "), if first { " first" } else { "" });
+            for _ in 0..whens {
+                let atom = match rng.next(5) {
+                    0 => format!("k == v{}", pick(&mut rng)),
+                    1 => format!("k != v{}", pick(&mut rng)),
+                    2 => format!("k in {{ v{}, v{}, v{} }}", pick(&mut rng), pick(&mut rng), pick(&mut rng)),
+                    3 => format!("k not in {{ v{}, v{} }}", pick(&mut rng), pick(&mut rng)),
+                    _ => format!("(k == v{} or k == v{})", pick(&mut rng), pick(&mut rng)),
+                };
+                let cond = match rng.next(3) {
+                    0 => format!("{atom} and a"),
+                    1 => format!("{atom} and not a"),
+                    _ => atom,
+                };
+                text.push_str(&format!("  when {cond} -> outcome {}\n", ["o1", "o2"][rng.next(2) as usize]));
+            }
+            if otherwise {
+                text.push_str("  otherwise -> outcome o2\n");
+            }
+            text.push_str("}\n");
+
+            let mut sources = sopflow::source::SourceMap::default();
+            let id = sources.add("t.sop".into(), text.clone());
+            let loaded = sopflow::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
+            let result = sopflow::check::check(loaded);
+            let program = result.program.as_ref().expect("generated text parses");
+            let table = &program.tables[0];
+            // The first branch is on line 6.
+            let line_of = |d: &sopflow::diagnostics::Diagnostic| result.sources.get(d.span.file).line_col(d.span.start as usize).0;
+            let reported = |code: Code| -> BTreeSet<usize> {
+                result.diagnostics.iter().filter(|d| d.code == code).map(|d| line_of(d).wrapping_sub(6)).collect()
+            };
+            let holds = |i: usize, c: &eval::Case| eval::cond_holds(program, table.decision.branches[i].cond().unwrap(), c) == Ok(true);
+            let (mut dead, mut shadowed, mut clash) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+            for i in 0..whens {
+                let sat: Vec<&eval::Case> = cases.iter().filter(|c| holds(i, c)).collect();
+                if sat.is_empty() {
+                    dead.insert(i);
+                } else if first && sat.iter().all(|c| (0..i).any(|j| holds(j, c))) {
+                    shadowed.insert(i);
+                }
+                if !first && (0..i).any(|j| sat.iter().any(|c| holds(j, c))) {
+                    clash.insert(i);
+                }
+            }
+            let gap = !otherwise && cases.iter().any(|c| (0..whens).all(|i| !holds(i, c)));
+            let ctx = format!("{n} variants, round {round}:\n{text}\nreported: {:?}", result.diagnostics.iter().map(|d| (line_of(d), d.code)).collect::<Vec<_>>());
+            assert_eq!(reported(Code::DeadBranch), dead, "dead: {ctx}");
+            assert_eq!(reported(Code::ShadowedBranch), shadowed, "shadowed: {ctx}");
+            let both: BTreeSet<usize> = reported(Code::ConflictingOutcomes).union(&reported(Code::OverlappingBranches)).copied().collect();
+            assert_eq!(both, clash, "conflicts and overlaps: {ctx}");
+            assert_eq!(!reported(Code::NonExhaustive).is_empty(), gap, "gap: {ctx}");
+            findings += result.diagnostics.len();
+        }
+    }
+    assert!(findings > 100, "the generator should produce findings ({findings})");
+}
