@@ -1,9 +1,9 @@
 //! Operations on cubes and case sets, conditions to sets, and the search for
 //! a point of a region that a list of cubes does not cover.
 
-use super::domain::{AtomSet, Atoms, CaseSet, Cube, Space, Value, MAX_CUBES};
 use std::cmp::Ordering;
 
+use super::domain::{AtomSet, Atoms, CaseSet, Cube, Space, Value, MAX_CUBES};
 use crate::model::{Cond, InputId};
 
 /// A concrete case: a value for every input of the program.
