@@ -251,6 +251,12 @@ impl CaseSet {
         self.cubes.is_empty()
     }
 
+    /// Whether the two sets share a case, without building their meet
+    /// (`!a.meets(b)` is `a.intersect(b).is_empty()`).
+    pub fn meets(&self, other: &CaseSet) -> bool {
+        self.cubes.iter().any(|a| other.cubes.iter().any(|b| a.meets(b)))
+    }
+
     pub fn contains(&self, point: &Point) -> bool {
         self.cubes.iter().any(|c| c.contains(point))
     }

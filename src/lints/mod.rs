@@ -160,7 +160,8 @@ pub fn overlapping_pairs(analysis: &Analysis<'_>, view: &DecisionView<'_>) -> Ve
         let hit = ci.cubes.iter().find_map(|x| {
             cj.cubes.iter().filter(|y| x.meets(y)).find_map(|y| {
                 let meet = x.intersect(y)?;
-                view.reach.cubes.iter().find_map(|r| r.intersect(&meet))
+                // The first reaching cube that meets it, then the one meet built.
+                view.reach.cubes.iter().find(|r| r.meets(&meet)).and_then(|r| r.intersect(&meet))
             })
         });
         if let Some(cube) = hit {
