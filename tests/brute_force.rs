@@ -64,6 +64,23 @@ fn all_cases() -> Vec<eval::Case> {
     out
 }
 
+/// A check of `text` as a project of one file.
+fn check_text(text: &str) -> sopflow::check::CheckResult {
+    let mut sources = sopflow::source::SourceMap::default();
+    let id = sources.add("t.sop".into(), text.to_string());
+    let loaded = sopflow::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
+    sopflow::check::check(loaded)
+}
+
+fn line_of(result: &sopflow::check::CheckResult, d: &sopflow::diagnostics::Diagnostic) -> usize {
+    result.sources.get(d.span.file).line_col(d.span.start as usize).0
+}
+
+/// The branches (counted from the one on `first_line`) with a `code` finding.
+fn reported_branches(result: &sopflow::check::CheckResult, code: Code, first_line: usize) -> BTreeSet<usize> {
+    result.diagnostics.iter().filter(|d| d.code == code).map(|d| line_of(result, d).wrapping_sub(first_line)).collect()
+}
+
 #[test]
 fn table_analysis_agrees_with_brute_force() {
     agree(2026, 10_000, 1, 5, 500);
@@ -93,16 +110,11 @@ fn agree(seed: u64, rounds: usize, min_whens: usize, spread: u64, min_findings: 
         }
         text.push_str("}\n");
 
-        let mut sources = sopflow::source::SourceMap::default();
-        let id = sources.add("t.sop".into(), text.clone());
-        let loaded = sopflow::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
-        let result = sopflow::check::check(loaded);
+        let result = check_text(&text);
         let program = result.program.as_ref().expect("generated text parses");
         let table = &program.tables[0];
-        let line_of = |d: &sopflow::diagnostics::Diagnostic| result.sources.get(d.span.file).line_col(d.span.start as usize).0;
-        let reported = |code: Code| -> BTreeSet<usize> {
-            result.diagnostics.iter().filter(|d| d.code == code).map(|d| line_of(d).wrapping_sub(FIRST_BRANCH_LINE)).collect()
-        };
+        let line_of = |d: &sopflow::diagnostics::Diagnostic| line_of(&result, d);
+        let reported = |code: Code| reported_branches(&result, code, FIRST_BRANCH_LINE);
 
         // Truth by brute force.
         let holds = |i: usize, c: &eval::Case| eval::cond_holds(program, table.decision.branches[i].cond().unwrap(), c) == Ok(true);
@@ -185,17 +197,12 @@ fn enums_of_every_size_agree_with_brute_force() {
             }
             text.push_str("}\n");
 
-            let mut sources = sopflow::source::SourceMap::default();
-            let id = sources.add("t.sop".into(), text.clone());
-            let loaded = sopflow::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
-            let result = sopflow::check::check(loaded);
+            let result = check_text(&text);
             let program = result.program.as_ref().expect("generated text parses");
             let table = &program.tables[0];
+            let line_of = |d: &sopflow::diagnostics::Diagnostic| line_of(&result, d);
             // The first branch is on line 6.
-            let line_of = |d: &sopflow::diagnostics::Diagnostic| result.sources.get(d.span.file).line_col(d.span.start as usize).0;
-            let reported = |code: Code| -> BTreeSet<usize> {
-                result.diagnostics.iter().filter(|d| d.code == code).map(|d| line_of(d).wrapping_sub(6)).collect()
-            };
+            let reported = |code: Code| reported_branches(&result, code, 6);
             let holds = |i: usize, c: &eval::Case| eval::cond_holds(program, table.decision.branches[i].cond().unwrap(), c) == Ok(true);
             let (mut dead, mut shadowed, mut clash) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
             for i in 0..whens {
