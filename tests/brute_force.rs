@@ -64,6 +64,36 @@ fn all_cases() -> Vec<eval::Case> {
     out
 }
 
+/// Closes a generated table (with an `otherwise` when asked) and checks it:
+/// the whole text and the result.
+fn check_table(mut text: String, otherwise: bool) -> (String, sopflow::check::CheckResult) {
+    if otherwise {
+        text.push_str("  otherwise -> outcome o2\n");
+    }
+    text.push_str("}\n");
+    let result = check_text(&text);
+    (text, result)
+}
+
+/// For each of the first `whens` branches, the cases its condition holds for.
+fn satisfying<'c>(whens: usize, cases: &'c [eval::Case], holds: &impl Fn(usize, &eval::Case) -> bool) -> Vec<Vec<&'c eval::Case>> {
+    (0..whens).map(|i| cases.iter().filter(|c| holds(i, c)).collect()).collect()
+}
+
+/// The truly dead branches, and (in a `first` decision) the truly shadowed
+/// ones: every case of theirs taken by an earlier branch.
+fn dead_and_shadowed(first: bool, sat: &[Vec<&eval::Case>], holds: &impl Fn(usize, &eval::Case) -> bool) -> (BTreeSet<usize>, BTreeSet<usize>) {
+    let (mut dead, mut shadowed) = (BTreeSet::new(), BTreeSet::new());
+    for (i, sat) in sat.iter().enumerate() {
+        if sat.is_empty() {
+            dead.insert(i);
+        } else if first && sat.iter().all(|c| (0..i).any(|j| holds(j, c))) {
+            shadowed.insert(i);
+        }
+    }
+    (dead, shadowed)
+}
+
 /// A check of `text` as a project of one file.
 fn check_text(text: &str) -> sopflow::check::CheckResult {
     let mut sources = sopflow::source::SourceMap::default();
@@ -105,12 +135,7 @@ fn agree(seed: u64, rounds: usize, min_whens: usize, spread: u64, min_findings: 
             let depth = rng.next(3) as u32;
             text.push_str(&format!("  when {} -> {}\n", cond(&mut rng, depth), target(&mut rng)));
         }
-        if otherwise {
-            text.push_str("  otherwise -> outcome o2\n");
-        }
-        text.push_str("}\n");
-
-        let result = check_text(&text);
+        let (text, result) = check_table(text, otherwise);
         let program = result.program.as_ref().expect("generated text parses");
         let table = &program.tables[0];
         let line_of = |d: &sopflow::diagnostics::Diagnostic| line_of(&result, d);
@@ -118,17 +143,11 @@ fn agree(seed: u64, rounds: usize, min_whens: usize, spread: u64, min_findings: 
 
         // Truth by brute force.
         let holds = |i: usize, c: &eval::Case| eval::cond_holds(program, table.decision.branches[i].cond().unwrap(), c) == Ok(true);
-        let mut dead = BTreeSet::new();
-        let mut shadowed = BTreeSet::new();
+        let sat = satisfying(whens, &cases, &holds);
+        let (dead, shadowed) = dead_and_shadowed(first, &sat, &holds);
         let mut conflicts = BTreeSet::new();
         let mut overlaps = BTreeSet::new();
-        for i in 0..whens {
-            let sat: Vec<&eval::Case> = cases.iter().filter(|c| holds(i, c)).collect();
-            if sat.is_empty() {
-                dead.insert(i);
-            } else if first && sat.iter().all(|c| (0..i).any(|j| holds(j, c))) {
-                shadowed.insert(i);
-            }
+        for (i, sat) in sat.iter().enumerate() {
             if !first {
                 for j in 0..i {
                     if sat.iter().any(|c| holds(j, c)) {
@@ -192,26 +211,17 @@ fn enums_of_every_size_agree_with_brute_force() {
                 };
                 text.push_str(&format!("  when {cond} -> outcome {}\n", ["o1", "o2"][rng.next(2) as usize]));
             }
-            if otherwise {
-                text.push_str("  otherwise -> outcome o2\n");
-            }
-            text.push_str("}\n");
-
-            let result = check_text(&text);
+            let (text, result) = check_table(text, otherwise);
             let program = result.program.as_ref().expect("generated text parses");
             let table = &program.tables[0];
             let line_of = |d: &sopflow::diagnostics::Diagnostic| line_of(&result, d);
             // The first branch is on line 6.
             let reported = |code: Code| reported_branches(&result, code, 6);
             let holds = |i: usize, c: &eval::Case| eval::cond_holds(program, table.decision.branches[i].cond().unwrap(), c) == Ok(true);
-            let (mut dead, mut shadowed, mut clash) = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
-            for i in 0..whens {
-                let sat: Vec<&eval::Case> = cases.iter().filter(|c| holds(i, c)).collect();
-                if sat.is_empty() {
-                    dead.insert(i);
-                } else if first && sat.iter().all(|c| (0..i).any(|j| holds(j, c))) {
-                    shadowed.insert(i);
-                }
+            let sat = satisfying(whens, &cases, &holds);
+            let (dead, shadowed) = dead_and_shadowed(first, &sat, &holds);
+            let mut clash = BTreeSet::new();
+            for (i, sat) in sat.iter().enumerate() {
                 if !first && (0..i).any(|j| sat.iter().any(|c| holds(j, c))) {
                     clash.insert(i);
                 }
