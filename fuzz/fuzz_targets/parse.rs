@@ -1,7 +1,11 @@
-//! The parser never panics, with or without recovery.
+//! The parser never panics, with or without recovery, and parsing a file
+//! declaration by declaration gives what parsing it whole gives.
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
-    let _ = sopflow::syntax::parse_file(sopflow::source::FileId(0), &text);
-    let _ = sopflow::syntax::parse_recovering(sopflow::source::FileId(0), &text);
+    let id = sopflow::source::FileId(0);
+    let pieces = sopflow::syntax::parse_file(id, &text);
+    let whole = sopflow::syntax::parse_whole(id, &text);
+    assert_eq!(format!("{pieces:?}"), format!("{whole:?}"));
+    let _ = sopflow::syntax::parse_recovering(id, &text);
 });

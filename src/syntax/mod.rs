@@ -19,7 +19,7 @@ pub const KEYWORDS: [&str; 38] = [
 pub fn is_keyword(word: &str) -> bool {
     KEYWORDS.contains(&word)
 }
-pub use parser::parse_file;
+pub use parser::{parse_file, parse_whole};
 
 /// Parses a file, recovering at declaration boundaries (for the language
 /// server): when parsing fails, the top-level declaration that holds the
@@ -59,7 +59,7 @@ pub fn parse_recovering(file: crate::source::FileId, text: &str) -> (ast::File, 
 
 /// Byte offsets of the lines that start a top-level declaration (a keyword
 /// in the first column, or the doc comment above it).
-fn declaration_starts(text: &str) -> Vec<usize> {
+pub(crate) fn declaration_starts(text: &str) -> Vec<usize> {
     const KEYWORDS: [&str; 9] = ["enum ", "input ", "team ", "action ", "outcome ", "require ", "table ", "flow ", "test "];
     let mut out = Vec::new();
     let mut offset = 0;

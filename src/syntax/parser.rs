@@ -26,22 +26,55 @@ pub fn parse_file(file: FileId, text: &str) -> Result<File, SyntaxError> {
     if let Some(err) = nesting_error(file, text) {
         return Err(err);
     }
-    let pairs = PestParser::parse(Rule::file, text).map_err(|e| friendly_message(file, text, &e))?;
     let trivia = Trivia::scan(text);
-    let mut b = Builder { file, trivia: &trivia, text, keyword_name: None, tokens: pairs.tokens().peekable() };
+    // Declaration by declaration, so that pest's token queue stays small and
+    // its memory is reused: one queue for a whole file grew by copying into
+    // fresh pages (docs/PERFORMANCE.md, issue 8, fourth round). The pieces
+    // parse exactly when the whole file does, into the same items: every
+    // piece but the first starts at a line that starts a declaration, and no
+    // declaration can go on with such a line (a declaration keyword stands
+    // where no part of a declaration can continue). Where a piece does not
+    // parse (such a keyword in the first column inside a declaration, or a
+    // syntax error), the whole file is parsed, so that errors read the same.
+    let starts = super::declaration_starts(text);
+    let bounds: Vec<usize> = std::iter::once(0).chain(starts.into_iter().filter(|&s| s > 0)).chain([text.len()]).collect();
+    let mut keyword_name = None;
     let mut items = Vec::new();
-    b.open();
-    while let Some((rule, _)) = b.peek_kid() {
-        if rule == Rule::EOI {
-            b.skip();
-        } else {
-            items.push(b.item()?);
-        }
+    for piece in bounds.windows(2) {
+        let Ok(pairs) = PestParser::parse(Rule::file, &text[piece[0]..piece[1]]) else {
+            return whole(file, text, &trivia);
+        };
+        let mut b = Builder { file, trivia: &trivia, text, keyword_name, base: piece[0], tokens: pairs.tokens().peekable() };
+        b.items(&mut items);
+        keyword_name = b.keyword_name;
     }
-    if let Some((start, end)) = b.keyword_name {
-        return Err(keyword_as_name(file, &text[start..end], start));
+    finish_file(file, text, keyword_name, items)
+}
+
+/// [`parse_file`] in one piece: the reference that the tests and the
+/// `parse` fuzz target hold it to.
+pub fn parse_whole(file: FileId, text: &str) -> Result<File, SyntaxError> {
+    if let Some(err) = nesting_error(file, text) {
+        return Err(err);
     }
-    Ok(File { items })
+    whole(file, text, &Trivia::scan(text))
+}
+
+/// The file parsed in one piece (after the nesting check).
+fn whole(file: FileId, text: &str, trivia: &Trivia) -> Result<File, SyntaxError> {
+    let pairs = PestParser::parse(Rule::file, text).map_err(|e| friendly_message(file, text, &e))?;
+    let mut b = Builder { file, trivia, text, keyword_name: None, base: 0, tokens: pairs.tokens().peekable() };
+    let mut items = Vec::new();
+    b.items(&mut items);
+    finish_file(file, text, b.keyword_name, items)
+}
+
+/// The file of these items, or the error of the first keyword used as a name.
+fn finish_file(file: FileId, text: &str, keyword_name: Option<(usize, usize)>, items: Vec<Item>) -> Result<File, SyntaxError> {
+    match keyword_name {
+        Some((start, end)) => Err(keyword_as_name(file, &text[start..end], start)),
+        None => Ok(File { items }),
+    }
 }
 
 struct Builder<'a> {
@@ -51,7 +84,10 @@ struct Builder<'a> {
     /// The first keyword found where a name stands (the grammar lets it
     /// through; see `ident` in the grammar).
     keyword_name: Option<(usize, usize)>,
+    /// The tokens of the piece of `text` being read.
     tokens: Peekable<Tokens<'a, Rule>>,
+    /// Where that piece starts in `text` (pest's positions are relative to it).
+    base: usize,
 }
 
 /// The syntax error for a keyword written where a name belongs.
@@ -62,8 +98,6 @@ fn keyword_as_name(file: FileId, word: &str, start: usize) -> SyntaxError {
         help: Some(format!("`{word}` is a keyword and cannot be used as a name")),
     }
 }
-
-type Res<T> = Result<T, SyntaxError>;
 
 /// Punctuation, which the builder steps over.
 fn is_punctuation(rule: Rule) -> bool {
@@ -89,6 +123,18 @@ fn unescape(raw: &str) -> String {
 }
 
 impl Builder<'_> {
+    /// The items of the `file` node at the cursor, appended to `items`.
+    fn items(&mut self, items: &mut Vec<Item>) {
+        self.open();
+        while let Some((rule, _)) = self.peek_kid() {
+            if rule == Rule::EOI {
+                self.skip();
+            } else {
+                items.push(self.item());
+            }
+        }
+    }
+
     // ---- The cursor -------------------------------------------------------
     // pest's tokens are balanced, and the methods below follow the grammar,
     // so a start or end token is always where they expect one.
@@ -96,7 +142,7 @@ impl Builder<'_> {
     /// Enters the node at the cursor: its rule and where it starts.
     fn open(&mut self) -> (Rule, usize) {
         match self.tokens.next() {
-            Some(Token::Start { rule, pos }) => (rule, pos.pos()),
+            Some(Token::Start { rule, pos }) => (rule, self.base + pos.pos()),
             other => unreachable!("expected a start token, found {other:?}"),
         }
     }
@@ -108,7 +154,7 @@ impl Builder<'_> {
             self.skip();
         }
         match self.tokens.next() {
-            Some(Token::End { pos, .. }) => pos.pos(),
+            Some(Token::End { pos, .. }) => self.base + pos.pos(),
             other => unreachable!("expected an end token, found {other:?}"),
         }
     }
@@ -121,7 +167,7 @@ impl Builder<'_> {
                 Some(Token::Start { rule, .. }) if is_punctuation(*rule) => {
                     self.skip();
                 }
-                Some(Token::Start { rule, pos }) => return Some((*rule, pos.pos())),
+                Some(Token::Start { rule, pos }) => return Some((*rule, self.base + pos.pos())),
                 _ => return None,
             }
         }
@@ -213,7 +259,7 @@ impl Builder<'_> {
 
     // ---- Declarations -----------------------------------------------------
 
-    fn item(&mut self) -> Res<Item> {
+    fn item(&mut self) -> Item {
         let (rule, start) = self.open();
         let doc = self.trivia.doc_before(start);
         self.skip_kid(); // the keyword
@@ -287,7 +333,7 @@ impl Builder<'_> {
                 while let Some((kid, _)) = self.peek_kid() {
                     match kid {
                         Rule::ident => team = Some(self.name()),
-                        Rule::condition => condition = Some(self.condition()?),
+                        Rule::condition => condition = Some(self.condition()),
                         _ => {
                             self.skip();
                         }
@@ -305,7 +351,7 @@ impl Builder<'_> {
                         self.skip();
                         first = true;
                     } else {
-                        branches.push(self.branch()?);
+                        branches.push(self.branch());
                     }
                 }
                 let span = self.finish(start);
@@ -316,7 +362,7 @@ impl Builder<'_> {
                 let start_step = self.clause(|b| b.name());
                 let mut steps = Vec::new();
                 while self.peek_kid().is_some() {
-                    steps.push(self.step()?);
+                    steps.push(self.step());
                 }
                 let span = self.finish(start);
                 Item::Flow(FlowDecl { name, start: start_step, steps, span, doc })
@@ -328,7 +374,7 @@ impl Builder<'_> {
             }
             other => unreachable!("not an item: {other:?}"),
         };
-        Ok(item)
+        item
     }
 
     /// A `variant_list` as the next child: its names.
@@ -386,7 +432,7 @@ impl Builder<'_> {
         TypeExpr { kind, span }
     }
 
-    fn step(&mut self) -> Res<Step> {
+    fn step(&mut self) -> Step {
         let (_, start) = self.open();
         let doc = self.trivia.doc_before(start);
         let (ks, ke) = self.skip_kid(); // `step`
@@ -405,14 +451,14 @@ impl Builder<'_> {
                     let text = self.clause(|b| b.string());
                     step.instructions.push(text);
                 }
-                _ => step.branches.push(self.branch()?),
+                _ => step.branches.push(self.branch()),
             }
         }
         step.span = self.finish(start);
-        Ok(step)
+        step
     }
 
-    fn branch(&mut self) -> Res<Branch> {
+    fn branch(&mut self) -> Branch {
         let (rule, start) = self.open();
         let doc = self.trivia.doc_before(start);
         let (ks, ke) = self.skip_kid();
@@ -420,7 +466,7 @@ impl Builder<'_> {
         let mut cond_text = None;
         let kind = match rule {
             Rule::when_branch => {
-                let (cond, span) = self.condition_node()?;
+                let (cond, span) = self.condition_node();
                 // Shared with the model's branch (`Arc`), not copied.
                 cond_text = Some(super::trivia::one_line(&self.text[span.range()]).into());
                 BranchKind::When(cond)
@@ -430,7 +476,7 @@ impl Builder<'_> {
         };
         let target = self.target();
         let span = self.finish(start);
-        Ok(Branch { kind, keyword, target, span, doc, cond_text })
+        Branch { kind, keyword, target, span, doc, cond_text }
     }
 
     fn target(&mut self) -> Target {
@@ -463,13 +509,13 @@ impl Builder<'_> {
     // ---- Conditions -------------------------------------------------------
 
     /// A condition as the next child.
-    fn condition(&mut self) -> Res<Cond> {
-        Ok(self.condition_node()?.0)
+    fn condition(&mut self) -> Cond {
+        self.condition_node().0
     }
 
     /// A condition as the next child, with the span of its node (which the
     /// condition's own span equals but for a parenthesised one).
-    fn condition_node(&mut self) -> Res<(Cond, Span)> {
+    fn condition_node(&mut self) -> (Cond, Span) {
         self.peek_kid();
         let (rule, start) = self.open();
         let cond = match rule {
@@ -479,15 +525,15 @@ impl Builder<'_> {
                     if matches!(kid, Rule::k_or | Rule::k_and) {
                         self.skip();
                     } else {
-                        parts.push(self.condition()?);
+                        parts.push(self.condition());
                     }
                 }
                 let span = self.finish(start);
                 if parts.len() == 1 {
-                    return Ok((parts.pop().unwrap(), span));
+                    return (parts.pop().unwrap(), span);
                 }
                 let kind = if rule == Rule::condition { CondKind::Or(parts) } else { CondKind::And(parts) };
-                return Ok((Cond { kind, span }, span));
+                return (Cond { kind, span }, span);
             }
             Rule::unary => {
                 let mut nots = Vec::new();
@@ -495,15 +541,15 @@ impl Builder<'_> {
                     let (s, e) = self.skip();
                     nots.push(self.span(s, e));
                 }
-                let mut cond = self.condition()?;
+                let mut cond = self.condition();
                 for not in nots.iter().rev() {
                     let nspan = not.to(cond.span);
                     cond = Cond { kind: CondKind::Not(Box::new(cond)), span: nspan };
                 }
                 let span = self.finish(start);
-                return Ok((cond, span));
+                return (cond, span);
             }
-            Rule::paren => self.condition()?.kind,
+            Rule::paren => self.condition().kind,
             Rule::k_true => CondKind::Const(true),
             Rule::k_false => CondKind::Const(false),
             Rule::predicate => {
@@ -549,7 +595,7 @@ impl Builder<'_> {
             other => unreachable!("not a condition: {other:?}"),
         };
         let span = self.finish(start);
-        Ok((Cond { kind: cond, span }, span))
+        (Cond { kind: cond, span }, span)
     }
 
     /// A `value` as the next child.
