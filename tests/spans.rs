@@ -48,3 +48,11 @@ fn a_comment_that_starts_a_line_within_a_condition_is_skipped() {
     let text = "table t {\n  when a\n  // between\n  and b // after\n  -> outcome x\n}\n";
     assert_eq!(condition_texts(text), ["a\n  // between\n  and b"]);
 }
+
+#[test]
+fn a_condition_ends_before_blanks_and_comments_with_blanks_in_them() {
+    // Blanks on the same line only; a comment with blanks (and a Unicode
+    // space) before its line break; a comment line between two blank runs.
+    let text = "table t {\n  when a and b   \t -> outcome x\n  when c // why \u{2028}  \t\n -> outcome x\n  when d or e  \n  // more  \n   -> outcome x\n}\n";
+    assert_eq!(condition_texts(text), ["a and b", "c", "d or e"]);
+}

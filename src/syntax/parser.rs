@@ -705,7 +705,14 @@ fn end_of(text: &str, start: usize, mut end: usize) -> usize {
         return end;
     }
     loop {
-        end = start + text[start..end].trim_end_matches(is_blank).len();
+        let trimmed = start + text[start..end].trim_end_matches(is_blank).len();
+        // A comment runs to a line break, which pest skips too: where the
+        // blanks trimmed hold none (and the file goes on), no comment ends
+        // here, and the line need not be read (it was, for every condition).
+        if end < text.len() && !text[trimmed..end].contains(['\n', '\r']) {
+            return trimmed;
+        }
+        end = trimmed;
         let line_start = text[..end].rfind(['\n', '\r']).map_or(0, |n| n + 1);
         match comment_start(&text[line_start..end]) {
             Some(c) if line_start + c >= start => end = line_start + c,
