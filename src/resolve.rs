@@ -3,7 +3,9 @@
 //! `type-mismatch`, `unknown-variant`, `invalid-target` and
 //! `unused-declaration`. Never stops at the first finding.
 
-use std::collections::{HashMap, HashSet};
+// Fx hashing: every name of every condition is looked up here, and SipHash
+// was most of the lookup (docs/PERFORMANCE.md, issue 8, fourth round).
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::ast::{self, CmpOp, CondKind, LiteralKind, TypeExprKind};
 use crate::diagnostics::{Code, Diagnostic};
@@ -86,7 +88,7 @@ impl Resolver {
 
     /// Pass 1: every global name, in file order; later duplicates reported.
     fn collect(&mut self, files: &[ast::File]) {
-        let mut counts: HashMap<Kind, usize> = HashMap::new();
+        let mut counts: HashMap<Kind, usize> = HashMap::default();
         for item in files.iter().flat_map(|f| &f.items) {
             let (kind, name) = match item {
                 ast::Item::Enum(d) => (Kind::Enum, &d.name),
@@ -405,7 +407,7 @@ impl<'r> Lower<'r> {
     }
 
     fn flow(&mut self, d: &ast::FlowDecl) -> Flow {
-        let mut step_ids: HashMap<&str, usize> = HashMap::new();
+        let mut step_ids: HashMap<&str, usize> = HashMap::default();
         let mut steps_ast: Vec<&ast::Step> = Vec::new();
         for s in &d.steps {
             if let Some(&first) = step_ids.get(&*s.name.text) {
