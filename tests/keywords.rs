@@ -19,6 +19,21 @@ fn the_keyword_list_matches_the_grammar() {
     assert_eq!(from_grammar, listed);
 }
 
+/// `is_keyword` is written as a `match` for speed; it must say yes to every
+/// listed keyword and to nothing else, near misses included.
+#[test]
+fn is_keyword_agrees_with_the_keyword_list() {
+    for k in KEYWORDS {
+        assert!(sopflow::syntax::is_keyword(k), "{k}");
+        for near in [format!("{k}s"), format!("_{k}"), k[..k.len() - 1].to_string(), k.to_uppercase()] {
+            assert_eq!(sopflow::syntax::is_keyword(&near), KEYWORDS.contains(&near.as_str()), "{near}");
+        }
+    }
+    for word in ["", "x", "market", "seller", "strikes", "category", "i", "o"] {
+        assert!(!sopflow::syntax::is_keyword(word), "{word}");
+    }
+}
+
 const BASE: &str = "input seller.strikes: int in 0 to 10\ninput flagged: bool\nenum Market { ID, MY }\ninput market: Market\noutcome approve\n";
 
 /// Each case puts a keyword where a name belongs, on line 6.

@@ -15,9 +15,19 @@ pub const KEYWORDS: [&str; 38] = [
     "require", "escalation", "and", "or", "not", "in", "true", "false", "bool", "int", "duration", "string", "sla",
 ];
 
-/// Whether `word` is a keyword.
+/// Whether `word` is a keyword. A `match` on the word (its length first,
+/// then the bytes) rather than a search of [`KEYWORDS`]: every name the
+/// parser reads is asked, and the search was a sixteenth of the parse
+/// (docs/PERFORMANCE.md, issue 8, fifth round). `tests/keywords.rs` checks
+/// the two against each other.
 pub fn is_keyword(word: &str) -> bool {
-    KEYWORDS.contains(&word)
+    matches!(
+        word,
+        "enum" | "input" | "team" | "action" | "outcome" | "table" | "flow" | "step" | "start" | "when" | "otherwise"
+            | "timeout" | "within" | "instructions" | "escalate" | "do" | "to" | "first" | "test" | "run" | "given"
+            | "expect" | "path" | "severity" | "requires" | "require" | "escalation" | "and" | "or" | "not" | "in"
+            | "true" | "false" | "bool" | "int" | "duration" | "string" | "sla"
+    )
 }
 pub use parser::{parse_file, parse_whole};
 

@@ -468,7 +468,7 @@ impl Builder<'_> {
             Rule::when_branch => {
                 let (cond, span) = self.condition_node();
                 // Shared with the model's branch (`Arc`), not copied.
-                cond_text = Some(super::trivia::one_line(&self.text[span.range()]).into());
+                cond_text = Some(std::sync::Arc::from(&*super::trivia::folded(&self.text[span.range()])));
                 BranchKind::When(cond)
             }
             Rule::otherwise_branch => BranchKind::Otherwise,
