@@ -81,3 +81,60 @@ fn an_error_in_a_later_declaration_reads_as_in_the_whole_file() {
     assert_eq!(e.span.start as usize, text.find("flow g").unwrap(), "{}", e.message);
     assert!(e.message.ends_with("found `flow`"), "{}", e.message);
 }
+
+/// Branches and steps with line breaks between any two tokens, some with a
+/// token replaced by a keyword or punctuation, so that keywords begin lines
+/// everywhere (some in the first column): the pieces agree with the whole
+/// parse on every text, whether it parses or not.
+#[test]
+fn broken_lines_in_declarations_parse_the_same_in_pieces() {
+    const WORDS: [&str; 16] = ["when", "step", "otherwise", "timeout", "->", "escalate", "outcome", "table", "do", "(", ")", "{", "}", "and", "not", "// c"];
+    const BRANCHES: [&str; 6] = [
+        "when a -> outcome ok",
+        "when n == 3 and not a -> escalate review -> outcome ok",
+        "when ( a or n in { 1, 2 } ) -> do act -> escalate review",
+        "when n >= 2 -> escalate review",
+        "/// doc\nwhen a -> table t2",
+        "when not not a -> s",
+    ];
+    let head = "team review\naction act\noutcome ok\ninput a: bool\ninput n: int in 0 to 9\ntable t2 { otherwise -> outcome ok }\n";
+    let mut seed: u64 = 0x5eed;
+    let mut next = move |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) as usize % n
+    };
+    let mut parsed = 0;
+    let cases = 2000;
+    for case in 0..cases {
+        let mut tokens: Vec<String> = Vec::new();
+        for _ in 0..1 + next(6) {
+            let b = BRANCHES[next(BRANCHES.len())];
+            let b = if case % 2 == 1 && b.ends_with("-> s") { "when a -> z" } else { b };
+            tokens.extend(b.split(' ').map(str::to_string));
+        }
+        if next(3) == 0 {
+            let k = next(tokens.len());
+            tokens[k] = WORDS[next(WORDS.len())].to_string();
+        }
+        let mut body = String::new();
+        for t in &tokens {
+            body.push_str(match next(4) {
+                0 => "\n  ",
+                1 => "\n",
+                _ => " ",
+            });
+            body.push_str(t);
+            if t.starts_with("//") {
+                body.push('\n');
+            }
+        }
+        let text = if case % 2 == 0 {
+            format!("{head}table t {{\n  when a -> outcome ok{body}\n  otherwise -> outcome ok\n}}\n")
+        } else {
+            format!("{head}flow f {{\n  start s\n  step s {{ otherwise -> z }}\n  step y {{{body}\n  otherwise -> z }}\n  step z {{ otherwise -> outcome ok }}\n}}\n")
+        };
+        parsed += usize::from(parse_whole(FileId(3), &text).is_ok());
+        assert_same(&text, "broken lines");
+    }
+    assert!(parsed > cases / 4 && parsed < cases * 9 / 10, "some texts parse, some do not ({parsed} of {cases})");
+}

@@ -77,7 +77,7 @@ pub(crate) fn declaration_starts(text: &str) -> Vec<usize> {
     for line in text.split_inclusive('\n') {
         if line.starts_with("///") {
             doc_start.get_or_insert(offset);
-        } else if KEYWORDS.iter().any(|k| line.starts_with(k)) {
+        } else if line.as_bytes().first().is_some_and(u8::is_ascii_lowercase) && KEYWORDS.iter().any(|k| line.starts_with(k)) {
             out.push(doc_start.take().unwrap_or(offset));
         } else if !line.trim().is_empty() {
             doc_start = None;

@@ -209,15 +209,18 @@ impl Builder<'_> {
 
     /// Notes the first keyword among the parts of a (dotted) name.
     fn no_keyword(&mut self, start: usize, end: usize) {
+        // The parts by hand: `split('.')` was a fifth of the builder's names.
+        let bytes = self.text.as_bytes();
         let mut at = start;
-        for part in self.text[start..end].split('.') {
-            if super::is_keyword(part) {
+        while at <= end {
+            let stop = memchr::memchr(b'.', &bytes[at..end]).map_or(end, |n| at + n);
+            if super::is_keyword(&self.text[at..stop]) {
                 if self.keyword_name.is_none_or(|(s, _)| at < s) {
-                    self.keyword_name = Some((at, at + part.len()));
+                    self.keyword_name = Some((at, stop));
                 }
                 return;
             }
-            at += part.len() + 1;
+            at = stop + 1;
         }
     }
 
@@ -744,5 +747,8 @@ fn is_blank(c: char) -> bool {
 }
 
 fn parse_int(text: &str) -> Option<i64> {
-    text.replace('_', "").parse().ok()
+    if text.contains('_') {
+        return text.replace('_', "").parse().ok();
+    }
+    text.parse().ok()
 }

@@ -90,7 +90,7 @@ impl Trivia {
 
 /// The end of the line that starts at `start`: the next `\n` or `\r`, or the end.
 fn line_end(bytes: &[u8], start: usize) -> usize {
-    bytes[start..].iter().position(|b| *b == b'\n' || *b == b'\r').map_or(bytes.len(), |n| start + n)
+    memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(bytes.len(), |n| start + n)
 }
 
 pub fn classify(line: &str) -> LineKind {
