@@ -3,9 +3,88 @@
 
 use crate::source::{Duration, Span};
 
+/// An interned name: one copy of each distinct text for the whole process
+/// (`ustr`'s global cache, never freed: the distinct names of a project are
+/// few), so that a name in the tree is a pointer, copied and compared
+/// without allocating (issue 8 asks for interned names). It reads as the
+/// `str` it stands for, and prints as one (`Debug` too).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sym(ustr::Ustr);
+
+impl Sym {
+    pub fn new(text: &str) -> Sym {
+        Sym(ustr::Ustr::from(text))
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        self.0.as_str()
+    }
+}
+
+impl std::ops::Deref for Sym {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl AsRef<str> for Sym {
+    fn as_ref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+impl From<&str> for Sym {
+    fn from(text: &str) -> Sym {
+        Sym::new(text)
+    }
+}
+
+impl From<Sym> for String {
+    fn from(s: Sym) -> String {
+        s.as_str().to_string()
+    }
+}
+
+impl PartialOrd for Sym {
+    fn partial_cmp(&self, other: &Sym) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Sym {
+    fn cmp(&self, other: &Sym) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl PartialEq<str> for Sym {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Sym {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Debug for Sym {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for Sym {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Name {
-    pub text: Box<str>,
+    pub text: Sym,
     pub span: Span,
 }
 
@@ -260,7 +339,7 @@ pub enum LiteralKind {
     Str(String),
     Bool(bool),
     /// A bare name: an enum variant.
-    Name(Box<str>),
+    Name(Sym),
 }
 
 #[derive(Clone, Debug)]
