@@ -8,6 +8,8 @@
 
 use std::iter::Peekable;
 
+use smallvec::SmallVec;
+
 use pest::iterators::Tokens;
 use pest::{Parser as _, Token};
 
@@ -442,6 +444,8 @@ impl Builder<'_> {
         let keyword = self.span(ks, ke); // a placeholder until the step's end is read
         let name = self.name();
         let mut step = Step { name, title: None, first: false, within: None, instructions: vec![], branches: vec![], span: keyword, doc };
+        let mut branches: SmallVec<[Branch; 4]> = SmallVec::new();
+        let mut instructions: SmallVec<[String; 2]> = SmallVec::new();
         while let Some((kid, _)) = self.peek_kid() {
             match kid {
                 Rule::string => step.title = Some(self.string()),
@@ -452,11 +456,12 @@ impl Builder<'_> {
                 Rule::within_clause => step.within = Some(self.clause(|b| b.duration())),
                 Rule::instructions => {
                     let text = self.clause(|b| b.string());
-                    step.instructions.push(text);
+                    instructions.push(text);
                 }
-                _ => step.branches.push(self.branch()),
+                _ => branches.push(self.branch()),
             }
         }
+        (step.branches, step.instructions) = (exact(branches), exact(instructions));
         step.span = self.finish(start);
         step
     }
@@ -485,7 +490,7 @@ impl Builder<'_> {
     fn target(&mut self) -> Target {
         self.peek_kid();
         let (_, start) = self.open();
-        let mut links = Vec::new();
+        let mut links: SmallVec<[Link; 2]> = SmallVec::new();
         let mut end = None;
         while self.peek_kid().is_some() {
             self.open(); // `chain_link` or `target_end`
@@ -506,7 +511,7 @@ impl Builder<'_> {
             }
         }
         let span = self.finish(start);
-        Target { links, end: end.unwrap(), span }
+        Target { links: exact(links), end: end.unwrap(), span }
     }
 
     // ---- Conditions -------------------------------------------------------
@@ -523,7 +528,7 @@ impl Builder<'_> {
         let (rule, start) = self.open();
         let cond = match rule {
             Rule::condition | Rule::and_expr => {
-                let mut parts: Vec<Cond> = Vec::new();
+                let mut parts: SmallVec<[Cond; 4]> = SmallVec::new();
                 while let Some((kid, _)) = self.peek_kid() {
                     if matches!(kid, Rule::k_or | Rule::k_and) {
                         self.skip();
@@ -535,6 +540,7 @@ impl Builder<'_> {
                 if parts.len() == 1 {
                     return (parts.pop().unwrap(), span);
                 }
+                let parts = exact(parts);
                 let kind = if rule == Rule::condition { CondKind::Or(parts) } else { CondKind::And(parts) };
                 return (Cond { kind, span }, span);
             }
@@ -577,7 +583,7 @@ impl Builder<'_> {
                     Some(_) => {
                         self.open();
                         let mut negated = false;
-                        let mut values = Vec::new();
+                        let mut values: SmallVec<[Literal; 4]> = SmallVec::new();
                         while let Some((kid, _)) = self.peek_kid() {
                             match kid {
                                 Rule::k_not => {
@@ -591,7 +597,7 @@ impl Builder<'_> {
                             }
                         }
                         self.close();
-                        CondKind::In { input, negated, values }
+                        CondKind::In { input, negated, values: exact(values) }
                     }
                 }
             }
@@ -744,6 +750,22 @@ fn comment_start(line: &str) -> Option<usize> {
 /// Whitespace as the grammar counts it (a byte-order mark included).
 fn is_blank(c: char) -> bool {
     c.is_whitespace() || c == '\u{feff}'
+}
+
+/// The list as a `Vec` of exactly its length. Lists in the tree are short
+/// (two or three parts of a condition, one link of a target), and a `Vec`
+/// grown by pushing holds at least four: a quarter of the tree's memory was
+/// such slack, and fresh memory costs a page fault per 4 KiB on this VM
+/// (docs/PERFORMANCE.md, issue 8, fifth round).
+fn exact<T, const N: usize>(items: SmallVec<[T; N]>) -> Vec<T> {
+    if items.spilled() {
+        let mut v = items.into_vec();
+        v.shrink_to_fit();
+        return v;
+    }
+    let mut v = Vec::with_capacity(items.len());
+    v.extend(items);
+    v
 }
 
 fn parse_int(text: &str) -> Option<i64> {
