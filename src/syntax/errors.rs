@@ -354,7 +354,7 @@ mod tests {
             }
         }
         assert!(let_through > 10);
-        assert!(scan_nesting(file, &texts.iter().find(|t| t.starts_with("\"\\\n")).unwrap()).is_some());
+        assert!(scan_nesting(file, texts.iter().find(|t| t.starts_with("\"\\\n")).unwrap()).is_some());
         assert!(surely_shallow(include_str!("../../policies/counterfeit.sop").as_bytes()));
     }
 }
