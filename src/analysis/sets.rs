@@ -136,6 +136,15 @@ impl Cube {
         // An input that only one cube constrains is full in the other, and
         // a constrained atom is never full.
         let mut r = Relation { within: other.mask & !self.mask == 0, holds: self.mask & !other.mask == 0, differing: 0, on: 0 };
+        // Neither holds the other and two inputs are constrained by one cube
+        // only: they differ on two inputs, and nothing more is asked. The
+        // mask bit of an input is its id modulo 64, so this needs every
+        // input below 64 (`differing` is then a lower bound, as the loop's).
+        let one_sided = self.mask ^ other.mask;
+        if !r.within && !r.holds && one_sided.count_ones() >= 2 && a.last().is_none_or(|x| x.0 < 64) && b.last().is_none_or(|x| x.0 < 64) {
+            r.differing = 2;
+            return r;
+        }
         let (mut i, mut j) = (0, 0);
         loop {
             let order = match (a.get(i), b.get(j)) {
