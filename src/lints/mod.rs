@@ -205,21 +205,52 @@ impl BranchIndex {
             .collect();
         inputs.sort_unstable();
         inputs.dedup();
+        // Each position's variants of `input` as bit words (`None`: it does
+        // not constrain the input everywhere).
+        let words_of = |input: usize, set: &CaseSet, width: usize| -> Option<Vec<u64>> {
+            if set.cubes.iter().any(|c| c.get(input).is_none()) {
+                return None;
+            }
+            let mut bits = vec![0u64; width];
+            for c in &set.cubes {
+                if let Some(b) = c.get(input).and_then(AtomSet::bit_words) {
+                    bits.iter_mut().zip(b).for_each(|(x, y)| *x |= y);
+                }
+            }
+            Some(bits)
+        };
+        // The cost of an input's index (the pairs it leaves), counted without
+        // building it: building every candidate was a third of the lints of
+        // large tables (docs/PERFORMANCE.md, issue 8, fifth round).
+        let cost_of = |input: usize| -> Option<usize> {
+            let width = analysis.space.full(input).bit_words()?.len();
+            let mut counts = vec![0usize; width * 64];
+            let mut everywhere = 0;
+            for set in sets {
+                match words_of(input, set, width) {
+                    None => everywhere += 1,
+                    Some(bits) => {
+                        for (w, word) in bits.iter().enumerate() {
+                            let mut word = *word;
+                            while word != 0 {
+                                counts[w * 64 + word.trailing_zeros() as usize] += 1;
+                                word &= word - 1;
+                            }
+                        }
+                    }
+                }
+            }
+            Some(counts.iter().map(|c| c * c).sum::<usize>() + everywhere * n)
+        };
         let build = |input: usize| -> Option<BranchIndex> {
             let full = analysis.space.full(input).bit_words()?;
             let mut index = BranchIndex { buckets: vec![Vec::new(); full.len() * 64], variants: Vec::with_capacity(n), everywhere: Vec::new() };
             for (pos, set) in sets.iter().enumerate() {
-                if set.cubes.iter().any(|c| c.get(input).is_none()) {
+                let Some(bits) = words_of(input, set, full.len()) else {
                     index.everywhere.push(pos);
                     index.variants.push(None);
                     continue;
-                }
-                let mut bits = vec![0u64; full.len()];
-                for c in &set.cubes {
-                    if let Some(b) = c.get(input).and_then(AtomSet::bit_words) {
-                        bits.iter_mut().zip(b).for_each(|(x, y)| *x |= y);
-                    }
-                }
+                };
                 let vs: Vec<usize> = (0..full.len() * 64).filter(|v| bits[v / 64] & (1 << (v % 64)) != 0).collect();
                 for &v in &vs {
                     index.buckets[v].push(pos);
@@ -228,9 +259,9 @@ impl BranchIndex {
             }
             Some(index)
         };
-        // The input that leaves the fewest pairs.
-        let cost = |index: &BranchIndex| index.buckets.iter().map(|b| b.len() * b.len()).sum::<usize>() + index.everywhere.len() * n;
-        inputs.into_iter().filter_map(build).min_by_key(cost)
+        // The input that leaves the fewest pairs (the first of those).
+        let best = inputs.into_iter().filter_map(|i| cost_of(i).map(|c| (c, i))).min_by_key(|(c, _)| *c)?;
+        build(best.1)
     }
 
     /// The positions that may share a case with `pos`, sorted, without `pos`.
