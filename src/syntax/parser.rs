@@ -211,11 +211,12 @@ impl Builder<'_> {
 
     /// Notes the first keyword among the parts of a (dotted) name.
     fn no_keyword(&mut self, start: usize, end: usize) {
-        // The parts by hand: `split('.')` was a fifth of the builder's names.
+        // The parts by hand (names are short): `split('.')` was a fifth of
+        // the builder's names.
         let bytes = self.text.as_bytes();
         let mut at = start;
         while at <= end {
-            let stop = memchr::memchr(b'.', &bytes[at..end]).map_or(end, |n| at + n);
+            let stop = bytes[at..end].iter().position(|b| *b == b'.').map_or(end, |n| at + n);
             if super::is_keyword(&self.text[at..stop]) {
                 if self.keyword_name.is_none_or(|(s, _)| at < s) {
                     self.keyword_name = Some((at, stop));
