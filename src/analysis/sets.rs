@@ -426,6 +426,9 @@ pub fn cond_set(space: &Space, cond: &Cond, negate: bool) -> CaseSet {
         Cond::And(parts) | Cond::Or(parts) => {
             let conj = matches!(cond, Cond::And(_)) != negate;
             if conj {
+                if let Some(set) = conjunction_of_atoms(space, parts, negate) {
+                    return set;
+                }
                 let mut acc = CaseSet::full();
                 for p in parts {
                     acc = acc.intersect(space, &cond_set(space, p, negate));
@@ -443,6 +446,36 @@ pub fn cond_set(space: &Space, cond: &Cond, negate: bool) -> CaseSet {
             }
         }
     }
+}
+
+/// A conjunction of atoms and negated atoms (most conditions) as its one
+/// cube, built in place: what intersecting the parts' sets one by one gives,
+/// without a set per part (a third of `cond_set`). `None` when a part is
+/// anything else.
+fn conjunction_of_atoms(space: &Space, parts: &[Cond], negate: bool) -> Option<CaseSet> {
+    let mut cube = Cube::full();
+    for p in parts {
+        let (a, negated) = match p {
+            Cond::Atom(a) => (a, negate),
+            Cond::Not(inner) => match &**inner {
+                Cond::Atom(a) => (a, !negate),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        let mut set = space.pred_set(a.input, &a.pred);
+        if negated {
+            set = set.complement(space.full(a.input));
+        }
+        let set = match cube.get(a.input) {
+            Some(have) => have.intersect(&set),
+            None => set,
+        };
+        if !cube.set(space, a.input, set) {
+            return Some(CaseSet::empty());
+        }
+    }
+    Some(CaseSet { cubes: vec![cube], approx: false })
 }
 
 /// The outcome of a search for an uncovered point.
