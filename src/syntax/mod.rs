@@ -80,7 +80,10 @@ pub(crate) fn declaration_starts(text: &str) -> Vec<usize> {
     let mut out = Vec::new();
     let mut offset = 0;
     let mut doc_start: Option<usize> = None;
-    for line in text.split_inclusive('\n') {
+    // Lines as `split_inclusive('\n')` gives them, found with `memchr`.
+    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1).chain((!text.ends_with('\n') && !text.is_empty()).then_some(text.len()));
+    for end in ends {
+        let line = &text[offset..end];
         if line.starts_with("///") {
             doc_start.get_or_insert(offset);
         } else if line.as_bytes().first().is_some_and(u8::is_ascii_lowercase) && KEYWORDS.iter().any(|k| line.starts_with(k)) {
@@ -88,7 +91,7 @@ pub(crate) fn declaration_starts(text: &str) -> Vec<usize> {
         } else if !line.trim().is_empty() {
             doc_start = None;
         }
-        offset += line.len();
+        offset = end;
     }
     out
 }
