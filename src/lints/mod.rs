@@ -205,9 +205,9 @@ impl BranchIndex {
             .collect();
         inputs.sort_unstable();
         inputs.dedup();
-        // Each position's variants of `input` as bit words (`None`: it does
-        // not constrain the input everywhere).
-        let words_of = |input: usize, set: &CaseSet, width: usize| -> Option<Vec<u64>> {
+        // A position's variants of `input` (`None`: it does not constrain
+        // the input everywhere), shared by the cost and the index.
+        let variants_of = |input: usize, set: &CaseSet, width: usize| -> Option<Vec<usize>> {
             if set.cubes.iter().any(|c| c.get(input).is_none()) {
                 return None;
             }
@@ -217,7 +217,16 @@ impl BranchIndex {
                     bits.iter_mut().zip(b).for_each(|(x, y)| *x |= y);
                 }
             }
-            Some(bits)
+            // The set bits, word by word.
+            let mut vs = Vec::new();
+            for (w, word) in bits.into_iter().enumerate() {
+                let mut word = word;
+                while word != 0 {
+                    vs.push(w * 64 + word.trailing_zeros() as usize);
+                    word &= word - 1;
+                }
+            }
+            Some(vs)
         };
         // The cost of an input's index (the pairs it leaves), counted without
         // building it: building every candidate was a third of the lints of
@@ -227,31 +236,22 @@ impl BranchIndex {
             let mut counts = vec![0usize; width * 64];
             let mut everywhere = 0;
             for set in sets {
-                match words_of(input, set, width) {
+                match variants_of(input, set, width) {
                     None => everywhere += 1,
-                    Some(bits) => {
-                        for (w, word) in bits.iter().enumerate() {
-                            let mut word = *word;
-                            while word != 0 {
-                                counts[w * 64 + word.trailing_zeros() as usize] += 1;
-                                word &= word - 1;
-                            }
-                        }
-                    }
+                    Some(vs) => vs.into_iter().for_each(|v| counts[v] += 1),
                 }
             }
             Some(counts.iter().map(|c| c * c).sum::<usize>() + everywhere * n)
         };
         let build = |input: usize| -> Option<BranchIndex> {
-            let full = analysis.space.full(input).bit_words()?;
-            let mut index = BranchIndex { buckets: vec![Vec::new(); full.len() * 64], variants: Vec::with_capacity(n), everywhere: Vec::new() };
+            let width = analysis.space.full(input).bit_words()?.len();
+            let mut index = BranchIndex { buckets: vec![Vec::new(); width * 64], variants: Vec::with_capacity(n), everywhere: Vec::new() };
             for (pos, set) in sets.iter().enumerate() {
-                let Some(bits) = words_of(input, set, full.len()) else {
+                let Some(vs) = variants_of(input, set, width) else {
                     index.everywhere.push(pos);
                     index.variants.push(None);
                     continue;
                 };
-                let vs: Vec<usize> = (0..full.len() * 64).filter(|v| bits[v / 64] & (1 << (v % 64)) != 0).collect();
                 for &v in &vs {
                     index.buckets[v].push(pos);
                 }

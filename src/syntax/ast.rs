@@ -28,45 +28,9 @@ impl std::ops::Deref for Sym {
     }
 }
 
-impl AsRef<str> for Sym {
-    fn as_ref(&self) -> &str {
-        self.0.as_str()
-    }
-}
-
 impl From<&str> for Sym {
     fn from(text: &str) -> Sym {
         Sym::new(text)
-    }
-}
-
-impl From<Sym> for String {
-    fn from(s: Sym) -> String {
-        s.as_str().to_string()
-    }
-}
-
-impl PartialOrd for Sym {
-    fn partial_cmp(&self, other: &Sym) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Sym {
-    fn cmp(&self, other: &Sym) -> std::cmp::Ordering {
-        self.as_str().cmp(other.as_str())
-    }
-}
-
-impl PartialEq<str> for Sym {
-    fn eq(&self, other: &str) -> bool {
-        self.as_str() == other
-    }
-}
-
-impl PartialEq<&str> for Sym {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
     }
 }
 

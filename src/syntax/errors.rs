@@ -173,8 +173,7 @@ pub fn friendly_message(file: FileId, text: &str, err: &pest::error::Error<super
 /// (parentheses and chains of `not`), which the recursive parser and the
 /// analyses could not handle without a deep stack.
 pub fn nesting_error(file: FileId, text: &str) -> Option<SyntaxError> {
-    let bytes = text.as_bytes();
-    if surely_shallow(bytes) {
+    if surely_shallow(text.as_bytes()) {
         return None;
     }
     scan_nesting(file, text)
