@@ -79,6 +79,10 @@ struct Resolver {
     used: HashSet<(Kind, usize)>,
     /// The AST items that won their name, by span start (duplicates lose).
     winners: HashSet<(Span, Kind)>,
+    /// Each enum's variants by name (built once the enums are known): a
+    /// condition's variants were found by comparing every variant's name,
+    /// a hundred for a category enum.
+    variants: Vec<HashMap<ast::Sym, u32>>,
 }
 
 impl Resolver {
@@ -281,13 +285,26 @@ impl Resolver {
         }
         let (tests, work): (Vec<I>, Vec<I>) =
             items.partition(|item| matches!(item.borrow(), ast::Item::Test(_)));
-        let (program, names, winners) = (&self.program, &self.names, &self.winners);
+        self.variants = self
+            .program
+            .enums
+            .iter()
+            .map(|e| {
+                e.variants
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (ast::Sym::new(v), i as u32))
+                    .collect()
+            })
+            .collect();
+        let (program, names, winners, variants) =
+            (&self.program, &self.names, &self.winners, &self.variants);
         // One item per task: a table of 5,000 rules next to flows of 20 steps.
         let lowered: Vec<(Lowered, Sink)> = work
             .into_par_iter()
             .with_max_len(1)
             .map(|item| {
-                let mut l = Lower::new(program, names);
+                let mut l = Lower::new(program, names, variants);
                 let lowered = match item.borrow() {
                     ast::Item::Require(d) => Lowered::Require(l.require(d)),
                     ast::Item::Table(d) if winners.contains(&(d.span, Kind::Table)) => {
@@ -343,7 +360,7 @@ impl Resolver {
 
     /// Runs `f` on a `Lower` of the program so far, taking in what it found.
     fn lowering<T>(&mut self, f: impl FnOnce(&mut Lower<'_>) -> T) -> T {
-        let mut l = Lower::new(&self.program, &self.names);
+        let mut l = Lower::new(&self.program, &self.names, &self.variants);
         let out = f(&mut l);
         let sink = l.out;
         self.absorb(sink);
@@ -393,14 +410,21 @@ struct Sink {
 struct Lower<'r> {
     program: &'r Program,
     names: &'r HashMap<String, (Kind, usize, Span)>,
+    /// [`Resolver::variants`] (empty while the declarations are read).
+    variants: &'r [HashMap<ast::Sym, u32>],
     out: Sink,
 }
 
 impl<'r> Lower<'r> {
-    fn new(program: &'r Program, names: &'r HashMap<String, (Kind, usize, Span)>) -> Lower<'r> {
+    fn new(
+        program: &'r Program,
+        names: &'r HashMap<String, (Kind, usize, Span)>,
+        variants: &'r [HashMap<ast::Sym, u32>],
+    ) -> Lower<'r> {
         Lower {
             program,
             names,
+            variants,
             out: Sink::default(),
         }
     }
@@ -995,8 +1019,12 @@ impl<'r> Lower<'r> {
         match &v.kind {
             LiteralKind::Name(n) => {
                 let variants = &self.program.enums[e].variants;
-                if let Some(i) = variants.iter().position(|x| **x == **n) {
-                    return Some(i as u32);
+                let found = match self.variants.get(e) {
+                    Some(index) => index.get(n).copied(),
+                    None => variants.iter().position(|x| **x == **n).map(|i| i as u32),
+                };
+                if let Some(i) = found {
+                    return Some(i);
                 }
                 let near = nearest(n, variants.iter().map(String::as_str)).or_else(|| {
                     variants
