@@ -21,18 +21,12 @@ fn bench(name: &str, text: &str, runs: usize) {
     let mut findings = 0;
     for _ in 0..runs {
         let t = Instant::now();
-        let ast =
-            sopflow::syntax::parse_file(id, &sources.get(id).text).expect("generated text parses");
+        let ast = sopflow::syntax::parse_file(id, &sources.get(id).text).expect("generated text parses");
         parse.push(t.elapsed());
         let t = Instant::now();
         let (program, diags) = sopflow::resolve::resolve(std::slice::from_ref(&ast));
         resolve.push(t.elapsed());
-        assert!(
-            diags
-                .iter()
-                .all(|d| d.code == sopflow::diagnostics::Code::UnusedDeclaration),
-            "{diags:?}"
-        );
+        assert!(diags.iter().all(|d| d.code == sopflow::diagnostics::Code::UnusedDeclaration), "{diags:?}");
         let t = Instant::now();
         findings = sopflow::lints::run(&program).len();
         analyse.push(t.elapsed());
@@ -47,24 +41,9 @@ fn bench(name: &str, text: &str, runs: usize) {
 }
 
 fn main() {
-    let runs = std::env::var("BENCH_RUNS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
-    bench(
-        "table-5000-rules-8-inputs",
-        &sopflow::gen::table(5000, 1),
-        runs,
-    );
-    bench(
-        "table-5000-first",
-        &sopflow::gen::table_with(5000, 1, true, true),
-        runs,
-    );
-    bench(
-        "table-5000-no-otherwise",
-        &sopflow::gen::table_with(5000, 1, false, false),
-        runs,
-    );
+    let runs = std::env::var("BENCH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
+    bench("table-5000-rules-8-inputs", &sopflow::gen::table(5000, 1), runs);
+    bench("table-5000-first", &sopflow::gen::table_with(5000, 1, true, true), runs);
+    bench("table-5000-no-otherwise", &sopflow::gen::table_with(5000, 1, false, false), runs);
     bench("flow-10000-steps", &sopflow::gen::flow(10_000, 1), runs);
 }

@@ -17,37 +17,20 @@ fn median3(mut run: impl FnMut() -> Duration) -> Duration {
 }
 
 fn sopflow(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sopflow"))
-        .args(args)
-        .output()
-        .expect("sopflow runs")
+    Command::new(env!("CARGO_BIN_EXE_sopflow")).args(args).output().expect("sopflow runs")
 }
 
 /// Lints BPMN files; (the time bpmnlint took by its own clock, per file the rules that reported).
 fn bpmnlint(files: &[&Path]) -> (Duration, serde_json::Value) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/bpmn/lint.mjs");
-    let o = Command::new("node")
-        .arg(script)
-        .args(files)
-        .output()
-        .expect("node runs (install Node.js)");
-    assert!(
-        o.status.success(),
-        "bpmnlint failed (run `npm ci` in tools/bpmn): {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    let o = Command::new("node").arg(script).args(files).output().expect("node runs (install Node.js)");
+    assert!(o.status.success(), "bpmnlint failed (run `npm ci` in tools/bpmn): {}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("lint.mjs prints JSON");
-    (
-        Duration::from_secs_f64(v["ms"].as_f64().unwrap() / 1000.0),
-        v["files"].clone(),
-    )
+    (Duration::from_secs_f64(v["ms"].as_f64().unwrap() / 1000.0), v["files"].clone())
 }
 
 fn main() {
-    let lines: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(20_000);
+    let lines: usize = std::env::args().skip(1).find_map(|a| a.parse().ok()).unwrap_or(20_000);
     let dir = std::env::temp_dir().join(format!("sopflow-bpmnlint-{lines}"));
     let _ = std::fs::remove_dir_all(&dir);
     let src = dir.join("src");
@@ -89,10 +72,7 @@ fn main() {
     });
     let (lint_own, _) = bpmnlint(&[&bpmn]);
 
-    println!(
-        "{total} lines of SOPflow; BPMN export {} KB",
-        std::fs::metadata(&bpmn).unwrap().len() / 1024
-    );
+    println!("{total} lines of SOPflow; BPMN export {} KB", std::fs::metadata(&bpmn).unwrap().len() / 1024);
     println!();
     println!("| step | time (median of 3) |");
     println!("|---|---:|");
@@ -100,60 +80,25 @@ fn main() {
     println!("| `sopflow export --format bpmn` | {export:.2?} |");
     println!("| bpmnlint `recommended` (node, process included) | {lint:.2?} |");
     println!("| bpmnlint, its own clock (parse and lint) | {lint_own:.2?} |");
-    println!(
-        "| ratio bpmnlint / `sopflow check` | {:.0}× |",
-        lint.as_secs_f64() / check.as_secs_f64()
-    );
-    println!(
-        "| ratio (export + bpmnlint) / `sopflow check` | {:.0}× |",
-        (export + lint).as_secs_f64() / check.as_secs_f64()
-    );
+    println!("| ratio bpmnlint / `sopflow check` | {:.0}× |", lint.as_secs_f64() / check.as_secs_f64());
+    println!("| ratio (export + bpmnlint) / `sopflow check` | {:.0}× |", (export + lint).as_secs_f64() / check.as_secs_f64());
     println!();
 
     // Defect by defect: the planted flow alone, exported and linted.
     println!("| planted defect | in | `sopflow check` | bpmnlint on the exported flow |");
     println!("|---|---|---|---|");
-    for sopflow::gen::Planted {
-        file,
-        line,
-        code,
-        owner,
-    } in &planted
-    {
-        let ours = if found
-            .iter()
-            .any(|(f, l, c)| f == file && l == line && c == code)
-        {
-            "reported"
-        } else {
-            "missed"
-        };
+    for sopflow::gen::Planted { file, line, code, owner } in &planted {
+        let ours = if found.iter().any(|(f, l, c)| f == file && l == line && c == code) { "reported" } else { "missed" };
         let theirs = if owner.starts_with("planted_") && is_flow(&src.join(file), owner) {
             let one = dir.join(format!("{owner}.bpmn"));
-            let o = sopflow(&[
-                "export",
-                "--format",
-                "bpmn",
-                "--flow",
-                owner,
-                src_arg,
-                "-o",
-                one.to_str().unwrap(),
-            ]);
+            let o = sopflow(&["export", "--format", "bpmn", "--flow", owner, src_arg, "-o", one.to_str().unwrap()]);
             assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
             let (_, files) = bpmnlint(&[&one]);
-            let rules = files[one.to_str().unwrap()]
-                .as_object()
-                .cloned()
-                .unwrap_or_default();
+            let rules = files[one.to_str().unwrap()].as_object().cloned().unwrap_or_default();
             if rules.is_empty() {
                 "nothing".to_string()
             } else {
-                rules
-                    .keys()
-                    .map(|r| format!("`{r}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                rules.keys().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ")
             }
         } else {
             "not in BPMN (a decision table; BPMN export covers flows)".to_string()
@@ -164,8 +109,5 @@ fn main() {
 
 /// Whether `name` is a flow of the file (tables are not exported to BPMN).
 fn is_flow(file: &Path, name: &str) -> bool {
-    std::fs::read_to_string(file).unwrap().lines().any(|l| {
-        l.strip_prefix("flow ")
-            .is_some_and(|r| r.split_whitespace().next() == Some(name))
-    })
+    std::fs::read_to_string(file).unwrap().lines().any(|l| l.strip_prefix("flow ").is_some_and(|r| r.split_whitespace().next() == Some(name)))
 }

@@ -8,24 +8,15 @@ use sopflow::gen::Rng;
 use sopflow::model::{RunTarget, Type};
 
 fn main() {
-    let count: usize = std::env::var("BENCH_CASES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
-    let result =
-        sopflow::check::check(sopflow::project::load(&["policies".into()]).expect("policies load"));
+    let count: usize = std::env::var("BENCH_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let result = sopflow::check::check(sopflow::project::load(&["policies".into()]).expect("policies load"));
     let program = result.program.expect("policies parse");
     // The largest example flow: the most branches.
     let (flow, f) = program
         .flows
         .iter()
         .enumerate()
-        .max_by_key(|(_, f)| {
-            f.steps
-                .iter()
-                .map(|s| s.decision.branches.len())
-                .sum::<usize>()
-        })
+        .max_by_key(|(_, f)| f.steps.iter().map(|s| s.decision.branches.len()).sum::<usize>())
         .unwrap();
     let mut read = Vec::new();
     for s in &f.steps {
@@ -42,9 +33,7 @@ fn main() {
                 let inp = &program.inputs[i];
                 let value = match inp.ty {
                     Type::Bool => (rng.below(2) == 1).to_string(),
-                    Type::Int { lo, hi } => {
-                        (lo + rng.below((hi - lo + 1).min(1000) as u64) as i64).to_string()
-                    }
+                    Type::Int { lo, hi } => (lo + rng.below((hi - lo + 1).min(1000) as u64) as i64).to_string(),
                     Type::Duration => format!("\"{}h\"", rng.below(100)),
                     Type::String => "\"x\"".into(),
                     Type::Enum(e) => {
@@ -59,28 +48,16 @@ fn main() {
         input.push_str(&fields.join(", "));
         input.push_str("}\n");
     }
-    println!(
-        "flow `{}` ({} steps), {count} cases, {} MB of JSON lines, {} threads",
-        f.name,
-        f.steps.len(),
-        input.len() >> 20,
-        rayon::current_num_threads()
-    );
+    println!("flow `{}` ({} steps), {count} cases, {} MB of JSON lines, {} threads", f.name, f.steps.len(), input.len() >> 20, rayon::current_num_threads());
     let mut times: Vec<Duration> = Vec::new();
     for _ in 0..5 {
         let t = Instant::now();
         let (out, failed) = sopflow::render::run::batch(&program, RunTarget::Flow(flow), &input);
         times.push(t.elapsed());
         assert_eq!(out.lines().count(), count);
-        assert_eq!(
-            failed, 0,
-            "generated cases all end in an outcome or hand-off"
-        );
+        assert_eq!(failed, 0, "generated cases all end in an outcome or hand-off");
     }
     times.sort();
     let median = times[times.len() / 2];
-    println!(
-        "batch: median {median:.2?} of 5 runs, {:.0} cases/s",
-        count as f64 / median.as_secs_f64()
-    );
+    println!("batch: median {median:.2?} of 5 runs, {:.0} cases/s", count as f64 / median.as_secs_f64());
 }

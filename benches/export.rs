@@ -12,10 +12,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 fn main() {
-    let steps = std::env::var("BENCH_STEPS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(10_000);
+    let steps = std::env::var("BENCH_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
     let text = sopflow::gen::flow(steps, 1);
     let mut sources = SourceMap::default();
     let id = sources.add("flow.sop".into(), text);
@@ -24,15 +21,9 @@ fn main() {
     let all = Selection::all(&program);
     type Render<'a> = Box<dyn Fn() -> String + 'a>;
     let formats: Vec<(&str, Render)> = vec![
-        (
-            "json",
-            Box::new(|| export::json::render(&program, &sources, &all)),
-        ),
+        ("json", Box::new(|| export::json::render(&program, &sources, &all))),
         ("dot", Box::new(|| export::dot::render(&program, &all))),
-        (
-            "mermaid",
-            Box::new(|| export::mermaid::render(&program, &all)),
-        ),
+        ("mermaid", Box::new(|| export::mermaid::render(&program, &all))),
         ("bpmn", Box::new(|| export::bpmn::render(&program, &all))),
     ];
     for (name, render) in formats {
@@ -43,10 +34,6 @@ fn main() {
             bytes = render().len();
             times.push(t.elapsed());
         }
-        println!(
-            "export {name:<8} {steps} steps  median {:>8.1?}  {:>6} KB",
-            median(times),
-            bytes >> 10
-        );
+        println!("export {name:<8} {steps} steps  median {:>8.1?}  {:>6} KB", median(times), bytes >> 10);
     }
 }

@@ -26,14 +26,7 @@ fn main() {
     let (server, client) = Connection::memory();
     let thread = std::thread::spawn(move || sopflow::lsp::serve(&server));
     let root = format!("file://{}", dir.display());
-    client
-        .sender
-        .send(Message::Request(Request::new(
-            RequestId::from(1),
-            "initialize".into(),
-            json!({ "capabilities": {}, "rootUri": root }),
-        )))
-        .unwrap();
+    client.sender.send(Message::Request(Request::new(RequestId::from(1), "initialize".into(), json!({ "capabilities": {}, "rootUri": root })))).unwrap();
     let wait_publish = |client: &Connection| loop {
         match client.receiver.recv().unwrap() {
             Message::Notification(n) if n.method == "textDocument/publishDiagnostics" => return n,
@@ -45,24 +38,14 @@ fn main() {
             break;
         }
     }
-    client
-        .sender
-        .send(Message::Notification(Notification::new(
-            "initialized".into(),
-            json!({}),
-        )))
-        .unwrap();
+    client.sender.send(Message::Notification(Notification::new("initialized".into(), json!({})))).unwrap();
     let _ = wait_publish(&client);
     client.sender.send(Message::Notification(Notification::new("textDocument/didOpen".into(), json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } })))).unwrap();
     let _ = wait_publish(&client);
     let mut times: Vec<Duration> = Vec::new();
     for k in 0..30 {
         // Edit a condition in the middle of the flow, alternating values.
-        let edited = text.replacen(
-            "seller.strikes >= 100",
-            &format!("seller.strikes >= {}", 99 + k % 2),
-            1,
-        );
+        let edited = text.replacen("seller.strikes >= 100", &format!("seller.strikes >= {}", 99 + k % 2), 1);
         let t = Instant::now();
         client.sender.send(Message::Notification(Notification::new("textDocument/didChange".into(), json!({ "textDocument": { "uri": uri, "version": k + 2 }, "contentChanges": [{ "text": edited }] })))).unwrap();
         let n = wait_publish(&client);
@@ -71,21 +54,8 @@ fn main() {
     }
     times.sort();
     println!("lsp edit-to-diagnostics, {lines} lines: median {:.1?}, fastest {:.1?}, slowest {:.1?} (30 edits)", times[15], times[0], times[29]);
-    client
-        .sender
-        .send(Message::Request(Request::new(
-            RequestId::from(2),
-            "shutdown".into(),
-            json!(null),
-        )))
-        .unwrap();
+    client.sender.send(Message::Request(Request::new(RequestId::from(2), "shutdown".into(), json!(null)))).unwrap();
     let _ = client.receiver.recv();
-    client
-        .sender
-        .send(Message::Notification(Notification::new(
-            "exit".into(),
-            json!(null),
-        )))
-        .unwrap();
+    client.sender.send(Message::Notification(Notification::new("exit".into(), json!(null)))).unwrap();
     let _ = thread.join();
 }

@@ -2,10 +2,7 @@
 //! writes a generated project (see `sopflow::gen::project`).
 fn main() {
     let a: Vec<String> = std::env::args().skip(1).collect();
-    let dir = std::path::PathBuf::from(
-        a.first()
-            .expect("usage: gen_project DIR FILES FLOWS STEPS [SEED]"),
-    );
+    let dir = std::path::PathBuf::from(a.first().expect("usage: gen_project DIR FILES FLOWS STEPS [SEED]"));
     let files = a.get(1).and_then(|s| s.parse().ok()).unwrap_or(10);
     let flows = a.get(2).and_then(|s| s.parse().ok()).unwrap_or(5);
     let steps = a.get(3).and_then(|s| s.parse().ok()).unwrap_or(20);

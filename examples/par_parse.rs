@@ -10,16 +10,9 @@ use std::time::Instant;
 
 fn main() {
     let dir = std::env::args().nth(1).expect("usage: par_parse DIR");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .expect("a readable folder")
-        .map(|e| e.unwrap().path())
-        .collect();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir).expect("a readable folder").map(|e| e.unwrap().path()).collect();
     paths.sort();
-    let texts: Vec<String> = paths
-        .iter()
-        .filter(|p| p.extension().is_some_and(|e| e == "sop"))
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect();
+    let texts: Vec<String> = paths.iter().filter(|p| p.extension().is_some_and(|e| e == "sop")).map(|p| std::fs::read_to_string(p).unwrap()).collect();
     let threads = rayon::current_num_threads();
     for _ in 0..3 {
         let clock = Instant::now();
@@ -29,12 +22,7 @@ fn main() {
             .map(|text| {
                 let t = Instant::now();
                 let tree = sopflow::syntax::parse_file(sopflow::source::FileId(0), text);
-                (
-                    rayon::current_thread_index().unwrap_or(0),
-                    t.elapsed(),
-                    text.len(),
-                    tree,
-                )
+                (rayon::current_thread_index().unwrap_or(0), t.elapsed(), text.len(), tree)
             })
             .collect();
         let wall = clock.elapsed();

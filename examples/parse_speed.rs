@@ -20,11 +20,7 @@ fn main() {
     for _ in 0..5 {
         let t = Instant::now();
         for text in &texts {
-            let _ = <sopflow::syntax::parser::PestParser as pest::Parser<_>>::parse(
-                sopflow::syntax::parser::Rule::file,
-                text,
-            )
-            .unwrap();
+            let _ = <sopflow::syntax::parser::PestParser as pest::Parser<_>>::parse(sopflow::syntax::parser::Rule::file, text).unwrap();
         }
         pest_only.push(t.elapsed());
         let t = Instant::now();
@@ -36,11 +32,5 @@ fn main() {
     pest_only.sort();
     full.sort();
     let rate = |d: std::time::Duration| lines as f64 / d.as_secs_f64();
-    println!(
-        "{lines} lines: pest {:.1?} ({:.0} lines/s), parse_file {:.1?} ({:.0} lines/s)",
-        pest_only[2],
-        rate(pest_only[2]),
-        full[2],
-        rate(full[2])
-    );
+    println!("{lines} lines: pest {:.1?} ({:.0} lines/s), parse_file {:.1?} ({:.0} lines/s)", pest_only[2], rate(pest_only[2]), full[2], rate(full[2]));
 }

@@ -16,34 +16,22 @@ use std::time::{Duration, Instant};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let style = if args.iter().any(|a| a == "--dense") {
-        sopflow::gen::Style::Dense
-    } else {
-        sopflow::gen::Style::Realistic
-    };
+    let style = if args.iter().any(|a| a == "--dense") { sopflow::gen::Style::Dense } else { sopflow::gen::Style::Realistic };
     let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
-    let sizes = if sizes.is_empty() {
-        vec![10_000, 100_000, 1_000_000]
-    } else {
-        sizes
-    };
+    let sizes = if sizes.is_empty() { vec![10_000, 100_000, 1_000_000] } else { sizes };
     let bin = std::path::Path::new("target/release/sopflow");
     assert!(bin.exists(), "build first: cargo build --release");
     println!("style: {style:?}");
     println!("| lines | files | check (median of 5) | lines/s | fastest | user + system | time per line vs first | parse | resolve | graph | analysis | render | peak memory | `wc -l` | check / `wc -l` | planted found | other findings |");
-    println!(
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|"
-    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|");
     let mut first_per_line = None;
     for lines in sizes {
         let dir = std::env::temp_dir().join(format!("sopflow-scale-{lines}"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let files = sopflow::gen::corpus_styled(lines, 1, 2, style);
-        let planted: HashSet<(String, usize, String)> = sopflow::gen::planted_marks(&files)
-            .into_iter()
-            .map(|p| (p.file, p.line, p.code))
-            .collect();
+        let planted: HashSet<(String, usize, String)> =
+            sopflow::gen::planted_marks(&files).into_iter().map(|p| (p.file, p.line, p.code)).collect();
         let mut total = 0;
         for (name, text) in &files {
             total += text.lines().count();
@@ -52,52 +40,20 @@ fn main() {
         let mut runs: Vec<(Duration, String, String)> = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
-            let o = Command::new("/usr/bin/time")
-                .arg("-f")
-                .arg("peak %M KB\ncpu %U s user + %S s system")
-                .arg(bin)
-                .args(["check", "--format", "json", "--timings"])
-                .arg(&dir)
-                .output()
-                .unwrap();
-            runs.push((
-                t.elapsed(),
-                String::from_utf8_lossy(&o.stdout).into_owned(),
-                String::from_utf8_lossy(&o.stderr).into_owned(),
-            ));
+            let o = Command::new("/usr/bin/time").arg("-f").arg("peak %M KB\ncpu %U s user + %S s system").arg(bin).args(["check", "--format", "json", "--timings"]).arg(&dir).output().unwrap();
+            runs.push((t.elapsed(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned()));
         }
         runs.sort_by_key(|r| r.0);
         let (time, stdout, stderr) = &runs[2];
         let fastest = runs[0].0;
-        let cpu = stderr
-            .lines()
-            .find(|l| l.starts_with("cpu "))
-            .unwrap_or("cpu ?")
-            .trim_start_matches("cpu ")
-            .to_string();
+        let cpu = stderr.lines().find(|l| l.starts_with("cpu ")).unwrap_or("cpu ?").trim_start_matches("cpu ").to_string();
         let report: serde_json::Value = serde_json::from_str(stdout).unwrap();
-        let found: HashSet<(String, usize, String)> =
-            sopflow::gen::reported(&report).into_iter().collect();
+        let found: HashSet<(String, usize, String)> = sopflow::gen::reported(&report).into_iter().collect();
         let hit = planted.intersection(&found).count();
         let other = found.difference(&planted).count();
-        let stage = |name: &str| {
-            stderr
-                .split(&format!("{name} "))
-                .nth(1)
-                .and_then(|s| s.split(',').next())
-                .unwrap_or("?")
-                .to_string()
-        };
-        let peak = stderr
-            .lines()
-            .find(|l| l.starts_with("peak "))
-            .unwrap_or("peak ?")
-            .trim_start_matches("peak ")
-            .to_string();
-        let peak = peak
-            .trim_end_matches(" KB")
-            .parse::<u64>()
-            .map_or(peak.clone(), |kb| format!("{:.0} MiB", kb as f64 / 1024.0));
+        let stage = |name: &str| stderr.split(&format!("{name} ")).nth(1).and_then(|s| s.split(',').next()).unwrap_or("?").to_string();
+        let peak = stderr.lines().find(|l| l.starts_with("peak ")).unwrap_or("peak ?").trim_start_matches("peak ").to_string();
+        let peak = peak.trim_end_matches(" KB").parse::<u64>().map_or(peak.clone(), |kb| format!("{:.0} MiB", kb as f64 / 1024.0));
         let paths: Vec<_> = files.iter().map(|(n, _)| dir.join(n)).collect();
         let mut wcs: Vec<Duration> = (0..3)
             .map(|_| {

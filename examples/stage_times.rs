@@ -12,15 +12,9 @@ fn main() {
     let mut files = Vec::new();
     match std::env::args().nth(1) {
         Some(dir) => {
-            let mut paths: Vec<_> = std::fs::read_dir(&dir)
-                .expect("a readable folder")
-                .map(|e| e.unwrap().path())
-                .collect();
+            let mut paths: Vec<_> = std::fs::read_dir(&dir).expect("a readable folder").map(|e| e.unwrap().path()).collect();
             paths.sort();
-            for p in paths
-                .into_iter()
-                .filter(|p| p.extension().is_some_and(|e| e == "sop"))
-            {
+            for p in paths.into_iter().filter(|p| p.extension().is_some_and(|e| e == "sop")) {
                 let text = std::fs::read_to_string(&p).expect("a text file");
                 files.push(sources.add(p.display().to_string(), text));
             }
@@ -32,10 +26,7 @@ fn main() {
         }
     }
     let t = Instant::now();
-    let asts: Vec<_> = files
-        .iter()
-        .map(|id| sopflow::syntax::parse_file(*id, &sources.get(*id).text).unwrap())
-        .collect();
+    let asts: Vec<_> = files.iter().map(|id| sopflow::syntax::parse_file(*id, &sources.get(*id).text).unwrap()).collect();
     println!("parse {:?}", t.elapsed());
     let t = Instant::now();
     let (p, _) = sopflow::resolve::resolve(&asts);
@@ -44,10 +35,7 @@ fn main() {
     let analysis = sopflow::analysis::Analysis::new(&p);
     println!("tables' condition sets {:?}", t.elapsed());
     // `REPEAT=N` computes the flow facts N more times first (for profiles).
-    let repeat: usize = std::env::var("REPEAT")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(0);
+    let repeat: usize = std::env::var("REPEAT").ok().and_then(|r| r.parse().ok()).unwrap_or(0);
     for _ in 0..repeat {
         let facts: Vec<_> = (0..p.flows.len()).map(|f| analysis.flow_facts(f)).collect();
         drop(facts);
@@ -99,22 +87,8 @@ fn main() {
 }
 #[allow(dead_code)]
 fn stats(facts: &[sopflow::analysis::FlowFacts]) {
-    let mut sizes: Vec<usize> = facts
-        .iter()
-        .flat_map(|f| f.reach.iter().map(|r| r.cubes.len()))
-        .collect();
+    let mut sizes: Vec<usize> = facts.iter().flat_map(|f| f.reach.iter().map(|r| r.cubes.len())).collect();
     sizes.sort();
-    let approx = facts
-        .iter()
-        .flat_map(|f| f.reach.iter())
-        .filter(|r| r.approx)
-        .count();
-    println!(
-        "reach sets {}: median {} p90 {} max {} approx {}",
-        sizes.len(),
-        sizes[sizes.len() / 2],
-        sizes[sizes.len() * 9 / 10],
-        sizes.last().unwrap(),
-        approx
-    );
+    let approx = facts.iter().flat_map(|f| f.reach.iter()).filter(|r| r.approx).count();
+    println!("reach sets {}: median {} p90 {} max {} approx {}", sizes.len(), sizes[sizes.len() / 2], sizes[sizes.len() * 9 / 10], sizes.last().unwrap(), approx);
 }

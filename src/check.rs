@@ -98,10 +98,7 @@ fn syntax_diagnostic(e: crate::syntax::SyntaxError) -> Diagnostic {
 
 /// Parses every readable file, in parallel; `Err` holds the syntax-error
 /// diagnostics. The result is in file order.
-pub fn parse_all(
-    sources: &SourceMap,
-    files: &[(FileId, Option<String>)],
-) -> Vec<(FileId, Result<ast::File, Diagnostic>)> {
+pub fn parse_all(sources: &SourceMap, files: &[(FileId, Option<String>)]) -> Vec<(FileId, Result<ast::File, Diagnostic>)> {
     use rayon::prelude::*;
     // One file per task: rayon otherwise hands each thread a run of files
     // by count, and a run with the big tables kept one core busy for twice
@@ -111,8 +108,7 @@ pub fn parse_all(
         .with_max_len(1)
         .filter(|(_, err)| err.is_none())
         .map(|(id, _)| {
-            let parsed =
-                crate::syntax::parse_file(*id, &sources.get(*id).text).map_err(syntax_diagnostic);
+            let parsed = crate::syntax::parse_file(*id, &sources.get(*id).text).map_err(syntax_diagnostic);
             (*id, parsed)
         })
         .collect()
@@ -126,10 +122,7 @@ pub fn check(loaded: Loaded) -> CheckResult {
 /// text is unchanged (the language server re-checks on every keystroke).
 #[derive(Default)]
 pub struct ParseCache {
-    entries: std::collections::HashMap<
-        (FileId, String),
-        (String, ast::File, Vec<crate::syntax::SyntaxError>),
-    >,
+    entries: std::collections::HashMap<(FileId, String), (String, ast::File, Vec<crate::syntax::SyntaxError>)>,
 }
 
 pub fn check_with(loaded: Loaded, options: Options) -> CheckResult {
@@ -137,22 +130,13 @@ pub fn check_with(loaded: Loaded, options: Options) -> CheckResult {
 }
 
 pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) -> CheckResult {
-    let Loaded {
-        sources,
-        files,
-        config: config_file,
-        ..
-    } = loaded;
+    let Loaded { sources, files, config: config_file, .. } = loaded;
     let mut diags = Vec::new();
     for (id, err) in &files {
         if let Some(err) = err {
             diags.push(
-                Diagnostic::new(
-                    Code::UnreadableFile,
-                    Span::new(*id, 0, 0),
-                    format!("`{}` is {err}", sources.get(*id).path),
-                )
-                .with_help("SOPflow reads UTF-8 text; re-save the file as UTF-8"),
+                Diagnostic::new(Code::UnreadableFile, Span::new(*id, 0, 0), format!("`{}` is {err}", sources.get(*id).path))
+                    .with_help("SOPflow reads UTF-8 text; re-save the file as UTF-8"),
             );
         }
     }
@@ -197,14 +181,9 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
     if !syntax_failed {
         diags.extend(config_diags);
         // Resolve borrows the trees when they are kept (the language server), else consumes them.
-        let (ids, trees): (Vec<FileId>, Vec<ast::File>) =
-            std::mem::take(&mut asts).into_iter().unzip();
+        let (ids, trees): (Vec<FileId>, Vec<ast::File>) = std::mem::take(&mut asts).into_iter().unzip();
         // Suppressions need only where each item is.
-        let item_spans_by_file: Vec<(FileId, Vec<Span>)> = ids
-            .iter()
-            .copied()
-            .zip(trees.iter().map(item_spans))
-            .collect();
+        let item_spans_by_file: Vec<(FileId, Vec<Span>)> = ids.iter().copied().zip(trees.iter().map(item_spans)).collect();
         let clock = std::time::Instant::now();
         let (prog, resolve_diags) = if options.keep_trees {
             let resolved = crate::resolve::resolve(&trees);
@@ -237,9 +216,7 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
             .collect();
         suppressed_findings = suppress::apply(&sups, &mut diags);
         suppressed_findings.retain(|s| s.diagnostic.level != Level::Allow);
-        suppressed_findings.sort_by(|a, b| {
-            (a.diagnostic.span, a.diagnostic.code).cmp(&(b.diagnostic.span, b.diagnostic.code))
-        });
+        suppressed_findings.sort_by(|a, b| (a.diagnostic.span, a.diagnostic.code).cmp(&(b.diagnostic.span, b.diagnostic.code)));
         for d in &mut diags {
             if d.code == Code::InvalidSuppression {
                 d.level = config.level(d.code);
@@ -272,19 +249,8 @@ pub fn check_text_everywhere(text: &str) {
     for recover in [false, true] {
         let mut sources = SourceMap::default();
         let id = sources.add("fuzz.sop".into(), text.to_string());
-        let loaded = Loaded {
-            sources,
-            files: vec![(id, None)],
-            config: None,
-            walk_notes: vec![],
-        };
-        let result = check_with(
-            loaded,
-            Options {
-                recover,
-                keep_trees: true,
-            },
-        );
+        let loaded = Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
+        let result = check_with(loaded, Options { recover, keep_trees: true });
         let _ = crate::render::json::render(&result);
         let _ = crate::render::human::render(&result, false);
         let _ = crate::render::sarif::render(&result);

@@ -24,38 +24,21 @@ pub struct Config {
 
 impl Config {
     pub fn level(&self, code: Code) -> Level {
-        self.levels
-            .get(&code)
-            .copied()
-            .unwrap_or(code.default_level())
+        self.levels.get(&code).copied().unwrap_or(code.default_level())
     }
 }
 
 /// Finds `sopflow.toml` for a project whose first path is `first`.
 pub fn find(first: &Path) -> Option<PathBuf> {
-    let start = if first.is_dir() {
-        first.to_path_buf()
-    } else {
-        first.parent()?.to_path_buf()
-    };
-    let start = if start.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        start
-    };
+    let start = if first.is_dir() { first.to_path_buf() } else { first.parent()?.to_path_buf() };
+    let start = if start.as_os_str().is_empty() { PathBuf::from(".") } else { start };
     let mut dir = std::fs::canonicalize(&start).ok()?;
     loop {
         let candidate = dir.join("sopflow.toml");
         if candidate.is_file() {
             // Report it by the path the user gave, when it lies in that folder.
             let given = start.join("sopflow.toml");
-            return Some(
-                if given.is_file() && std::fs::canonicalize(&given).ok()? == candidate {
-                    given
-                } else {
-                    candidate
-                },
-            );
+            return Some(if given.is_file() && std::fs::canonicalize(&given).ok()? == candidate { given } else { candidate });
         }
         if dir.join(".git").exists() {
             return None;
@@ -73,51 +56,28 @@ pub fn parse(file: FileId, text: &str) -> (Config, Vec<Diagnostic>) {
         Ok(t) => t,
         Err(err) => {
             let r = err.span().unwrap_or(0..0);
-            let message = err
-                .message()
-                .lines()
-                .next()
-                .unwrap_or("invalid TOML")
-                .to_string();
-            diags.push(Diagnostic::new(
-                Code::InvalidConfig,
-                span(r),
-                format!("invalid TOML: {message}"),
-            ));
+            let message = err.message().lines().next().unwrap_or("invalid TOML").to_string();
+            diags.push(Diagnostic::new(Code::InvalidConfig, span(r), format!("invalid TOML: {message}")));
             return (config, diags);
         }
     };
     for (key, value) in table.get_ref() {
         if key.get_ref().as_ref() != "lints" {
             diags.push(
-                Diagnostic::new(
-                    Code::InvalidConfig,
-                    span(key.span()),
-                    format!("unknown table `{}`", key.get_ref()),
-                )
-                .with_help("`sopflow.toml` has one table, `[lints]`"),
+                Diagnostic::new(Code::InvalidConfig, span(key.span()), format!("unknown table `{}`", key.get_ref()))
+                    .with_help("`sopflow.toml` has one table, `[lints]`"),
             );
             continue;
         }
         let DeValue::Table(lints) = value.get_ref() else {
-            diags.push(Diagnostic::new(
-                Code::InvalidConfig,
-                span(value.span()),
-                "`lints` must be a table of `code = \"level\"`",
-            ));
+            diags.push(Diagnostic::new(Code::InvalidConfig, span(value.span()), "`lints` must be a table of `code = \"level\"`"));
             continue;
         };
         for (name, level) in lints {
             let name_text = name.get_ref().as_ref();
             let Some(code) = Code::parse(name_text) else {
-                let mut d = Diagnostic::new(
-                    Code::InvalidConfig,
-                    span(name.span()),
-                    format!("unknown lint code `{name_text}`"),
-                );
-                if let Some(near) =
-                    crate::resolve::nearest(name_text, Code::ALL.iter().map(|c| c.as_str()))
-                {
+                let mut d = Diagnostic::new(Code::InvalidConfig, span(name.span()), format!("unknown lint code `{name_text}`"));
+                if let Some(near) = crate::resolve::nearest(name_text, Code::ALL.iter().map(|c| c.as_str())) {
                     d = d.with_help(format!("did you mean `{near}`?"));
                 } else {
                     d = d.with_help("`sopflow rules` lists every code");
@@ -126,11 +86,7 @@ pub fn parse(file: FileId, text: &str) -> (Config, Vec<Diagnostic>) {
                 continue;
             };
             if !code.configurable() {
-                diags.push(Diagnostic::new(
-                    Code::InvalidConfig,
-                    span(name.span()),
-                    format!("the level of `{code}` cannot be changed"),
-                ));
+                diags.push(Diagnostic::new(Code::InvalidConfig, span(name.span()), format!("the level of `{code}` cannot be changed")));
                 continue;
             }
             match level.get_ref() {
@@ -143,12 +99,8 @@ pub fn parse(file: FileId, text: &str) -> (Config, Vec<Diagnostic>) {
                         _ => format!("`{}`", &text[level.span()]),
                     };
                     diags.push(
-                        Diagnostic::new(
-                            Code::InvalidConfig,
-                            span(level.span()),
-                            format!("{shown} is not a lint level"),
-                        )
-                        .with_help("use \"allow\", \"warn\" or \"error\""),
+                        Diagnostic::new(Code::InvalidConfig, span(level.span()), format!("{shown} is not a lint level"))
+                            .with_help("use \"allow\", \"warn\" or \"error\""),
                     );
                 }
             }

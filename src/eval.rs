@@ -14,32 +14,16 @@ pub type Case = Vec<Option<Value>>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum End {
-    Outcome {
-        outcome: OutcomeId,
-        target: Span,
-    },
-    Escalated {
-        team: TeamId,
-        target: Span,
-    },
+    Outcome { outcome: OutcomeId, target: Span },
+    Escalated { team: TeamId, target: Span },
     /// Two branches of a unique decision hold and lead to different targets.
-    Conflict {
-        decision: Where,
-        first: usize,
-        second: usize,
-    },
+    Conflict { decision: Where, first: usize, second: usize },
     /// No branch holds and there is no `otherwise`.
-    FallThrough {
-        decision: Where,
-    },
+    FallThrough { decision: Where },
     /// The run needs an input the case does not give.
-    Missing {
-        input: InputId,
-    },
+    Missing { input: InputId },
     /// The run came back to a step it had passed (a cycle).
-    Cycle {
-        step: StepId,
-    },
+    Cycle { step: StepId },
 }
 
 /// A decision: a step of the flow being run, or a table.
@@ -147,18 +131,12 @@ impl<'a> Runner<'a> {
         match target.end {
             crate::model::End::Step(s) => Some(s),
             crate::model::End::Outcome(o) => {
-                self.run.end = End::Outcome {
-                    outcome: o,
-                    target: target.end_span,
-                };
+                self.run.end = End::Outcome { outcome: o, target: target.end_span };
                 None
             }
             crate::model::End::Escalate(t) => {
                 self.run.escalations.push(t);
-                self.run.end = End::Escalated {
-                    team: t,
-                    target: target.end_span,
-                };
+                self.run.end = End::Escalated { team: t, target: target.end_span };
                 None
             }
             crate::model::End::Table(t) => {
@@ -172,9 +150,7 @@ impl<'a> Runner<'a> {
     fn decide(&mut self, d: &Decision, at: Where) -> Result<usize, End> {
         let mut taken: Option<usize> = None;
         for (i, c) in d.whens() {
-            let holds = self
-                .cond(c)
-                .map_err(|Missing(input)| End::Missing { input })?;
+            let holds = self.cond(c).map_err(|Missing(input)| End::Missing { input })?;
             if !holds {
                 continue;
             }
@@ -185,18 +161,12 @@ impl<'a> Runner<'a> {
             match taken {
                 None => taken = Some(i),
                 Some(j) if !d.branches[j].target.same_chain(&d.branches[i].target) => {
-                    return Err(End::Conflict {
-                        decision: at,
-                        first: j,
-                        second: i,
-                    });
+                    return Err(End::Conflict { decision: at, first: j, second: i });
                 }
                 Some(_) => {}
             }
         }
-        let chosen = taken
-            .or(d.otherwise())
-            .ok_or(End::FallThrough { decision: at })?;
+        let chosen = taken.or(d.otherwise()).ok_or(End::FallThrough { decision: at })?;
         self.run.taken.push((at, chosen));
         Ok(chosen)
     }
@@ -261,17 +231,11 @@ pub fn pred_holds(pred: &Pred, v: &Value) -> bool {
 pub fn value_json(program: &Program, input: InputId, v: &Value) -> serde_json::Value {
     match (program.inputs[input].ty, v) {
         (_, Value::Bool(b)) => serde_json::Value::Bool(*b),
-        (Type::Duration, Value::Num(n)) => {
-            serde_json::Value::String(crate::source::Duration::format_seconds(*n))
-        }
+        (Type::Duration, Value::Num(n)) => serde_json::Value::String(crate::source::Duration::format_seconds(*n)),
         (_, Value::Num(n)) => serde_json::Value::from(*n),
-        (Type::Enum(e), Value::Variant(i)) => serde_json::Value::String(
-            program.enums[e]
-                .variants
-                .get(*i as usize)
-                .cloned()
-                .unwrap_or_default(),
-        ),
+        (Type::Enum(e), Value::Variant(i)) => {
+            serde_json::Value::String(program.enums[e].variants.get(*i as usize).cloned().unwrap_or_default())
+        }
         (_, Value::Variant(i)) => serde_json::Value::from(*i),
         (_, Value::Str(s)) => serde_json::Value::String(s.clone()),
     }
@@ -286,10 +250,7 @@ pub fn cond_holds(program: &Program, cond: &Cond, case: &Case) -> Result<bool, I
 /// Reads a case from a JSON object keyed by dotted input names. Every
 /// problem (unknown input, wrong type, out of range, unknown variant) is
 /// returned as a message naming the input; inputs not given stay `None`.
-pub fn case_from_json(
-    program: &Program,
-    json: &serde_json::Map<String, serde_json::Value>,
-) -> Result<Case, Vec<String>> {
+pub fn case_from_json(program: &Program, json: &serde_json::Map<String, serde_json::Value>) -> Result<Case, Vec<String>> {
     let mut case: Case = vec![None; program.inputs.len()];
     let mut errors = Vec::new();
     for (key, value) in json {
@@ -314,11 +275,7 @@ pub fn case_from_json(
 }
 
 /// One input's value from JSON, checked against the input's type.
-pub fn value_from_json(
-    program: &Program,
-    id: InputId,
-    value: &serde_json::Value,
-) -> Result<Value, String> {
+pub fn value_from_json(program: &Program, id: InputId, value: &serde_json::Value) -> Result<Value, String> {
     use serde_json::Value as J;
     let input = &program.inputs[id];
     let name = &input.name;
@@ -326,22 +283,16 @@ pub fn value_from_json(
         (Type::Bool, J::Bool(b)) => Ok(Value::Bool(*b)),
         (Type::Int { lo, hi }, J::Number(n)) => match n.as_i64() {
             Some(v) if lo <= v && v <= hi => Ok(Value::Num(v)),
-            Some(v) => Err(format!(
-                "input `{name}` is {v}, outside its range {lo} to {hi}"
-            )),
+            Some(v) => Err(format!("input `{name}` is {v}, outside its range {lo} to {hi}")),
             None => Err(format!("input `{name}` must be a whole number, not {n}")),
         },
         (Type::Duration, J::String(s)) => match crate::source::Duration::parse(s) {
             Some(d) => Ok(Value::Num(d.seconds)),
-            None => Err(format!(
-                "input `{name}` must be a duration such as \"90m\", not \"{s}\""
-            )),
+            None => Err(format!("input `{name}` must be a duration such as \"90m\", not \"{s}\"")),
         },
         (Type::Duration, J::Number(n)) => match n.as_i64() {
             Some(v) if v >= 0 => Ok(Value::Num(v)),
-            _ => Err(format!(
-                "input `{name}` must be a non-negative number of seconds, not {n}"
-            )),
+            _ => Err(format!("input `{name}` must be a non-negative number of seconds, not {n}")),
         },
         (Type::String, J::String(s)) => Ok(Value::Str(s.clone())),
         (Type::Enum(e), J::String(s)) => {
@@ -351,13 +302,8 @@ pub fn value_from_json(
                 None => {
                     let near = crate::resolve::nearest(s, variants.iter().map(String::as_str));
                     Err(match near {
-                        Some(n) => {
-                            format!("input `{name}` has no variant `{s}` (did you mean `{n}`?)")
-                        }
-                        None => format!(
-                            "input `{name}` has no variant `{s}`; it is one of {}",
-                            variants.join(", ")
-                        ),
+                        Some(n) => format!("input `{name}` has no variant `{s}` (did you mean `{n}`?)"),
+                        None => format!("input `{name}` has no variant `{s}`; it is one of {}", variants.join(", ")),
                     })
                 }
             }

@@ -19,14 +19,7 @@ struct Comment {
 /// Formats a file; `Err` with the syntax error when it does not parse.
 pub fn format(text: &str) -> Result<String, crate::syntax::SyntaxError> {
     let file = crate::syntax::parse_file(crate::source::FileId(0), text)?;
-    let mut f = Formatter {
-        src: text,
-        trivia: crate::syntax::trivia::Trivia::scan(text),
-        comments: comments(text),
-        next: 0,
-        out: String::new(),
-        indent: 0,
-    };
+    let mut f = Formatter { src: text, trivia: crate::syntax::trivia::Trivia::scan(text), comments: comments(text), next: 0, out: String::new(), indent: 0 };
     f.file(&file);
     let mut out = f.out;
     if text.starts_with('\u{feff}') {
@@ -47,8 +40,7 @@ fn comments(text: &str) -> Vec<Comment> {
         match bytes[i] {
             b'"' => {
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r'
-                {
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r' {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
                 i += 1;
@@ -56,10 +48,7 @@ fn comments(text: &str) -> Vec<Comment> {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 // A comment ends at a line feed or a carriage return (as in the grammar).
                 let end = text[i..].find(['\n', '\r']).map_or(text.len(), |n| i + n);
-                out.push(Comment {
-                    start: i,
-                    text: text[i..end].trim_end().to_string(),
-                });
+                out.push(Comment { start: i, text: text[i..end].trim_end().to_string() });
                 i = end;
             }
             _ => i += 1,
@@ -182,13 +171,8 @@ impl Formatter<'_> {
             let from = prev.map_or(0, |p| p.span().end as usize);
             let gap = &self.src[from..item.span().start as usize];
             let segments: Vec<&str> = gap.split('\n').collect();
-            let inner = if prev.is_some() {
-                &segments[1.min(segments.len())..]
-            } else {
-                &segments[..]
-            };
-            let had_blank =
-                inner.len() > 1 && inner[..inner.len() - 1].iter().any(|l| is_blank_line(l));
+            let inner = if prev.is_some() { &segments[1.min(segments.len())..] } else { &segments[..] };
+            let had_blank = inner.len() > 1 && inner[..inner.len() - 1].iter().any(|l| is_blank_line(l));
             let blocks = prev.is_some_and(|p| is_block(p) || is_block(item));
             if had_blank || blocks {
                 self.leading_until_blank(from, item.span().start as usize);
@@ -218,11 +202,7 @@ impl Formatter<'_> {
         }
         if let Some(at) = last_blank {
             // Comments that stood after a blank line keep a blank line above them.
-            let first_comment = self
-                .comments
-                .get(self.next)
-                .map(|c| c.start)
-                .filter(|c| *c < at);
+            let first_comment = self.comments.get(self.next).map(|c| c.start).filter(|c| *c < at);
             if let (Some(blank), Some(comment)) = (first_blank, first_comment) {
                 if blank < comment {
                     self.blank();
@@ -237,42 +217,26 @@ impl Formatter<'_> {
         match item {
             Item::Enum(d) => {
                 let vs: Vec<&str> = d.variants.iter().map(|v| &*v.text).collect();
-                self.line(
-                    d.span,
-                    &format!("enum {} {{ {} }}", d.name.text, vs.join(", ")),
-                );
+                self.line(d.span, &format!("enum {} {{ {} }}", d.name.text, vs.join(", ")));
             }
             Item::Input(d) => {
                 let ty = match &d.ty.kind {
                     TypeExprKind::Bool => "bool".to_string(),
                     TypeExprKind::Int => "int".to_string(),
-                    TypeExprKind::IntRange(..) => {
-                        crate::syntax::trivia::one_line(self.raw(d.ty.span))
-                    }
+                    TypeExprKind::IntRange(..) => crate::syntax::trivia::one_line(self.raw(d.ty.span)),
                     TypeExprKind::Duration => "duration".to_string(),
                     TypeExprKind::String => "string".to_string(),
-                    TypeExprKind::InlineEnum(vs) => format!(
-                        "{{ {} }}",
-                        vs.iter().map(|v| &*v.text).collect::<Vec<_>>().join(", ")
-                    ),
+                    TypeExprKind::InlineEnum(vs) => format!("{{ {} }}", vs.iter().map(|v| &*v.text).collect::<Vec<_>>().join(", ")),
                     TypeExprKind::Named(n) => n.text.to_string(),
                 };
                 self.line(d.span, &format!("input {}: {ty}", d.name.text));
             }
             Item::Team(d) => {
-                let sla = d
-                    .sla
-                    .as_ref()
-                    .map(|(_, s)| format!(" {{ sla {} }}", self.raw(*s)))
-                    .unwrap_or_default();
+                let sla = d.sla.as_ref().map(|(_, s)| format!(" {{ sla {} }}", self.raw(*s))).unwrap_or_default();
                 self.line(d.span, &format!("team {}{sla}", d.name.text));
             }
             Item::Action(d) => {
-                let desc = d
-                    .description
-                    .as_ref()
-                    .map(|s| format!(" {}", quote(s)))
-                    .unwrap_or_default();
+                let desc = d.description.as_ref().map(|s| format!(" {}", quote(s))).unwrap_or_default();
                 self.line(d.span, &format!("action {}{desc}", d.name.text));
             }
             Item::Outcome(d) => {
@@ -287,11 +251,7 @@ impl Formatter<'_> {
                     });
                 }
                 let body = if parts.is_empty() {
-                    if self.raw(d.span).contains('{') {
-                        " {}".to_string()
-                    } else {
-                        String::new()
-                    }
+                    if self.raw(d.span).contains('{') { " {}".to_string() } else { String::new() }
                 } else {
                     format!(" {{ {} }}", parts.join(" "))
                 };
@@ -299,33 +259,18 @@ impl Formatter<'_> {
             }
             Item::Require(d) => {
                 let c = self.cond(&d.condition, None);
-                self.line(
-                    d.span,
-                    &format!("require escalation to {} when {c}", d.team.text),
-                );
+                self.line(d.span, &format!("require escalation to {} when {c}", d.team.text));
             }
             Item::Table(d) => {
                 self.leading(d.span.start as usize);
-                let head = format!(
-                    "table {}{} {{",
-                    d.name.text,
-                    if d.first { " first" } else { "" }
-                );
-                self.open(
-                    d.span.start as usize,
-                    &head,
-                    d.branches.first().map(|b| b.span.start as usize),
-                );
+                let head = format!("table {}{} {{", d.name.text, if d.first { " first" } else { "" });
+                self.open(d.span.start as usize, &head, d.branches.first().map(|b| b.span.start as usize));
                 self.branches(&d.branches);
                 self.close(d.span);
             }
             Item::Flow(d) => {
                 self.leading(d.span.start as usize);
-                self.open(
-                    d.span.start as usize,
-                    &format!("flow {} {{", d.name.text),
-                    Some(d.start.span.start as usize),
-                );
+                self.open(d.span.start as usize, &format!("flow {} {{", d.name.text), Some(d.start.span.start as usize));
                 self.line(d.start.span, &format!("start {}", d.start.text));
                 for s in &d.steps {
                     self.blank();
@@ -335,34 +280,19 @@ impl Formatter<'_> {
             }
             Item::Test(d) => {
                 self.leading(d.span.start as usize);
-                self.open(
-                    d.span.start as usize,
-                    &format!("test {} {{", quote(&d.name)),
-                    Some(d.run.name.span.start as usize),
-                );
+                self.open(d.span.start as usize, &format!("test {} {{", quote(&d.name)), Some(d.run.name.span.start as usize));
                 let kind = if d.run.is_table { "table" } else { "flow" };
                 self.line(d.run.name.span, &format!("run {kind} {}", d.run.name.text));
                 if let (Some(first), Some(last)) = (d.given.first(), d.given.last()) {
-                    let pairs: Vec<String> = d
-                        .given
-                        .iter()
-                        .map(|(k, v)| format!("{}: {}", k.text, self.raw(v.span).to_string()))
-                        .collect();
-                    self.line(
-                        first.0.span.to(last.1.span),
-                        &format!("given {{ {} }}", pairs.join(", ")),
-                    );
+                    let pairs: Vec<String> = d.given.iter().map(|(k, v)| format!("{}: {}", k.text, self.raw(v.span).to_string())).collect();
+                    self.line(first.0.span.to(last.1.span), &format!("given {{ {} }}", pairs.join(", ")));
                 } else if self.raw(d.span).contains("given") {
                     self.line(d.run.name.span, "given {}");
                 }
                 for e in &d.expects {
                     match e {
-                        Expect::Outcome(n) => {
-                            self.line(n.span, &format!("expect outcome {}", n.text))
-                        }
-                        Expect::Escalate(n) => {
-                            self.line(n.span, &format!("expect escalate {}", n.text))
-                        }
+                        Expect::Outcome(n) => self.line(n.span, &format!("expect outcome {}", n.text)),
+                        Expect::Escalate(n) => self.line(n.span, &format!("expect escalate {}", n.text)),
                         Expect::Path(ns) => {
                             let span = ns[0].span.to(ns[ns.len() - 1].span);
                             let names: Vec<&str> = ns.iter().map(|n| &*n.text).collect();
@@ -411,28 +341,18 @@ impl Formatter<'_> {
         self.open(s.span.start as usize, &head, None);
         // Instructions: their spans are not kept; each is one line of the
         // source between the header and the first branch.
-        let body_start = self.src[s.span.start as usize..]
-            .find('{')
-            .map_or(s.span.start as usize, |i| s.span.start as usize + i + 1);
-        let body_end = s
-            .branches
-            .first()
-            .map_or(s.span.end as usize - 1, |b| b.span.start as usize);
+        let body_start = self.src[s.span.start as usize..].find('{').map_or(s.span.start as usize, |i| s.span.start as usize + i + 1);
+        let body_end = s.branches.first().map_or(s.span.end as usize - 1, |b| b.span.start as usize);
         let mut search = body_start;
         for text in &s.instructions {
-            let at = self.src[search..body_end]
-                .find("instructions")
-                .map_or(search, |i| search + i);
+            let at = self.src[search..body_end].find("instructions").map_or(search, |i| search + i);
             let lit = quote(text);
             let end = self.src[at..body_end].find('"').and_then(|q| {
                 let open = at + q;
                 string_end(self.src, open)
             });
             let end = end.unwrap_or(at);
-            self.line(
-                Span::new(s.span.file, at, end),
-                &format!("instructions {lit}"),
-            );
+            self.line(Span::new(s.span.file, at, end), &format!("instructions {lit}"));
             search = end;
         }
         self.branches(&s.branches);
@@ -479,37 +399,15 @@ impl Formatter<'_> {
     /// kind, and around `and`/`or` under `not`.
     fn cond(&self, c: &Cond, parent: Option<&CondKind>) -> String {
         let text = match &c.kind {
-            CondKind::Or(parts) => parts
-                .iter()
-                .map(|p| self.cond(p, Some(&c.kind)))
-                .collect::<Vec<_>>()
-                .join(" or "),
-            CondKind::And(parts) => parts
-                .iter()
-                .map(|p| self.cond(p, Some(&c.kind)))
-                .collect::<Vec<_>>()
-                .join(" and "),
+            CondKind::Or(parts) => parts.iter().map(|p| self.cond(p, Some(&c.kind))).collect::<Vec<_>>().join(" or "),
+            CondKind::And(parts) => parts.iter().map(|p| self.cond(p, Some(&c.kind))).collect::<Vec<_>>().join(" and "),
             CondKind::Not(inner) => format!("not {}", self.cond(inner, Some(&c.kind))),
             CondKind::Const(b) => b.to_string(),
             CondKind::Input(n) => n.text.to_string(),
-            CondKind::Compare { input, op, value } => {
-                format!("{} {} {}", input.text, op.as_str(), self.raw(value.span))
-            }
-            CondKind::In {
-                input,
-                negated,
-                values,
-            } => {
-                let vs: Vec<String> = values
-                    .iter()
-                    .map(|v| self.raw(v.span).to_string())
-                    .collect();
-                format!(
-                    "{}{} in {{ {} }}",
-                    input.text,
-                    if *negated { " not" } else { "" },
-                    vs.join(", ")
-                )
+            CondKind::Compare { input, op, value } => format!("{} {} {}", input.text, op.as_str(), self.raw(value.span)),
+            CondKind::In { input, negated, values } => {
+                let vs: Vec<String> = values.iter().map(|v| self.raw(v.span).to_string()).collect();
+                format!("{}{} in {{ {} }}", input.text, if *negated { " not" } else { "" }, vs.join(", "))
             }
         };
         let needs = match (parent, &c.kind) {

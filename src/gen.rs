@@ -11,10 +11,7 @@ impl Rng {
     }
 
     pub fn below(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (self.0 >> 33) % n.max(1)
     }
 }
@@ -58,11 +55,7 @@ pub fn table_with(rules: usize, seed: u64, first: bool, otherwise: bool) -> Stri
     let bands = 10usize;
     let categories = rules.div_ceil(MARKETS.len() * bands).max(1);
     let mut out = declarations(categories.max(20));
-    out.push_str(if first {
-        "table big first {\n"
-    } else {
-        "table big {\n"
-    });
+    out.push_str(if first { "table big first {\n" } else { "table big {\n" });
     let mut n = 0;
     'outer: for c in 0..categories {
         for m in MARKETS {
@@ -72,26 +65,12 @@ pub fn table_with(rules: usize, seed: u64, first: bool, otherwise: bool) -> Stri
                 }
                 let lo = b * 10;
                 let extra = match rng.below(4) {
-                    0 => format!(
-                        " and (seller.verified or order.value < {})",
-                        1000 * (1 + rng.below(50))
-                    ),
-                    1 => format!(
-                        " and report.age <= {}h and channel != api",
-                        1 + rng.below(72)
-                    ),
-                    2 => format!(
-                        " and risk in {{ {}, severe }}",
-                        ["low", "medium", "high"][rng.below(3) as usize]
-                    ),
+                    0 => format!(" and (seller.verified or order.value < {})", 1000 * (1 + rng.below(50))),
+                    1 => format!(" and report.age <= {}h and channel != api", 1 + rng.below(72)),
+                    2 => format!(" and risk in {{ {}, severe }}", ["low", "medium", "high"][rng.below(3) as usize]),
                     _ => String::new(),
                 };
-                let target = [
-                    "outcome allow",
-                    "outcome hold",
-                    "outcome remove",
-                    "escalate review -> outcome suspend",
-                ][rng.below(4) as usize];
+                let target = ["outcome allow", "outcome hold", "outcome remove", "escalate review -> outcome suspend"][rng.below(4) as usize];
                 out.push_str(&format!(
                     "  when market == {m} and category == c{c} and seller.strikes >= {lo} and seller.strikes < {}{extra} -> {target}\n",
                     lo + 10
@@ -111,22 +90,11 @@ pub fn table_with(rules: usize, seed: u64, first: bool, otherwise: bool) -> Stri
 /// flows of `steps_per_flow` steps in each other file. It checks clean (each
 /// exit takes one distinct kind of case, so no later branch is dead), apart
 /// from warnings about the declared inputs it does not read.
-pub fn project(
-    files: usize,
-    flows_per_file: usize,
-    steps_per_flow: usize,
-    seed: u64,
-) -> Vec<(String, String)> {
+pub fn project(files: usize, flows_per_file: usize, steps_per_flow: usize, seed: u64) -> Vec<(String, String)> {
     let mut out = vec![("decls.sop".to_string(), declarations(20))];
     for k in 0..files.saturating_sub(1) {
         let text: Vec<String> = (0..flows_per_file)
-            .map(|j| {
-                clean_flow(
-                    &format!("flow_{k}_{j}"),
-                    steps_per_flow,
-                    seed + (k * flows_per_file + j) as u64,
-                )
-            })
+            .map(|j| clean_flow(&format!("flow_{k}_{j}"), steps_per_flow, seed + (k * flows_per_file + j) as u64))
             .collect();
         out.push((format!("flows_{k:03}.sop"), text.join("\n")));
     }
@@ -172,21 +140,11 @@ fn routed_flow(name: &str, steps: usize, seed: u64, style: Style) -> String {
             let threshold = 100 - 10 * ((i / 20) % 10);
             let jump = (i * 7 + 3) % 20;
             let skip = (i + 2 + rng.below(3) as usize).min(steps - 1);
-            let markets = if realistic {
-                [
-                    "market in { ID, VN } and ",
-                    "market != SG and ",
-                    "market in { MY, PH, TH } and ",
-                ][i % 3]
-            } else {
-                ""
-            };
+            let markets = if realistic { ["market in { ID, VN } and ", "market != SG and ", "market in { MY, PH, TH } and "][i % 3] } else { "" };
             out.push_str(&format!(
                 "    when {markets}category == c{exit} and seller.strikes >= {threshold} -> escalate review -> outcome suspend\n"
             ));
-            out.push_str(&format!(
-                "    when category == c{jump} and seller.verified -> s{skip}\n"
-            ));
+            out.push_str(&format!("    when category == c{jump} and seller.verified -> s{skip}\n"));
             out.push_str(&format!("    otherwise -> s{}\n", i + 1));
         }
         if !within.is_empty() {
@@ -218,10 +176,7 @@ pub fn flow(steps: usize, seed: u64) -> String {
             let m = MARKETS[rng.below(6) as usize];
             let k = rng.below(100);
             out.push_str(&format!("    when market == {m} and seller.strikes >= {k} -> escalate review -> outcome suspend\n"));
-            out.push_str(&format!(
-                "    when market != {m} and category == c{} -> s{skip}\n",
-                rng.below(20)
-            ));
+            out.push_str(&format!("    when market != {m} and category == c{} -> s{skip}\n", rng.below(20)));
             out.push_str(&format!("    otherwise -> s{next}\n"));
         }
         if !within.is_empty() {
@@ -299,10 +254,7 @@ pub fn corpus_styled(lines: usize, seed: u64, plant: usize, style: Style) -> Vec
     while total < lines {
         let (name, text) = if n % 10 == 3 {
             let rules = (10 + rng.below(5000) as usize).min((lines / 10).max(10));
-            (
-                format!("table_{n:05}.sop"),
-                table_only(&format!("rules_{n}"), rules, seed + n as u64),
-            )
+            (format!("table_{n:05}.sop"), table_only(&format!("rules_{n}"), rules, seed + n as u64))
         } else {
             let mut text = String::new();
             // A file of flows, each 20 to 200 steps, and a test per flow.
@@ -359,19 +311,11 @@ pub fn planted_marks(files: &[(String, String)]) -> Vec<Planted> {
     for (name, text) in files {
         let mut owner = "";
         for (n, line) in text.lines().enumerate() {
-            if let Some(rest) = line
-                .strip_prefix("flow ")
-                .or_else(|| line.strip_prefix("table "))
-            {
+            if let Some(rest) = line.strip_prefix("flow ").or_else(|| line.strip_prefix("table ")) {
                 owner = rest.split_whitespace().next().unwrap_or("");
             }
             if let Some(code) = line.split("// planted: ").nth(1) {
-                out.push(Planted {
-                    file: name.clone(),
-                    line: n + 1,
-                    code: code.trim().to_string(),
-                    owner: owner.to_string(),
-                });
+                out.push(Planted { file: name.clone(), line: n + 1, code: code.trim().to_string(), owner: owner.to_string() });
             }
         }
     }
@@ -385,18 +329,8 @@ pub fn reported(report: &serde_json::Value) -> Vec<(String, usize, String)> {
         .map(|ds| {
             ds.iter()
                 .map(|d| {
-                    let file = d["file"]
-                        .as_str()
-                        .unwrap_or("")
-                        .rsplit('/')
-                        .next()
-                        .unwrap_or("")
-                        .to_string();
-                    (
-                        file,
-                        d["line"].as_u64().unwrap_or(0) as usize,
-                        d["code"].as_str().unwrap_or("").to_string(),
-                    )
+                    let file = d["file"].as_str().unwrap_or("").rsplit('/').next().unwrap_or("").to_string();
+                    (file, d["line"].as_u64().unwrap_or(0) as usize, d["code"].as_str().unwrap_or("").to_string())
                 })
                 .collect()
         })

@@ -159,9 +159,7 @@ impl Target {
     /// Whether the chain passes an escalation meeting `req`.
     pub fn escalates(&self, req: Requirement) -> bool {
         let meets = |t: TeamId| req == Requirement::Any || req == Requirement::Team(t);
-        self.links
-            .iter()
-            .any(|l| matches!(l, Link::Escalate(t) if meets(*t)))
+        self.links.iter().any(|l| matches!(l, Link::Escalate(t) if meets(*t)))
             || matches!(self.end, End::Escalate(t) if meets(t))
     }
 }
@@ -202,22 +200,15 @@ pub struct Decision {
 
 impl Decision {
     pub fn whens(&self) -> impl Iterator<Item = (usize, &Cond)> {
-        self.branches
-            .iter()
-            .enumerate()
-            .filter_map(|(i, b)| b.cond().map(|c| (i, c)))
+        self.branches.iter().enumerate().filter_map(|(i, b)| b.cond().map(|c| (i, c)))
     }
 
     pub fn otherwise(&self) -> Option<usize> {
-        self.branches
-            .iter()
-            .position(|b| matches!(b.kind, BranchKind::Otherwise))
+        self.branches.iter().position(|b| matches!(b.kind, BranchKind::Otherwise))
     }
 
     pub fn timeout(&self) -> Option<usize> {
-        self.branches
-            .iter()
-            .position(|b| matches!(b.kind, BranchKind::Timeout))
+        self.branches.iter().position(|b| matches!(b.kind, BranchKind::Timeout))
     }
 }
 

@@ -13,10 +13,7 @@ pub const MAX_FILE_BYTES: u64 = 16 << 20;
 pub const MAX_FILES: usize = 100_000;
 
 fn max_files() -> usize {
-    std::env::var("SOPFLOW_MAX_FILES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(MAX_FILES)
+    std::env::var("SOPFLOW_MAX_FILES").ok().and_then(|s| s.parse().ok()).unwrap_or(MAX_FILES)
 }
 
 /// A path argument that does not exist, or a project too large to check.
@@ -48,11 +45,7 @@ pub fn display(path: &Path) -> String {
 /// Collects the `*.sop` files under `paths` (default: `.`), sorted by path.
 pub fn collect(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), LoadError> {
     let default = [PathBuf::from(".")];
-    let paths = if paths.is_empty() {
-        &default[..]
-    } else {
-        paths
-    };
+    let paths = if paths.is_empty() { &default[..] } else { paths };
     let mut files = Vec::new();
     let mut notes = Vec::new();
     for path in paths {
@@ -63,15 +56,10 @@ pub fn collect(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), LoadErr
             files.push(path.clone());
             continue;
         }
-        let walk = walkdir::WalkDir::new(path)
-            .follow_links(true)
-            .sort_by_file_name();
+        let walk = walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name();
         for entry in walk {
             match entry {
-                Ok(e)
-                    if e.file_type().is_file()
-                        && e.path().extension().is_some_and(|x| x == "sop") =>
-                {
+                Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "sop") => {
                     files.push(e.into_path())
                 }
                 Ok(_) => {}
@@ -96,10 +84,7 @@ fn read_one(path: &Path) -> (SourceFile, Option<String>) {
     let shown = display(path);
     let too_big = std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_FILE_BYTES);
     let read = if too_big {
-        Err(std::io::Error::other(format!(
-            "larger than the limit of {} MiB",
-            MAX_FILE_BYTES >> 20
-        )))
+        Err(std::io::Error::other(format!("larger than the limit of {} MiB", MAX_FILE_BYTES >> 20)))
     } else {
         std::fs::read(path)
     };
@@ -109,10 +94,7 @@ fn read_one(path: &Path) -> (SourceFile, Option<String>) {
             Err(e) => {
                 let valid = e.utf8_error().valid_up_to();
                 let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-                (
-                    lossy,
-                    Some(format!("not valid UTF-8 (invalid byte at offset {valid})")),
-                )
+                (lossy, Some(format!("not valid UTF-8 (invalid byte at offset {valid})")))
             }
         },
         Err(e) if too_big => (String::new(), Some(format!("too large to check: {e}"))),
@@ -127,11 +109,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     // Read (and checked as UTF-8) in parallel, one file per task; taken in
     // walk order.
     use rayon::prelude::*;
-    let read: Vec<(SourceFile, Option<String>)> = files
-        .par_iter()
-        .with_max_len(1)
-        .map(|path| read_one(path))
-        .collect();
+    let read: Vec<(SourceFile, Option<String>)> = files.par_iter().with_max_len(1).map(|path| read_one(path)).collect();
     let mut sources = SourceMap::default();
     let mut out = Vec::new();
     for (file, error) in read {
@@ -143,12 +121,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
         let text = std::fs::read_to_string(&p).ok()?;
         Some(sources.add(display(&p), text))
     });
-    Ok(Loaded {
-        sources,
-        files: out,
-        config,
-        walk_notes,
-    })
+    Ok(Loaded { sources, files: out, config, walk_notes })
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder that
@@ -169,18 +142,11 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder
-        .tempfile_in(&dir)
-        .map_err(|e| format!("cannot write `{shown}`: {e}"))?;
+    let mut tmp = builder.tempfile_in(&dir).map_err(|e| format!("cannot write `{shown}`: {e}"))?;
     if let Some(perms) = existing {
-        tmp.as_file()
-            .set_permissions(perms)
-            .map_err(|e| format!("cannot write `{shown}`: {e}"))?;
+        tmp.as_file().set_permissions(perms).map_err(|e| format!("cannot write `{shown}`: {e}"))?;
     }
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| format!("cannot write `{shown}`: {e}"))?;
-    tmp.persist(path)
-        .map_err(|e| format!("cannot write `{shown}`: {}", e.error))?;
+    tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).map_err(|e| format!("cannot write `{shown}`: {e}"))?;
+    tmp.persist(path).map_err(|e| format!("cannot write `{shown}`: {}", e.error))?;
     Ok(())
 }

@@ -113,8 +113,7 @@ impl Resolver {
                 continue;
             }
             let n = counts.entry(kind).or_default();
-            self.names
-                .insert(name.text.to_string(), (kind, *n, name.span));
+            self.names.insert(name.text.to_string(), (kind, *n, name.span));
             self.winners.insert((item.span(), kind));
             *n += 1;
         }
@@ -131,11 +130,7 @@ impl Resolver {
             if let ast::Item::Enum(d) = item {
                 if self.wins(d.span, Kind::Enum) {
                     let variants = self.variants(&d.variants);
-                    self.program.enums.push(Enum {
-                        name: d.name.text.to_string(),
-                        variants,
-                        span: d.name.span,
-                    });
+                    self.program.enums.push(Enum { name: d.name.text.to_string(), variants, span: d.name.span });
                 }
             }
         }
@@ -143,31 +138,14 @@ impl Resolver {
             match item {
                 ast::Item::Input(d) if self.wins(d.span, Kind::Input) => {
                     let ty = self.type_expr(&d.ty, &d.name.text);
-                    self.program.inputs.push(Input {
-                        name: d.name.text.to_string(),
-                        ty,
-                        span: d.name.span,
-                        doc: d.doc.clone(),
-                    });
+                    self.program.inputs.push(Input { name: d.name.text.to_string(), ty, span: d.name.span, doc: d.doc.clone() });
                 }
                 ast::Item::Team(d) if self.wins(d.span, Kind::Team) => {
-                    let sla_seconds = d
-                        .sla
-                        .as_ref()
-                        .and_then(|(dur, _)| dur.as_ref().map(|d| d.seconds));
+                    let sla_seconds = d.sla.as_ref().and_then(|(dur, _)| dur.as_ref().map(|d| d.seconds));
                     if let Some((None, span)) = &d.sla {
-                        self.report(Diagnostic::new(
-                            Code::TypeMismatch,
-                            *span,
-                            "duration does not fit in 64 bits",
-                        ));
+                        self.report(Diagnostic::new(Code::TypeMismatch, *span, "duration does not fit in 64 bits"));
                     }
-                    self.program.teams.push(Team {
-                        name: d.name.text.to_string(),
-                        sla_seconds,
-                        span: d.name.span,
-                        doc: d.doc.clone(),
-                    });
+                    self.program.teams.push(Team { name: d.name.text.to_string(), sla_seconds, span: d.name.span, doc: d.doc.clone() });
                 }
                 ast::Item::Action(d) if self.wins(d.span, Kind::Action) => {
                     self.program.actions.push(Action {
@@ -186,9 +164,7 @@ impl Resolver {
                     let requires = match &d.requires {
                         None => None,
                         Some((None, _)) => Some(Requirement::Any),
-                        Some((Some(team), _)) => {
-                            self.lookup(Kind::Team, team, true).map(Requirement::Team)
-                        }
+                        Some((Some(team), _)) => self.lookup(Kind::Team, team, true).map(Requirement::Team),
                     };
                     self.program.outcomes.push(Outcome {
                         name: d.name.text.to_string(),
@@ -207,12 +183,8 @@ impl Resolver {
         for (i, v) in names.iter().enumerate() {
             if let Some(first) = names[..i].iter().find(|f| f.text == v.text) {
                 self.report(
-                    Diagnostic::new(
-                        Code::DuplicateDefinition,
-                        v.span,
-                        format!("variant `{}` is listed twice", v.text),
-                    )
-                    .with_label(first.span, "first listed here"),
+                    Diagnostic::new(Code::DuplicateDefinition, v.span, format!("variant `{}` is listed twice", v.text))
+                        .with_label(first.span, "first listed here"),
                 );
                 continue;
             }
@@ -224,44 +196,24 @@ impl Resolver {
     fn type_expr(&mut self, ty: &ast::TypeExpr, input: &str) -> Type {
         match &ty.kind {
             TypeExprKind::Bool => Type::Bool,
-            TypeExprKind::Int => Type::Int {
-                lo: i64::MIN,
-                hi: i64::MAX,
-            },
-            TypeExprKind::IntRange(Some(lo), Some(hi)) if lo <= hi => {
-                Type::Int { lo: *lo, hi: *hi }
-            }
+            TypeExprKind::Int => Type::Int { lo: i64::MIN, hi: i64::MAX },
+            TypeExprKind::IntRange(Some(lo), Some(hi)) if lo <= hi => Type::Int { lo: *lo, hi: *hi },
             TypeExprKind::IntRange(Some(lo), Some(hi)) => {
                 self.report(
-                    Diagnostic::new(
-                        Code::TypeMismatch,
-                        ty.span,
-                        format!("empty range: {lo} is greater than {hi}"),
-                    )
-                    .with_help(format!("write `int in {hi} to {lo}`")),
+                    Diagnostic::new(Code::TypeMismatch, ty.span, format!("empty range: {lo} is greater than {hi}"))
+                        .with_help(format!("write `int in {hi} to {lo}`")),
                 );
                 Type::Int { lo: *hi, hi: *lo }
             }
             TypeExprKind::IntRange(..) => {
-                self.report(Diagnostic::new(
-                    Code::TypeMismatch,
-                    ty.span,
-                    "range end does not fit in 64 bits",
-                ));
-                Type::Int {
-                    lo: i64::MIN,
-                    hi: i64::MAX,
-                }
+                self.report(Diagnostic::new(Code::TypeMismatch, ty.span, "range end does not fit in 64 bits"));
+                Type::Int { lo: i64::MIN, hi: i64::MAX }
             }
             TypeExprKind::Duration => Type::Duration,
             TypeExprKind::String => Type::String,
             TypeExprKind::InlineEnum(variants) => {
                 let variants = self.variants(variants);
-                self.program.enums.push(Enum {
-                    name: input.to_string(),
-                    variants,
-                    span: ty.span,
-                });
+                self.program.enums.push(Enum { name: input.to_string(), variants, span: ty.span });
                 Type::Enum(self.program.enums.len() - 1)
             }
             TypeExprKind::Named(name) => match self.lookup(Kind::Enum, name, true) {
@@ -283,22 +235,10 @@ impl Resolver {
             Flow(Flow),
             Nothing,
         }
-        let (tests, work): (Vec<I>, Vec<I>) =
-            items.partition(|item| matches!(item.borrow(), ast::Item::Test(_)));
-        self.variants = self
-            .program
-            .enums
-            .iter()
-            .map(|e| {
-                e.variants
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| (ast::Sym::new(v), i as u32))
-                    .collect()
-            })
-            .collect();
-        let (program, names, winners, variants) =
-            (&self.program, &self.names, &self.winners, &self.variants);
+        let (tests, work): (Vec<I>, Vec<I>) = items.partition(|item| matches!(item.borrow(), ast::Item::Test(_)));
+        self.variants =
+            self.program.enums.iter().map(|e| e.variants.iter().enumerate().map(|(i, v)| (ast::Sym::new(v), i as u32)).collect()).collect();
+        let (program, names, winners, variants) = (&self.program, &self.names, &self.winners, &self.variants);
         // One item per task: a table of 5,000 rules next to flows of 20 steps.
         let lowered: Vec<(Lowered, Sink)> = work
             .into_par_iter()
@@ -307,12 +247,8 @@ impl Resolver {
                 let mut l = Lower::new(program, names, variants);
                 let lowered = match item.borrow() {
                     ast::Item::Require(d) => Lowered::Require(l.require(d)),
-                    ast::Item::Table(d) if winners.contains(&(d.span, Kind::Table)) => {
-                        Lowered::Table(l.table(d))
-                    }
-                    ast::Item::Flow(d) if winners.contains(&(d.span, Kind::Flow)) => {
-                        Lowered::Flow(l.flow(d))
-                    }
+                    ast::Item::Table(d) if winners.contains(&(d.span, Kind::Table)) => Lowered::Table(l.table(d)),
+                    ast::Item::Flow(d) if winners.contains(&(d.span, Kind::Flow)) => Lowered::Flow(l.flow(d)),
                     _ => Lowered::Nothing,
                 };
                 (lowered, l.out)
@@ -380,15 +316,8 @@ impl Resolver {
                 continue;
             }
             found.push(
-                Diagnostic::new(
-                    Code::UnusedDeclaration,
-                    *span,
-                    format!("{} `{name}` is never used", kind.noun()),
-                )
-                .with_help(format!(
-                    "remove the {} or use it in a flow or table",
-                    kind.noun()
-                )),
+                Diagnostic::new(Code::UnusedDeclaration, *span, format!("{} `{name}` is never used", kind.noun()))
+                    .with_help(format!("remove the {} or use it in a flow or table", kind.noun())),
             );
         }
         self.diags.extend(found);
@@ -416,17 +345,8 @@ struct Lower<'r> {
 }
 
 impl<'r> Lower<'r> {
-    fn new(
-        program: &'r Program,
-        names: &'r HashMap<String, (Kind, usize, Span)>,
-        variants: &'r [HashMap<ast::Sym, u32>],
-    ) -> Lower<'r> {
-        Lower {
-            program,
-            names,
-            variants,
-            out: Sink::default(),
-        }
+    fn new(program: &'r Program, names: &'r HashMap<String, (Kind, usize, Span)>, variants: &'r [HashMap<ast::Sym, u32>]) -> Lower<'r> {
+        Lower { program, names, variants, out: Sink::default() }
     }
 
     fn report(&mut self, d: Diagnostic) {
@@ -442,12 +362,7 @@ impl<'r> Lower<'r> {
         let (team, cond) = (team?, cond?);
         let mut inputs = Vec::new();
         cond.inputs(&mut inputs);
-        Some(RequireRule {
-            team,
-            cond,
-            inputs,
-            span: d.span,
-        })
+        Some(RequireRule { team, cond, inputs, span: d.span })
     }
 
     fn table(&mut self, d: &ast::TableDecl) -> Table {
@@ -455,10 +370,7 @@ impl<'r> Lower<'r> {
         Table {
             name: d.name.text.to_string(),
             name_span: d.name.span,
-            decision: Decision {
-                first: d.first,
-                branches,
-            },
+            decision: Decision { first: d.first, branches },
             span: d.span,
             doc: d.doc.clone(),
             ok: !self.out.broken,
@@ -477,20 +389,8 @@ impl<'r> Lower<'r> {
             }
             Some((other, _, decl)) => {
                 let (other, decl) = (*other, *decl);
-                let d = Diagnostic::new(
-                    Code::UndefinedName,
-                    name.span,
-                    format!("no {} named `{}`", kind.noun(), name.text),
-                )
-                .with_label(
-                    decl,
-                    format!(
-                        "`{}` is {} {}",
-                        name.text,
-                        article(other.noun()),
-                        other.noun()
-                    ),
-                );
+                let d = Diagnostic::new(Code::UndefinedName, name.span, format!("no {} named `{}`", kind.noun(), name.text))
+                    .with_label(decl, format!("`{}` is {} {}", name.text, article(other.noun()), other.noun()));
                 let d = match self.nearest_of(kind, &name.text) {
                     Some(n) => d.with_help(format!("did you mean `{n}`?")),
                     None => d,
@@ -499,11 +399,7 @@ impl<'r> Lower<'r> {
                 None
             }
             None => {
-                let d = Diagnostic::new(
-                    Code::UndefinedName,
-                    name.span,
-                    format!("no {} named `{}`", kind.noun(), name.text),
-                );
+                let d = Diagnostic::new(Code::UndefinedName, name.span, format!("no {} named `{}`", kind.noun(), name.text));
                 let d = match self.nearest_of(kind, &name.text) {
                     Some(n) => d.with_help(format!("did you mean `{n}`?")),
                     None => d.with_help(format!("declare it with `{} {}`", kind.noun(), name.text)),
@@ -515,14 +411,7 @@ impl<'r> Lower<'r> {
     }
 
     fn nearest_of(&self, kind: Kind, name: &str) -> Option<String> {
-        nearest(
-            name,
-            self.names
-                .iter()
-                .filter(|(_, (k, _, _))| *k == kind)
-                .map(|(n, _)| n.as_str()),
-        )
-        .map(str::to_string)
+        nearest(name, self.names.iter().filter(|(_, (k, _, _))| *k == kind).map(|(n, _)| n.as_str())).map(str::to_string)
     }
 
     fn flow(&mut self, d: &ast::FlowDecl) -> Flow {
@@ -532,15 +421,8 @@ impl<'r> Lower<'r> {
             if let Some(&first) = step_ids.get(&*s.name.text) {
                 let first_span = steps_ast[first].name.span;
                 self.report(
-                    Diagnostic::new(
-                        Code::DuplicateDefinition,
-                        s.name.span,
-                        format!(
-                            "step `{}` is defined more than once in flow `{}`",
-                            s.name.text, d.name.text
-                        ),
-                    )
-                    .with_label(first_span, "first defined here"),
+                    Diagnostic::new(Code::DuplicateDefinition, s.name.span, format!("step `{}` is defined more than once in flow `{}`", s.name.text, d.name.text))
+                        .with_label(first_span, "first defined here"),
                 );
                 continue;
             }
@@ -551,11 +433,7 @@ impl<'r> Lower<'r> {
             Some(&s) => s,
             None => {
                 let near = nearest(&d.start.text, step_ids.keys().copied());
-                let mut diag = Diagnostic::new(
-                    Code::UndefinedName,
-                    d.start.span,
-                    format!("no step `{}` in flow `{}`", d.start.text, d.name.text),
-                );
+                let mut diag = Diagnostic::new(Code::UndefinedName, d.start.span, format!("no step `{}` in flow `{}`", d.start.text, d.name.text));
                 if let Some(n) = near {
                     diag = diag.with_help(format!("did you mean `{n}`?"));
                 }
@@ -566,37 +444,16 @@ impl<'r> Lower<'r> {
         let mut steps = Vec::new();
         for s in &steps_ast {
             let branches = self.branches(&s.branches, Some((&step_ids, &d.name.text)));
-            let within_seconds = s
-                .within
-                .as_ref()
-                .and_then(|(dur, _)| dur.as_ref().map(|d| d.seconds));
+            let within_seconds = s.within.as_ref().and_then(|(dur, _)| dur.as_ref().map(|d| d.seconds));
             if let Some((None, span)) = &s.within {
-                self.report(Diagnostic::new(
-                    Code::TypeMismatch,
-                    *span,
-                    "duration does not fit in 64 bits",
-                ));
+                self.report(Diagnostic::new(Code::TypeMismatch, *span, "duration does not fit in 64 bits"));
             }
             if s.within.is_none() {
-                if let Some(b) = s
-                    .branches
-                    .iter()
-                    .find(|b| matches!(b.kind, ast::BranchKind::Timeout))
-                {
+                if let Some(b) = s.branches.iter().find(|b| matches!(b.kind, ast::BranchKind::Timeout)) {
                     self.report(
-                        Diagnostic::new(
-                            Code::InvalidTarget,
-                            b.keyword,
-                            format!(
-                                "`timeout` in step `{}`, which has no time limit",
-                                s.name.text
-                            ),
-                        )
-                        .with_label(s.name.span, "this step has no `within`")
-                        .with_help(format!(
-                            "add `within DURATION` to step `{}` or remove the `timeout` route",
-                            s.name.text
-                        )),
+                        Diagnostic::new(Code::InvalidTarget, b.keyword, format!("`timeout` in step `{}`, which has no time limit", s.name.text))
+                            .with_label(s.name.span, "this step has no `within`")
+                            .with_help(format!("add `within DURATION` to step `{}` or remove the `timeout` route", s.name.text)),
                     );
                 }
             }
@@ -605,15 +462,9 @@ impl<'r> Lower<'r> {
                 name_span: s.name.span,
                 title: s.title.clone(),
                 within_seconds,
-                within_text: s
-                    .within
-                    .as_ref()
-                    .and_then(|(d, _)| d.as_ref().map(|d| d.text.clone())),
+                within_text: s.within.as_ref().and_then(|(d, _)| d.as_ref().map(|d| d.text.clone())),
                 instructions: s.instructions.clone(),
-                decision: Decision {
-                    first: s.first,
-                    branches,
-                },
+                decision: Decision { first: s.first, branches },
                 span: s.span,
                 doc: s.doc.clone(),
             });
@@ -633,11 +484,7 @@ impl<'r> Lower<'r> {
     }
 
     /// Branches of a table (`steps == None`) or of a step of a flow.
-    fn branches(
-        &mut self,
-        branches: &[ast::Branch],
-        steps: Option<(&HashMap<&str, usize>, &str)>,
-    ) -> Vec<Branch> {
+    fn branches(&mut self, branches: &[ast::Branch], steps: Option<(&HashMap<&str, usize>, &str)>) -> Vec<Branch> {
         let mut out = Vec::new();
         for b in branches {
             let kind = match &b.kind {
@@ -650,23 +497,14 @@ impl<'r> Lower<'r> {
                     if steps.is_none() {
                         self.report(
                             Diagnostic::new(Code::InvalidTarget, b.keyword, "`timeout` in a table")
-                                .with_help(
-                                    "tables decide at once; put time limits on the steps of a flow",
-                                ),
+                                .with_help("tables decide at once; put time limits on the steps of a flow"),
                         );
                     }
                     BranchKind::Timeout
                 }
             };
             if let Some(target) = self.target(&b.target, steps) {
-                out.push(Branch {
-                    kind,
-                    target,
-                    span: b.span,
-                    keyword: b.keyword,
-                    doc: b.doc.clone(),
-                    cond_text: b.cond_text.clone(),
-                });
+                out.push(Branch { kind, target, span: b.span, keyword: b.keyword, doc: b.doc.clone(), cond_text: b.cond_text.clone() });
             } else {
                 self.out.broken = true;
             }
@@ -674,11 +512,7 @@ impl<'r> Lower<'r> {
         out
     }
 
-    fn target(
-        &mut self,
-        t: &ast::Target,
-        steps: Option<(&HashMap<&str, usize>, &str)>,
-    ) -> Option<Target> {
+    fn target(&mut self, t: &ast::Target, steps: Option<(&HashMap<&str, usize>, &str)>) -> Option<Target> {
         let mut links = Vec::new();
         let mut ok = true;
         for link in &t.links {
@@ -695,13 +529,9 @@ impl<'r> Lower<'r> {
         }
         let end_span = t.end.name().span;
         let end = match (&t.end, steps) {
-            (ast::TargetEnd::Outcome(n), _) => {
-                self.lookup(Kind::Outcome, n, true).map(End::Outcome)
-            }
+            (ast::TargetEnd::Outcome(n), _) => self.lookup(Kind::Outcome, n, true).map(End::Outcome),
             (ast::TargetEnd::Escalate(n), _) => self.lookup(Kind::Team, n, true).map(End::Escalate),
-            (ast::TargetEnd::Table(n), Some(_)) => {
-                self.lookup(Kind::Table, n, true).map(End::Table)
-            }
+            (ast::TargetEnd::Table(n), Some(_)) => self.lookup(Kind::Table, n, true).map(End::Table),
             (ast::TargetEnd::Table(n), None) => {
                 self.report(
                     Diagnostic::new(Code::InvalidTarget, t.span, format!("a table cannot delegate to table `{}`", n.text))
@@ -710,14 +540,8 @@ impl<'r> Lower<'r> {
                 None
             }
             (ast::TargetEnd::Step(n), None) => {
-                let mut d = Diagnostic::new(
-                    Code::InvalidTarget,
-                    n.span,
-                    format!("a table cannot route to step `{}`", n.text),
-                )
-                .with_help(
-                    "a table's targets are `outcome NAME`, `escalate TEAM` or `do ACTION -> …`",
-                );
+                let mut d = Diagnostic::new(Code::InvalidTarget, n.span, format!("a table cannot route to step `{}`", n.text))
+                    .with_help("a table's targets are `outcome NAME`, `escalate TEAM` or `do ACTION -> …`");
                 if let Some((Kind::Outcome, _, _)) = self.names.get(&*n.text) {
                     d = d.with_help(format!("did you mean `outcome {}`?", n.text));
                 }
@@ -727,18 +551,10 @@ impl<'r> Lower<'r> {
             (ast::TargetEnd::Step(n), Some((ids, flow))) => match ids.get(&*n.text) {
                 Some(&s) => Some(End::Step(s)),
                 None => {
-                    let mut d = Diagnostic::new(
-                        Code::UndefinedName,
-                        n.span,
-                        format!("no step `{}` in flow `{}`", n.text, flow),
-                    );
+                    let mut d = Diagnostic::new(Code::UndefinedName, n.span, format!("no step `{}` in flow `{}`", n.text, flow));
                     d = match self.names.get(&*n.text) {
-                        Some((k @ (Kind::Outcome | Kind::Table), _, _)) => {
-                            d.with_help(format!("did you mean `{} {}`?", k.noun(), n.text))
-                        }
-                        Some((Kind::Team, _, _)) => {
-                            d.with_help(format!("did you mean `escalate {}`?", n.text))
-                        }
+                        Some((k @ (Kind::Outcome | Kind::Table), _, _)) => d.with_help(format!("did you mean `{} {}`?", k.noun(), n.text)),
+                        Some((Kind::Team, _, _)) => d.with_help(format!("did you mean `escalate {}`?", n.text)),
                         _ => match nearest(&n.text, ids.keys().copied()) {
                             Some(near) => d.with_help(format!("did you mean `{near}`?")),
                             None => d,
@@ -750,12 +566,7 @@ impl<'r> Lower<'r> {
             },
         };
         let end = end?;
-        ok.then_some(Target {
-            links,
-            end,
-            span: t.span,
-            end_span,
-        })
+        ok.then_some(Target { links, end, span: t.span, end_span })
     }
 
     /// Resolves and type-checks a condition; `None` after a finding.
@@ -772,11 +583,7 @@ impl<'r> Lower<'r> {
                 }
                 let ok = ok.then_some(())?;
                 let _ = ok;
-                Some(if matches!(c.kind, CondKind::Or(_)) {
-                    Cond::Or(parts)
-                } else {
-                    Cond::And(parts)
-                })
+                Some(if matches!(c.kind, CondKind::Or(_)) { Cond::Or(parts) } else { Cond::And(parts) })
             }
             CondKind::Not(inner) => self.cond(inner).map(|i| Cond::Not(Box::new(i))),
             CondKind::Const(b) => Some(Cond::Const(*b)),
@@ -785,72 +592,34 @@ impl<'r> Lower<'r> {
                 let ty = self.program.inputs[input].ty;
                 if ty != Type::Bool {
                     self.report(
-                        Diagnostic::new(
-                            Code::TypeMismatch,
-                            c.span,
-                            format!("`{}` is {}, not a bool", name.text, self.type_name(ty)),
-                        )
-                        .with_help(format!(
-                            "compare it with a value, e.g. `{} == …`",
-                            name.text
-                        )),
+                        Diagnostic::new(Code::TypeMismatch, c.span, format!("`{}` is {}, not a bool", name.text, self.type_name(ty)))
+                            .with_help(format!("compare it with a value, e.g. `{} == …`", name.text)),
                     );
                     return None;
                 }
-                Some(Cond::Atom(Atom {
-                    input,
-                    pred: Pred::BoolIs(true),
-                    span: c.span,
-                }))
+                Some(Cond::Atom(Atom { input, pred: Pred::BoolIs(true), span: c.span }))
             }
-            CondKind::Compare {
-                input: name,
-                op,
-                value,
-            } => {
+            CondKind::Compare { input: name, op, value } => {
                 let input = self.lookup(Kind::Input, name, true)?;
                 let ty = self.program.inputs[input].ty;
                 let ordered = matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge);
                 if ordered && !matches!(ty, Type::Int { .. } | Type::Duration) {
                     self.report(
-                        Diagnostic::new(
-                            Code::TypeMismatch,
-                            c.span,
-                            format!(
-                                "`{}` applies to ints and durations, and `{}` is {}",
-                                op.as_str(),
-                                name.text,
-                                self.type_name(ty)
-                            ),
-                        )
-                        .with_help("use `==`, `!=` or `in { … }`"),
+                        Diagnostic::new(Code::TypeMismatch, c.span, format!("`{}` applies to ints and durations, and `{}` is {}", op.as_str(), name.text, self.type_name(ty)))
+                            .with_help("use `==`, `!=` or `in { … }`"),
                     );
                     return None;
                 }
                 let negated = *op == CmpOp::Ne;
                 let pred = match ty {
                     Type::Bool => Pred::BoolIs(self.bool_value(name, value, c.span)? != negated),
-                    Type::Int { .. } | Type::Duration => {
-                        Pred::Cmp(*op, self.num_value(name, ty, value, c.span)?)
-                    }
-                    Type::String => {
-                        Pred::StrIn(vec![self.str_value(name, value, c.span)?], negated)
-                    }
-                    Type::Enum(e) => {
-                        Pred::EnumIn(vec![self.variant_value(name, e, value, c.span)?], negated)
-                    }
+                    Type::Int { .. } | Type::Duration => Pred::Cmp(*op, self.num_value(name, ty, value, c.span)?),
+                    Type::String => Pred::StrIn(vec![self.str_value(name, value, c.span)?], negated),
+                    Type::Enum(e) => Pred::EnumIn(vec![self.variant_value(name, e, value, c.span)?], negated),
                 };
-                Some(Cond::Atom(Atom {
-                    input,
-                    pred,
-                    span: c.span,
-                }))
+                Some(Cond::Atom(Atom { input, pred, span: c.span }))
             }
-            CondKind::In {
-                input: name,
-                negated,
-                values,
-            } => {
+            CondKind::In { input: name, negated, values } => {
                 let input = self.lookup(Kind::Input, name, true)?;
                 let ty = self.program.inputs[input].ty;
                 let mut ok = true;
@@ -863,10 +632,7 @@ impl<'r> Lower<'r> {
                                 None => ok = false,
                             }
                         }
-                        let allowed: Vec<bool> = [false, true]
-                            .into_iter()
-                            .filter(|b| set[*b as usize] != *negated)
-                            .collect();
+                        let allowed: Vec<bool> = [false, true].into_iter().filter(|b| set[*b as usize] != *negated).collect();
                         match allowed.as_slice() {
                             [b] => Pred::BoolIs(*b),
                             [] => return ok.then_some(Cond::Const(false)),
@@ -874,47 +640,19 @@ impl<'r> Lower<'r> {
                         }
                     }
                     Type::Int { .. } | Type::Duration => {
-                        let nums = values
-                            .iter()
-                            .filter_map(|v| {
-                                self.num_value(name, ty, v, c.span).or_else(|| {
-                                    ok = false;
-                                    None
-                                })
-                            })
-                            .collect();
+                        let nums = values.iter().filter_map(|v| self.num_value(name, ty, v, c.span).or_else(|| { ok = false; None })).collect();
                         Pred::NumIn(nums, *negated)
                     }
                     Type::String => {
-                        let strs = values
-                            .iter()
-                            .filter_map(|v| {
-                                self.str_value(name, v, c.span).or_else(|| {
-                                    ok = false;
-                                    None
-                                })
-                            })
-                            .collect();
+                        let strs = values.iter().filter_map(|v| self.str_value(name, v, c.span).or_else(|| { ok = false; None })).collect();
                         Pred::StrIn(strs, *negated)
                     }
                     Type::Enum(e) => {
-                        let vs = values
-                            .iter()
-                            .filter_map(|v| {
-                                self.variant_value(name, e, v, c.span).or_else(|| {
-                                    ok = false;
-                                    None
-                                })
-                            })
-                            .collect();
+                        let vs = values.iter().filter_map(|v| self.variant_value(name, e, v, c.span).or_else(|| { ok = false; None })).collect();
                         Pred::EnumIn(vs, *negated)
                     }
                 };
-                ok.then_some(Cond::Atom(Atom {
-                    input,
-                    pred,
-                    span: c.span,
-                }))
+                ok.then_some(Cond::Atom(Atom { input, pred, span: c.span }))
             }
         }
     }
@@ -929,17 +667,9 @@ impl<'r> Lower<'r> {
         }
     }
 
-    fn mismatch(
-        &mut self,
-        name: &ast::Name,
-        value: &ast::Literal,
-        cmp: Span,
-        expected: &str,
-    ) -> Option<std::convert::Infallible> {
+    fn mismatch(&mut self, name: &ast::Name, value: &ast::Literal, cmp: Span, expected: &str) -> Option<std::convert::Infallible> {
         let input = self.program.input_by_name(&name.text);
-        let ty = input
-            .map(|i| self.type_name(self.program.inputs[i].ty))
-            .unwrap_or_default();
+        let ty = input.map(|i| self.type_name(self.program.inputs[i].ty)).unwrap_or_default();
         let shown = match &value.kind {
             LiteralKind::Int(_) => "a number".to_string(),
             LiteralKind::Duration(_) => "a duration".to_string(),
@@ -948,15 +678,8 @@ impl<'r> Lower<'r> {
             LiteralKind::Name(n) => format!("`{n}`"),
         };
         self.report(
-            Diagnostic::new(
-                Code::TypeMismatch,
-                cmp,
-                format!(
-                    "`{}` is {ty} and cannot be compared with {shown}",
-                    name.text
-                ),
-            )
-            .with_label(value.span, format!("expected {expected}")),
+            Diagnostic::new(Code::TypeMismatch, cmp, format!("`{}` is {ty} and cannot be compared with {shown}", name.text))
+                .with_label(value.span, format!("expected {expected}")),
         );
         None
     }
@@ -964,33 +687,19 @@ impl<'r> Lower<'r> {
     fn bool_value(&mut self, name: &ast::Name, v: &ast::Literal, cmp: Span) -> Option<bool> {
         match v.kind {
             LiteralKind::Bool(b) => Some(b),
-            _ => self
-                .mismatch(name, v, cmp, "`true` or `false`")
-                .map(|_| false),
+            _ => self.mismatch(name, v, cmp, "`true` or `false`").map(|_| false),
         }
     }
 
-    fn num_value(
-        &mut self,
-        name: &ast::Name,
-        ty: Type,
-        v: &ast::Literal,
-        cmp: Span,
-    ) -> Option<i64> {
+    fn num_value(&mut self, name: &ast::Name, ty: Type, v: &ast::Literal, cmp: Span) -> Option<i64> {
         match (&v.kind, ty) {
             (LiteralKind::Int(Some(n)), Type::Int { .. }) => Some(*n),
             (LiteralKind::Int(None), _) | (LiteralKind::Duration(None), _) => {
-                self.report(Diagnostic::new(
-                    Code::TypeMismatch,
-                    v.span,
-                    "number does not fit in 64 bits",
-                ));
+                self.report(Diagnostic::new(Code::TypeMismatch, v.span, "number does not fit in 64 bits"));
                 None
             }
             (LiteralKind::Duration(Some(d)), Type::Duration) => Some(d.seconds),
-            (_, Type::Duration) => self
-                .mismatch(name, v, cmp, "a duration such as `24h`")
-                .map(|_| 0),
+            (_, Type::Duration) => self.mismatch(name, v, cmp, "a duration such as `24h`").map(|_| 0),
             _ => self.mismatch(name, v, cmp, "a whole number").map(|_| 0),
         }
     }
@@ -1003,19 +712,11 @@ impl<'r> Lower<'r> {
                 }
                 Some(s.clone())
             }
-            _ => self
-                .mismatch(name, v, cmp, "a quoted string")
-                .map(|_| String::new()),
+            _ => self.mismatch(name, v, cmp, "a quoted string").map(|_| String::new()),
         }
     }
 
-    fn variant_value(
-        &mut self,
-        name: &ast::Name,
-        e: EnumId,
-        v: &ast::Literal,
-        cmp: Span,
-    ) -> Option<u32> {
+    fn variant_value(&mut self, name: &ast::Name, e: EnumId, v: &ast::Literal, cmp: Span) -> Option<u32> {
         match &v.kind {
             LiteralKind::Name(n) => {
                 let variants = &self.program.enums[e].variants;
@@ -1026,12 +727,8 @@ impl<'r> Lower<'r> {
                 if let Some(i) = found {
                     return Some(i);
                 }
-                let near = nearest(n, variants.iter().map(String::as_str)).or_else(|| {
-                    variants
-                        .iter()
-                        .min_by_key(|x| strsim::damerau_levenshtein(n, x))
-                        .map(String::as_str)
-                });
+                let near = nearest(n, variants.iter().map(String::as_str))
+                    .or_else(|| variants.iter().min_by_key(|x| strsim::damerau_levenshtein(n, x)).map(String::as_str));
                 let mut d = Diagnostic::new(
                     Code::UnknownVariant,
                     v.span,
@@ -1050,11 +747,9 @@ impl<'r> Lower<'r> {
 
     fn test(&mut self, t: &ast::TestDecl) -> Test {
         let run = if t.run.is_table {
-            self.lookup(Kind::Table, &t.run.name, false)
-                .map(RunTarget::Table)
+            self.lookup(Kind::Table, &t.run.name, false).map(RunTarget::Table)
         } else {
-            self.lookup(Kind::Flow, &t.run.name, false)
-                .map(RunTarget::Flow)
+            self.lookup(Kind::Flow, &t.run.name, false).map(RunTarget::Flow)
         };
         for (key, _) in &t.given {
             self.lookup(Kind::Input, key, false);
@@ -1064,42 +759,23 @@ impl<'r> Lower<'r> {
             span: t.span,
             name_span: t.name_span,
             run,
-            given: t
-                .given
-                .iter()
-                .map(|(k, v)| (k.text.to_string(), k.span, v.clone()))
-                .collect(),
+            given: t.given.iter().map(|(k, v)| (k.text.to_string(), k.span, v.clone())).collect(),
             expect_outcome: None,
             expect_escalate: None,
             expect_path: None,
         };
         for e in &t.expects {
             match e {
-                ast::Expect::Outcome(n) => {
-                    test.expect_outcome = self.lookup(Kind::Outcome, n, false)
-                }
-                ast::Expect::Escalate(n) => {
-                    test.expect_escalate = self.lookup(Kind::Team, n, false)
-                }
+                ast::Expect::Outcome(n) => test.expect_outcome = self.lookup(Kind::Outcome, n, false),
+                ast::Expect::Escalate(n) => test.expect_escalate = self.lookup(Kind::Team, n, false),
                 ast::Expect::Path(steps) => {
                     let flow_steps: Vec<String> = match run {
-                        Some(RunTarget::Flow(f)) => self
-                            .program
-                            .flows
-                            .get(f)
-                            .map(|f| f.steps.iter().map(|s| s.name.clone()).collect())
-                            .unwrap_or_default(),
+                        Some(RunTarget::Flow(f)) => self.program.flows.get(f).map(|f| f.steps.iter().map(|s| s.name.clone()).collect()).unwrap_or_default(),
                         _ => Vec::new(),
                     };
                     for s in steps {
-                        if !flow_steps.iter().any(|f| **f == *s.text)
-                            && matches!(run, Some(RunTarget::Flow(_)))
-                        {
-                            self.report(Diagnostic::new(
-                                Code::UndefinedName,
-                                s.span,
-                                format!("no step `{}` in flow `{}`", s.text, t.run.name.text),
-                            ));
+                        if !flow_steps.iter().any(|f| **f == *s.text) && matches!(run, Some(RunTarget::Flow(_))) {
+                            self.report(Diagnostic::new(Code::UndefinedName, s.span, format!("no step `{}` in flow `{}`", s.text, t.run.name.text)));
                         }
                     }
                     test.expect_path = Some(steps.iter().map(|s| s.text.to_string()).collect());
@@ -1108,6 +784,7 @@ impl<'r> Lower<'r> {
         }
         test
     }
+
 }
 
 fn article(noun: &str) -> &'static str {

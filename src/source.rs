@@ -21,20 +21,12 @@ pub struct Span {
 
 impl Span {
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span {
-            file,
-            start: start as u32,
-            end: end as u32,
-        }
+        Span { file, start: start as u32, end: end as u32 }
     }
 
     /// The smallest span that covers both.
     pub fn to(self, other: Span) -> Span {
-        Span {
-            file: self.file,
-            start: self.start.min(other.start),
-            end: self.end.max(other.end),
-        }
+        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
     }
 
     pub fn contains(self, other: Span) -> bool {
@@ -59,11 +51,7 @@ impl SourceFile {
     pub fn new(path: String, text: String) -> SourceFile {
         let mut line_starts = vec![0];
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        SourceFile {
-            path,
-            text,
-            line_starts,
-        }
+        SourceFile { path, text, line_starts }
     }
 
     /// 1-based line and character column of a byte offset.
@@ -81,10 +69,7 @@ impl SourceFile {
 
     /// Byte offset of the start of a 0-based line.
     pub fn line_start(&self, line: usize) -> usize {
-        self.line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(self.text.len())
+        self.line_starts.get(line).copied().unwrap_or(self.text.len())
     }
 
     pub fn line_count(&self) -> usize {
@@ -94,10 +79,7 @@ impl SourceFile {
     /// The text of a 0-based line without its line ending.
     pub fn line_text(&self, line: usize) -> &str {
         let start = self.line_start(line);
-        let end = self
-            .line_starts
-            .get(line + 1)
-            .map_or(self.text.len(), |e| e - 1);
+        let end = self.line_starts.get(line + 1).map_or(self.text.len(), |e| e - 1);
         self.text[start..end.max(start)].trim_end_matches('\r')
     }
 }
@@ -159,15 +141,9 @@ impl Duration {
             'w' => 604_800,
             _ => return None,
         };
-        let digits: String = text[..text.len() - 1]
-            .chars()
-            .filter(|c| *c != '_')
-            .collect();
+        let digits: String = text[..text.len() - 1].chars().filter(|c| *c != '_').collect();
         let n: i64 = digits.parse().ok()?;
-        Some(Duration {
-            seconds: n.checked_mul(factor)?,
-            text: text.to_string(),
-        })
+        Some(Duration { seconds: n.checked_mul(factor)?, text: text.to_string() })
     }
 
     /// Source syntax for a number of seconds, in the largest exact unit.

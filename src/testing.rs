@@ -27,32 +27,19 @@ impl TestResult {
 }
 
 /// A `given` literal as a value of its input.
-pub fn value_from_literal(
-    program: &Program,
-    input: InputId,
-    lit: &Literal,
-) -> Result<Value, String> {
+pub fn value_from_literal(program: &Program, input: InputId, lit: &Literal) -> Result<Value, String> {
     let i = &program.inputs[input];
     let name = &i.name;
     match (i.ty, &lit.kind) {
         (Type::Bool, LiteralKind::Bool(b)) => Ok(Value::Bool(*b)),
-        (Type::Int { lo, hi }, LiteralKind::Int(Some(n))) if lo <= *n && *n <= hi => {
-            Ok(Value::Num(*n))
-        }
-        (Type::Int { lo, hi }, LiteralKind::Int(Some(n))) => {
-            Err(format!("`{name}` is {n}, outside its range {lo} to {hi}"))
-        }
+        (Type::Int { lo, hi }, LiteralKind::Int(Some(n))) if lo <= *n && *n <= hi => Ok(Value::Num(*n)),
+        (Type::Int { lo, hi }, LiteralKind::Int(Some(n))) => Err(format!("`{name}` is {n}, outside its range {lo} to {hi}")),
         (Type::Duration, LiteralKind::Duration(Some(d))) => Ok(Value::Num(d.seconds)),
         (Type::String, LiteralKind::Str(s)) => Ok(Value::Str(s.clone())),
-        (Type::Enum(e), LiteralKind::Name(v)) => {
-            match program.enums[e].variants.iter().position(|x| **x == **v) {
-                Some(k) => Ok(Value::Variant(k as u32)),
-                None => Err(format!(
-                    "`{name}` has no variant `{v}`; it is one of {}",
-                    program.enums[e].variants.join(", ")
-                )),
-            }
-        }
+        (Type::Enum(e), LiteralKind::Name(v)) => match program.enums[e].variants.iter().position(|x| **x == **v) {
+            Some(k) => Ok(Value::Variant(k as u32)),
+            None => Err(format!("`{name}` has no variant `{v}`; it is one of {}", program.enums[e].variants.join(", "))),
+        },
         (ty, _) => {
             let expected = match ty {
                 Type::Bool => "`true` or `false`",
@@ -76,11 +63,7 @@ pub fn describe_end(program: &Program, flow: Option<FlowId>, end: &End) -> Strin
     match end {
         End::Outcome { outcome, .. } => format!("outcome `{}`", program.outcomes[*outcome].name),
         End::Escalated { team, .. } => format!("escalate `{}`", program.teams[*team].name),
-        End::Conflict {
-            decision,
-            first,
-            second,
-        } => {
+        End::Conflict { decision, first, second } => {
             let d = match (decision, flow) {
                 (Where::Step(s), Some(f)) => &program.flows[f].steps[*s].decision,
                 (Where::Table(t), _) => &program.tables[*t].decision,
@@ -96,20 +79,9 @@ pub fn describe_end(program: &Program, flow: Option<FlowId>, end: &End) -> Strin
                 cond(*second)
             )
         }
-        End::FallThrough { decision } => format!(
-            "no branch of {} holds and it has no `otherwise`",
-            at(decision)
-        ),
-        End::Missing { input } => format!(
-            "the run needs input `{}`, which the case does not give",
-            program.inputs[*input].name
-        ),
-        End::Cycle { step } => format!(
-            "a cycle back to step `{}`",
-            flow.map_or(String::new(), |f| program.flows[f].steps[*step]
-                .name
-                .clone())
-        ),
+        End::FallThrough { decision } => format!("no branch of {} holds and it has no `otherwise`", at(decision)),
+        End::Missing { input } => format!("the run needs input `{}`, which the case does not give", program.inputs[*input].name),
+        End::Cycle { step } => format!("a cycle back to step `{}`", flow.map_or(String::new(), |f| program.flows[f].steps[*step].name.clone())),
     }
 }
 
@@ -138,11 +110,7 @@ fn run_test(program: &Program, index: usize, test: &Test) -> TestResult {
     }
     let Some(run_target) = test.run else {
         failures.push("the flow or table to run is not defined".into());
-        return TestResult {
-            test: index,
-            failures,
-            run: None,
-        };
+        return TestResult { test: index, failures, run: None };
     };
     let (flow, ok) = match run_target {
         RunTarget::Flow(f) => (Some(f), program.flows[f].ok),
@@ -150,18 +118,10 @@ fn run_test(program: &Program, index: usize, test: &Test) -> TestResult {
     };
     if !ok {
         failures.push("the flow or table under test has errors; run `sopflow check`".into());
-        return TestResult {
-            test: index,
-            failures,
-            run: None,
-        };
+        return TestResult { test: index, failures, run: None };
     }
     if !failures.is_empty() {
-        return TestResult {
-            test: index,
-            failures,
-            run: None,
-        };
+        return TestResult { test: index, failures, run: None };
     }
     let run = match run_target {
         RunTarget::Flow(f) => eval::run_flow(program, f, &case),
@@ -171,36 +131,18 @@ fn run_test(program: &Program, index: usize, test: &Test) -> TestResult {
     match (&run.end, test.expect_outcome, test.expect_escalate) {
         (End::Outcome { outcome, .. }, Some(want), _) if *outcome == want => {}
         (End::Escalated { team, .. }, _, Some(want)) if *team == want => {}
-        (_, Some(want), _) => failures.push(format!(
-            "expected outcome `{}`, got {actual}",
-            program.outcomes[want].name
-        )),
-        (_, None, Some(want)) => failures.push(format!(
-            "expected escalate `{}`, got {actual}",
-            program.teams[want].name
-        )),
+        (_, Some(want), _) => failures.push(format!("expected outcome `{}`, got {actual}", program.outcomes[want].name)),
+        (_, None, Some(want)) => failures.push(format!("expected escalate `{}`, got {actual}", program.teams[want].name)),
         (End::Outcome { .. } | End::Escalated { .. }, None, None) => {}
         (_, None, None) => failures.push(format!("the run ended in {actual}")),
     }
     if let (Some(want), Some(f)) = (&test.expect_path, flow) {
-        let got: Vec<&str> = run
-            .path
-            .iter()
-            .map(|s| program.flows[f].steps[*s].name.as_str())
-            .collect();
+        let got: Vec<&str> = run.path.iter().map(|s| program.flows[f].steps[*s].name.as_str()).collect();
         if got != want.iter().map(String::as_str).collect::<Vec<_>>() {
-            failures.push(format!(
-                "expected path {}, got {}",
-                want.join(", "),
-                got.join(", ")
-            ));
+            failures.push(format!("expected path {}, got {}", want.join(", "), got.join(", ")));
         }
     }
-    TestResult {
-        test: index,
-        failures,
-        run: Some(run),
-    }
+    TestResult { test: index, failures, run: Some(run) }
 }
 
 /// Coverage of one flow or table.
@@ -245,19 +187,13 @@ pub fn coverage(program: &Program, sources: &SourceMap, results: &[TestResult]) 
     let mut taken_steps: std::collections::HashSet<(FlowId, StepId)> = Default::default();
     let mut taken: std::collections::HashSet<(Option<FlowId>, Where, usize)> = Default::default();
     for r in results {
-        let (Some(run), Some(test)) = (&r.run, program.tests.get(r.test)) else {
-            continue;
-        };
+        let (Some(run), Some(test)) = (&r.run, program.tests.get(r.test)) else { continue };
         let flow = match test.run {
             Some(RunTarget::Flow(f)) => Some(f),
             _ => None,
         };
         for (at, b) in &run.taken {
-            let owner = if matches!(at, Where::Table(_)) {
-                None
-            } else {
-                flow
-            };
+            let owner = if matches!(at, Where::Table(_)) { None } else { flow };
             taken.insert((owner, *at, *b));
         }
         if let Some(f) = flow {
@@ -265,83 +201,51 @@ pub fn coverage(program: &Program, sources: &SourceMap, results: &[TestResult]) 
         }
     }
     let mut units = Vec::new();
-    let mut unit =
-        |kind,
-         name: &str,
-         span: Span,
-         steps: Vec<(Option<(StepId, &str)>, &Decision, Option<FlowId>, Where)>| {
-            let mut u = UnitCoverage {
-                kind,
-                name: name.to_string(),
-                file: sources.get(span.file).path.clone(),
-                steps_total: 0,
-                steps_taken: 0,
-                branches_total: 0,
-                branches_taken: 0,
-                timeouts: 0,
-                untaken: vec![],
-            };
-            for (step, d, flow, at) in steps {
-                if let (Some((s, _)), Some(f)) = (step, flow) {
-                    u.steps_total += 1;
-                    u.steps_taken += usize::from(taken_steps.contains(&(f, s)));
+    let mut unit = |kind, name: &str, span: Span, steps: Vec<(Option<(StepId, &str)>, &Decision, Option<FlowId>, Where)>| {
+        let mut u = UnitCoverage {
+            kind,
+            name: name.to_string(),
+            file: sources.get(span.file).path.clone(),
+            steps_total: 0,
+            steps_taken: 0,
+            branches_total: 0,
+            branches_taken: 0,
+            timeouts: 0,
+            untaken: vec![],
+        };
+        for (step, d, flow, at) in steps {
+            if let (Some((s, _)), Some(f)) = (step, flow) {
+                u.steps_total += 1;
+                u.steps_taken += usize::from(taken_steps.contains(&(f, s)));
+            }
+            for (i, b) in d.branches.iter().enumerate() {
+                if matches!(b.kind, BranchKind::Timeout) {
+                    u.timeouts += 1;
+                    continue;
                 }
-                for (i, b) in d.branches.iter().enumerate() {
-                    if matches!(b.kind, BranchKind::Timeout) {
-                        u.timeouts += 1;
-                        continue;
-                    }
-                    u.branches_total += 1;
-                    if taken.contains(&(flow, at, i)) {
-                        u.branches_taken += 1;
-                    } else {
-                        let (line, column) =
-                            sources.get(b.span.file).line_col(b.span.start as usize);
-                        let branch = match &b.cond_text {
-                            Some(c) => format!("when {c}"),
-                            None => "otherwise".into(),
-                        };
-                        u.untaken.push(Untaken {
-                            step: step.map(|(_, n)| n.to_string()),
-                            line,
-                            column,
-                            branch,
-                            span: b.span,
-                        });
-                    }
+                u.branches_total += 1;
+                if taken.contains(&(flow, at, i)) {
+                    u.branches_taken += 1;
+                } else {
+                    let (line, column) = sources.get(b.span.file).line_col(b.span.start as usize);
+                    let branch = match &b.cond_text {
+                        Some(c) => format!("when {c}"),
+                        None => "otherwise".into(),
+                    };
+                    u.untaken.push(Untaken { step: step.map(|(_, n)| n.to_string()), line, column, branch, span: b.span });
                 }
             }
-            units.push(u);
-        };
+        }
+        units.push(u);
+    };
     for (f, flow) in program.flows.iter().enumerate() {
-        let steps = flow
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(s, st)| {
-                (
-                    Some((s, st.name.as_str())),
-                    &st.decision,
-                    Some(f),
-                    Where::Step(s),
-                )
-            })
-            .collect();
+        let steps = flow.steps.iter().enumerate().map(|(s, st)| (Some((s, st.name.as_str())), &st.decision, Some(f), Where::Step(s))).collect();
         unit("flow", &flow.name, flow.name_span, steps);
     }
     for (t, table) in program.tables.iter().enumerate() {
-        unit(
-            "table",
-            &table.name,
-            table.name_span,
-            vec![(None, &table.decision, None, Where::Table(t))],
-        );
+        unit("table", &table.name, table.name_span, vec![(None, &table.decision, None, Where::Table(t))]);
     }
     let branches_total = units.iter().map(|u| u.branches_total).sum();
     let branches_taken = units.iter().map(|u| u.branches_taken).sum();
-    Coverage {
-        units,
-        branches_total,
-        branches_taken,
-    }
+    Coverage { units, branches_total, branches_taken }
 }

@@ -23,17 +23,10 @@ fn an_approximated_flow_is_named_and_its_findings_confirmed() {
     let codes: Vec<Code> = result.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, [Code::NonExhaustive]);
     let program = result.program.as_ref().unwrap();
-    let case =
-        eval::case_from_json(program, result.diagnostics[0].witness.as_ref().unwrap()).unwrap();
-    assert!(matches!(
-        eval::run_flow(program, 0, &case).end,
-        End::FallThrough { .. }
-    ));
+    let case = eval::case_from_json(program, result.diagnostics[0].witness.as_ref().unwrap()).unwrap();
+    assert!(matches!(eval::run_flow(program, 0, &case).end, End::FallThrough { .. }));
     let human = sopflow::render::human::render(&result, false);
-    assert!(
-        human.contains("note: flow `wide` was analysed approximately"),
-        "{human}"
-    );
+    assert!(human.contains("note: flow `wide` was analysed approximately"), "{human}");
 }
 
 #[test]
@@ -45,12 +38,8 @@ fn a_smaller_flow_of_the_same_shape_stays_exact() {
 
 #[test]
 fn the_ir_graph_serializes_with_steps_chains_and_ends() {
-    let result = common::check_path(std::path::Path::new(
-        "../shared/conformance/cases/01_clean.sop",
-    ));
-    let Some(program) = result.program else {
-        return;
-    };
+    let result = common::check_path(std::path::Path::new("../shared/conformance/cases/01_clean.sop"));
+    let Some(program) = result.program else { return };
     let graph = sopflow::ir::build(&program, 0);
     insta::assert_json_snapshot!("ir_counterfeit_review", graph);
 }

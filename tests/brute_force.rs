@@ -13,10 +13,7 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
@@ -30,16 +27,8 @@ fn atom(rng: &mut Lcg) -> String {
         0 => "a".into(),
         1 => "not b".into(),
         2 => format!("k == {}", ["x", "y", "z"][rng.next(3) as usize]),
-        3 => format!(
-            "k in {{ {}, {} }}",
-            ["x", "y", "z"][rng.next(3) as usize],
-            ["x", "y", "z"][rng.next(3) as usize]
-        ),
-        4 => format!(
-            "n {} {}",
-            ["<", "<=", ">", ">=", "==", "!="][rng.next(6) as usize],
-            rng.next(7)
-        ),
+        3 => format!("k in {{ {}, {} }}", ["x", "y", "z"][rng.next(3) as usize], ["x", "y", "z"][rng.next(3) as usize]),
+        4 => format!("n {} {}", ["<", "<=", ">", ">=", "==", "!="][rng.next(6) as usize], rng.next(7)),
         5 => format!("n not in {{ {}, {} }}", rng.next(6), rng.next(6)),
         _ => "b".into(),
     }
@@ -67,12 +56,7 @@ fn all_cases() -> Vec<eval::Case> {
         for b in [false, true] {
             for k in 0..3 {
                 for n in 0..=5 {
-                    out.push(vec![
-                        Some(Value::Bool(a)),
-                        Some(Value::Bool(b)),
-                        Some(Value::Variant(k)),
-                        Some(Value::Num(n)),
-                    ]);
+                    out.push(vec![Some(Value::Bool(a)), Some(Value::Bool(b)), Some(Value::Variant(k)), Some(Value::Num(n))]);
                 }
             }
         }
@@ -92,23 +76,13 @@ fn check_table(mut text: String, otherwise: bool) -> (String, sopflow::check::Ch
 }
 
 /// For each of the first `whens` branches, the cases its condition holds for.
-fn satisfying<'c>(
-    whens: usize,
-    cases: &'c [eval::Case],
-    holds: &impl Fn(usize, &eval::Case) -> bool,
-) -> Vec<Vec<&'c eval::Case>> {
-    (0..whens)
-        .map(|i| cases.iter().filter(|c| holds(i, c)).collect())
-        .collect()
+fn satisfying<'c>(whens: usize, cases: &'c [eval::Case], holds: &impl Fn(usize, &eval::Case) -> bool) -> Vec<Vec<&'c eval::Case>> {
+    (0..whens).map(|i| cases.iter().filter(|c| holds(i, c)).collect()).collect()
 }
 
 /// The truly dead branches, and (in a `first` decision) the truly shadowed
 /// ones: every case of theirs taken by an earlier branch.
-fn dead_and_shadowed(
-    first: bool,
-    sat: &[Vec<&eval::Case>],
-    holds: &impl Fn(usize, &eval::Case) -> bool,
-) -> (BTreeSet<usize>, BTreeSet<usize>) {
+fn dead_and_shadowed(first: bool, sat: &[Vec<&eval::Case>], holds: &impl Fn(usize, &eval::Case) -> bool) -> (BTreeSet<usize>, BTreeSet<usize>) {
     let (mut dead, mut shadowed) = (BTreeSet::new(), BTreeSet::new());
     for (i, sat) in sat.iter().enumerate() {
         if sat.is_empty() {
@@ -124,35 +98,17 @@ fn dead_and_shadowed(
 fn check_text(text: &str) -> sopflow::check::CheckResult {
     let mut sources = sopflow::source::SourceMap::default();
     let id = sources.add("t.sop".into(), text.to_string());
-    let loaded = sopflow::project::Loaded {
-        sources,
-        files: vec![(id, None)],
-        config: None,
-        walk_notes: vec![],
-    };
+    let loaded = sopflow::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
     sopflow::check::check(loaded)
 }
 
 fn line_of(result: &sopflow::check::CheckResult, d: &sopflow::diagnostics::Diagnostic) -> usize {
-    result
-        .sources
-        .get(d.span.file)
-        .line_col(d.span.start as usize)
-        .0
+    result.sources.get(d.span.file).line_col(d.span.start as usize).0
 }
 
 /// The branches (counted from the one on `first_line`) with a `code` finding.
-fn reported_branches(
-    result: &sopflow::check::CheckResult,
-    code: Code,
-    first_line: usize,
-) -> BTreeSet<usize> {
-    result
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == code)
-        .map(|d| line_of(result, d).wrapping_sub(first_line))
-        .collect()
+fn reported_branches(result: &sopflow::check::CheckResult, code: Code, first_line: usize) -> BTreeSet<usize> {
+    result.diagnostics.iter().filter(|d| d.code == code).map(|d| line_of(result, d).wrapping_sub(first_line)).collect()
 }
 
 #[test]
@@ -177,11 +133,7 @@ fn agree(seed: u64, rounds: usize, min_whens: usize, spread: u64, min_findings: 
         let mut text = format!("{HEADER}table t{} {{\n", if first { " first" } else { "" });
         for _ in 0..whens {
             let depth = rng.next(3) as u32;
-            text.push_str(&format!(
-                "  when {} -> {}\n",
-                cond(&mut rng, depth),
-                target(&mut rng)
-            ));
+            text.push_str(&format!("  when {} -> {}\n", cond(&mut rng, depth), target(&mut rng)));
         }
         let (text, result) = check_table(text, otherwise);
         let program = result.program.as_ref().expect("generated text parses");
@@ -190,9 +142,7 @@ fn agree(seed: u64, rounds: usize, min_whens: usize, spread: u64, min_findings: 
         let reported = |code: Code| reported_branches(&result, code, FIRST_BRANCH_LINE);
 
         // Truth by brute force.
-        let holds = |i: usize, c: &eval::Case| {
-            eval::cond_holds(program, table.decision.branches[i].cond().unwrap(), c) == Ok(true)
-        };
+        let holds = |i: usize, c: &eval::Case| eval::cond_holds(program, table.decision.branches[i].cond().unwrap(), c) == Ok(true);
         let sat = satisfying(whens, &cases, &holds);
         let (dead, shadowed) = dead_and_shadowed(first, &sat, &holds);
         let mut conflicts = BTreeSet::new();
@@ -201,56 +151,24 @@ fn agree(seed: u64, rounds: usize, min_whens: usize, spread: u64, min_findings: 
             if !first {
                 for j in 0..i {
                     if sat.iter().any(|c| holds(j, c)) {
-                        let same = table.decision.branches[i]
-                            .target
-                            .same_chain(&table.decision.branches[j].target);
-                        if same {
-                            overlaps.insert(i)
-                        } else {
-                            conflicts.insert(i)
-                        };
+                        let same = table.decision.branches[i].target.same_chain(&table.decision.branches[j].target);
+                        if same { overlaps.insert(i) } else { conflicts.insert(i) };
                     }
                 }
             }
         }
-        let gap = !otherwise
-            && cases.iter().any(|c| {
-                matches!(eval::run_table(program, 0, c).end, End::FallThrough { .. })
-                    || (!first && (0..whens).all(|i| !holds(i, c)))
-            });
+        let gap = !otherwise && cases.iter().any(|c| matches!(eval::run_table(program, 0, c).end, End::FallThrough { .. }) || (!first && (0..whens).all(|i| !holds(i, c))));
 
-        let ctx = format!(
-            "round {round}:\n{text}\nreported: {:?}",
-            result
-                .diagnostics
-                .iter()
-                .map(|d| (line_of(d), d.code))
-                .collect::<Vec<_>>()
-        );
+        let ctx = format!("round {round}:\n{text}\nreported: {:?}", result.diagnostics.iter().map(|d| (line_of(d), d.code)).collect::<Vec<_>>());
         assert_eq!(reported(Code::DeadBranch), dead, "dead: {ctx}");
         assert_eq!(reported(Code::ShadowedBranch), shadowed, "shadowed: {ctx}");
-        assert_eq!(
-            reported(Code::ConflictingOutcomes),
-            conflicts,
-            "conflicts: {ctx}"
-        );
-        assert_eq!(
-            reported(Code::OverlappingBranches),
-            overlaps,
-            "overlaps: {ctx}"
-        );
+        assert_eq!(reported(Code::ConflictingOutcomes), conflicts, "conflicts: {ctx}");
+        assert_eq!(reported(Code::OverlappingBranches), overlaps, "overlaps: {ctx}");
         let gaps = reported(Code::NonExhaustive);
-        assert_eq!(
-            gaps.iter().collect::<Vec<_>>(),
-            if gap { vec![&usize::MAX] } else { vec![] },
-            "gap at the table name: {ctx}"
-        );
+        assert_eq!(gaps.iter().collect::<Vec<_>>(), if gap { vec![&usize::MAX] } else { vec![] }, "gap at the table name: {ctx}");
         findings += result.diagnostics.len();
     }
-    assert!(
-        findings > min_findings,
-        "the generator should produce findings ({findings})"
-    );
+    assert!(findings > min_findings, "the generator should produce findings ({findings})");
 }
 
 /// Enums around the sizes where the domain changes representation: up to
@@ -271,30 +189,18 @@ fn enums_of_every_size_agree_with_brute_force() {
                 _ => edges[rng.next(edges.len() as u64) as usize].min(n - 1),
             }
         };
-        let cases: Vec<eval::Case> = (0..n as u32)
-            .flat_map(|k| {
-                [false, true].map(|a| vec![Some(Value::Variant(k)), Some(Value::Bool(a))])
-            })
-            .collect();
+        let cases: Vec<eval::Case> =
+            (0..n as u32).flat_map(|k| [false, true].map(|a| vec![Some(Value::Variant(k)), Some(Value::Bool(a))])).collect();
         for round in 0..40 {
             let first = rng.next(2) == 0;
             let otherwise = rng.next(3) == 0;
             let whens = 1 + rng.next(6) as usize;
-            let mut text = format!(
-                "input k: {{ {} }}\ninput a: bool\noutcome o1\noutcome o2\ntable t{} {{\n",
-                variants.join(", "),
-                if first { " first" } else { "" }
-            );
+            let mut text = format!("input k: {{ {} }}\ninput a: bool\noutcome o1\noutcome o2\ntable t{} {{\n", variants.join(", "), if first { " first" } else { "" });
             for _ in 0..whens {
                 let atom = match rng.next(5) {
                     0 => format!("k == v{}", pick(&mut rng)),
                     1 => format!("k != v{}", pick(&mut rng)),
-                    2 => format!(
-                        "k in {{ v{}, v{}, v{} }}",
-                        pick(&mut rng),
-                        pick(&mut rng),
-                        pick(&mut rng)
-                    ),
+                    2 => format!("k in {{ v{}, v{}, v{} }}", pick(&mut rng), pick(&mut rng), pick(&mut rng)),
                     3 => format!("k not in {{ v{}, v{} }}", pick(&mut rng), pick(&mut rng)),
                     _ => format!("(k == v{} or k == v{})", pick(&mut rng), pick(&mut rng)),
                 };
@@ -303,10 +209,7 @@ fn enums_of_every_size_agree_with_brute_force() {
                     1 => format!("{atom} and not a"),
                     _ => atom,
                 };
-                text.push_str(&format!(
-                    "  when {cond} -> outcome {}\n",
-                    ["o1", "o2"][rng.next(2) as usize]
-                ));
+                text.push_str(&format!("  when {cond} -> outcome {}\n", ["o1", "o2"][rng.next(2) as usize]));
             }
             let (text, result) = check_table(text, otherwise);
             let program = result.program.as_ref().expect("generated text parses");
@@ -314,9 +217,7 @@ fn enums_of_every_size_agree_with_brute_force() {
             let line_of = |d: &sopflow::diagnostics::Diagnostic| line_of(&result, d);
             // The first branch is on line 6.
             let reported = |code: Code| reported_branches(&result, code, 6);
-            let holds = |i: usize, c: &eval::Case| {
-                eval::cond_holds(program, table.decision.branches[i].cond().unwrap(), c) == Ok(true)
-            };
+            let holds = |i: usize, c: &eval::Case| eval::cond_holds(program, table.decision.branches[i].cond().unwrap(), c) == Ok(true);
             let sat = satisfying(whens, &cases, &holds);
             let (dead, shadowed) = dead_and_shadowed(first, &sat, &holds);
             let mut clash = BTreeSet::new();
@@ -326,27 +227,14 @@ fn enums_of_every_size_agree_with_brute_force() {
                 }
             }
             let gap = !otherwise && cases.iter().any(|c| (0..whens).all(|i| !holds(i, c)));
-            let ctx = format!(
-                "{n} variants, round {round}:\n{text}\nreported: {:?}",
-                result
-                    .diagnostics
-                    .iter()
-                    .map(|d| (line_of(d), d.code))
-                    .collect::<Vec<_>>()
-            );
+            let ctx = format!("{n} variants, round {round}:\n{text}\nreported: {:?}", result.diagnostics.iter().map(|d| (line_of(d), d.code)).collect::<Vec<_>>());
             assert_eq!(reported(Code::DeadBranch), dead, "dead: {ctx}");
             assert_eq!(reported(Code::ShadowedBranch), shadowed, "shadowed: {ctx}");
-            let both: BTreeSet<usize> = reported(Code::ConflictingOutcomes)
-                .union(&reported(Code::OverlappingBranches))
-                .copied()
-                .collect();
+            let both: BTreeSet<usize> = reported(Code::ConflictingOutcomes).union(&reported(Code::OverlappingBranches)).copied().collect();
             assert_eq!(both, clash, "conflicts and overlaps: {ctx}");
             assert_eq!(!reported(Code::NonExhaustive).is_empty(), gap, "gap: {ctx}");
             findings += result.diagnostics.len();
         }
     }
-    assert!(
-        findings > 100,
-        "the generator should produce findings ({findings})"
-    );
+    assert!(findings > 100, "the generator should produce findings ({findings})");
 }

@@ -4,10 +4,7 @@
 use std::process::{Command, Output};
 
 fn sopflow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sopflow"))
-        .args(args)
-        .output()
-        .expect("runs")
+    Command::new(env!("CARGO_BIN_EXE_sopflow")).args(args).output().expect("runs")
 }
 
 fn stdout(o: &Output) -> String {
@@ -22,11 +19,7 @@ fn stderr(o: &Output) -> String {
 fn example_policies_check_clean() {
     let o = sopflow(&["check", "policies/"]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
-    assert!(
-        stdout(&o).ends_with("0 errors, 0 warnings in 6 files\n"),
-        "{}",
-        stdout(&o)
-    );
+    assert!(stdout(&o).ends_with("0 errors, 0 warnings in 6 files\n"), "{}", stdout(&o));
 }
 
 #[test]
@@ -43,32 +36,18 @@ fn json_summary_counts_files() {
 
 #[test]
 fn json_diagnostics_follow_the_contract() {
-    let o = sopflow(&[
-        "check",
-        "--format",
-        "json",
-        "tests/fixtures/conflicting-outcomes.sop",
-    ]);
+    let o = sopflow(&["check", "--format", "json", "tests/fixtures/conflicting-outcomes.sop"]);
     assert_eq!(o.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let d = &report["diagnostics"][0];
     assert_eq!(d["code"], "conflicting-outcomes");
     assert_eq!(d["severity"], "error");
     assert_eq!(d["file"], "tests/fixtures/conflicting-outcomes.sop");
-    assert_eq!(
-        (d["line"].as_u64(), d["column"].as_u64()),
-        (Some(13), Some(5))
-    );
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(13), Some(5)));
     assert_eq!(d["end_line"], 13);
     assert_eq!(d["labels"][0]["line"], 12);
-    assert_eq!(
-        d["labels"][0]["file"],
-        "tests/fixtures/conflicting-outcomes.sop"
-    );
-    assert_eq!(
-        d["witness"],
-        serde_json::json!({"brand.authorized": true, "seller.strikes": 3})
-    );
+    assert_eq!(d["labels"][0]["file"], "tests/fixtures/conflicting-outcomes.sop");
+    assert_eq!(d["witness"], serde_json::json!({"brand.authorized": true, "seller.strikes": 3}));
     assert_eq!(d["path"], serde_json::json!(["s"]));
     assert!(d["help"].is_string());
     assert_eq!(report["summary"]["errors"], 3);
@@ -83,29 +62,15 @@ fn json_lines_and_columns_count_characters_and_ignore_crlf() {
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let diags = report["diagnostics"].as_array().unwrap();
     // `late` is unused: line 4, after 25 characters of which two are `é`.
-    let d = diags
-        .iter()
-        .find(|d| d["message"].as_str().unwrap().contains("`late`"))
-        .unwrap();
-    assert_eq!(
-        (
-            d["line"].as_u64(),
-            d["column"].as_u64(),
-            d["end_column"].as_u64()
-        ),
-        (Some(4), Some(26), Some(30))
-    );
+    let d = diags.iter().find(|d| d["message"].as_str().unwrap().contains("`late`")).unwrap();
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64(), d["end_column"].as_u64()), (Some(4), Some(26), Some(30)));
 }
 
 #[test]
 fn a_missing_path_is_exit_2_and_named() {
     let o = sopflow(&["check", "no/such/dir"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("`no/such/dir` does not exist"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("`no/such/dir` does not exist"), "{}", stderr(&o));
 }
 
 #[test]
@@ -120,20 +85,10 @@ fn an_unknown_option_is_exit_2_and_named() {
 
 #[test]
 fn an_unreadable_file_is_reported_and_the_rest_checked() {
-    let o = sopflow(&[
-        "check",
-        "--format",
-        "json",
-        "tests/fixtures/unreadable-file",
-    ]);
+    let o = sopflow(&["check", "--format", "json", "tests/fixtures/unreadable-file"]);
     assert_eq!(o.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let codes: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> = report["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["unused-declaration", "unreadable-file"]);
     assert_eq!(report["summary"]["files"], 2);
 }
@@ -142,19 +97,13 @@ fn an_unreadable_file_is_reported_and_the_rest_checked() {
 fn warnings_alone_exit_0_unless_denied() {
     let file = "tests/fixtures/missing-timeout.sop";
     assert_eq!(sopflow(&["check", file]).status.code(), Some(0));
-    assert_eq!(
-        sopflow(&["check", "--deny-warnings", file]).status.code(),
-        Some(1)
-    );
+    assert_eq!(sopflow(&["check", "--deny-warnings", file]).status.code(), Some(1));
 }
 
 #[test]
 fn colours_only_when_asked_or_on_a_terminal() {
     let file = "tests/fixtures/missing-timeout.sop";
-    assert!(
-        !stdout(&sopflow(&["check", file])).contains('\u{1b}'),
-        "piped output has no colour"
-    );
+    assert!(!stdout(&sopflow(&["check", file])).contains('\u{1b}'), "piped output has no colour");
     assert!(stdout(&sopflow(&["check", "--color", "always", file])).contains('\u{1b}'));
     assert!(!stdout(&sopflow(&["check", "--color", "never", file])).contains('\u{1b}'));
 }
@@ -163,21 +112,12 @@ fn colours_only_when_asked_or_on_a_terminal() {
 fn explain_prints_each_rule_and_names_unknown_codes() {
     let o = sopflow(&["explain", "conflicting-outcomes"]);
     assert_eq!(o.status.code(), Some(0));
-    for heading in [
-        "## What it finds",
-        "## Why it matters",
-        "## Example",
-        "## Fix",
-    ] {
+    for heading in ["## What it finds", "## Why it matters", "## Example", "## Fix"] {
         assert!(stdout(&o).contains(heading), "missing {heading}");
     }
     let o = sopflow(&["explain", "conflicting-outcome"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("did you mean `conflicting-outcomes`?"),
-        "{}",
-        stderr(&o)
-    );
+    assert!(stderr(&o).contains("did you mean `conflicting-outcomes`?"), "{}", stderr(&o));
 }
 
 #[test]
@@ -202,25 +142,11 @@ fn timings_name_every_stage_on_stderr_and_leave_the_report_alone() {
     let without = sopflow(&["check", "--format", "json", "policies"]);
     assert_eq!(with.status.code(), Some(0), "{}", stderr(&with));
     let err = stderr(&with);
-    let line = err
-        .lines()
-        .find(|l| l.starts_with("timings: "))
-        .expect("a timings line");
-    for stage in [
-        "read ",
-        "parse ",
-        "resolve ",
-        "graph ",
-        "analysis ",
-        "finish ",
-        "render ",
-    ] {
+    let line = err.lines().find(|l| l.starts_with("timings: ")).expect("a timings line");
+    for stage in ["read ", "parse ", "resolve ", "graph ", "analysis ", "finish ", "render "] {
         assert!(line.contains(stage), "no `{stage}` in {line}");
     }
-    assert!(
-        err.lines().any(|l| l.starts_with("memory: after parse ")),
-        "{err}"
-    );
+    assert!(err.lines().any(|l| l.starts_with("memory: after parse ")), "{err}");
     assert_eq!(stdout(&with), stdout(&without));
 }
 
@@ -254,12 +180,7 @@ fn the_report_does_not_depend_on_the_thread_count() {
         stdout(&out)
     };
     let one = run("1");
-    assert!(
-        one.contains("undefined-name")
-            && one.contains("unknown-variant")
-            && one.contains("conflicting-outcomes"),
-        "{one}"
-    );
+    assert!(one.contains("undefined-name") && one.contains("unknown-variant") && one.contains("conflicting-outcomes"), "{one}");
     assert_eq!(one, run("2"));
     assert_eq!(one, run("3"));
     let _ = std::fs::remove_dir_all(&dir);

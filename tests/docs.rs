@@ -12,12 +12,7 @@ use sopflow::diagnostics::Code;
 fn index() -> String {
     let mut out = String::from("# Rules\n\nGenerated from the rule documentation in `src/lints/` (`sopflow explain CODE` prints the same text); `UPDATE_DOCS=1 cargo test --test docs` regenerates this folder.\n\n| code | default level | what it finds |\n|---|---|---|\n");
     for code in Code::ALL {
-        out.push_str(&format!(
-            "| [`{0}`]({0}.md) | {1} | {2} |\n",
-            code.as_str(),
-            code.default_level().as_str(),
-            sopflow::render::sarif::summary(code)
-        ));
+        out.push_str(&format!("| [`{0}`]({0}.md) | {1} | {2} |\n", code.as_str(), code.default_level().as_str(), sopflow::render::sarif::summary(code)));
     }
     out
 }
@@ -25,10 +20,7 @@ fn index() -> String {
 #[test]
 fn docs_rules_match_explain() {
     let dir = Path::new("docs/rules");
-    let mut expected: Vec<(PathBuf, String)> = Code::ALL
-        .iter()
-        .map(|c| (dir.join(format!("{}.md", c.as_str())), c.doc().to_string()))
-        .collect();
+    let mut expected: Vec<(PathBuf, String)> = Code::ALL.iter().map(|c| (dir.join(format!("{}.md", c.as_str())), c.doc().to_string())).collect();
     expected.push((dir.join("README.md"), index()));
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::create_dir_all(dir).unwrap();
@@ -38,12 +30,7 @@ fn docs_rules_match_explain() {
     }
     for (path, text) in &expected {
         let on_disk = std::fs::read_to_string(path).unwrap_or_default();
-        assert_eq!(
-            &on_disk,
-            text,
-            "{} is out of date: run `UPDATE_DOCS=1 cargo test --test docs`",
-            path.display()
-        );
+        assert_eq!(&on_disk, text, "{} is out of date: run `UPDATE_DOCS=1 cargo test --test docs`", path.display());
     }
 }
 
@@ -51,20 +38,8 @@ fn docs_rules_match_explain() {
 fn every_rule_doc_has_the_four_headings() {
     for code in Code::ALL {
         let doc = code.doc();
-        assert!(
-            doc.starts_with(&format!(
-                "# {} ({})",
-                code.as_str(),
-                code.default_level().as_str()
-            )),
-            "{code}"
-        );
-        for heading in [
-            "## What it finds",
-            "## Why it matters",
-            "## Example",
-            "## Fix",
-        ] {
+        assert!(doc.starts_with(&format!("# {} ({})", code.as_str(), code.default_level().as_str())), "{code}");
+        for heading in ["## What it finds", "## Why it matters", "## Example", "## Fix"] {
             assert!(doc.contains(heading), "{code} lacks {heading}");
         }
     }
@@ -90,11 +65,7 @@ fn every_example_produces_the_finding_it_claims() {
             assert_eq!(code, Code::UnreadableFile, "{code} has no runnable example");
             continue;
         };
-        let dir = std::env::temp_dir().join(format!(
-            "sopflow-doc-{}-{}",
-            std::process::id(),
-            code.as_str()
-        ));
+        let dir = std::env::temp_dir().join(format!("sopflow-doc-{}-{}", std::process::id(), code.as_str()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         match tag.as_str() {
@@ -112,10 +83,7 @@ fn every_example_produces_the_finding_it_claims() {
             panic!("the example of `{code}` does not produce what it claims: {e}");
         }
         let wanted = common::expected_text(&body);
-        assert!(
-            wanted.iter().any(|c| c == code.as_str()),
-            "the example of `{code}` does not claim a `{code}`"
-        );
+        assert!(wanted.iter().any(|c| c == code.as_str()), "the example of `{code}` does not claim a `{code}`");
         checked += 1;
     }
     assert_eq!(checked, Code::ALL.len() - 1);

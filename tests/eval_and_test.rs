@@ -12,12 +12,7 @@ fn sopflow(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -34,45 +29,19 @@ const CASE: &str = r#"{"report.kind": "counterfeit", "brand.authorized": false, 
 
 #[test]
 fn eval_prints_the_result_path_escalations_and_actions() {
-    let o = sopflow(
-        &[
-            "eval",
-            "policies",
-            "--flow",
-            "counterfeit_review",
-            "--case",
-            "-",
-        ],
-        CASE,
-    );
+    let o = sopflow(&["eval", "policies", "--flow", "counterfeit_review", "--case", "-"], CASE);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
     insta::assert_snapshot!("eval_human", out(&o));
 }
 
 #[test]
 fn eval_json_and_explain() {
-    let o = sopflow(
-        &[
-            "eval",
-            "policies",
-            "--flow",
-            "counterfeit_review",
-            "--case",
-            "-",
-            "--format",
-            "json",
-            "--explain",
-        ],
-        CASE,
-    );
+    let o = sopflow(&["eval", "policies", "--flow", "counterfeit_review", "--case", "-", "--format", "json", "--explain"], CASE);
     assert_eq!(o.status.code(), Some(0));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["result"], "outcome");
     assert_eq!(json["outcome"], "suspend_seller");
-    assert_eq!(
-        json["path"],
-        serde_json::json!(["intake", "brand_check", "confirm"])
-    );
+    assert_eq!(json["path"], serde_json::json!(["intake", "brand_check", "confirm"]));
     assert_eq!(json["escalations"], serde_json::json!(["brand_protection"]));
     insta::assert_json_snapshot!("eval_json_explain", json);
 }
@@ -83,19 +52,7 @@ fn eval_reads_a_case_file_and_delegated_tables() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("case.json");
     std::fs::write(&file, r#"{"fraud.signal": "fake_tracking", "fraud.confirmed": true, "order.value_usd": 50000, "seller.strikes": 2}"#).unwrap();
-    let o = sopflow(
-        &[
-            "eval",
-            "policies",
-            "--flow",
-            "fraud_case",
-            "--case",
-            file.to_str().unwrap(),
-            "--format",
-            "json",
-        ],
-        "",
-    );
+    let o = sopflow(&["eval", "policies", "--flow", "fraud_case", "--case", file.to_str().unwrap(), "--format", "json"], "");
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["outcome"], "suspend_seller");
     assert_eq!(json["tables"], serde_json::json!(["strike_sanctions"]));
@@ -106,16 +63,7 @@ fn eval_reads_a_case_file_and_delegated_tables() {
 #[test]
 fn eval_reports_conflicts_and_fall_through_as_failures() {
     let o = sopflow(
-        &[
-            "eval",
-            "../shared/conformance/cases/02_conflicting_outcomes.sop",
-            "--flow",
-            "review",
-            "--case",
-            "-",
-            "--format",
-            "json",
-        ],
+        &["eval", "../shared/conformance/cases/02_conflicting_outcomes.sop", "--flow", "review", "--case", "-", "--format", "json"],
         r#"{"brand.authorized": true, "seller.strikes": 3}"#,
     );
     if o.status.code() == Some(2) && err(&o).contains("does not exist") {
@@ -124,114 +72,38 @@ fn eval_reports_conflicts_and_fall_through_as_failures() {
     assert_eq!(o.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["result"], "conflict");
-    assert!(
-        json["error"].as_str().unwrap().contains(
-            "branch 1 (`brand.authorized`) and branch 2 (`seller.strikes >= 3`) both hold"
-        ),
-        "{json}"
-    );
+    assert!(json["error"].as_str().unwrap().contains("branch 1 (`brand.authorized`) and branch 2 (`seller.strikes >= 3`) both hold"), "{json}");
 }
 
 #[test]
 fn every_case_validation_error_names_the_input() {
     let cases = [
-        (
-            r#"{"report.kind": "counterfeit", "brand.authorised": true}"#,
-            "unknown input `brand.authorised` (did you mean `brand.authorized`?)",
-        ),
-        (
-            r#"{"report.kind": "counterfeit", "brand.authorized": "yes"}"#,
-            "input `brand.authorized` must be true or false",
-        ),
-        (
-            r#"{"report.kind": "counterfeit", "seller.strikes": 101}"#,
-            "input `seller.strikes` is 101, outside its range 0 to 100",
-        ),
-        (
-            r#"{"report.kind": "counterfiet"}"#,
-            "input `report.kind` has no variant `counterfiet` (did you mean `counterfeit`?)",
-        ),
-        (
-            r#"{"report.kind": "counterfeit"}"#,
-            "the run needs input `brand.authorized`, which the case does not give",
-        ),
-        (
-            r#"{"report.kind": "counterfeit", "seller.strikes": 2.5}"#,
-            "input `seller.strikes` must be a whole number",
-        ),
+        (r#"{"report.kind": "counterfeit", "brand.authorised": true}"#, "unknown input `brand.authorised` (did you mean `brand.authorized`?)"),
+        (r#"{"report.kind": "counterfeit", "brand.authorized": "yes"}"#, "input `brand.authorized` must be true or false"),
+        (r#"{"report.kind": "counterfeit", "seller.strikes": 101}"#, "input `seller.strikes` is 101, outside its range 0 to 100"),
+        (r#"{"report.kind": "counterfiet"}"#, "input `report.kind` has no variant `counterfiet` (did you mean `counterfeit`?)"),
+        (r#"{"report.kind": "counterfeit"}"#, "the run needs input `brand.authorized`, which the case does not give"),
+        (r#"{"report.kind": "counterfeit", "seller.strikes": 2.5}"#, "input `seller.strikes` must be a whole number"),
     ];
     for (case, message) in cases {
-        let o = sopflow(
-            &[
-                "eval",
-                "policies",
-                "--flow",
-                "counterfeit_review",
-                "--case",
-                "-",
-                "--format",
-                "json",
-            ],
-            case,
-        );
+        let o = sopflow(&["eval", "policies", "--flow", "counterfeit_review", "--case", "-", "--format", "json"], case);
         assert_eq!(o.status.code(), Some(1), "{case}");
         let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        assert!(
-            json["error"].as_str().unwrap().contains(message),
-            "{case}: {json}"
-        );
+        assert!(json["error"].as_str().unwrap().contains(message), "{case}: {json}");
     }
-    let o = sopflow(
-        &[
-            "eval",
-            "policies",
-            "--flow",
-            "counterfeit_review",
-            "--case",
-            "-",
-        ],
-        "[1, 2]",
-    );
+    let o = sopflow(&["eval", "policies", "--flow", "counterfeit_review", "--case", "-"], "[1, 2]");
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("must be a JSON object"), "{}", err(&o));
-    let o = sopflow(
-        &[
-            "eval",
-            "policies",
-            "--flow",
-            "counterfeit_reveiw",
-            "--case",
-            "-",
-        ],
-        "{}",
-    );
+    let o = sopflow(&["eval", "policies", "--flow", "counterfeit_reveiw", "--case", "-"], "{}");
     assert_eq!(o.status.code(), Some(2));
-    assert!(
-        err(&o).contains("no flow named `counterfeit_reveiw` (did you mean `counterfeit_review`?)"),
-        "{}",
-        err(&o)
-    );
+    assert!(err(&o).contains("no flow named `counterfeit_reveiw` (did you mean `counterfeit_review`?)"), "{}", err(&o));
 }
 
 #[test]
 fn durations_are_read_as_text_or_seconds() {
     for age in [r#""13h""#, "46800"] {
-        let case = format!(
-            r#"{{"ticket.topic": "listing_blocked", "ticket.resolved_by_agent": false, "seller.tier": "mall", "ticket.age": {age}}}"#
-        );
-        let o = sopflow(
-            &[
-                "eval",
-                "policies",
-                "--flow",
-                "seller_ticket",
-                "--case",
-                "-",
-                "--format",
-                "json",
-            ],
-            &case,
-        );
+        let case = format!(r#"{{"ticket.topic": "listing_blocked", "ticket.resolved_by_agent": false, "seller.tier": "mall", "ticket.age": {age}}}"#);
+        let o = sopflow(&["eval", "policies", "--flow", "seller_ticket", "--case", "-", "--format", "json"], &case);
         let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
         assert_eq!(json["team"], "ts_leads", "{age}");
     }
@@ -247,31 +119,15 @@ fn batch_mode_keeps_order_and_reports_bad_lines() {
         r#"{"report.kind": "fraud", "market": "SG"}"#,
     ]
     .join("\n");
-    let o = sopflow(
-        &[
-            "eval",
-            "policies",
-            "--flow",
-            "counterfeit_review",
-            "--cases",
-            "-",
-        ],
-        &input,
-    );
+    let o = sopflow(&["eval", "policies", "--flow", "counterfeit_review", "--cases", "-"], &input);
     assert_eq!(o.status.code(), Some(1));
-    let lines: Vec<serde_json::Value> = out(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines: Vec<serde_json::Value> = out(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 4);
     assert_eq!(lines[0]["outcome"], "no_action");
     assert_eq!(lines[1]["team"], "fraud_ops");
     assert_eq!(lines[2]["line"], 3);
     assert_eq!(lines[2]["result"], "invalid_line");
-    assert!(lines[2]["error"]
-        .as_str()
-        .unwrap()
-        .starts_with("not valid JSON"));
+    assert!(lines[2]["error"].as_str().unwrap().starts_with("not valid JSON"));
     assert_eq!(lines[3]["outcome"], "remove_listing");
 }
 
@@ -281,22 +137,9 @@ fn batch_mode_is_in_order_for_many_cases() {
     let input: String = (0..20_000)
         .map(|i| format!(r#"{{"report.kind": "{}", "market": "SG", "brand.authorized": true, "seller.strikes": {}}}"#, kinds[i % 4], i % 50) + "\n")
         .collect();
-    let o = sopflow(
-        &[
-            "eval",
-            "policies",
-            "--flow",
-            "counterfeit_review",
-            "--cases",
-            "-",
-        ],
-        &input,
-    );
+    let o = sopflow(&["eval", "policies", "--flow", "counterfeit_review", "--cases", "-"], &input);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
-    let results: Vec<serde_json::Value> = out(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let results: Vec<serde_json::Value> = out(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(results.len(), 20_000);
     for (i, r) in results.iter().enumerate() {
         let want = ["no_action", "", "no_action", "no_action"][i % 4];
@@ -310,16 +153,7 @@ fn batch_mode_is_in_order_for_many_cases() {
 
 #[test]
 fn test_passes_on_the_policies_with_full_coverage() {
-    let o = sopflow(
-        &[
-            "test",
-            "policies",
-            "--coverage",
-            "--coverage-format",
-            "json",
-        ],
-        "",
-    );
+    let o = sopflow(&["test", "policies", "--coverage", "--coverage-format", "json"], "");
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     let text = out(&o);
     assert!(text.ends_with("\n42 passed, 0 failed\n"), "{text}");
@@ -327,11 +161,7 @@ fn test_passes_on_the_policies_with_full_coverage() {
     let end = text.rfind("\n}").unwrap() + 2;
     let json: serde_json::Value = serde_json::from_str(&text[start..end]).unwrap();
     assert_eq!(json["branches_total"], json["branches_taken"]);
-    assert!(json["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .all(|u| u["untaken"].as_array().unwrap().is_empty()));
+    assert!(json["units"].as_array().unwrap().iter().all(|u| u["untaken"].as_array().unwrap().is_empty()));
 }
 
 #[test]
@@ -345,18 +175,7 @@ fn test_failures_show_expected_and_actual_with_the_span() {
 
 #[test]
 fn test_filter_and_coverage_table() {
-    let o = sopflow(
-        &[
-            "test",
-            "tests/run/failing.sop",
-            "--filter",
-            "flagged",
-            "--coverage",
-            "--color",
-            "never",
-        ],
-        "",
-    );
+    let o = sopflow(&["test", "tests/run/failing.sop", "--filter", "flagged", "--coverage", "--color", "never"], "");
     assert_eq!(o.status.code(), Some(0), "{}", out(&o));
     assert!(out(&o).ends_with("\n1 passed, 0 failed\n"));
     insta::assert_snapshot!("test_filter_coverage", out(&o));

@@ -21,22 +21,10 @@ fn policies() -> sopflow::check::CheckResult {
 fn selections(p: &sopflow::model::Program) -> Vec<(String, Selection)> {
     let mut out = vec![("all".to_string(), Selection::all(p))];
     for (f, flow) in p.flows.iter().enumerate() {
-        out.push((
-            flow.name.clone(),
-            Selection {
-                flows: vec![f],
-                tables: vec![],
-            },
-        ));
+        out.push((flow.name.clone(), Selection { flows: vec![f], tables: vec![] }));
     }
     for (t, table) in p.tables.iter().enumerate() {
-        out.push((
-            table.name.clone(),
-            Selection {
-                flows: vec![],
-                tables: vec![t],
-            },
-        ));
+        out.push((table.name.clone(), Selection { flows: vec![], tables: vec![t] }));
     }
     out
 }
@@ -46,8 +34,7 @@ fn snapshots_of_every_format() {
     let r = policies();
     let p = r.program.as_ref().unwrap();
     let all = Selection::all(p);
-    let json: serde_json::Value =
-        serde_json::from_str(&export::json::render(p, &r.sources, &all)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&export::json::render(p, &r.sources, &all)).unwrap();
     insta::assert_json_snapshot!("export_json", json);
     insta::assert_snapshot!("export_dot", export::dot::render(p, &all));
     insta::assert_snapshot!("export_mermaid", export::mermaid::render(p, &all));
@@ -61,11 +48,7 @@ fn the_committed_schema_is_current() {
     if std::env::var_os("UPDATE_DOCS").is_some() {
         std::fs::write(path, &schema).unwrap();
     }
-    assert_eq!(
-        std::fs::read_to_string(path).unwrap_or_default(),
-        schema,
-        "run `UPDATE_DOCS=1 cargo test --test exports`"
-    );
+    assert_eq!(std::fs::read_to_string(path).unwrap_or_default(), schema, "run `UPDATE_DOCS=1 cargo test --test exports`");
 }
 
 #[test]
@@ -75,29 +58,21 @@ fn every_json_export_validates_against_the_schema() {
     let r = policies();
     let p = r.program.as_ref().unwrap();
     for (name, sel) in selections(p) {
-        let doc: serde_json::Value =
-            serde_json::from_str(&export::json::render(p, &r.sources, &sel)).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&export::json::render(p, &r.sources, &sel)).unwrap();
         let errors: Vec<String> = validator.iter_errors(&doc).map(|e| e.to_string()).collect();
         assert!(errors.is_empty(), "{name}: {errors:?}");
     }
     // A document that breaks the schema is rejected (the validator is real).
-    let mut bad: serde_json::Value =
-        serde_json::from_str(&export::json::render(p, &r.sources, &Selection::all(p))).unwrap();
+    let mut bad: serde_json::Value = serde_json::from_str(&export::json::render(p, &r.sources, &Selection::all(p))).unwrap();
     bad["flows"][0]["nodes"][0]["kind"] = "nonsense".into();
     assert!(!validator.is_valid(&bad));
 }
 
 /// Whether a tool can be run; under CI a missing tool is a failure.
 fn available(program: &str, args: &[&str]) -> bool {
-    let ok = Command::new(program)
-        .args(args)
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let ok = Command::new(program).args(args).output().is_ok_and(|o| o.status.success());
     if !ok {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "`{program}` is not installed; .ci/run installs it"
-        );
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "`{program}` is not installed; .ci/run installs it");
         eprintln!("skipped: `{program}` is not installed");
     }
     ok
@@ -115,16 +90,8 @@ fn graphviz_renders_every_dot_export() {
     for (name, sel) in selections(p) {
         let file = dir.join(format!("{name}.dot"));
         std::fs::write(&file, export::dot::render(p, &sel)).unwrap();
-        let o = Command::new("dot")
-            .arg("-Tsvg")
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success() && o.stderr.is_empty(),
-            "{name}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
+        let o = Command::new("dot").arg("-Tsvg").arg(&file).output().unwrap();
+        assert!(o.status.success() && o.stderr.is_empty(), "{name}: {}", String::from_utf8_lossy(&o.stderr));
         assert!(String::from_utf8_lossy(&o.stdout).contains("<svg"));
     }
 }
@@ -133,10 +100,7 @@ fn graphviz_renders_every_dot_export() {
 fn bpmnlint_and_bpmn_moddle_accept_every_bpmn_export() {
     let tools = Path::new("tools/bpmn/node_modules/bpmnlint");
     if !tools.exists() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "tools/bpmn is not installed; .ci/run runs `npm ci` there"
-        );
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "tools/bpmn is not installed; .ci/run runs `npm ci` there");
         eprintln!("skipped: run `npm ci` in tools/bpmn");
         return;
     }
@@ -148,10 +112,7 @@ fn bpmnlint_and_bpmn_moddle_accept_every_bpmn_export() {
     let dir = std::env::temp_dir().join(format!("sopflow-bpmn-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut files = Vec::new();
-    for (name, sel) in selections(p)
-        .into_iter()
-        .filter(|(_, s)| !s.flows.is_empty())
-    {
+    for (name, sel) in selections(p).into_iter().filter(|(_, s)| !s.flows.is_empty()) {
         let file = dir.join(format!("{name}.bpmn"));
         std::fs::write(&file, export::bpmn::render(p, &sel)).unwrap();
         files.push(file);
@@ -167,79 +128,27 @@ fn bpmnlint_and_bpmn_moddle_accept_every_bpmn_export() {
     let ast = sopflow::syntax::parse_file(id, &sources.get(id).text).expect("parses");
     let (program, _) = sopflow::resolve::resolve(std::slice::from_ref(&ast));
     let file = dir.join("single.bpmn");
-    std::fs::write(
-        &file,
-        export::bpmn::render(&program, &Selection::all(&program)),
-    )
-    .unwrap();
+    std::fs::write(&file, export::bpmn::render(&program, &Selection::all(&program))).unwrap();
     files.push(file);
-    let o = Command::new("node")
-        .arg("tools/bpmn/check.mjs")
-        .args(&files)
-        .output()
-        .unwrap();
+    let o = Command::new("node").arg("tools/bpmn/check.mjs").args(&files).output().unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{out}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
     // No warnings either: none is documented as allowed (docs/exports.md).
-    assert!(
-        out.contains(&format!(
-            "bpmn: {} files, 0 errors, 0 warnings",
-            files.len()
-        )),
-        "{out}"
-    );
+    assert!(out.contains(&format!("bpmn: {} files, 0 errors, 0 warnings", files.len())), "{out}");
 }
 
 #[test]
 fn the_export_command_writes_every_format() {
     for format in ["json", "dot", "mermaid", "bpmn"] {
-        let o = Command::new(env!("CARGO_BIN_EXE_sopflow"))
-            .args([
-                "export",
-                "policies",
-                "--format",
-                format,
-                "--flow",
-                "fraud_case",
-            ])
-            .output()
-            .unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_sopflow")).args(["export", "policies", "--format", format, "--flow", "fraud_case"]).output().unwrap();
         assert_eq!(o.status.code(), Some(0), "{format}");
         let text = String::from_utf8_lossy(&o.stdout);
-        assert!(
-            text.contains("Investigate the orders"),
-            "{format}: the step title travels"
-        );
-        assert!(
-            text.contains("Pull the last 90 days"),
-            "{format}: the instructions travel"
-        );
+        assert!(text.contains("Investigate the orders"), "{format}: the step title travels");
+        assert!(text.contains("Pull the last 90 days"), "{format}: the instructions travel");
     }
-    let o = Command::new(env!("CARGO_BIN_EXE_sopflow"))
-        .args([
-            "export",
-            "policies",
-            "--format",
-            "bpmn",
-            "--table",
-            "strike_sanctions",
-        ])
-        .output()
-        .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sopflow")).args(["export", "policies", "--format", "bpmn", "--table", "strike_sanctions"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
-    let o = Command::new(env!("CARGO_BIN_EXE_sopflow"))
-        .args([
-            "export",
-            "tests/fixtures/undefined-name.sop",
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sopflow")).args(["export", "tests/fixtures/undefined-name.sop", "--format", "json"]).output().unwrap();
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("errors; run `sopflow check`"));
 }

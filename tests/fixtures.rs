@@ -24,17 +24,10 @@ fn every_fixture_finds_exactly_what_it_expects() {
 fn every_code_has_a_fixture_with_a_finding() {
     for code in Code::ALL {
         let case = Path::new("tests/fixtures").join(code.as_str());
-        let case = if case.is_dir() {
-            case
-        } else {
-            case.with_extension("sop")
-        };
+        let case = if case.is_dir() { case } else { case.with_extension("sop") };
         assert!(case.exists(), "no fixture for `{code}`");
         let wanted = common::expected(&case);
-        assert!(
-            wanted.iter().any(|(_, _, c, _)| c == code.as_str()),
-            "fixture for `{code}` expects no `{code}`"
-        );
+        assert!(wanted.iter().any(|(_, _, c, _)| c == code.as_str()), "fixture for `{code}` expects no `{code}`");
     }
 }
 

@@ -6,9 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 fn sop_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
     let mut entries: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
     entries.sort();
     for p in entries {
@@ -22,14 +20,7 @@ fn sop_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn corpus() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for dir in [
-        "policies",
-        "tests/fixtures",
-        "tests/formats",
-        "tests/run",
-        "examples/sop",
-        "../shared/conformance/cases",
-    ] {
+    for dir in ["policies", "tests/fixtures", "tests/formats", "tests/run", "examples/sop", "../shared/conformance/cases"] {
         sop_files(Path::new(dir), &mut out);
     }
     out
@@ -40,11 +31,7 @@ fn shape(text: &str) -> Option<String> {
 }
 
 fn comments(text: &str) -> Vec<String> {
-    let mut v: Vec<String> = text
-        .lines()
-        .filter_map(|l| l.find("//").map(|i| l[i..].trim_end().to_string()))
-        .filter(|c| !c.is_empty())
-        .collect();
+    let mut v: Vec<String> = text.lines().filter_map(|l| l.find("//").map(|i| l[i..].trim_end().to_string())).filter(|c| !c.is_empty()).collect();
     v.sort();
     v
 }
@@ -54,19 +41,14 @@ fn formatting_is_idempotent_keeps_meaning_and_comments() {
     let mut formatted = 0;
     let mut failures = Vec::new();
     for path in corpus() {
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
         let Ok(once) = sopflow::fmt::format(&text) else {
             continue; // syntax errors are left alone (tested below)
         };
         formatted += 1;
         let twice = sopflow::fmt::format(&once).expect("formatted text parses");
         if once != twice {
-            failures.push(format!(
-                "{}: not idempotent:\n--- once\n{once}\n--- twice\n{twice}",
-                path.display()
-            ));
+            failures.push(format!("{}: not idempotent:\n--- once\n{once}\n--- twice\n{twice}", path.display()));
         }
         if shape(&text) != shape(&once) {
             failures.push(format!("{}: the AST changed:\n{once}", path.display()));
@@ -74,10 +56,7 @@ fn formatting_is_idempotent_keeps_meaning_and_comments() {
         // Strings with `//` inside are not comments; compare what the scan finds.
         let (a, b) = (comments(&text), comments(&once));
         if a != b {
-            failures.push(format!(
-                "{}: comments changed:\n  before {a:?}\n  after  {b:?}",
-                path.display()
-            ));
+            failures.push(format!("{}: comments changed:\n  before {a:?}\n  after  {b:?}", path.display()));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -90,10 +69,7 @@ fn formatted_policies_are_pinned() {
     sop_files(Path::new("policies"), &mut files);
     for path in files {
         let out = sopflow::fmt::format(&std::fs::read_to_string(&path).unwrap()).unwrap();
-        insta::assert_snapshot!(
-            format!("fmt_{}", path.file_stem().unwrap().to_string_lossy()),
-            out
-        );
+        insta::assert_snapshot!(format!("fmt_{}", path.file_stem().unwrap().to_string_lossy()), out);
     }
 }
 
@@ -127,40 +103,18 @@ fn the_fmt_command_checks_rewrites_and_reads_stdin() {
     std::fs::create_dir_all(&dir).unwrap();
     let messy = "input a: bool\noutcome x\ntable t {\nwhen a->outcome x\notherwise->outcome x\n}\n";
     std::fs::write(dir.join("a.sop"), messy).unwrap();
-    let o = Command::new(bin)
-        .args(["fmt", "--check"])
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let o = Command::new(bin).args(["fmt", "--check"]).arg(&dir).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("a.sop"));
-    assert_eq!(
-        std::fs::read_to_string(dir.join("a.sop")).unwrap(),
-        messy,
-        "--check changes nothing"
-    );
+    assert_eq!(std::fs::read_to_string(dir.join("a.sop")).unwrap(), messy, "--check changes nothing");
     let o = Command::new(bin).arg("fmt").arg(&dir).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
     let formatted = std::fs::read_to_string(dir.join("a.sop")).unwrap();
     assert_eq!(formatted, sopflow::fmt::format(messy).unwrap());
-    let o = Command::new(bin)
-        .args(["fmt", "--check"])
-        .arg(&dir)
-        .output()
-        .unwrap();
+    let o = Command::new(bin).args(["fmt", "--check"]).arg(&dir).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
-    let mut child = Command::new(bin)
-        .args(["fmt", "--stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(messy.as_bytes())
-        .unwrap();
+    let mut child = Command::new(bin).args(["fmt", "--stdin"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(messy.as_bytes()).unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), formatted);
 }

@@ -13,56 +13,36 @@ fn fixture() -> sopflow::check::CheckResult {
 
 #[test]
 fn human_format() {
-    insta::assert_snapshot!(
-        "format_human",
-        sopflow::render::human::render(&fixture(), false)
-    );
+    insta::assert_snapshot!("format_human", sopflow::render::human::render(&fixture(), false));
 }
 
 #[test]
 fn plain_format() {
-    insta::assert_snapshot!(
-        "format_plain",
-        sopflow::render::human::render_plain(&fixture())
-    );
+    insta::assert_snapshot!("format_plain", sopflow::render::human::render_plain(&fixture()));
 }
 
 #[test]
 fn json_format() {
-    let json: serde_json::Value =
-        serde_json::from_str(&sopflow::render::json::render(&fixture())).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&sopflow::render::json::render(&fixture())).unwrap();
     insta::assert_json_snapshot!("format_json", json);
 }
 
 #[test]
 fn sarif_format() {
-    let mut json: serde_json::Value =
-        serde_json::from_str(&sopflow::render::sarif::render(&fixture())).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&sopflow::render::sarif::render(&fixture())).unwrap();
     // The source root is the working directory: machine-specific.
     json["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"] = "file:///[root]/".into();
     // The rule descriptors are the rule docs, pinned by tests/docs.rs.
-    let rules = json["runs"][0]["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap();
+    let rules = json["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), 19);
     assert_eq!(rules[11]["id"], "conflicting-outcomes");
     assert_eq!(rules[11]["defaultConfiguration"]["level"], "error");
-    assert!(rules[11]["helpUri"]
-        .as_str()
-        .unwrap()
-        .ends_with("docs/rules/conflicting-outcomes.md"));
-    json["runs"][0]["tool"]["driver"]["rules"] =
-        serde_json::json!(format!("[{} rules]", rules.len()));
+    assert!(rules[11]["helpUri"].as_str().unwrap().ends_with("docs/rules/conflicting-outcomes.md"));
+    json["runs"][0]["tool"]["driver"]["rules"] = serde_json::json!(format!("[{} rules]", rules.len()));
     let results = json["runs"][0]["results"].as_array().unwrap();
-    let suppressed: Vec<_> = results
-        .iter()
-        .filter(|r| r.get("suppressions").is_some())
-        .collect();
+    let suppressed: Vec<_> = results.iter().filter(|r| r.get("suppressions").is_some()).collect();
     assert_eq!(suppressed.len(), 1);
-    assert_eq!(
-        suppressed[0]["suppressions"][0]["justification"],
-        "kept for the 2025 audit export"
-    );
+    assert_eq!(suppressed[0]["suppressions"][0]["justification"], "kept for the 2025 audit export");
     insta::assert_json_snapshot!("format_sarif", json);
 }
 
@@ -79,36 +59,17 @@ fn github_escapes_percent_newlines_colons_and_commas() {
 }
 
 fn sopflow(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_sopflow"))
-        .args(args)
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_sopflow")).args(args).output().unwrap()
 }
 
 #[test]
 fn exit_codes_ci_can_rely_on() {
     let code = |args: &[&str]| sopflow(args).status.code();
     assert_eq!(code(&["check", "policies"]), Some(0), "clean");
-    assert_eq!(
-        code(&["check", "tests/fixtures/missing-timeout.sop"]),
-        Some(0),
-        "warnings"
-    );
-    assert_eq!(
-        code(&[
-            "check",
-            "--deny-warnings",
-            "tests/fixtures/missing-timeout.sop"
-        ]),
-        Some(1),
-        "warnings denied"
-    );
+    assert_eq!(code(&["check", "tests/fixtures/missing-timeout.sop"]), Some(0), "warnings");
+    assert_eq!(code(&["check", "--deny-warnings", "tests/fixtures/missing-timeout.sop"]), Some(1), "warnings denied");
     assert_eq!(code(&["check", "tests/formats"]), Some(1), "errors");
-    assert_eq!(
-        code(&["check", "--format", "sarif", "tests/formats"]),
-        Some(1),
-        "errors, any format"
-    );
+    assert_eq!(code(&["check", "--format", "sarif", "tests/formats"]), Some(1), "errors, any format");
     assert_eq!(code(&["check", "--no-such-flag"]), Some(2), "bad arguments");
     assert_eq!(code(&["check", "no/such/path"]), Some(2), "missing path");
 }
@@ -129,18 +90,10 @@ fn output_is_written_atomically_and_replaces_the_file() {
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("report.sarif");
     std::fs::write(&out, "old").unwrap();
-    let o = sopflow(&[
-        "check",
-        "--format",
-        "sarif",
-        "-o",
-        out.to_str().unwrap(),
-        "tests/formats",
-    ]);
+    let o = sopflow(&["check", "--format", "sarif", "-o", out.to_str().unwrap(), "tests/formats"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(o.stdout.is_empty());
-    let written: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(written["version"], "2.1.0");
     // Only the report is left in the folder: no temporary file behind.
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
@@ -162,14 +115,6 @@ fn junit_lists_each_test() {
 fn condition_texts_leave_out_comments() {
     let text = "input a: bool\ninput s: string\noutcome x\noutcome y\ntable t first {\n  when a // why\n     and not a and s == \"http://x  y\" -> outcome x // after\n  otherwise -> outcome y\n}\n";
     let result = common::check_source("condition-text.sop", text);
-    let d = result
-        .diagnostics
-        .iter()
-        .find(|d| d.code == sopflow::diagnostics::Code::DeadBranch)
-        .expect("a dead branch");
-    assert!(
-        d.message.contains("`a and not a and s == \"http://x  y\"`"),
-        "{}",
-        d.message
-    );
+    let d = result.diagnostics.iter().find(|d| d.code == sopflow::diagnostics::Code::DeadBranch).expect("a dead branch");
+    assert!(d.message.contains("`a and not a and s == \"http://x  y\"`"), "{}", d.message);
 }

@@ -25,17 +25,8 @@ fn the_keyword_list_matches_the_grammar() {
 fn is_keyword_agrees_with_the_keyword_list() {
     for k in KEYWORDS {
         assert!(sopflow::syntax::is_keyword(k), "{k}");
-        for near in [
-            format!("{k}s"),
-            format!("_{k}"),
-            k[..k.len() - 1].to_string(),
-            k.to_uppercase(),
-        ] {
-            assert_eq!(
-                sopflow::syntax::is_keyword(&near),
-                KEYWORDS.contains(&near.as_str()),
-                "{near}"
-            );
+        for near in [format!("{k}s"), format!("_{k}"), k[..k.len() - 1].to_string(), k.to_uppercase()] {
+            assert_eq!(sopflow::syntax::is_keyword(&near), KEYWORDS.contains(&near.as_str()), "{near}");
         }
     }
     for word in ["", "x", "market", "seller", "strikes", "category", "i", "o"] {
@@ -77,12 +68,5 @@ fn names_that_start_like_keywords_are_names() {
          table t {{ when internal and order.not_in -> escalate whenever -> outcome flow_done otherwise -> outcome approve }}\n"
     );
     let result = common::check_source("names.sop", &text);
-    assert!(
-        result
-            .diagnostics
-            .iter()
-            .all(|d| d.code != Code::SyntaxError),
-        "{:?}",
-        result.diagnostics
-    );
+    assert!(result.diagnostics.iter().all(|d| d.code != Code::SyntaxError), "{:?}", result.diagnostics);
 }

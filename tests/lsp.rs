@@ -27,13 +27,7 @@ impl Client {
             .expect("the server starts");
         let stdin = child.stdin.take().unwrap();
         let stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut c = Client {
-            child,
-            stdin,
-            stdout,
-            next_id: 0,
-            notes: Vec::new(),
-        };
+        let mut c = Client { child, stdin, stdout, next_id: 0, notes: Vec::new() };
         let root_uri = format!("file://{}", std::fs::canonicalize(root).unwrap().display());
         let caps = c.request("initialize", json!({ "processId": null, "rootUri": root_uri, "capabilities": {}, "workspaceFolders": [{ "uri": root_uri, "name": "ws" }] }));
         assert!(caps["capabilities"]["hoverProvider"].as_bool().unwrap());
@@ -46,25 +40,15 @@ impl Client {
     }
 
     fn notify(&mut self, method: &str, params: Value) {
-        self.send(Message::Notification(Notification::new(
-            method.into(),
-            params,
-        )));
+        self.send(Message::Notification(Notification::new(method.into(), params)));
     }
 
     fn request(&mut self, method: &str, params: Value) -> Value {
         self.next_id += 1;
         let id = RequestId::from(self.next_id);
-        self.send(Message::Request(Request::new(
-            id.clone(),
-            method.into(),
-            params,
-        )));
+        self.send(Message::Request(Request::new(id.clone(), method.into(), params)));
         loop {
-            match Message::read(&mut self.stdout)
-                .unwrap()
-                .expect("the server answers")
-            {
+            match Message::read(&mut self.stdout).unwrap().expect("the server answers") {
                 Message::Response(r) if r.id == id => {
                     return match r.response_result {
                         Ok(v) => v,
@@ -80,16 +64,11 @@ impl Client {
     /// The next diagnostics published for a file.
     fn diagnostics_for(&mut self, uri: &str) -> Vec<Value> {
         loop {
-            if let Some(k) = self.notes.iter().position(|n| {
-                n.method == "textDocument/publishDiagnostics" && n.params["uri"] == uri
-            }) {
+            if let Some(k) = self.notes.iter().position(|n| n.method == "textDocument/publishDiagnostics" && n.params["uri"] == uri) {
                 let n = self.notes.remove(k);
                 return n.params["diagnostics"].as_array().unwrap().clone();
             }
-            match Message::read(&mut self.stdout)
-                .unwrap()
-                .expect("the server publishes")
-            {
+            match Message::read(&mut self.stdout).unwrap().expect("the server publishes") {
                 Message::Notification(n) => self.notes.push(n),
                 _ => {}
             }
@@ -110,18 +89,12 @@ fn workspace(name: &str) -> (std::path::PathBuf, String, String) {
     std::fs::create_dir_all(&dir).unwrap();
     let text = std::fs::read_to_string("tests/lsp_ws/policy.sop").unwrap();
     std::fs::write(dir.join("policy.sop"), &text).unwrap();
-    let uri = format!(
-        "file://{}/policy.sop",
-        std::fs::canonicalize(&dir).unwrap().display()
-    );
+    let uri = format!("file://{}/policy.sop", std::fs::canonicalize(&dir).unwrap().display());
     (dir, uri, text)
 }
 
 fn pos(text: &str, needle: &str, delta: usize) -> Value {
-    let at = text
-        .find(needle)
-        .unwrap_or_else(|| panic!("`{needle}` in the text"))
-        + delta;
+    let at = text.find(needle).unwrap_or_else(|| panic!("`{needle}` in the text")) + delta;
     let line = text[..at].matches('\n').count();
     let col = at - text[..at].rfind('\n').map_or(0, |i| i + 1);
     json!({ "line": line, "character": col })
@@ -136,34 +109,19 @@ fn diagnostics_on_open_and_on_edit() {
     let diags = c.diagnostics_for(&uri);
     let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
     assert!(codes.contains(&"conflicting-outcomes"), "{codes:?}");
-    let conflict = diags
-        .iter()
-        .find(|d| d["code"] == "conflicting-outcomes")
-        .unwrap();
+    let conflict = diags.iter().find(|d| d["code"] == "conflicting-outcomes").unwrap();
     assert_eq!(conflict["range"]["start"]["line"], 16);
     let message = conflict["message"].as_str().unwrap();
     assert!(message.contains("witness: given { brand.authorized: true, report.kind: counterfeit, seller.strikes: 3 }"), "{message}");
-    assert_eq!(
-        conflict["relatedInformation"][0]["location"]["range"]["start"]["line"],
-        15
-    );
+    assert_eq!(conflict["relatedInformation"][0]["location"]["range"]["start"]["line"], 15);
     assert_eq!(conflict["data"]["witness"]["seller.strikes"], 3);
     // Fix the conflict in the buffer: the update clears it.
-    let fixed = text.replace(
-        "when seller.strikes >= 3 ->",
-        "when not brand.authorized and seller.strikes >= 3 ->",
-    );
+    let fixed = text.replace("when seller.strikes >= 3 ->", "when not brand.authorized and seller.strikes >= 3 ->");
     c.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": fixed }] }));
     let diags = c.diagnostics_for(&uri);
-    assert!(
-        diags.iter().all(|d| d["code"] != "conflicting-outcomes"),
-        "{diags:?}"
-    );
+    assert!(diags.iter().all(|d| d["code"] != "conflicting-outcomes"), "{diags:?}");
     // A half-typed step hides nothing else: the other findings stay.
-    let broken = fixed.replace(
-        "  step brand_check",
-        "  step half {\n    when report.kind ==\n  }\n  step brand_check",
-    );
+    let broken = fixed.replace("  step brand_check", "  step half {\n    when report.kind ==\n  }\n  step brand_check");
     c.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 3 }, "contentChanges": [{ "text": broken }] }));
     let diags = c.diagnostics_for(&uri);
     let codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
@@ -179,32 +137,15 @@ fn navigation_hover_rename_completion_symbols() {
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
     let doc = json!({ "uri": uri });
     // Hover on an input shows its type and doc comment.
-    let h = c.request(
-        "textDocument/hover",
-        json!({ "textDocument": doc, "position": pos(&text, "when brand.authorized", 6) }),
-    );
+    let h = c.request("textDocument/hover", json!({ "textDocument": doc, "position": pos(&text, "when brand.authorized", 6) }));
     let value = h["contents"]["value"].as_str().unwrap();
-    assert!(
-        value.contains("input brand.authorized: bool")
-            && value.contains("Whether the brand is authorized."),
-        "{value}"
-    );
+    assert!(value.contains("input brand.authorized: bool") && value.contains("Whether the brand is authorized."), "{value}");
     // Hover on a step shows its title and the cases that reach it.
-    let h = c.request(
-        "textDocument/hover",
-        json!({ "textDocument": doc, "position": pos(&text, "step brand_check", 6) }),
-    );
+    let h = c.request("textDocument/hover", json!({ "textDocument": doc, "position": pos(&text, "step brand_check", 6) }));
     let value = h["contents"]["value"].as_str().unwrap();
-    assert!(
-        value.contains("Verify brand authorization")
-            && value.contains("`report.kind`: one of counterfeit"),
-        "{value}"
-    );
+    assert!(value.contains("Verify brand authorization") && value.contains("`report.kind`: one of counterfeit"), "{value}");
     // Definition of a step reference.
-    let d = c.request(
-        "textDocument/definition",
-        json!({ "textDocument": doc, "position": pos(&text, "-> brand_check", 4) }),
-    );
+    let d = c.request("textDocument/definition", json!({ "textDocument": doc, "position": pos(&text, "-> brand_check", 4) }));
     assert_eq!(d["range"]["start"]["line"], 14);
     // References of an outcome: its declaration and three uses (one in the test).
     let r = c.request("textDocument/references", json!({ "textDocument": doc, "position": pos(&text, "outcome approve", 8), "context": { "includeDeclaration": true } }));
@@ -215,55 +156,19 @@ fn navigation_hover_rename_completion_symbols() {
     assert_eq!(edits.len(), 3, "{e}");
     assert!(edits.iter().all(|x| x["newText"] == "seller.strike_count"));
     // Completion: variants after `==`, steps after `->`, outcomes after `outcome`.
-    let labels = |v: Value| -> Vec<String> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["label"].as_str().unwrap().to_string())
-            .collect()
-    };
-    let l = labels(c.request(
-        "textDocument/completion",
-        json!({ "textDocument": doc, "position": pos(&text, "report.kind == fraud", 15) }),
-    ));
-    assert!(
-        l.contains(&"counterfeit".to_string()) && l.contains(&"fraud".to_string()),
-        "{l:?}"
-    );
-    let l = labels(c.request(
-        "textDocument/completion",
-        json!({ "textDocument": doc, "position": pos(&text, "-> brand_check", 3) }),
-    ));
-    assert!(
-        l.contains(&"brand_check".to_string()) && l.contains(&"intake".to_string()),
-        "{l:?}"
-    );
-    let l = labels(c.request(
-        "textDocument/completion",
-        json!({ "textDocument": doc, "position": pos(&text, "-> outcome approve", 11) }),
-    ));
-    assert!(
-        l.contains(&"approve".to_string()) && l.contains(&"remove_listing".to_string()),
-        "{l:?}"
-    );
+    let labels = |v: Value| -> Vec<String> { v.as_array().unwrap().iter().map(|i| i["label"].as_str().unwrap().to_string()).collect() };
+    let l = labels(c.request("textDocument/completion", json!({ "textDocument": doc, "position": pos(&text, "report.kind == fraud", 15) })));
+    assert!(l.contains(&"counterfeit".to_string()) && l.contains(&"fraud".to_string()), "{l:?}");
+    let l = labels(c.request("textDocument/completion", json!({ "textDocument": doc, "position": pos(&text, "-> brand_check", 3) })));
+    assert!(l.contains(&"brand_check".to_string()) && l.contains(&"intake".to_string()), "{l:?}");
+    let l = labels(c.request("textDocument/completion", json!({ "textDocument": doc, "position": pos(&text, "-> outcome approve", 11) })));
+    assert!(l.contains(&"approve".to_string()) && l.contains(&"remove_listing".to_string()), "{l:?}");
     // Document symbols: the flow with its steps.
-    let s = c.request(
-        "textDocument/documentSymbol",
-        json!({ "textDocument": doc }),
-    );
-    let flow = s
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["name"] == "review")
-        .unwrap();
+    let s = c.request("textDocument/documentSymbol", json!({ "textDocument": doc }));
+    let flow = s.as_array().unwrap().iter().find(|x| x["name"] == "review").unwrap();
     assert_eq!(flow["children"].as_array().unwrap().len(), 2);
     let w = c.request("workspace/symbol", json!({ "query": "brand" }));
-    assert!(w
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|x| x["name"] == "brand_check"));
+    assert!(w.as_array().unwrap().iter().any(|x| x["name"] == "brand_check"));
     // Unknown methods are errors, not crashes.
     let u = c.request("sopflow/nonsense", json!({}));
     assert_eq!(u["error"]["code"], -32601);
@@ -275,118 +180,42 @@ fn formatting_code_actions_and_code_lens() {
     let (dir, uri, text) = workspace("actions");
     let mut c = Client::start(&dir);
     c.diagnostics_for(&uri);
-    let messy = text.replace(
-        "    when brand.authorized    -> outcome approve",
-        "when brand.authorized->outcome approve",
-    );
+    let messy = text.replace("    when brand.authorized    -> outcome approve", "when brand.authorized->outcome approve");
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": messy } }));
     let diags = c.diagnostics_for(&uri);
     let doc = json!({ "uri": uri });
-    let f = c.request(
-        "textDocument/formatting",
-        json!({ "textDocument": doc, "options": { "tabSize": 2, "insertSpaces": true } }),
-    );
-    assert_eq!(
-        f[0]["newText"].as_str().unwrap(),
-        sopflow::fmt::format(&messy).unwrap()
-    );
+    let f = c.request("textDocument/formatting", json!({ "textDocument": doc, "options": { "tabSize": 2, "insertSpaces": true } }));
+    assert_eq!(f[0]["newText"].as_str().unwrap(), sopflow::fmt::format(&messy).unwrap());
     // The step `intake` has no otherwise: non-exhaustive, with a fix.
-    let gap = diags
-        .iter()
-        .find(|d| d["code"] == "non-exhaustive")
-        .expect("a gap")
-        .clone();
-    let titles = |v: &Value| -> Vec<String> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|a| a["title"].as_str().unwrap().to_string())
-            .collect()
-    };
-    let a = c.request(
-        "textDocument/codeAction",
-        json!({ "textDocument": doc, "range": gap["range"], "context": { "diagnostics": [gap] } }),
-    );
+    let gap = diags.iter().find(|d| d["code"] == "non-exhaustive").expect("a gap").clone();
+    let titles = |v: &Value| -> Vec<String> { v.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap().to_string()).collect() };
+    let a = c.request("textDocument/codeAction", json!({ "textDocument": doc, "range": gap["range"], "context": { "diagnostics": [gap] } }));
     let t = titles(&a);
-    assert!(
-        t.contains(&"Add an `otherwise` branch".to_string()),
-        "{t:?}"
-    );
-    assert!(
-        t.contains(&"Add a test case from the witness".to_string()),
-        "{t:?}"
-    );
-    assert!(
-        t.contains(&"Suppress `non-exhaustive` here (with a reason)".to_string()),
-        "{t:?}"
-    );
-    let otherwise = a
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["title"] == "Add an `otherwise` branch")
-        .unwrap();
+    assert!(t.contains(&"Add an `otherwise` branch".to_string()), "{t:?}");
+    assert!(t.contains(&"Add a test case from the witness".to_string()), "{t:?}");
+    assert!(t.contains(&"Suppress `non-exhaustive` here (with a reason)".to_string()), "{t:?}");
+    let otherwise = a.as_array().unwrap().iter().find(|x| x["title"] == "Add an `otherwise` branch").unwrap();
     let edit = &otherwise["edit"]["changes"][&uri][0];
-    assert!(
-        edit["newText"]
-            .as_str()
-            .unwrap()
-            .contains("otherwise -> outcome approve"),
-        "{edit}"
-    );
-    let test = a
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|x| x["title"] == "Add a test case from the witness")
-        .unwrap();
-    assert!(test["edit"]["changes"][&uri][0]["newText"]
-        .as_str()
-        .unwrap()
-        .contains("run flow review"));
+    assert!(edit["newText"].as_str().unwrap().contains("otherwise -> outcome approve"), "{edit}");
+    let test = a.as_array().unwrap().iter().find(|x| x["title"] == "Add a test case from the witness").unwrap();
+    assert!(test["edit"]["changes"][&uri][0]["newText"].as_str().unwrap().contains("run flow review"));
     // Declare an undefined outcome.
     let undefined = messy.replace("outcome remove_listing\n  }", "outcome remove_listin\n  }");
     c.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": undefined }] }));
     let diags = c.diagnostics_for(&uri);
-    let und = diags
-        .iter()
-        .find(|d| d["code"] == "undefined-name")
-        .expect("undefined")
-        .clone();
-    let a = c.request(
-        "textDocument/codeAction",
-        json!({ "textDocument": doc, "range": und["range"], "context": { "diagnostics": [und] } }),
-    );
-    assert!(
-        titles(&a).contains(&"Declare outcome `remove_listin`".to_string()),
-        "{:?}",
-        titles(&a)
-    );
+    let und = diags.iter().find(|d| d["code"] == "undefined-name").expect("undefined").clone();
+    let a = c.request("textDocument/codeAction", json!({ "textDocument": doc, "range": und["range"], "context": { "diagnostics": [und] } }));
+    assert!(titles(&a).contains(&"Declare outcome `remove_listin`".to_string()), "{:?}", titles(&a));
     // The lens shows the failure while the flow is broken, then the pass.
     let l = c.request("textDocument/codeLens", json!({ "textDocument": doc }));
-    assert!(
-        l[0]["command"]["title"]
-            .as_str()
-            .unwrap()
-            .contains("failed: the flow or table under test has errors"),
-        "{l}"
-    );
+    assert!(l[0]["command"]["title"].as_str().unwrap().contains("failed: the flow or table under test has errors"), "{l}");
     c.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 3 }, "contentChanges": [{ "text": messy }] }));
     c.diagnostics_for(&uri);
     // Code lens on each test, with its result; running it reports back.
     let l = c.request("textDocument/codeLens", json!({ "textDocument": doc }));
     let lens = &l.as_array().unwrap()[0];
-    assert!(
-        lens["command"]["title"]
-            .as_str()
-            .unwrap()
-            .contains("passed"),
-        "{lens}"
-    );
-    let r = c.request(
-        "workspace/executeCommand",
-        json!({ "command": "sopflow.runTest", "arguments": lens["command"]["arguments"] }),
-    );
+    assert!(lens["command"]["title"].as_str().unwrap().contains("passed"), "{lens}");
+    let r = c.request("workspace/executeCommand", json!({ "command": "sopflow.runTest", "arguments": lens["command"]["arguments"] }));
     assert_eq!(r["passed"], true);
     c.shutdown();
 }
@@ -406,25 +235,12 @@ fn the_server_survives_bad_input() {
     c.stdin.flush().unwrap();
     // The server still answers; each bad message was reported in a log message.
     let doc = json!({ "uri": uri });
-    let h = c.request(
-        "textDocument/hover",
-        json!({ "textDocument": doc, "position": { "line": 9999, "character": 9999 } }),
-    );
+    let h = c.request("textDocument/hover", json!({ "textDocument": doc, "position": { "line": 9999, "character": 9999 } }));
     assert!(h.is_null() || h.get("contents").is_some(), "{h}");
-    let logged = c
-        .notes
-        .iter()
-        .filter(|n| {
-            n.method == "window/logMessage"
-                && n.params["message"].as_str().unwrap().contains("malformed")
-        })
-        .count();
+    let logged = c.notes.iter().filter(|n| n.method == "window/logMessage" && n.params["message"].as_str().unwrap().contains("malformed")).count();
     assert_eq!(logged, 3, "{:?}", c.notes);
     // Positions past the end of a line and of the file are clamped.
-    let d = c.request(
-        "textDocument/definition",
-        json!({ "textDocument": doc, "position": { "line": 1, "character": 500 } }),
-    );
+    let d = c.request("textDocument/definition", json!({ "textDocument": doc, "position": { "line": 1, "character": 500 } }));
     assert!(d.get("error").is_none(), "{d}");
     let r = c.request("textDocument/references", json!({ "textDocument": doc, "position": { "line": 100000, "character": 0 }, "context": { "includeDeclaration": true } }));
     assert!(r.get("error").is_none(), "{r}");
@@ -435,10 +251,7 @@ fn the_server_survives_bad_input() {
     let outside = format!("file://{}/elsewhere.sop", std::env::temp_dir().display());
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": outside, "languageId": "sopflow", "version": 1, "text": "outcome lonely\n" } }));
     let ds = c.diagnostics_for(&outside);
-    assert!(
-        ds.iter().any(|d| d["code"] == "unused-declaration"),
-        "{ds:?}"
-    );
+    assert!(ds.iter().any(|d| d["code"] == "unused-declaration"), "{ds:?}");
     let none = c.request("textDocument/hover", json!({ "textDocument": { "uri": "file:///no/such/file.sop" }, "position": { "line": 0, "character": 0 } }));
     assert!(none.is_null());
     c.notify("textDocument/didChange", json!({ "textDocument": { "uri": "untitled:1", "version": 2 }, "contentChanges": [{ "text": "x" }] }));

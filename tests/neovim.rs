@@ -8,10 +8,7 @@ use std::process::Command;
 #[test]
 fn neovim_receives_the_conflict_from_the_language_server() {
     if Command::new("nvim").arg("--version").output().is_err() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "Neovim is not installed; .ci/run installs it"
-        );
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "Neovim is not installed; .ci/run installs it");
         eprintln!("skipped: Neovim is not installed");
         return;
     }
@@ -33,16 +30,11 @@ fn neovim_receives_the_conflict_from_the_language_server() {
         .status()
         .unwrap();
     assert!(status.success());
-    let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&out).expect("Neovim wrote the diagnostics"))
-            .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).expect("Neovim wrote the diagnostics")).unwrap();
     assert_eq!(json["filetype"], "sopflow", "{json}");
     assert_eq!(json["syntax"], "sopflow", "{json}");
     let d = &json["diagnostics"][0];
     assert_eq!(d["code"], "conflicting-outcomes", "{json}");
     assert_eq!(d["line"], 15, "{json}");
-    assert!(
-        d["message"].as_str().unwrap().contains("witness: given"),
-        "{json}"
-    );
+    assert!(d["message"].as_str().unwrap().contains("witness: given"), "{json}");
 }

@@ -16,11 +16,7 @@ fn assert_same(text: &str, what: &str) {
 fn sop_files() -> Vec<(String, String)> {
     let mut out = Vec::new();
     for dir in ["policies", "tests/fixtures", "../shared/conformance/cases"] {
-        for e in walkdir::WalkDir::new(dir)
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
+        for e in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().flatten() {
             if e.path().extension().is_some_and(|x| x == "sop") {
                 if let Ok(text) = std::fs::read_to_string(e.path()) {
                     out.push((e.path().display().to_string(), text));
@@ -28,25 +24,16 @@ fn sop_files() -> Vec<(String, String)> {
             }
         }
     }
-    assert!(
-        out.len() > 50,
-        "found the policies and fixtures ({})",
-        out.len()
-    );
+    assert!(out.len() > 50, "found the policies and fixtures ({})", out.len());
     out
 }
 
-const DECLARATIONS: [&str; 9] = [
-    "enum ", "input ", "team ", "action ", "outcome ", "require ", "table ", "flow ", "test ",
-];
+const DECLARATIONS: [&str; 9] = ["enum ", "input ", "team ", "action ", "outcome ", "require ", "table ", "flow ", "test "];
 
 /// The file with every line moved to the first column: `outcome`, `table`
 /// and `flow` inside declarations then start lines too.
 fn flush_left(text: &str) -> String {
-    text.lines()
-        .map(str::trim_start)
-        .collect::<Vec<_>>()
-        .join("\n")
+    text.lines().map(str::trim_start).collect::<Vec<_>>().join("\n")
 }
 
 #[test]
@@ -69,11 +56,7 @@ fn every_policy_and_fixture_parses_the_same_in_pieces() {
         }
         assert_same(&documented, &path);
         // Cut at each declaration start: unfinished declarations.
-        let starts: Vec<usize> = text
-            .match_indices('\n')
-            .map(|(i, _)| i + 1)
-            .filter(|&i| DECLARATIONS.iter().any(|k| text[i..].starts_with(k)))
-            .collect();
+        let starts: Vec<usize> = text.match_indices('\n').map(|(i, _)| i + 1).filter(|&i| DECLARATIONS.iter().any(|k| text[i..].starts_with(k))).collect();
         for &cut in starts.iter().take(4) {
             assert_same(&text[..cut - 1], &path);
             assert_same(&format!("{}}}\n{}", &text[..cut], &text[cut..]), &path);
@@ -94,16 +77,8 @@ fn a_declaration_keyword_in_the_first_column_inside_a_declaration() {
 fn an_error_in_a_later_declaration_reads_as_in_the_whole_file() {
     let text = "outcome done\nflow f {\n  start s\n  step s {\n    otherwise -> outcome done\n  }\n\nflow g {\n  start s\n}\n";
     let e = parse_file(FileId(0), text).expect_err("the first flow is not closed");
-    assert_eq!(
-        e.message,
-        parse_whole(FileId(0), text).expect_err("whole").message
-    );
-    assert_eq!(
-        e.span.start as usize,
-        text.find("flow g").unwrap(),
-        "{}",
-        e.message
-    );
+    assert_eq!(e.message, parse_whole(FileId(0), text).expect_err("whole").message);
+    assert_eq!(e.span.start as usize, text.find("flow g").unwrap(), "{}", e.message);
     assert!(e.message.ends_with("found `flow`"), "{}", e.message);
 }
 
@@ -113,24 +88,7 @@ fn an_error_in_a_later_declaration_reads_as_in_the_whole_file() {
 /// parse on every text, whether it parses or not.
 #[test]
 fn broken_lines_in_declarations_parse_the_same_in_pieces() {
-    const WORDS: [&str; 16] = [
-        "when",
-        "step",
-        "otherwise",
-        "timeout",
-        "->",
-        "escalate",
-        "outcome",
-        "table",
-        "do",
-        "(",
-        ")",
-        "{",
-        "}",
-        "and",
-        "not",
-        "// c",
-    ];
+    const WORDS: [&str; 16] = ["when", "step", "otherwise", "timeout", "->", "escalate", "outcome", "table", "do", "(", ")", "{", "}", "and", "not", "// c"];
     const BRANCHES: [&str; 6] = [
         "when a -> outcome ok",
         "when n == 3 and not a -> escalate review -> outcome ok",
@@ -142,9 +100,7 @@ fn broken_lines_in_declarations_parse_the_same_in_pieces() {
     let head = "team review\naction act\noutcome ok\ninput a: bool\ninput n: int in 0 to 9\ntable t2 { otherwise -> outcome ok }\n";
     let mut seed: u64 = 0x5eed;
     let mut next = move |n: usize| {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         (seed >> 33) as usize % n
     };
     let mut parsed = 0;
@@ -153,11 +109,7 @@ fn broken_lines_in_declarations_parse_the_same_in_pieces() {
         let mut tokens: Vec<String> = Vec::new();
         for _ in 0..1 + next(6) {
             let b = BRANCHES[next(BRANCHES.len())];
-            let b = if case % 2 == 1 && b.ends_with("-> s") {
-                "when a -> z"
-            } else {
-                b
-            };
+            let b = if case % 2 == 1 && b.ends_with("-> s") { "when a -> z" } else { b };
             tokens.extend(b.split(' ').map(str::to_string));
         }
         if next(3) == 0 {
@@ -177,17 +129,12 @@ fn broken_lines_in_declarations_parse_the_same_in_pieces() {
             }
         }
         let text = if case % 2 == 0 {
-            format!(
-                "{head}table t {{\n  when a -> outcome ok{body}\n  otherwise -> outcome ok\n}}\n"
-            )
+            format!("{head}table t {{\n  when a -> outcome ok{body}\n  otherwise -> outcome ok\n}}\n")
         } else {
             format!("{head}flow f {{\n  start s\n  step s {{ otherwise -> z }}\n  step y {{{body}\n  otherwise -> z }}\n  step z {{ otherwise -> outcome ok }}\n}}\n")
         };
         parsed += usize::from(parse_whole(FileId(3), &text).is_ok());
         assert_same(&text, "broken lines");
     }
-    assert!(
-        parsed > cases / 4 && parsed < cases * 9 / 10,
-        "some texts parse, some do not ({parsed} of {cases})"
-    );
+    assert!(parsed > cases / 4 && parsed < cases * 9 / 10, "some texts parse, some do not ({parsed} of {cases})");
 }

@@ -23,16 +23,8 @@ fn atom() -> impl Strategy<Value = String> {
         Just("a".to_string()),
         Just("not b".to_string()),
         prop::sample::select(vec!["x", "y", "z"]).prop_map(|v| format!("k == {v}")),
-        (
-            prop::sample::select(vec!["x", "y", "z"]),
-            prop::sample::select(vec!["x", "y", "z"])
-        )
-            .prop_map(|(v, w)| format!("k in {{ {v}, {w} }}")),
-        (
-            prop::sample::select(vec!["<", "<=", ">", ">=", "==", "!="]),
-            0..6i64
-        )
-            .prop_map(|(op, v)| format!("n {op} {v}")),
+        (prop::sample::select(vec!["x", "y", "z"]), prop::sample::select(vec!["x", "y", "z"])).prop_map(|(v, w)| format!("k in {{ {v}, {w} }}")),
+        (prop::sample::select(vec!["<", "<=", ">", ">=", "==", "!="]), 0..6i64).prop_map(|(op, v)| format!("n {op} {v}")),
     ]
 }
 
@@ -54,16 +46,8 @@ struct GenStep {
 }
 
 fn flow() -> impl Strategy<Value = Vec<GenStep>> {
-    let step = (
-        any::<bool>(),
-        prop::collection::vec((cond(), 0u8..8), 1..4),
-        prop::option::of(0u8..8),
-    )
-        .prop_map(|(first, whens, otherwise)| GenStep {
-            first,
-            whens,
-            otherwise,
-        });
+    let step = (any::<bool>(), prop::collection::vec((cond(), 0u8..8), 1..4), prop::option::of(0u8..8))
+        .prop_map(|(first, whens, otherwise)| GenStep { first, whens, otherwise });
     prop::collection::vec(step, 1..5)
 }
 
@@ -81,10 +65,7 @@ fn target(t: u8, i: usize, n: usize) -> String {
 fn source(steps: &[GenStep]) -> String {
     let mut text = format!("{HEADER}flow f {{\n  start s0\n");
     for (i, s) in steps.iter().enumerate() {
-        text.push_str(&format!(
-            "  step s{i}{} {{\n",
-            if s.first { " first" } else { "" }
-        ));
+        text.push_str(&format!("  step s{i}{} {{\n", if s.first { " first" } else { "" }));
         for (c, t) in &s.whens {
             text.push_str(&format!("    when {c} -> {}\n", target(*t, i, steps.len())));
         }
@@ -103,12 +84,7 @@ fn all_cases() -> Vec<eval::Case> {
         for b in [false, true] {
             for k in 0..3 {
                 for n in 0..=4 {
-                    out.push(vec![
-                        Some(Value::Bool(a)),
-                        Some(Value::Bool(b)),
-                        Some(Value::Variant(k)),
-                        Some(Value::Num(n)),
-                    ]);
+                    out.push(vec![Some(Value::Bool(a)), Some(Value::Bool(b)), Some(Value::Variant(k)), Some(Value::Num(n))]);
                 }
             }
         }
@@ -119,12 +95,7 @@ fn all_cases() -> Vec<eval::Case> {
 fn check(text: &str) -> sopflow::check::CheckResult {
     let mut sources = sopflow::source::SourceMap::default();
     let id = sources.add("p.sop".into(), text.to_string());
-    let loaded = sopflow::project::Loaded {
-        sources,
-        files: vec![(id, None)],
-        config: None,
-        walk_notes: vec![],
-    };
+    let loaded = sopflow::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
     sopflow::check::check(loaded)
 }
 
@@ -139,11 +110,7 @@ fn reached(p: &Program, case: &eval::Case) -> BTreeSet<usize> {
             continue;
         }
         let d = &f.steps[s].decision;
-        let holding: Vec<usize> = d
-            .whens()
-            .filter(|(_, c)| cond_holds(p, c, case) == Ok(true))
-            .map(|(i, _)| i)
-            .collect();
+        let holding: Vec<usize> = d.whens().filter(|(_, c)| cond_holds(p, c, case) == Ok(true)).map(|(i, _)| i).collect();
         let taken: Vec<usize> = match (d.first, holding.first(), d.otherwise()) {
             (true, Some(i), _) => vec![*i],
             (false, Some(_), _) => holding,
@@ -239,19 +206,8 @@ proptest! {
 #[test]
 fn the_generator_produces_findings_and_no_timeouts() {
     // Sanity: timeouts are not generated (they are not case facts).
-    let steps = vec![GenStep {
-        first: false,
-        whens: vec![("a".into(), 0), ("a".into(), 2)],
-        otherwise: None,
-    }];
+    let steps = vec![GenStep { first: false, whens: vec![("a".into(), 0), ("a".into(), 2)], otherwise: None }];
     let result = check(&source(&steps));
-    assert!(result
-        .diagnostics
-        .iter()
-        .any(|d| d.code == Code::ConflictingOutcomes));
-    assert!(result.program.unwrap().flows[0].steps.iter().all(|s| !s
-        .decision
-        .branches
-        .iter()
-        .any(|b| matches!(b.kind, BranchKind::Timeout))));
+    assert!(result.diagnostics.iter().any(|d| d.code == Code::ConflictingOutcomes));
+    assert!(result.program.unwrap().flows[0].steps.iter().all(|s| !s.decision.branches.iter().any(|b| matches!(b.kind, BranchKind::Timeout))));
 }

@@ -10,10 +10,7 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
         self.0 >> 33
     }
 }
@@ -21,17 +18,8 @@ impl Lcg {
 fn check_text(text: &str) -> Vec<Code> {
     let mut sources = sopflow::source::SourceMap::default();
     let id = sources.add("fuzz.sop".into(), text.to_string());
-    let loaded = sopflow::project::Loaded {
-        sources,
-        files: vec![(id, None)],
-        config: None,
-        walk_notes: vec![],
-    };
-    sopflow::check::check(loaded)
-        .diagnostics
-        .iter()
-        .map(|d| d.code)
-        .collect()
+    let loaded = sopflow::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
+    sopflow::check::check(loaded).diagnostics.iter().map(|d| d.code).collect()
 }
 
 #[test]
@@ -64,62 +52,15 @@ fn random_bytes_never_panic() {
 #[test]
 fn token_soup_never_panics() {
     let tokens = [
-        "enum",
-        "input",
-        "team",
-        "action",
-        "outcome",
-        "table",
-        "flow",
-        "step",
-        "start",
-        "when",
-        "otherwise",
-        "timeout",
-        "within",
-        "escalate",
-        "do",
-        "->",
-        "{",
-        "}",
-        "(",
-        ")",
-        "x",
-        "y.z",
-        "==",
-        "in",
-        "not",
-        "and",
-        "or",
-        ":",
-        ",",
-        "1",
-        "24h",
-        "\"s\"",
-        "first",
-        "bool",
-        "int",
-        "to",
-        "test",
-        "run",
-        "given",
-        "expect",
-        "path",
-        "require",
-        "escalation",
-        "requires",
-        "severity",
-        "high",
-        "\n",
-        "///doc\n",
-        "// sopflow: allow(dead-branch)\n",
+        "enum", "input", "team", "action", "outcome", "table", "flow", "step", "start", "when", "otherwise", "timeout",
+        "within", "escalate", "do", "->", "{", "}", "(", ")", "x", "y.z", "==", "in", "not", "and", "or", ":", ",", "1",
+        "24h", "\"s\"", "first", "bool", "int", "to", "test", "run", "given", "expect", "path", "require", "escalation",
+        "requires", "severity", "high", "\n", "///doc\n", "// sopflow: allow(dead-branch)\n",
     ];
     let mut rng = Lcg(11);
     for _ in 0..500 {
         let n = (rng.next() % 60) as usize;
-        let text: Vec<&str> = (0..n)
-            .map(|_| tokens[(rng.next() as usize) % tokens.len()])
-            .collect();
+        let text: Vec<&str> = (0..n).map(|_| tokens[(rng.next() as usize) % tokens.len()]).collect();
         check_text(&text.join(" "));
     }
 }
@@ -134,11 +75,7 @@ fn deep_parentheses_are_a_clear_syntax_error() {
     let result = common::check_source("deep.sop", &text);
     assert_eq!(result.diagnostics.len(), 1);
     assert_eq!(result.diagnostics[0].code, Code::SyntaxError);
-    assert!(
-        result.diagnostics[0].message.contains("nested more than"),
-        "{}",
-        result.diagnostics[0].message
-    );
+    assert!(result.diagnostics[0].message.contains("nested more than"), "{}", result.diagnostics[0].message);
 }
 
 #[test]
@@ -160,13 +97,9 @@ fn nesting_within_the_limit_is_analysed() {
 
 #[test]
 fn a_long_chain_of_steps_is_fine() {
-    let mut text =
-        String::from("input n: int in 0 to 100000\noutcome done\nflow long {\n  start s0\n");
+    let mut text = String::from("input n: int in 0 to 100000\noutcome done\nflow long {\n  start s0\n");
     for i in 0..3000 {
-        text.push_str(&format!(
-            "  step s{i} {{\n    when n == {i} -> outcome done\n    otherwise -> s{}\n  }}\n",
-            i + 1
-        ));
+        text.push_str(&format!("  step s{i} {{\n    when n == {i} -> outcome done\n    otherwise -> s{}\n  }}\n", i + 1));
     }
     text.push_str("  step s3000 {\n    otherwise -> outcome done\n  }\n}\n");
     assert_eq!(check_text(&text), []);
@@ -196,17 +129,9 @@ fn a_file_over_the_size_limit_is_unreadable_and_the_rest_is_checked() {
     std::fs::write(dir.join("big.sop"), big).unwrap();
     let o = sopflow(&["check", "--format", "json", dir.to_str().unwrap()], &[]);
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let codes: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["code"].as_str().unwrap())
-        .collect();
+    let codes: Vec<&str> = report["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
     assert_eq!(codes, ["unused-declaration", "unreadable-file"]);
-    assert!(report["diagnostics"][1]["message"]
-        .as_str()
-        .unwrap()
-        .contains("too large to check"));
+    assert!(report["diagnostics"][1]["message"].as_str().unwrap().contains("too large to check"));
     assert_eq!(o.status.code(), Some(1));
 }
 
@@ -216,10 +141,7 @@ fn too_many_files_is_exit_2_with_the_limit_named() {
     for k in 0..6 {
         std::fs::write(dir.join(format!("f{k}.sop")), "").unwrap();
     }
-    let o = sopflow(
-        &["check", dir.to_str().unwrap()],
-        &[("SOPFLOW_MAX_FILES", "5")],
-    );
+    let o = sopflow(&["check", dir.to_str().unwrap()], &[("SOPFLOW_MAX_FILES", "5")]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("more than 5 `*.sop` files"));
 }
@@ -229,9 +151,7 @@ fn a_string_over_the_length_limit_is_a_syntax_error() {
     let text = format!("action a \"{}\"\n", "x".repeat(70_000));
     let result = common::check_source("long.sop", &text);
     assert_eq!(result.diagnostics.len(), 1);
-    assert!(result.diagnostics[0]
-        .message
-        .contains("string longer than 64 KiB"));
+    assert!(result.diagnostics[0].message.contains("string longer than 64 KiB"));
 }
 
 #[cfg(unix)]
@@ -243,11 +163,7 @@ fn a_symlink_loop_is_detected_and_the_rest_is_checked() {
     std::os::unix::fs::symlink(&dir, dir.join("sub/back")).unwrap();
     let o = sopflow(&["check", "--format", "json", dir.to_str().unwrap()], &[]);
     assert_eq!(o.status.code(), Some(0));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("symbolic link loop"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("symbolic link loop"), "{}", String::from_utf8_lossy(&o.stderr));
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(report["summary"]["files"], 1);
 }
@@ -273,10 +189,7 @@ fn interrupted_writes_leave_the_original_intact() {
     std::fs::write(&file, "table t { when a outcome x }").unwrap();
     let o = sopflow(&["fmt", file.to_str().unwrap()], &[]);
     assert_eq!(o.status.code(), Some(1));
-    assert_eq!(
-        std::fs::read_to_string(&file).unwrap(),
-        "table t { when a outcome x }"
-    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "table t { when a outcome x }");
 }
 
 /// The parser has no stack probe of its own (pest is built without `std`, see
@@ -285,20 +198,12 @@ fn interrupted_writes_leave_the_original_intact() {
 #[test]
 fn nesting_at_the_limit_fits_a_small_stack() {
     let depth = sopflow::syntax::errors::MAX_NESTING;
-    let shapes = [
-        ("(not ".repeat(depth / 2), ")".repeat(depth / 2)),
-        ("(".repeat(depth), ")".repeat(depth)),
-    ];
+    let shapes = [("(not ".repeat(depth / 2), ")".repeat(depth / 2)), ("(".repeat(depth), ")".repeat(depth))];
     for (open, close) in shapes {
         let text = format!(
             "input a: bool\noutcome x\noutcome y\ntable t {{\n  when {open}a{close} -> outcome x\n  otherwise -> outcome y\n}}\n"
         );
-        let codes = std::thread::Builder::new()
-            .stack_size(2 << 20)
-            .spawn(move || check_text(&text))
-            .unwrap()
-            .join()
-            .unwrap();
+        let codes = std::thread::Builder::new().stack_size(2 << 20).spawn(move || check_text(&text)).unwrap().join().unwrap();
         assert_eq!(codes, []);
     }
 }
@@ -321,12 +226,7 @@ fn atomic_writes_keep_the_usual_file_modes() {
     std::fs::write(&script, "outcome   x\n").unwrap();
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o640)).unwrap();
     let o = sopflow(&["fmt", script.to_str().unwrap()], &[]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(std::fs::read_to_string(&script).unwrap(), "outcome x\n");
     assert_eq!(mode(&script), 0o640);
 }

@@ -11,17 +11,7 @@ fn parse(text: &str) -> sopflow::syntax::ast::File {
 /// The texts of the conditions of the first table's `when` branches.
 fn condition_texts(text: &str) -> Vec<&str> {
     let file = parse(text);
-    let table = file
-        .items
-        .iter()
-        .find_map(|i| {
-            if let Item::Table(t) = i {
-                Some(t)
-            } else {
-                None
-            }
-        })
-        .expect("a table");
+    let table = file.items.iter().find_map(|i| if let Item::Table(t) = i { Some(t) } else { None }).expect("a table");
     table
         .branches
         .iter()
@@ -41,23 +31,14 @@ fn a_condition_ends_before_the_comments_after_it() {
 #[test]
 fn a_slash_pair_in_a_string_is_not_a_comment() {
     let text = "table t {\n  when s == \"a // b\"  // real comment\n   -> outcome x\n  when s in { \"//\", \"\\\"//\" }\n -> outcome x\n}\n";
-    assert_eq!(
-        condition_texts(text),
-        ["s == \"a // b\"", "s in { \"//\", \"\\\"//\" }"]
-    );
+    assert_eq!(condition_texts(text), ["s == \"a // b\"", "s in { \"//\", \"\\\"//\" }"]);
 }
 
 #[test]
 fn an_item_at_the_end_of_the_file_ends_before_a_last_comment() {
-    for text in [
-        "team t // no newline after",
-        "team t\n// and a comment line",
-        "team t   \n\n",
-    ] {
+    for text in ["team t // no newline after", "team t\n// and a comment line", "team t   \n\n"] {
         let file = parse(text);
-        let Item::Team(team) = &file.items[0] else {
-            panic!("a team")
-        };
+        let Item::Team(team) = &file.items[0] else { panic!("a team") };
         assert_eq!(&text[team.span.range()], "team t", "in {text:?}");
     }
 }

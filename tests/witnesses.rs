@@ -24,19 +24,11 @@ fn locate(p: &Program, span: Span) -> Vec<Place> {
     let mut out = Vec::new();
     let mut scan = |flow: Option<usize>, at: Where, name: Span, d: &model::Decision| {
         if name == span {
-            out.push(Place {
-                flow,
-                at,
-                branch: None,
-            });
+            out.push(Place { flow, at, branch: None });
         }
         for (i, b) in d.branches.iter().enumerate() {
             if b.span == span || b.target.end_span == span {
-                out.push(Place {
-                    flow,
-                    at,
-                    branch: Some(i),
-                });
+                out.push(Place { flow, at, branch: Some(i) });
             }
         }
     };
@@ -87,62 +79,35 @@ fn reproduces(p: &Program, d: &Diagnostic) -> Result<(), String> {
             },
             Code::OverlappingBranches => {
                 let i = place.branch.unwrap();
-                let j = dec
-                    .branches
-                    .iter()
-                    .position(|b| b.span == d.labels[0].span)
-                    .unwrap();
-                let both = [i, j]
-                    .iter()
-                    .all(|k| cond_holds(p, dec.branches[*k].cond().unwrap(), &case) == Ok(true));
+                let j = dec.branches.iter().position(|b| b.span == d.labels[0].span).unwrap();
+                let both = [i, j].iter().all(|k| cond_holds(p, dec.branches[*k].cond().unwrap(), &case) == Ok(true));
                 let reached = r.taken.iter().any(|(w, _)| *w == place.at);
-                if both && reached {
-                    Ok(())
-                } else {
-                    Err(format!("both hold: {both}, reached: {reached}"))
-                }
+                if both && reached { Ok(()) } else { Err(format!("both hold: {both}, reached: {reached}")) }
             }
             Code::ShadowedBranch => {
                 let i = place.branch.unwrap();
                 let holds = cond_holds(p, dec.branches[i].cond().unwrap(), &case) == Ok(true);
                 let earlier = r.taken.iter().any(|(w, k)| *w == place.at && *k < i);
-                if holds && earlier {
-                    Ok(())
-                } else {
-                    Err(format!(
-                        "holds: {holds}, an earlier branch took it: {earlier}"
-                    ))
-                }
+                if holds && earlier { Ok(()) } else { Err(format!("holds: {holds}, an earlier branch took it: {earlier}")) }
             }
             Code::MissingEscalation => {
                 // Through a delegating flow when the finding has a route; the
                 // table on its own otherwise.
-                let runs: Vec<(Option<usize>, eval::Run)> =
-                    if d.path.is_some() && place.flow.is_none() {
-                        (0..p.flows.len())
-                            .filter(|f| p.flows[*f].ok)
-                            .map(|f| (Some(f), eval::run_flow(p, f, &case)))
-                            .collect()
-                    } else {
-                        vec![(place.flow, r.clone())]
-                    };
+                let runs: Vec<(Option<usize>, eval::Run)> = if d.path.is_some() && place.flow.is_none() {
+                    (0..p.flows.len()).filter(|f| p.flows[*f].ok).map(|f| (Some(f), eval::run_flow(p, f, &case))).collect()
+                } else {
+                    vec![(place.flow, r.clone())]
+                };
                 let req = required(p, d);
                 let ok = runs.iter().any(|(flow, r)| {
                     let target = match r.end {
                         End::Outcome { target, .. } | End::Escalated { target, .. } => target,
                         _ => return false,
                     };
-                    let escalated = r
-                        .escalations
-                        .iter()
-                        .any(|t| req == Requirement::Any || req == Requirement::Team(*t));
+                    let escalated = r.escalations.iter().any(|t| req == Requirement::Any || req == Requirement::Team(*t));
                     let path_ok = match (d.path.as_ref(), flow) {
                         (Some(path), Some(f)) => {
-                            let names: Vec<&str> = r
-                                .path
-                                .iter()
-                                .map(|s| p.flows[*f].steps[*s].name.as_str())
-                                .collect();
+                            let names: Vec<&str> = r.path.iter().map(|s| p.flows[*f].steps[*s].name.as_str()).collect();
                             names == path.iter().map(String::as_str).collect::<Vec<_>>()
                         }
                         (None, _) => true,
@@ -150,11 +115,7 @@ fn reproduces(p: &Program, d: &Diagnostic) -> Result<(), String> {
                     };
                     target == d.span && !escalated && path_ok
                 });
-                if ok {
-                    Ok(())
-                } else {
-                    Err("no run reaches the target without the escalation".into())
-                }
+                if ok { Ok(()) } else { Err("no run reaches the target without the escalation".into()) }
             }
             other => Err(format!("unexpected witness on {other}")),
         };
@@ -172,11 +133,7 @@ fn required(p: &Program, d: &Diagnostic) -> Requirement {
     if let Some(o) = p.outcomes.iter().find(|o| o.span == label) {
         return o.requires.unwrap();
     }
-    let rule = p
-        .requires
-        .iter()
-        .find(|r| r.span == label)
-        .expect("label is an outcome or a rule");
+    let rule = p.requires.iter().find(|r| r.span == label).expect("label is an outcome or a rule");
     Requirement::Team(rule.team)
 }
 
@@ -185,19 +142,11 @@ fn check_all(cases: &[PathBuf]) -> (usize, Vec<String>) {
     let mut failures = Vec::new();
     for case in cases {
         let result: CheckResult = common::check_path(case);
-        let Some(program) = &result.program else {
-            continue;
-        };
+        let Some(program) = &result.program else { continue };
         for d in result.diagnostics.iter().filter(|d| d.witness.is_some()) {
             checked += 1;
             if let Err(e) = reproduces(program, d) {
-                failures.push(format!(
-                    "{} {} at {:?}: witness {:?}: {e}",
-                    case.display(),
-                    d.code,
-                    d.span,
-                    d.witness
-                ));
+                failures.push(format!("{} {} at {:?}: witness {:?}: {e}", case.display(), d.code, d.span, d.witness));
             }
         }
     }
@@ -228,25 +177,13 @@ fn conformance_witnesses_reproduce_their_findings() {
 fn witnesses_hold_only_inputs_the_run_reads() {
     for case in common::cases(Path::new("tests/fixtures")) {
         let result = common::check_path(&case);
-        let Some(program) = &result.program else {
-            continue;
-        };
-        for d in result
-            .diagnostics
-            .iter()
-            .filter(|d| d.witness.is_some() && d.path.is_some())
-        {
+        let Some(program) = &result.program else { continue };
+        for d in result.diagnostics.iter().filter(|d| d.witness.is_some() && d.path.is_some()) {
             // A partial case (only the witness) must run without a missing input.
             let case = eval::case_from_json(program, d.witness.as_ref().unwrap()).unwrap();
             for place in locate(program, d.span).iter().filter(|p| p.flow.is_some()) {
                 let r = run(program, place.flow, place.at, &case);
-                assert!(
-                    !matches!(r.end, End::Missing { .. }),
-                    "{:?} at {:?}: {:?}",
-                    d.code,
-                    d.span,
-                    r.end
-                );
+                assert!(!matches!(r.end, End::Missing { .. }), "{:?} at {:?}: {:?}", d.code, d.span, r.end);
             }
         }
     }
@@ -265,41 +202,22 @@ fn eval_command_reproduces_conformance_witnesses() {
     let mut checked = 0;
     for case in common::cases(suite) {
         let result = common::check_path(&case);
-        let Some(program) = &result.program else {
-            continue;
-        };
+        let Some(program) = &result.program else { continue };
         for d in result.diagnostics.iter().filter(|d| d.witness.is_some()) {
-            let place = locate(program, d.span)
-                .into_iter()
-                .next()
-                .expect("finding sits in a decision");
+            let place = locate(program, d.span).into_iter().next().expect("finding sits in a decision");
             let (flag, name) = match (place.flow, place.at) {
                 (Some(f), _) => ("--flow", program.flows[f].name.clone()),
                 (None, Where::Table(t)) => ("--table", program.tables[t].name.clone()),
                 _ => unreachable!(),
             };
             let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sopflow"))
-                .args([
-                    "eval",
-                    case.to_str().unwrap(),
-                    flag,
-                    &name,
-                    "--case",
-                    "-",
-                    "--format",
-                    "json",
-                ])
+                .args(["eval", case.to_str().unwrap(), flag, &name, "--case", "-", "--format", "json"])
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::piped())
                 .spawn()
                 .unwrap();
             let witness = serde_json::to_string(d.witness.as_ref().unwrap()).unwrap();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(witness.as_bytes())
-                .unwrap();
+            child.stdin.take().unwrap().write_all(witness.as_bytes()).unwrap();
             let out = child.wait_with_output().unwrap();
             let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
             let ok = match d.code {
@@ -315,18 +233,11 @@ fn eval_command_reproduces_conformance_witnesses() {
                         Some(t) => escalations.iter().any(|e| e == t),
                         None => !escalations.is_empty(),
                     };
-                    json["result"] == "outcome"
-                        && !escalated
-                        && json["path"] == serde_json::json!(d.path)
+                    json["result"] == "outcome" && !escalated && json["path"] == serde_json::json!(d.path)
                 }
                 _ => json["result"] == "outcome" || json["result"] == "escalated",
             };
-            assert!(
-                ok,
-                "{}: {} witness {witness} gave {json}",
-                case.display(),
-                d.code
-            );
+            assert!(ok, "{}: {} witness {witness} gave {json}", case.display(), d.code);
             checked += 1;
         }
     }

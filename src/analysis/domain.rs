@@ -51,10 +51,7 @@ pub enum AtomSet {
     /// Sorted, disjoint, non-adjacent inclusive intervals.
     Ints(Intervals),
     /// `negated == false`: one of `values`; `true`: none of them. Sorted.
-    Strs {
-        values: Box<[String]>,
-        negated: bool,
-    },
+    Strs { values: Box<[String]>, negated: bool },
 }
 
 // Written out rather than derived: the derived forms go through the generic
@@ -66,10 +63,7 @@ impl Clone for AtomSet {
             AtomSet::Small(b) => AtomSet::Small(*b),
             AtomSet::Bits(b) => AtomSet::Bits(Words::from_slice(b)),
             AtomSet::Ints(iv) => AtomSet::Ints(Intervals::from_slice(iv)),
-            AtomSet::Strs { values, negated } => AtomSet::Strs {
-                values: values.clone(),
-                negated: *negated,
-            },
+            AtomSet::Strs { values, negated } => AtomSet::Strs { values: values.clone(), negated: *negated },
         }
     }
 }
@@ -78,22 +72,9 @@ impl PartialEq for AtomSet {
     fn eq(&self, other: &AtomSet) -> bool {
         match (self, other) {
             (AtomSet::Small(a), AtomSet::Small(b)) => a == b,
-            (AtomSet::Bits(a), AtomSet::Bits(b)) => {
-                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x == y)
-            }
-            (AtomSet::Ints(a), AtomSet::Ints(b)) => {
-                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x == y)
-            }
-            (
-                AtomSet::Strs {
-                    values: a,
-                    negated: na,
-                },
-                AtomSet::Strs {
-                    values: b,
-                    negated: nb,
-                },
-            ) => na == nb && a == b,
+            (AtomSet::Bits(a), AtomSet::Bits(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x == y),
+            (AtomSet::Ints(a), AtomSet::Ints(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x == y),
+            (AtomSet::Strs { values: a, negated: na }, AtomSet::Strs { values: b, negated: nb }) => na == nb && a == b,
             _ => false,
         }
     }
@@ -138,10 +119,7 @@ impl Clone for Cube {
         for (input, set) in &self.atoms {
             atoms.push((*input, set.clone()));
         }
-        Cube {
-            atoms,
-            mask: self.mask,
-        }
+        Cube { atoms, mask: self.mask }
     }
 }
 
@@ -157,13 +135,9 @@ pub struct CaseSet {
 }
 
 impl Default for CaseSet {
-    /// The empty set (its no cubes share no case).
+    /// The empty set, disjoint (it has no two cubes at all).
     fn default() -> CaseSet {
-        CaseSet {
-            cubes: Vec::new(),
-            approx: false,
-            disjoint: true,
-        }
+        CaseSet { cubes: Vec::new(), approx: false, disjoint: true }
     }
 }
 
@@ -224,12 +198,8 @@ impl AtomSet {
 
     pub fn intersect(&self, other: &AtomSet) -> AtomSet {
         match (self, other) {
-            (AtomSet::Small(a), AtomSet::Small(b)) => {
-                AtomSet::Small(Bits128::new(a.get() & b.get()))
-            }
-            (AtomSet::Bits(a), AtomSet::Bits(b)) => {
-                AtomSet::Bits(a.iter().zip(b).map(|(x, y)| x & y).collect())
-            }
+            (AtomSet::Small(a), AtomSet::Small(b)) => AtomSet::Small(Bits128::new(a.get() & b.get())),
+            (AtomSet::Bits(a), AtomSet::Bits(b)) => AtomSet::Bits(a.iter().zip(b).map(|(x, y)| x & y).collect()),
             (AtomSet::Ints(a), AtomSet::Ints(b)) => {
                 let mut out = Intervals::new();
                 let (mut i, mut j) = (0, 0);
@@ -247,51 +217,15 @@ impl AtomSet {
                 }
                 AtomSet::Ints(out)
             }
-            (
-                AtomSet::Strs {
-                    values: a,
-                    negated: na,
-                },
-                AtomSet::Strs {
-                    values: b,
-                    negated: nb,
-                },
-            ) => match (na, nb) {
-                (false, false) => AtomSet::Strs {
-                    values: a
-                        .iter()
-                        .filter(|x| b.binary_search(x).is_ok())
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .into(),
-                    negated: false,
-                },
-                (false, true) => AtomSet::Strs {
-                    values: a
-                        .iter()
-                        .filter(|x| b.binary_search(x).is_err())
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .into(),
-                    negated: false,
-                },
-                (true, false) => AtomSet::Strs {
-                    values: b
-                        .iter()
-                        .filter(|x| a.binary_search(x).is_err())
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .into(),
-                    negated: false,
-                },
+            (AtomSet::Strs { values: a, negated: na }, AtomSet::Strs { values: b, negated: nb }) => match (na, nb) {
+                (false, false) => AtomSet::Strs { values: a.iter().filter(|x| b.binary_search(x).is_ok()).cloned().collect::<Vec<_>>().into(), negated: false },
+                (false, true) => AtomSet::Strs { values: a.iter().filter(|x| b.binary_search(x).is_err()).cloned().collect::<Vec<_>>().into(), negated: false },
+                (true, false) => AtomSet::Strs { values: b.iter().filter(|x| a.binary_search(x).is_err()).cloned().collect::<Vec<_>>().into(), negated: false },
                 (true, true) => {
                     let mut v: Vec<String> = a.iter().chain(b).cloned().collect();
                     v.sort();
                     v.dedup();
-                    AtomSet::Strs {
-                        values: v.into(),
-                        negated: true,
-                    }
+                    AtomSet::Strs { values: v.into(), negated: true }
                 }
             },
             _ => self.clone(),
@@ -317,36 +251,13 @@ impl AtomSet {
                 }
                 false
             }
-            (
-                AtomSet::Strs {
-                    values: a,
-                    negated: false,
-                },
-                AtomSet::Strs {
-                    values: b,
-                    negated: false,
-                },
-            ) => a.iter().any(|x| b.binary_search(x).is_ok()),
-            (
-                AtomSet::Strs {
-                    values: a,
-                    negated: false,
-                },
-                AtomSet::Strs {
-                    values: b,
-                    negated: true,
-                },
-            )
-            | (
-                AtomSet::Strs {
-                    values: b,
-                    negated: true,
-                },
-                AtomSet::Strs {
-                    values: a,
-                    negated: false,
-                },
-            ) => a.iter().any(|x| b.binary_search(x).is_err()),
+            (AtomSet::Strs { values: a, negated: false }, AtomSet::Strs { values: b, negated: false }) => {
+                a.iter().any(|x| b.binary_search(x).is_ok())
+            }
+            (AtomSet::Strs { values: a, negated: false }, AtomSet::Strs { values: b, negated: true })
+            | (AtomSet::Strs { values: b, negated: true }, AtomSet::Strs { values: a, negated: false }) => {
+                a.iter().any(|x| b.binary_search(x).is_err())
+            }
             (AtomSet::Strs { .. }, AtomSet::Strs { .. }) => true,
             _ => false,
         }
@@ -355,12 +266,8 @@ impl AtomSet {
     /// The values of `full` not in `self`.
     pub fn complement(&self, full: &AtomSet) -> AtomSet {
         match (self, full) {
-            (AtomSet::Small(a), AtomSet::Small(f)) => {
-                AtomSet::Small(Bits128::new(!a.get() & f.get()))
-            }
-            (AtomSet::Bits(a), AtomSet::Bits(f)) => {
-                AtomSet::Bits(a.iter().zip(f).map(|(x, y)| !x & y).collect())
-            }
+            (AtomSet::Small(a), AtomSet::Small(f)) => AtomSet::Small(Bits128::new(!a.get() & f.get())),
+            (AtomSet::Bits(a), AtomSet::Bits(f)) => AtomSet::Bits(a.iter().zip(f).map(|(x, y)| !x & y).collect()),
             (AtomSet::Ints(a), AtomSet::Ints(f)) => {
                 let (lo, hi) = (f[0].0, f[f.len() - 1].1);
                 let mut out = Intervals::new();
@@ -380,10 +287,7 @@ impl AtomSet {
                 }
                 AtomSet::Ints(out)
             }
-            (AtomSet::Strs { values, negated }, _) => AtomSet::Strs {
-                values: values.clone(),
-                negated: !negated,
-            },
+            (AtomSet::Strs { values, negated }, _) => AtomSet::Strs { values: values.clone(), negated: !negated },
             _ => self.clone(),
         }
     }
@@ -417,37 +321,16 @@ impl AtomSet {
                 }
                 true
             }
-            (
-                AtomSet::Strs {
-                    values: a,
-                    negated: false,
-                },
-                AtomSet::Strs {
-                    values: b,
-                    negated: false,
-                },
-            ) => a.iter().all(|x| b.binary_search(x).is_ok()),
-            (
-                AtomSet::Strs {
-                    values: a,
-                    negated: false,
-                },
-                AtomSet::Strs {
-                    values: b,
-                    negated: true,
-                },
-            ) => a.iter().all(|x| b.binary_search(x).is_err()),
+            (AtomSet::Strs { values: a, negated: false }, AtomSet::Strs { values: b, negated: false }) => {
+                a.iter().all(|x| b.binary_search(x).is_ok())
+            }
+            (AtomSet::Strs { values: a, negated: false }, AtomSet::Strs { values: b, negated: true }) => {
+                a.iter().all(|x| b.binary_search(x).is_err())
+            }
             (AtomSet::Strs { negated: true, .. }, AtomSet::Strs { negated: false, .. }) => false,
-            (
-                AtomSet::Strs {
-                    values: a,
-                    negated: true,
-                },
-                AtomSet::Strs {
-                    values: b,
-                    negated: true,
-                },
-            ) => b.iter().all(|x| a.binary_search(x).is_ok()),
+            (AtomSet::Strs { values: a, negated: true }, AtomSet::Strs { values: b, negated: true }) => {
+                b.iter().all(|x| a.binary_search(x).is_ok())
+            }
             _ => false,
         }
     }
@@ -457,22 +340,16 @@ impl AtomSet {
             (AtomSet::Small(b), Value::Bool(x)) => b.get() & (1 << (*x as u32)) != 0,
             (AtomSet::Small(b), Value::Variant(i)) => *i < 128 && b.get() & (1 << i) != 0,
             (AtomSet::Bits(b), Value::Bool(x)) => b[0] & (1 << (*x as u64)) != 0,
-            (AtomSet::Bits(b), Value::Variant(i)) => b
-                .get(*i as usize / 64)
-                .is_some_and(|w| w & (1 << (i % 64)) != 0),
+            (AtomSet::Bits(b), Value::Variant(i)) => b.get(*i as usize / 64).is_some_and(|w| w & (1 << (i % 64)) != 0),
             (AtomSet::Ints(iv), Value::Num(n)) => iv.iter().any(|(lo, hi)| lo <= n && n <= hi),
-            (AtomSet::Strs { values, negated }, Value::Str(s)) => {
-                values.binary_search(s).is_ok() != *negated
-            }
+            (AtomSet::Strs { values, negated }, Value::Str(s)) => values.binary_search(s).is_ok() != *negated,
             _ => false,
         }
     }
 
     /// Union of two sets of one input (used to widen).
     pub fn union(&self, other: &AtomSet, full: &AtomSet) -> AtomSet {
-        self.complement(full)
-            .intersect(&other.complement(full))
-            .complement(full)
+        self.complement(full).intersect(&other.complement(full)).complement(full)
     }
 }
 
@@ -486,16 +363,10 @@ impl Space {
                 Type::Enum(e) => full_set(program.enums[e].variants.len()),
                 Type::Int { lo, hi } => AtomSet::Ints(smallvec![(lo, hi)]),
                 Type::Duration => AtomSet::Ints(smallvec![(0, i64::MAX)]),
-                Type::String => AtomSet::Strs {
-                    values: Box::default(),
-                    negated: true,
-                },
+                Type::String => AtomSet::Strs { values: Box::default(), negated: true },
             })
             .collect();
-        Space {
-            full,
-            types: program.inputs.iter().map(|i| i.ty).collect(),
-        }
+        Space { full, types: program.inputs.iter().map(|i| i.ty).collect() }
     }
 
     pub fn full(&self, input: InputId) -> &AtomSet {
@@ -561,10 +432,7 @@ impl Space {
                 set
             }
             Pred::EnumIn(vals, negated) if matches!(full, AtomSet::Small(_)) => {
-                let bits = vals
-                    .iter()
-                    .filter(|v| **v < 128)
-                    .fold(0u128, |b, v| b | 1 << v);
+                let bits = vals.iter().filter(|v| **v < 128).fold(0u128, |b, v| b | 1 << v);
                 let set = AtomSet::Small(Bits128::new(bits));
                 if *negated {
                     return set.complement(full);
@@ -572,9 +440,7 @@ impl Space {
                 set
             }
             Pred::EnumIn(vals, negated) => {
-                let AtomSet::Bits(f) = full else {
-                    return full.clone();
-                };
+                let AtomSet::Bits(f) = full else { return full.clone() };
                 let mut bits: Words = smallvec![0u64; f.len()];
                 for v in vals {
                     if let Some(w) = bits.get_mut(*v as usize / 64) {
@@ -591,10 +457,7 @@ impl Space {
                 let mut v = vals.clone();
                 v.sort();
                 v.dedup();
-                AtomSet::Strs {
-                    values: v.into(),
-                    negated: *negated,
-                }
+                AtomSet::Strs { values: v.into(), negated: *negated }
             }
         };
         set.intersect(full)
@@ -605,45 +468,22 @@ impl Space {
     pub fn pick(&self, input: InputId, set: &AtomSet) -> Value {
         match set {
             AtomSet::Small(b) if self.types[input] == Type::Bool => Value::Bool(b.get() & 1 == 0),
-            AtomSet::Small(b) => Value::Variant(if b.get() == 0 {
-                0
-            } else {
-                b.get().trailing_zeros()
-            }),
+            AtomSet::Small(b) => Value::Variant(if b.get() == 0 { 0 } else { b.get().trailing_zeros() }),
             AtomSet::Bits(b) if self.types[input] == Type::Bool => Value::Bool(b[0] & 1 == 0),
             AtomSet::Bits(b) => {
-                let i = b
-                    .iter()
-                    .enumerate()
-                    .find(|(_, w)| **w != 0)
-                    .map(|(i, w)| i * 64 + w.trailing_zeros() as usize)
-                    .unwrap_or(0);
+                let i = b.iter().enumerate().find(|(_, w)| **w != 0).map(|(i, w)| i * 64 + w.trailing_zeros() as usize).unwrap_or(0);
                 Value::Variant(i as u32)
             }
             AtomSet::Ints(iv) => {
                 let best = iv
                     .iter()
-                    .map(|&(lo, hi)| {
-                        if lo <= 0 && 0 <= hi {
-                            0
-                        } else if lo > 0 {
-                            lo
-                        } else {
-                            hi
-                        }
-                    })
+                    .map(|&(lo, hi)| if lo <= 0 && 0 <= hi { 0 } else if lo > 0 { lo } else { hi })
                     .min_by_key(|n| n.unsigned_abs())
                     .unwrap_or(0);
                 Value::Num(best)
             }
-            AtomSet::Strs {
-                values,
-                negated: false,
-            } => Value::Str(values.first().cloned().unwrap_or_default()),
-            AtomSet::Strs {
-                values,
-                negated: true,
-            } => {
+            AtomSet::Strs { values, negated: false } => Value::Str(values.first().cloned().unwrap_or_default()),
+            AtomSet::Strs { values, negated: true } => {
                 let mut candidate = "other".to_string();
                 let mut n = 1;
                 while values.binary_search(&candidate).is_ok() {

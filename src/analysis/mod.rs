@@ -55,32 +55,17 @@ impl<'a> Analysis<'a> {
         // Each table's condition sets, in parallel (large tables dominate).
         let tables = {
             use rayon::prelude::*;
-            program
-                .tables
-                .par_iter()
-                .map(|t| decision_sets(&space, &t.decision))
-                .collect()
+            program.tables.par_iter().map(|t| decision_sets(&space, &t.decision)).collect()
         };
-        Analysis {
-            program,
-            space,
-            tables,
-        }
+        Analysis { program, space, tables }
     }
 
     pub fn flow_facts(&self, flow_id: FlowId) -> FlowFacts {
-        self.flow_facts_in(
-            flow_id,
-            &crate::ir::step_graph(&self.program.flows[flow_id]),
-        )
+        self.flow_facts_in(flow_id, &crate::ir::step_graph(&self.program.flows[flow_id]))
     }
 
     /// [`Analysis::flow_facts`] on the flow's step graph, already built.
-    pub fn flow_facts_in(
-        &self,
-        flow_id: FlowId,
-        g: &petgraph::graph::DiGraph<StepId, (StepId, usize)>,
-    ) -> FlowFacts {
+    pub fn flow_facts_in(&self, flow_id: FlowId, g: &petgraph::graph::DiGraph<StepId, (StepId, usize)>) -> FlowFacts {
         let flow = &self.program.flows[flow_id];
         let n = flow.steps.len();
         let mut structural = vec![false; n];
@@ -93,14 +78,8 @@ impl<'a> Analysis<'a> {
                 stack.push(e.target().index());
             }
         }
-        let conds: Vec<_> = flow
-            .steps
-            .iter()
-            .map(|s| decision_sets(&self.space, &s.decision))
-            .collect();
-        let order = petgraph::algo::toposort(g, None)
-            .ok()
-            .map(|o| o.into_iter().map(|n| n.index()).collect::<Vec<_>>());
+        let conds: Vec<_> = flow.steps.iter().map(|s| decision_sets(&self.space, &s.decision)).collect();
+        let order = petgraph::algo::toposort(g, None).ok().map(|o| o.into_iter().map(|n| n.index()).collect::<Vec<_>>());
         let mut preds = vec![Vec::new(); n];
         for (s, step) in flow.steps.iter().enumerate() {
             for (i, b) in step.decision.branches.iter().enumerate() {
@@ -109,14 +88,7 @@ impl<'a> Analysis<'a> {
                 }
             }
         }
-        let mut facts = FlowFacts {
-            flow: flow_id,
-            structural,
-            order,
-            reach: vec![CaseSet::empty(); n],
-            conds,
-            preds,
-        };
+        let mut facts = FlowFacts { flow: flow_id, structural, order, reach: vec![CaseSet::empty(); n], conds, preds };
         if facts.order.is_some() {
             facts.reach = self.propagate(&facts, |_| true);
         }
@@ -146,13 +118,7 @@ impl<'a> Analysis<'a> {
     }
 
     /// The cases of `from` that branch `i` takes.
-    pub fn guard_set(
-        &self,
-        d: &Decision,
-        conds: &[Option<CaseSet>],
-        from: &CaseSet,
-        i: usize,
-    ) -> CaseSet {
+    pub fn guard_set(&self, d: &Decision, conds: &[Option<CaseSet>], from: &CaseSet, i: usize) -> CaseSet {
         let space = &self.space;
         match &d.branches[i].kind {
             BranchKind::Timeout => from.clone(),
@@ -183,14 +149,7 @@ impl<'a> Analysis<'a> {
 
     /// A region of cases of `from` (and of `extra`) that branch `i` takes,
     /// or `None` when there is none (or none could be found in the budget).
-    pub fn guard_region(
-        &self,
-        d: &Decision,
-        conds: &[Option<CaseSet>],
-        from: &CaseSet,
-        extra: Option<&CaseSet>,
-        i: usize,
-    ) -> Option<Cube> {
+    pub fn guard_region(&self, d: &Decision, conds: &[Option<CaseSet>], from: &CaseSet, extra: Option<&CaseSet>, i: usize) -> Option<Cube> {
         let space = &self.space;
         let from = match extra {
             Some(x) => from.intersect(space, x),
@@ -203,33 +162,14 @@ impl<'a> Analysis<'a> {
                 if !d.first {
                     return region.cubes.first().cloned();
                 }
-                (
-                    region,
-                    conds[..i]
-                        .iter()
-                        .flatten()
-                        .filter(|c| !c.approx)
-                        .flat_map(|c| &c.cubes)
-                        .collect(),
-                )
+                (region, conds[..i].iter().flatten().filter(|c| !c.approx).flat_map(|c| &c.cubes).collect())
             }
-            BranchKind::Otherwise => (
-                from,
-                conds
-                    .iter()
-                    .flatten()
-                    .filter(|c| !c.approx)
-                    .flat_map(|c| &c.cubes)
-                    .collect(),
-            ),
+            BranchKind::Otherwise => (from, conds.iter().flatten().filter(|c| !c.approx).flat_map(|c| &c.cubes).collect()),
         };
-        regions
-            .cubes
-            .iter()
-            .find_map(|r| match uncovered(space, r, &cover) {
-                Uncovered::Found(c) => Some(c),
-                _ => None,
-            })
+        regions.cubes.iter().find_map(|r| match uncovered(space, r, &cover) {
+            Uncovered::Found(c) => Some(c),
+            _ => None,
+        })
     }
 
     /// Whether a point takes branch `i` of a decision.
@@ -237,38 +177,21 @@ impl<'a> Analysis<'a> {
         let space = &self.space;
         match &d.branches[i].kind {
             BranchKind::Timeout => true,
-            BranchKind::When(c) => {
-                holds(space, c, point)
-                    && !(d.first
-                        && d.whens()
-                            .take_while(|(j, _)| *j < i)
-                            .any(|(_, c)| holds(space, c, point)))
-            }
+            BranchKind::When(c) => holds(space, c, point) && !(d.first && d.whens().take_while(|(j, _)| *j < i).any(|(_, c)| holds(space, c, point))),
             BranchKind::Otherwise => !d.whens().any(|(_, c)| holds(space, c, point)),
         }
     }
 
     /// A route of steps from `start` to `step` that `point` can travel with
     /// every step's set in `sets` holding it and every branch passing `keep`.
-    pub fn path_to(
-        &self,
-        facts: &FlowFacts,
-        sets: &[CaseSet],
-        step: StepId,
-        point: &Point,
-        keep: impl Fn(&Target) -> bool,
-    ) -> Vec<StepId> {
+    pub fn path_to(&self, facts: &FlowFacts, sets: &[CaseSet], step: StepId, point: &Point, keep: impl Fn(&Target) -> bool) -> Vec<StepId> {
         let flow = &self.program.flows[facts.flow];
         let mut path = vec![step];
         let mut cur = step;
         while cur != flow.start && path.len() <= flow.steps.len() {
             let pred = facts.preds[cur].iter().find_map(|&(s, i)| {
                 let d = &flow.steps[s].decision;
-                (keep(&d.branches[i].target)
-                    && sets[s].contains(point)
-                    && self.point_takes(d, i, point)
-                    && !path.contains(&s))
-                .then_some(s)
+                (keep(&d.branches[i].target) && sets[s].contains(point) && self.point_takes(d, i, point) && !path.contains(&s)).then_some(s)
             });
             match pred {
                 Some(s) => {
@@ -283,24 +206,17 @@ impl<'a> Analysis<'a> {
     }
 
     /// The decision views of a flow's reachable steps.
-    pub fn step_views<'f>(
-        &'f self,
-        facts: &'f FlowFacts,
-    ) -> impl Iterator<Item = DecisionView<'f>> {
+    pub fn step_views<'f>(&'f self, facts: &'f FlowFacts) -> impl Iterator<Item = DecisionView<'f>> {
         let flow = &self.program.flows[facts.flow];
-        flow.steps
-            .iter()
-            .enumerate()
-            .filter(move |(s, _)| !facts.reach[*s].is_empty())
-            .map(move |(s, step)| DecisionView {
-                at: Where::Step(s),
-                flow: Some(facts),
-                decision: &step.decision,
-                conds: &facts.conds[s],
-                reach: &facts.reach[s],
-                name_span: step.name_span,
-                name: &step.name,
-            })
+        flow.steps.iter().enumerate().filter(move |(s, _)| !facts.reach[*s].is_empty()).map(move |(s, step)| DecisionView {
+            at: Where::Step(s),
+            flow: Some(facts),
+            decision: &step.decision,
+            conds: &facts.conds[s],
+            reach: &facts.reach[s],
+            name_span: step.name_span,
+            name: &step.name,
+        })
     }
 
     pub fn table_view<'f>(&'f self, table: TableId, full: &'f CaseSet) -> DecisionView<'f> {
@@ -319,18 +235,12 @@ impl<'a> Analysis<'a> {
     /// The witness JSON of a point found at a decision, holding the inputs
     /// a run of that case reads (falling back to every input the route's
     /// conditions name), and the route of steps when in a flow.
-    pub fn witness(
-        &self,
-        view: &DecisionView<'_>,
-        point: &Point,
-        route: Option<Vec<StepId>>,
-    ) -> (Witness, Option<Vec<String>>) {
+    pub fn witness(&self, view: &DecisionView<'_>, point: &Point, route: Option<Vec<StepId>>) -> (Witness, Option<Vec<String>>) {
         let case: eval::Case = point.iter().cloned().map(Some).collect();
         let (reads, path) = match (view.flow, view.at) {
             (Some(facts), Where::Step(step)) => {
                 let flow = &self.program.flows[facts.flow];
-                let route = route
-                    .unwrap_or_else(|| self.path_to(facts, &facts.reach, step, point, |_| true));
+                let route = route.unwrap_or_else(|| self.path_to(facts, &facts.reach, step, point, |_| true));
                 let run = eval::run_flow(self.program, facts.flow, &case);
                 let reads = if run.path.starts_with(&route) {
                     run.reads
@@ -343,10 +253,7 @@ impl<'a> Analysis<'a> {
                     }
                     inputs
                 };
-                (
-                    reads,
-                    Some(route.iter().map(|s| flow.steps[*s].name.clone()).collect()),
-                )
+                (reads, Some(route.iter().map(|s| flow.steps[*s].name.clone()).collect()))
             }
             (_, Where::Table(t)) => (eval::run_table(self.program, t, &case).reads, None),
             _ => (Vec::new(), None),
@@ -357,22 +264,11 @@ impl<'a> Analysis<'a> {
     pub fn witness_json(&self, point: &Point, inputs: &[InputId]) -> Witness {
         let mut sorted = inputs.to_vec();
         sorted.sort();
-        sorted
-            .into_iter()
-            .map(|i| {
-                (
-                    self.program.inputs[i].name.clone(),
-                    eval::value_json(self.program, i, &point[i]),
-                )
-            })
-            .collect()
+        sorted.into_iter().map(|i| (self.program.inputs[i].name.clone(), eval::value_json(self.program, i, &point[i]))).collect()
     }
 }
 
 /// The condition set of every `when` branch of a decision.
 pub fn decision_sets(space: &Space, d: &Decision) -> Vec<Option<CaseSet>> {
-    d.branches
-        .iter()
-        .map(|b| b.cond().map(|c| cond_set(space, c, false)))
-        .collect()
+    d.branches.iter().map(|b| b.cond().map(|c| cond_set(space, c, false))).collect()
 }

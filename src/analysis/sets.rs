@@ -37,17 +37,11 @@ pub(super) struct Relation {
 
 impl Cube {
     pub fn full() -> Cube {
-        Cube {
-            atoms: Atoms::new(),
-            mask: 0,
-        }
+        Cube { atoms: Atoms::new(), mask: 0 }
     }
 
     fn from_atoms(atoms: Atoms) -> Cube {
-        Cube {
-            mask: mask_of(&atoms),
-            atoms,
-        }
+        Cube { mask: mask_of(&atoms), atoms }
     }
 
     /// The constrained inputs, sorted by id.
@@ -56,10 +50,7 @@ impl Cube {
     }
 
     pub fn get(&self, input: InputId) -> Option<&AtomSet> {
-        self.atoms
-            .binary_search_by_key(&input, |(i, _)| *i)
-            .ok()
-            .map(|k| &self.atoms[k].1)
+        self.atoms.binary_search_by_key(&input, |(i, _)| *i).ok().map(|k| &self.atoms[k].1)
     }
 
     /// Sets `input` to `set` (dropping it when full); `false` when empty.
@@ -109,18 +100,12 @@ impl Cube {
                 j += 1;
             }
         }
-        Some(Cube {
-            atoms,
-            mask: self.mask | other.mask,
-        })
+        Some(Cube { atoms, mask: self.mask | other.mask })
     }
 
     /// Whether the three cubes share a case, without building the meets.
     pub fn meets3(&self, b: &Cube, c: &Cube) -> bool {
-        self.meets(b)
-            && self.meets(c)
-            && b.meets(c)
-            && self.intersect(b).is_some_and(|ab| ab.meets(c))
+        self.meets(b) && self.meets(c) && b.meets(c) && self.intersect(b).is_some_and(|ab| ab.meets(c))
     }
 
     /// Whether the two cubes share a case, without building the meet.
@@ -150,23 +135,13 @@ impl Cube {
         let (a, b) = (&self.atoms, &other.atoms);
         // An input that only one cube constrains is full in the other, and
         // a constrained atom is never full.
-        let mut r = Relation {
-            within: other.mask & !self.mask == 0,
-            holds: self.mask & !other.mask == 0,
-            differing: 0,
-            on: 0,
-        };
+        let mut r = Relation { within: other.mask & !self.mask == 0, holds: self.mask & !other.mask == 0, differing: 0, on: 0 };
         // Neither holds the other and two inputs are constrained by one cube
         // only: they differ on two inputs, and nothing more is asked. The
         // mask bit of an input is its id modulo 64, so this needs every
         // input below 64 (`differing` is then a lower bound, as the loop's).
         let one_sided = self.mask ^ other.mask;
-        if !r.within
-            && !r.holds
-            && one_sided.count_ones() >= 2
-            && a.last().is_none_or(|x| x.0 < 64)
-            && b.last().is_none_or(|x| x.0 < 64)
-        {
+        if !r.within && !r.holds && one_sided.count_ones() >= 2 && a.last().is_none_or(|x| x.0 < 64) && b.last().is_none_or(|x| x.0 < 64) {
             r.differing = 2;
             return r;
         }
@@ -319,11 +294,7 @@ impl CaseSet {
     }
 
     pub fn full() -> CaseSet {
-        CaseSet {
-            cubes: vec![Cube::full()],
-            approx: false,
-            disjoint: true,
-        }
+        CaseSet { cubes: vec![Cube::full()], approx: false, disjoint: true }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -333,9 +304,7 @@ impl CaseSet {
     /// Whether the two sets share a case, without building their meet
     /// (`!a.meets(b)` is `a.intersect(b).is_empty()`).
     pub fn meets(&self, other: &CaseSet) -> bool {
-        self.cubes
-            .iter()
-            .any(|a| other.cubes.iter().any(|b| a.meets(b)))
+        self.cubes.iter().any(|a| other.cubes.iter().any(|b| a.meets(b)))
     }
 
     pub fn contains(&self, point: &Point) -> bool {
@@ -354,14 +323,7 @@ impl CaseSet {
         self.disjoint = match (self.cubes.is_empty(), other.cubes.is_empty()) {
             (true, _) => other.disjoint,
             (_, true) => self.disjoint,
-            _ => {
-                self.disjoint
-                    && other.disjoint
-                    && !self
-                        .cubes
-                        .iter()
-                        .any(|a| other.cubes.iter().any(|b| a.meets(b)))
-            }
+            _ => self.disjoint && other.disjoint && !self.cubes.iter().any(|a| other.cubes.iter().any(|b| a.meets(b))),
         };
         let mut other = other.cubes;
         if self.cubes.len() < other.len() {
@@ -392,12 +354,7 @@ impl CaseSet {
     /// the others either, and goes in the same way.
     fn insert_disjoint(&mut self, space: &Space, mut c: Cube) {
         loop {
-            let Some((k, on)) = self
-                .cubes
-                .iter()
-                .enumerate()
-                .find_map(|(k, mine)| Some((k, c.differs_once(mine)?)))
-            else {
+            let Some((k, on)) = self.cubes.iter().enumerate().find_map(|(k, mine)| Some((k, c.differs_once(mine)?))) else {
                 self.cubes.push(c);
                 return;
             };
@@ -441,11 +398,7 @@ impl CaseSet {
         let cubes = Vec::with_capacity(self.cubes.len().max(other.cubes.len()));
         // The meets of two cubes of disjoint sets lie in different cubes of
         // one of them, so they share no case.
-        let mut out = CaseSet {
-            cubes,
-            approx: self.approx || other.approx,
-            disjoint: self.disjoint && other.disjoint,
-        };
+        let mut out = CaseSet { cubes, approx: self.approx || other.approx, disjoint: self.disjoint && other.disjoint };
         for a in &self.cubes {
             for b in &other.cubes {
                 // `meets` first: most pairs are disjoint, and it builds nothing.
@@ -467,10 +420,7 @@ impl CaseSet {
             return;
         }
         // The cubes that meet `other` leave; the others stay where they are.
-        let hit: Vec<Cube> = self
-            .cubes
-            .extract_if(.., |a| other.cubes.iter().any(|b| a.meets(b)))
-            .collect();
+        let hit: Vec<Cube> = self.cubes.extract_if(.., |a| other.cubes.iter().any(|b| a.meets(b))).collect();
         if hit.is_empty() {
             self.bound(space);
             return;
@@ -545,11 +495,7 @@ pub fn cond_set(space: &Space, cond: &Cond, negate: bool) -> CaseSet {
             if negate {
                 set = set.complement(space.full(a.input));
             }
-            CaseSet {
-                cubes: Cube::atom(space, a.input, set).into_iter().collect(),
-                approx: false,
-                disjoint: true,
-            }
+            CaseSet { cubes: Cube::atom(space, a.input, set).into_iter().collect(), approx: false, disjoint: true }
         }
         Cond::Not(inner) => cond_set(space, inner, !negate),
         Cond::And(parts) | Cond::Or(parts) => {
@@ -604,11 +550,7 @@ fn conjunction_of_atoms(space: &Space, parts: &[Cond], negate: bool) -> Option<C
             return Some(CaseSet::empty());
         }
     }
-    Some(CaseSet {
-        cubes: vec![cube],
-        approx: false,
-        disjoint: true,
-    })
+    Some(CaseSet { cubes: vec![cube], approx: false, disjoint: true })
 }
 
 /// The outcome of a search for an uncovered point.
@@ -625,9 +567,7 @@ pub enum Uncovered {
 /// Finds a part of `region` outside every cube of `cover`, by recursive
 /// splitting on the boundaries of the cubes that touch the region.
 pub fn uncovered(space: &Space, region: &Cube, cover: &[&Cube]) -> Uncovered {
-    let first: Vec<usize> = (0..cover.len())
-        .filter(|&k| cover[k].meets(region))
-        .collect();
+    let first: Vec<usize> = (0..cover.len()).filter(|&k| cover[k].meets(region)).collect();
     let mut stack = vec![(region.clone(), first)];
     let mut budget = SPLIT_BUDGET;
     while let Some((r, cands)) = stack.pop() {
@@ -644,24 +584,14 @@ pub fn uncovered(space: &Space, region: &Cube, cover: &[&Cube]) -> Uncovered {
         }
         // Split `r` on the first input where the cube does not cover it.
         let c = cover[k];
-        let Some((input, set)) = c.atoms.iter().find(|(i, s)| {
-            !r.get(*i)
-                .map_or_else(|| space.full(*i).is_subset(s), |mine| mine.is_subset(s))
-        }) else {
+        let Some((input, set)) = c.atoms.iter().find(|(i, s)| !r.get(*i).map_or_else(|| space.full(*i).is_subset(s), |mine| mine.is_subset(s))) else {
             continue;
         };
-        let mine = r
-            .get(*input)
-            .cloned()
-            .unwrap_or_else(|| space.full(*input).clone());
+        let mine = r.get(*input).cloned().unwrap_or_else(|| space.full(*input).clone());
         let mut inside = r.clone();
         let mut outside = r;
         let has_in = inside.set(space, *input, mine.intersect(set));
-        let has_out = outside.set(
-            space,
-            *input,
-            mine.intersect(&set.complement(space.full(*input))),
-        );
+        let has_out = outside.set(space, *input, mine.intersect(&set.complement(space.full(*input))));
         if has_out {
             stack.push((outside, cands.clone()));
         }
@@ -695,10 +625,7 @@ mod tests {
 
     impl Lcg {
         fn next(&mut self, n: u64) -> u64 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
             (self.0 >> 33) % n
         }
     }
@@ -709,16 +636,8 @@ mod tests {
             0 => "a".into(),
             1 => "not b".into(),
             2 => format!("k == {}", k[rng.next(3) as usize]),
-            3 => format!(
-                "k in {{ {}, {} }}",
-                k[rng.next(3) as usize],
-                k[rng.next(3) as usize]
-            ),
-            4 => format!(
-                "n {} {}",
-                ["<", "<=", ">", ">=", "==", "!="][rng.next(6) as usize],
-                rng.next(6)
-            ),
+            3 => format!("k in {{ {}, {} }}", k[rng.next(3) as usize], k[rng.next(3) as usize]),
+            4 => format!("n {} {}", ["<", "<=", ">", ">=", "==", "!="][rng.next(6) as usize], rng.next(6)),
             _ => format!("(n in {{ {}, {} }} or a)", rng.next(6), rng.next(6)),
         }
     }
@@ -726,14 +645,7 @@ mod tests {
     /// A program whose table has `count` random conditions (conjunctions of
     /// one to three atoms).
     fn program(rng: &mut Lcg, count: usize) -> Program {
-        let conds: Vec<String> = (0..count)
-            .map(|_| {
-                (0..=rng.next(3))
-                    .map(|_| atom(rng))
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            })
-            .collect();
+        let conds: Vec<String> = (0..count).map(|_| (0..=rng.next(3)).map(|_| atom(rng)).collect::<Vec<_>>().join(" and ")).collect();
         program_of(&conds)
     }
 
@@ -746,15 +658,8 @@ mod tests {
         text += "}\n";
         let mut sources = crate::source::SourceMap::default();
         let id = sources.add("t.sop".into(), text);
-        let loaded = crate::project::Loaded {
-            sources,
-            files: vec![(id, None)],
-            config: None,
-            walk_notes: vec![],
-        };
-        crate::check::check(loaded)
-            .program
-            .expect("the generated table resolves")
+        let loaded = crate::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
+        crate::check::check(loaded).program.expect("the generated table resolves")
     }
 
     /// Every case of the program's four inputs.
@@ -764,12 +669,7 @@ mod tests {
             for b in [false, true] {
                 for k in 0..3 {
                     for n in 0..=5 {
-                        out.push(vec![
-                            Value::Bool(a),
-                            Value::Bool(b),
-                            Value::Variant(k),
-                            Value::Num(n),
-                        ]);
+                        out.push(vec![Value::Bool(a), Value::Bool(b), Value::Variant(k), Value::Num(n)]);
                     }
                 }
             }
@@ -797,20 +697,10 @@ mod tests {
             let space = Space::new(&program);
             let conds: Vec<&Cond> = program.tables[0].decision.whens().map(|(_, c)| c).collect();
             // Each set with the cases it must hold (by brute force).
-            let mut sets: Vec<(CaseSet, Vec<bool>)> = conds
-                .iter()
-                .map(|c| {
-                    (
-                        cond_set(&space, c, false),
-                        all.iter().map(|p| holds(&space, c, p)).collect(),
-                    )
-                })
-                .collect();
+            let mut sets: Vec<(CaseSet, Vec<bool>)> =
+                conds.iter().map(|c| (cond_set(&space, c, false), all.iter().map(|p| holds(&space, c, p)).collect())).collect();
             for _ in 0..60 {
-                let (i, j) = (
-                    rng.next(sets.len() as u64) as usize,
-                    rng.next(sets.len() as u64) as usize,
-                );
+                let (i, j) = (rng.next(sets.len() as u64) as usize, rng.next(sets.len() as u64) as usize);
                 let (mut x, xs) = sets[i].clone();
                 let (y, ys) = &sets[j];
                 let cases: Vec<bool> = match rng.next(4) {
@@ -846,27 +736,15 @@ mod tests {
             }
         }
         // The cheap insert is exercised, not only the full one.
-        assert!(
-            flagged > 200,
-            "only {flagged} sets of several cubes were flagged disjoint"
-        );
+        assert!(flagged > 200, "only {flagged} sets of several cubes were flagged disjoint");
     }
 
     #[test]
     fn the_cheap_insert_finds_what_the_full_insert_finds() {
         // A cube that merges with either of two: the first one takes it.
-        let fixed = program_of(&[
-            "a and not b".into(),
-            "not a and b".into(),
-            "not a and not b".into(),
-            "n == 3".into(),
-        ]);
+        let fixed = program_of(&["a and not b".into(), "not a and b".into(), "not a and not b".into(), "n == 3".into()]);
         let space = Space::new(&fixed);
-        let sets: Vec<CaseSet> = fixed.tables[0]
-            .decision
-            .whens()
-            .map(|(_, c)| cond_set(&space, c, false))
-            .collect();
+        let sets: Vec<CaseSet> = fixed.tables[0].decision.whens().map(|(_, c)| cond_set(&space, c, false)).collect();
         let mut set = sets[0].clone();
         set.union_owned(&space, sets[1].clone());
         assert!(set.disjoint && set.cubes.len() == 2);
@@ -884,11 +762,7 @@ mod tests {
             let mut rng = Lcg(1000 + seed);
             let program = program(&mut rng, 8);
             let space = Space::new(&program);
-            let conds: Vec<CaseSet> = program.tables[0]
-                .decision
-                .whens()
-                .map(|(_, c)| cond_set(&space, c, false))
-                .collect();
+            let conds: Vec<CaseSet> = program.tables[0].decision.whens().map(|(_, c)| cond_set(&space, c, false)).collect();
             for (i, x) in conds.iter().enumerate() {
                 // A disjoint set of several cubes and the cubes of another
                 // condition outside it.

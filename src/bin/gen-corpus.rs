@@ -3,9 +3,7 @@
 use clap::Parser;
 
 #[derive(Parser)]
-#[command(
-    about = "Write a generated SOPflow project of about N lines, with K planted copies of each defect"
-)]
+#[command(about = "Write a generated SOPflow project of about N lines, with K planted copies of each defect")]
 struct Args {
     /// About how many lines to write
     #[arg(long, default_value_t = 10_000)]
@@ -30,11 +28,7 @@ fn main() {
         std::process::exit(2);
     }
     let mut lines = 0;
-    let style = if args.dense {
-        sopflow::gen::Style::Dense
-    } else {
-        sopflow::gen::Style::Realistic
-    };
+    let style = if args.dense { sopflow::gen::Style::Dense } else { sopflow::gen::Style::Realistic };
     let files = sopflow::gen::corpus_styled(args.lines, args.seed, args.plant, style);
     for (name, text) in &files {
         lines += text.lines().count();
@@ -43,9 +37,5 @@ fn main() {
             std::process::exit(2);
         }
     }
-    eprintln!(
-        "wrote {lines} lines in {} files to {}",
-        files.len(),
-        args.out.display()
-    );
+    eprintln!("wrote {lines} lines in {} files to {}", files.len(), args.out.display());
 }

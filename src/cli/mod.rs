@@ -213,9 +213,7 @@ pub enum ColorChoice {
 pub fn main() -> i32 {
     // Deeply nested input is bounded by the parser; the large stack is a
     // second line of defence for the recursive passes.
-    let worker = std::thread::Builder::new()
-        .stack_size(256 << 20)
-        .spawn(|| run(Cli::parse()));
+    let worker = std::thread::Builder::new().stack_size(256 << 20).spawn(|| run(Cli::parse()));
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => code,
         _ => {
@@ -261,11 +259,7 @@ fn run(cli: Cli) -> i32 {
         Command::Rules => {
             let mut out = String::new();
             for c in Code::ALL {
-                out.push_str(&format!(
-                    "{:<22} {}\n",
-                    c.as_str(),
-                    c.default_level().as_str()
-                ));
+                out.push_str(&format!("{:<22} {}\n", c.as_str(), c.default_level().as_str()));
             }
             print!("{out}");
             0
@@ -277,9 +271,7 @@ fn use_color(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
-        }
+        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
     }
 }
 
@@ -297,8 +289,7 @@ fn check(args: CheckArgs) -> i32 {
     }
     let read = clock.elapsed();
     let mut result = crate::check::check(loaded);
-    let failing =
-        result.count(Level::Error) > 0 || (args.deny_warnings && result.count(Level::Warning) > 0);
+    let failing = result.count(Level::Error) > 0 || (args.deny_warnings && result.count(Level::Warning) > 0);
     let color = args.output.is_none() && use_color(args.color) || args.color == ColorChoice::Always;
     let quiet = args.quiet && matches!(args.format, Format::Human | Format::Plain);
     if quiet {
@@ -315,9 +306,7 @@ fn check(args: CheckArgs) -> i32 {
     if quiet {
         // The summary is the last line of the human and plain reports.
         let body = text.trim_end_matches('\n');
-        text = body
-            .rfind('\n')
-            .map_or(String::new(), |i| body[..=i].to_string());
+        text = body.rfind('\n').map_or(String::new(), |i| body[..=i].to_string());
     }
     if let Err(e) = emit(args.output.as_deref(), &text) {
         eprintln!("error: {e}");
@@ -325,11 +314,7 @@ fn check(args: CheckArgs) -> i32 {
     }
     if args.timings {
         let t = &result.timings;
-        let lines: usize = result
-            .sources
-            .ids()
-            .map(|id| result.sources.get(id).line_count())
-            .sum();
+        let lines: usize = result.sources.ids().map(|id| result.sources.get(id).line_count()).sum();
         eprintln!(
             "timings: read {read:.1?}, parse {:.1?}, resolve {:.1?}, graph {:.1?}, analysis {:.1?}, finish {:.1?}, render {:.1?}; {lines} lines in {} files",
             t.parse,
@@ -342,12 +327,7 @@ fn check(args: CheckArgs) -> i32 {
         );
         let mib = |b: Option<u64>| b.map_or("?".to_string(), |b| format!("{} MiB", b >> 20));
         let [parse, resolve, analysis] = t.resident;
-        eprintln!(
-            "memory: after parse {}, resolve {}, analysis {}",
-            mib(parse),
-            mib(resolve),
-            mib(analysis)
-        );
+        eprintln!("memory: after parse {}, resolve {}, analysis {}", mib(parse), mib(resolve), mib(analysis));
     }
     // The process ends right after this; freeing the sources and the program
     // object by object took 60 ms of a 2.6 s check of a million lines, on one

@@ -2,10 +2,7 @@
 
 use std::io::{Read, Write};
 
-use super::{
-    use_color, CoverageFormat, EvalArgs, ExportArgs, ExportFormat, FmtArgs, RunFormat, TestArgs,
-    TestFormat,
-};
+use super::{use_color, CoverageFormat, EvalArgs, ExportArgs, ExportFormat, FmtArgs, RunFormat, TestArgs, TestFormat};
 use crate::check::CheckResult;
 use crate::diagnostics::Level;
 use crate::model::{Program, RunTarget};
@@ -29,24 +26,11 @@ fn load(paths: &[std::path::PathBuf]) -> Result<CheckResult, i32> {
 fn target(program: &Program, args: &EvalArgs) -> Result<RunTarget, String> {
     let (kind, name, found, ok) = if let Some(name) = &args.flow {
         let f = program.flows.iter().position(|f| &f.name == name);
-        (
-            "flow",
-            name,
-            f.map(RunTarget::Flow),
-            f.is_some_and(|f| program.flows[f].ok),
-        )
+        ("flow", name, f.map(RunTarget::Flow), f.is_some_and(|f| program.flows[f].ok))
     } else {
-        let name = args
-            .table
-            .as_ref()
-            .expect("clap requires --flow or --table");
+        let name = args.table.as_ref().expect("clap requires --flow or --table");
         let t = program.tables.iter().position(|t| &t.name == name);
-        (
-            "table",
-            name,
-            t.map(RunTarget::Table),
-            t.is_some_and(|t| program.tables[t].ok),
-        )
+        ("table", name, t.map(RunTarget::Table), t.is_some_and(|t| program.tables[t].ok))
     };
     let Some(found) = found else {
         let names: Vec<&str> = if kind == "flow" {
@@ -54,15 +38,11 @@ fn target(program: &Program, args: &EvalArgs) -> Result<RunTarget, String> {
         } else {
             program.tables.iter().map(|t| t.name.as_str()).collect()
         };
-        let hint = crate::resolve::nearest(name, names.iter().copied())
-            .map(|n| format!(" (did you mean `{n}`?)"))
-            .unwrap_or_default();
+        let hint = crate::resolve::nearest(name, names.iter().copied()).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
         return Err(format!("no {kind} named `{name}`{hint}"));
     };
     if !ok {
-        return Err(format!(
-            "{kind} `{name}` has errors; run `sopflow check` and fix them first"
-        ));
+        return Err(format!("{kind} `{name}` has errors; run `sopflow check` and fix them first"));
     }
     Ok(found)
 }
@@ -70,13 +50,10 @@ fn target(program: &Program, args: &EvalArgs) -> Result<RunTarget, String> {
 fn read_input(path: &std::path::Path) -> Result<String, String> {
     if path.as_os_str() == "-" {
         let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| format!("cannot read standard input: {e}"))?;
+        std::io::stdin().read_to_string(&mut text).map_err(|e| format!("cannot read standard input: {e}"))?;
         return Ok(text);
     }
-    std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read `{}`: {e}", crate::project::display(path)))
+    std::fs::read_to_string(path).map_err(|e| format!("cannot read `{}`: {e}", crate::project::display(path)))
 }
 
 pub fn eval(args: EvalArgs) -> i32 {
@@ -124,10 +101,7 @@ pub fn eval(args: EvalArgs) -> i32 {
             i32::from(!render::run::succeeded(&json))
         }
         Err(e) => {
-            eprintln!(
-                "error: the case in `{}` is {e}",
-                crate::project::display(path)
-            );
+            eprintln!("error: the case in `{}` is {e}", crate::project::display(path));
             2
         }
     }
@@ -155,12 +129,7 @@ pub fn test(args: TestArgs) -> i32 {
     if errors > 0 {
         out.push_str(&format!("note: `sopflow check` reports {errors} error(s); tests of the flows and tables they affect fail\n"));
     }
-    out.push_str(&render::run::tests_human(
-        program,
-        &result.sources,
-        &results,
-        color,
-    ));
+    out.push_str(&render::run::tests_human(program, &result.sources, &results, color));
     // Coverage comes before the closing `N passed, N failed` line, which
     // always ends the output (the contract; CI systems read it).
     if args.coverage {
@@ -189,28 +158,14 @@ pub fn export(args: ExportArgs) -> i32 {
     let program = result.program.as_ref().expect("loaded");
     let mut selection = crate::export::Selection::all(program);
     let named = |kind: &str, name: &str, names: Vec<&str>| -> String {
-        let hint = crate::resolve::nearest(name, names.iter().copied())
-            .map(|n| format!(" (did you mean `{n}`?)"))
-            .unwrap_or_default();
+        let hint = crate::resolve::nearest(name, names.iter().copied()).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
         format!("no {kind} named `{name}`{hint}")
     };
     if let Some(name) = &args.flow {
         match program.flows.iter().position(|f| &f.name == name) {
-            Some(f) => {
-                selection = crate::export::Selection {
-                    flows: vec![f],
-                    tables: vec![],
-                }
-            }
+            Some(f) => selection = crate::export::Selection { flows: vec![f], tables: vec![] },
             None => {
-                eprintln!(
-                    "error: {}",
-                    named(
-                        "flow",
-                        name,
-                        program.flows.iter().map(|f| f.name.as_str()).collect()
-                    )
-                );
+                eprintln!("error: {}", named("flow", name, program.flows.iter().map(|f| f.name.as_str()).collect()));
                 return 2;
             }
         }
@@ -221,21 +176,9 @@ pub fn export(args: ExportArgs) -> i32 {
             return 2;
         }
         match program.tables.iter().position(|t| &t.name == name) {
-            Some(t) => {
-                selection = crate::export::Selection {
-                    flows: vec![],
-                    tables: vec![t],
-                }
-            }
+            Some(t) => selection = crate::export::Selection { flows: vec![], tables: vec![t] },
             None => {
-                eprintln!(
-                    "error: {}",
-                    named(
-                        "table",
-                        name,
-                        program.tables.iter().map(|t| t.name.as_str()).collect()
-                    )
-                );
+                eprintln!("error: {}", named("table", name, program.tables.iter().map(|t| t.name.as_str()).collect()));
                 return 2;
             }
         }
@@ -245,20 +188,10 @@ pub fn export(args: ExportArgs) -> i32 {
         .iter()
         .filter(|f| !program.flows[**f].ok)
         .map(|f| format!("flow `{}`", program.flows[*f].name))
-        .chain(
-            selection
-                .tables
-                .iter()
-                .filter(|t| !program.tables[**t].ok)
-                .map(|t| format!("table `{}`", program.tables[*t].name)),
-        )
+        .chain(selection.tables.iter().filter(|t| !program.tables[**t].ok).map(|t| format!("table `{}`", program.tables[*t].name)))
         .collect();
     if !broken.is_empty() {
-        eprintln!(
-            "error: {} {} errors; run `sopflow check` and fix them first",
-            broken.join(", "),
-            if broken.len() == 1 { "has" } else { "have" }
-        );
+        eprintln!("error: {} {} errors; run `sopflow check` and fix them first", broken.join(", "), if broken.len() == 1 { "has" } else { "have" });
         return 2;
     }
     let text = match args.format {
@@ -294,16 +227,9 @@ pub fn fmt(args: FmtArgs) -> i32 {
             Err(e) => {
                 let mut sources = crate::source::SourceMap::default();
                 let id = sources.add("<stdin>".into(), text);
-                let mut d = crate::diagnostics::Diagnostic::new(
-                    crate::diagnostics::Code::SyntaxError,
-                    crate::source::Span { file: id, ..e.span },
-                    e.message,
-                );
+                let mut d = crate::diagnostics::Diagnostic::new(crate::diagnostics::Code::SyntaxError, crate::source::Span { file: id, ..e.span }, e.message);
                 d.help = e.help;
-                eprint!(
-                    "{}",
-                    render::human::render_one(&sources, "syntax-error", &d, false)
-                );
+                eprint!("{}", render::human::render_one(&sources, "syntax-error", &d, false));
                 1
             }
         };
@@ -340,12 +266,8 @@ pub fn fmt(args: FmtArgs) -> i32 {
             }
             Err(e) => {
                 broken += 1;
-                let (line, col) = crate::source::SourceFile::new(shown.clone(), text)
-                    .line_col(e.span.start as usize);
-                eprintln!(
-                    "error: `{shown}` has a syntax error at {line}:{col} ({}); left untouched",
-                    e.message
-                );
+                let (line, col) = crate::source::SourceFile::new(shown.clone(), text).line_col(e.span.start as usize);
+                eprintln!("error: `{shown}` has a syntax error at {line}:{col} ({}); left untouched", e.message);
             }
         }
     }

@@ -121,10 +121,7 @@ impl Code {
     /// Whether `sopflow.toml` and suppression comments may change this
     /// code's level. Findings about the input itself cannot be silenced.
     pub fn configurable(self) -> bool {
-        !matches!(
-            self,
-            Code::SyntaxError | Code::UnreadableFile | Code::InvalidConfig
-        )
+        !matches!(self, Code::SyntaxError | Code::UnreadableFile | Code::InvalidConfig)
     }
 
     /// Codes whose finding in a flow or table stops its analysis (gating).

@@ -47,10 +47,7 @@ impl Diagnostic {
     }
 
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
-        self.labels.push(Label {
-            span,
-            message: message.into(),
-        });
+        self.labels.push(Label { span, message: message.into() });
         self
     }
 
@@ -63,11 +60,6 @@ impl Diagnostic {
 /// Sorts by file, position, then code: the stable order of every report.
 pub fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| {
-        (a.span.file, a.span.start, a.span.end, a.code.as_str()).cmp(&(
-            b.span.file,
-            b.span.start,
-            b.span.end,
-            b.code.as_str(),
-        ))
+        (a.span.file, a.span.start, a.span.end, a.code.as_str()).cmp(&(b.span.file, b.span.start, b.span.end, b.code.as_str()))
     });
 }

@@ -27,25 +27,15 @@ pub fn scan(file: FileId, source: &SourceFile, items: &[Span]) -> Vec<Suppressio
     for line in 0..lines {
         let text = source.line_text(line);
         let trimmed = text.trim_start();
-        let Some(body) = trimmed.strip_prefix("//") else {
-            continue;
-        };
+        let Some(body) = trimmed.strip_prefix("//") else { continue };
         if body.starts_with('/') {
             continue;
         }
-        let Some(rest) = body.trim_start().strip_prefix("sopflow:") else {
-            continue;
-        };
+        let Some(rest) = body.trim_start().strip_prefix("sopflow:") else { continue };
         let start = source.line_start(line) + (text.len() - trimmed.len());
         let span = Span::new(file, start, source.line_start(line) + text.len());
         let rest = rest.trim_start();
-        let mut sup = Suppression {
-            span,
-            codes: vec![],
-            reason: None,
-            item: None,
-            malformed: false,
-        };
+        let mut sup = Suppression { span, codes: vec![], reason: None, item: None, malformed: false };
         match rest.strip_prefix("allow(").and_then(|r| r.split_once(')')) {
             Some((codes, after)) => {
                 sup.codes = codes
@@ -54,33 +44,19 @@ pub fn scan(file: FileId, source: &SourceFile, items: &[Span]) -> Vec<Suppressio
                     .filter(|c| !c.is_empty())
                     .map(|c| (c.to_string(), Code::parse(c)))
                     .collect();
-                sup.reason = after
-                    .trim_start()
-                    .strip_prefix("--")
-                    .map(str::trim)
-                    .filter(|r| !r.is_empty())
-                    .map(str::to_string);
+                sup.reason = after.trim_start().strip_prefix("--").map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
             }
             None => sup.malformed = true,
         }
         // The item on the next line that is not a comment.
         let mut next = line + 1;
-        while next < lines
-            && matches!(
-                classify(source.line_text(next)),
-                LineKind::Comment | LineKind::Doc(_)
-            )
-        {
+        while next < lines && matches!(classify(source.line_text(next)), LineKind::Comment | LineKind::Doc(_)) {
             next += 1;
         }
         if next < lines && classify(source.line_text(next)) == LineKind::Code {
             let lt = source.line_text(next);
             let offset = (source.line_start(next) + (lt.len() - lt.trim_start().len())) as u32;
-            sup.item = items
-                .iter()
-                .filter(|s| s.start == offset)
-                .max_by_key(|s| s.end - s.start)
-                .copied();
+            sup.item = items.iter().filter(|s| s.start == offset).max_by_key(|s| s.end - s.start).copied();
         }
         out.push(sup);
     }
@@ -105,18 +81,14 @@ pub fn apply(sups: &[Suppression], diags: &mut Vec<Diagnostic>) -> Vec<Suppresse
         }
         let mut by = None;
         for (i, s) in sups.iter().enumerate() {
-            let covers = s.item.is_some_and(|item| item.contains(d.span))
-                && s.codes.iter().any(|(_, c)| *c == Some(d.code));
+            let covers = s.item.is_some_and(|item| item.contains(d.span)) && s.codes.iter().any(|(_, c)| *c == Some(d.code));
             if covers {
                 used[i] = true;
                 by.get_or_insert(i);
             }
         }
         if let Some(i) = by {
-            suppressed.push(Suppressed {
-                diagnostic: d.clone(),
-                reason: sups[i].reason.clone(),
-            });
+            suppressed.push(Suppressed { diagnostic: d.clone(), reason: sups[i].reason.clone() });
         }
         by.is_none()
     });
@@ -139,38 +111,16 @@ pub fn apply(sups: &[Suppression], diags: &mut Vec<Diagnostic>) -> Vec<Suppresse
             if s.item.is_none() {
                 problems.push("no declaration, step or branch follows it".to_string());
             } else if !used && s.codes.iter().any(|(_, c)| c.is_some()) {
-                let known: Vec<String> = s
-                    .codes
-                    .iter()
-                    .filter(|(_, c)| c.is_some())
-                    .map(|(n, _)| format!("`{n}`"))
-                    .collect();
-                problems.push(format!(
-                    "nothing on the next item is reported as {}",
-                    known.join(" or ")
-                ));
+                let known: Vec<String> = s.codes.iter().filter(|(_, c)| c.is_some()).map(|(n, _)| format!("`{n}`")).collect();
+                problems.push(format!("nothing on the next item is reported as {}", known.join(" or ")));
             }
         }
         if problems.is_empty() {
             continue;
         }
-        let mut d = Diagnostic::new(
-            Code::InvalidSuppression,
-            s.span,
-            format!("invalid suppression: {}", problems.join("; ")),
-        );
+        let mut d = Diagnostic::new(Code::InvalidSuppression, s.span, format!("invalid suppression: {}", problems.join("; ")));
         if let Some(item) = s.item {
-            d = d.with_label(
-                Span {
-                    end: item.start,
-                    ..item
-                }
-                .to(Span {
-                    end: item.start + 1,
-                    ..item
-                }),
-                "the item it covers",
-            );
+            d = d.with_label(Span { end: item.start, ..item }.to(Span { end: item.start + 1, ..item }), "the item it covers");
         }
         d = d.with_help("write `// sopflow: allow(code) -- why this is acceptable`; `sopflow rules` lists the codes");
         diags.push(d);

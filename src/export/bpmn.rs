@@ -79,21 +79,9 @@ impl Process {
         self.elements.len() - 1
     }
 
-    fn connect(
-        &mut self,
-        from: usize,
-        to: usize,
-        name: Option<String>,
-        condition: Option<String>,
-    ) -> usize {
+    fn connect(&mut self, from: usize, to: usize, name: Option<String>, condition: Option<String>) -> usize {
         let id = format!("{}_Flow_{}", self.prefix(), self.flows.len());
-        self.flows.push(SeqFlow {
-            id,
-            from,
-            to,
-            name,
-            condition,
-        });
+        self.flows.push(SeqFlow { id, from, to, name, condition });
         self.flows.len() - 1
     }
 
@@ -124,10 +112,7 @@ pub fn iso_duration(seconds: i64) -> String {
 fn build(p: &Program, f: FlowId) -> Process {
     let flow = &p.flows[f];
     let pre = format!("F{f}");
-    let mut proc = Process {
-        elements: Vec::new(),
-        flows: Vec::new(),
-    };
+    let mut proc = Process { elements: Vec::new(), flows: Vec::new() };
     let start = proc.add(Kind::Start, format!("{pre}_Start"), "Case received".into());
     // Routes into each step, to know where a converging gateway is needed.
     let mut incoming = vec![0usize; flow.steps.len()];
@@ -143,24 +128,11 @@ fn build(p: &Program, f: FlowId) -> Process {
     let mut entry = Vec::new();
     let mut task = Vec::new();
     for (i, s) in flow.steps.iter().enumerate() {
-        let t = proc.add(
-            Kind::Task,
-            format!("{pre}_Step_{i}"),
-            s.title.clone().unwrap_or_else(|| s.name.clone()),
-        );
-        let docs: Vec<String> = s
-            .doc
-            .iter()
-            .cloned()
-            .chain(s.instructions.iter().cloned())
-            .collect();
+        let t = proc.add(Kind::Task, format!("{pre}_Step_{i}"), s.title.clone().unwrap_or_else(|| s.name.clone()));
+        let docs: Vec<String> = s.doc.iter().cloned().chain(s.instructions.iter().cloned()).collect();
         proc.elements[t].documentation = (!docs.is_empty()).then(|| docs.join("\n"));
         if incoming[i] > 1 {
-            let j = proc.add(
-                Kind::Gateway,
-                format!("{pre}_Join_{i}"),
-                format!("to {}", s.name),
-            );
+            let j = proc.add(Kind::Gateway, format!("{pre}_Join_{i}"), format!("to {}", s.name));
             proc.connect(j, t, None, None);
             entry.push(j);
         } else {
@@ -171,17 +143,10 @@ fn build(p: &Program, f: FlowId) -> Process {
     proc.connect(start, entry[flow.start], None, None);
     for (i, s) in flow.steps.iter().enumerate() {
         let d = &s.decision;
-        let routes: Vec<usize> = (0..d.branches.len())
-            .filter(|k| !matches!(d.branches[*k].kind, BranchKind::Timeout))
-            .collect();
-        let needs_gateway =
-            routes.len() > 1 || routes.iter().any(|k| d.branches[*k].cond().is_some());
+        let routes: Vec<usize> = (0..d.branches.len()).filter(|k| !matches!(d.branches[*k].kind, BranchKind::Timeout)).collect();
+        let needs_gateway = routes.len() > 1 || routes.iter().any(|k| d.branches[*k].cond().is_some());
         let from = if needs_gateway {
-            let g = proc.add(
-                Kind::Gateway,
-                format!("{pre}_Decide_{i}"),
-                format!("{}?", s.title.clone().unwrap_or_else(|| s.name.clone())),
-            );
+            let g = proc.add(Kind::Gateway, format!("{pre}_Decide_{i}"), format!("{}?", s.title.clone().unwrap_or_else(|| s.name.clone())));
             proc.connect(task[i], g, None, None);
             Some(g)
         } else {
@@ -198,38 +163,18 @@ fn build(p: &Program, f: FlowId) -> Process {
                 None => (None, None),
             };
             let src = from.unwrap_or(task[i]);
-            let flow_id = chain(
-                &mut proc, p, &pre, i, k, src, name, condition, &b.target, &entry,
-            );
+            let flow_id = chain(&mut proc, p, &pre, i, k, src, name, condition, &b.target, &entry);
             if let (Some(g), BranchKind::Otherwise) = (from, &b.kind) {
                 proc.elements[g].default = Some(flow_id);
             }
         }
         if let Some(k) = d.timeout() {
             let within = s.within_seconds.unwrap_or(0);
-            let shown = s
-                .within_text
-                .clone()
-                .unwrap_or_else(|| Duration::format_seconds(within));
-            let ev = proc.add(
-                Kind::Boundary,
-                format!("{pre}_Timeout_{i}"),
-                format!("timeout {shown}"),
-            );
+            let shown = s.within_text.clone().unwrap_or_else(|| Duration::format_seconds(within));
+            let ev = proc.add(Kind::Boundary, format!("{pre}_Timeout_{i}"), format!("timeout {shown}"));
             proc.elements[ev].attached_to = Some(task[i]);
             proc.elements[ev].timer = Some(iso_duration(within));
-            chain(
-                &mut proc,
-                p,
-                &pre,
-                i,
-                k,
-                ev,
-                None,
-                None,
-                &d.branches[k].target,
-                &entry,
-            );
+            chain(&mut proc, p, &pre, i, k, ev, None, None, &d.branches[k].target, &entry);
         }
     }
     proc
@@ -253,10 +198,7 @@ fn chain(
     let mut from = src;
     let mut name = name;
     let mut condition = condition;
-    let mut link = |proc: &mut Process,
-                    to: usize,
-                    name: &mut Option<String>,
-                    condition: &mut Option<String>| {
+    let mut link = |proc: &mut Process, to: usize, name: &mut Option<String>, condition: &mut Option<String>| {
         let f = proc.connect(from, to, name.take(), condition.take());
         first_flow.get_or_insert(f);
         from = to;
@@ -266,23 +208,12 @@ fn chain(
         let el = match l {
             Link::Do(a) => {
                 let act = &p.actions[*a];
-                let e = proc.add(
-                    Kind::ServiceTask,
-                    id,
-                    act.description.clone().map_or_else(
-                        || format!("do {}", act.name),
-                        |d| format!("{}: {d}", act.name),
-                    ),
-                );
+                let e = proc.add(Kind::ServiceTask, id, act.description.clone().map_or_else(|| format!("do {}", act.name), |d| format!("{}: {d}", act.name)));
                 proc.elements[e].documentation = act.doc.clone();
                 e
             }
             Link::Escalate(t) => {
-                let e = proc.add(
-                    Kind::UserTask,
-                    id,
-                    format!("Escalate to {}", p.teams[*t].name),
-                );
+                let e = proc.add(Kind::UserTask, id, format!("Escalate to {}", p.teams[*t].name));
                 proc.elements[e].performer = Some(p.teams[*t].name.clone());
                 e
             }
@@ -299,11 +230,7 @@ fn chain(
             link(proc, e, &mut name, &mut condition);
         }
         End::Escalate(t) => {
-            let u = proc.add(
-                Kind::UserTask,
-                format!("{id}_Task"),
-                format!("Escalate to {}", p.teams[t].name),
-            );
+            let u = proc.add(Kind::UserTask, format!("{id}_Task"), format!("Escalate to {}", p.teams[t].name));
             proc.elements[u].performer = Some(p.teams[t].name.clone());
             link(proc, u, &mut name, &mut condition);
             let e = proc.add(Kind::End, id, format!("handed to {}", p.teams[t].name));
@@ -311,11 +238,7 @@ fn chain(
         }
         End::Table(t) => {
             let table = &p.tables[t];
-            let r = proc.add(
-                Kind::BusinessRuleTask,
-                format!("{id}_Rule"),
-                format!("Decide with table {}", table.name),
-            );
+            let r = proc.add(Kind::BusinessRuleTask, format!("{id}_Rule"), format!("Decide with table {}", table.name));
             proc.elements[r].documentation = table.doc.clone();
             link(proc, r, &mut name, &mut condition);
             let e = proc.add(Kind::End, id, format!("decided by {}", table.name));
@@ -356,8 +279,7 @@ fn layout(proc: &mut Process) -> (i64, i64) {
             indegree[i] += 1;
         }
     }
-    let mut queue: std::collections::VecDeque<usize> =
-        (0..n).filter(|i| indegree[*i] == 0).collect();
+    let mut queue: std::collections::VecDeque<usize> = (0..n).filter(|i| indegree[*i] == 0).collect();
     let mut layer = vec![0usize; n];
     while let Some(i) = queue.pop_front() {
         for &j in &out[i] {
@@ -383,12 +305,7 @@ fn layout(proc: &mut Process) -> (i64, i64) {
         rows[e.layer] += 1;
         max_row = max_row.max(e.row);
     }
-    let hosts: Vec<(usize, usize)> = proc
-        .elements
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| e.attached_to.map(|h| (i, h)))
-        .collect();
+    let hosts: Vec<(usize, usize)> = proc.elements.iter().enumerate().filter_map(|(i, e)| e.attached_to.map(|h| (i, h))).collect();
     for (i, h) in hosts {
         proc.elements[i].row = proc.elements[h].row;
     }
@@ -401,12 +318,7 @@ fn layout(proc: &mut Process) -> (i64, i64) {
 fn bounds(e: &Element, elements: &[Element], x0: i64, y0: i64) -> (i64, i64, i64, i64) {
     if let Some(h) = e.attached_to {
         let (hx, hy, hw, hh) = bounds(&elements[h], elements, x0, y0);
-        return (
-            hx + hw - EVENT.0 / 2 - 10,
-            hy + hh - EVENT.1 / 2,
-            EVENT.0,
-            EVENT.1,
-        );
+        return (hx + hw - EVENT.0 / 2 - 10, hy + hh - EVENT.1 / 2, EVENT.0, EVENT.1);
     }
     let (w, h) = size(e.kind);
     let cx = x0 + 80 + e.layer as i64 * COLUMN + TASK.0 / 2;
@@ -447,11 +359,7 @@ fn text(w: &mut W, name: &str, attrs: &[(&str, &str)], body: &str) {
 }
 
 fn write_process(w: &mut W, id: &str, name: &str, doc: Option<&str>, proc: &Process) {
-    start(
-        w,
-        "bpmn:process",
-        &[("id", id), ("name", name), ("isExecutable", "false")],
-    );
+    start(w, "bpmn:process", &[("id", id), ("name", name), ("isExecutable", "false")]);
     if let Some(d) = doc {
         text(w, "bpmn:documentation", &[], d);
     }
@@ -496,11 +404,7 @@ fn write_process(w: &mut W, id: &str, name: &str, doc: Option<&str>, proc: &Proc
             let hp = format!("{}_Performer", e.id);
             let ra = format!("{}_Assignment", e.id);
             start(w, "bpmn:humanPerformer", &[("id", hp.as_str())]);
-            start(
-                w,
-                "bpmn:resourceAssignmentExpression",
-                &[("id", ra.as_str())],
-            );
+            start(w, "bpmn:resourceAssignmentExpression", &[("id", ra.as_str())]);
             text(w, "bpmn:formalExpression", &[], team);
             end(w, "bpmn:resourceAssignmentExpression");
             end(w, "bpmn:humanPerformer");
@@ -508,12 +412,7 @@ fn write_process(w: &mut W, id: &str, name: &str, doc: Option<&str>, proc: &Proc
         if let Some(t) = &e.timer {
             let td = format!("{}_Timer", e.id);
             start(w, "bpmn:timerEventDefinition", &[("id", td.as_str())]);
-            text(
-                w,
-                "bpmn:timeDuration",
-                &[("xsi:type", "bpmn:tFormalExpression")],
-                t,
-            );
+            text(w, "bpmn:timeDuration", &[("xsi:type", "bpmn:tFormalExpression")], t);
             end(w, "bpmn:timerEventDefinition");
         }
         end(w, tag);
@@ -521,23 +420,14 @@ fn write_process(w: &mut W, id: &str, name: &str, doc: Option<&str>, proc: &Proc
     for f in &proc.flows {
         let from = &proc.elements[f.from].id;
         let to = &proc.elements[f.to].id;
-        let mut attrs = vec![
-            ("id", f.id.as_str()),
-            ("sourceRef", from.as_str()),
-            ("targetRef", to.as_str()),
-        ];
+        let mut attrs = vec![("id", f.id.as_str()), ("sourceRef", from.as_str()), ("targetRef", to.as_str())];
         if let Some(n) = &f.name {
             attrs.push(("name", n.as_str()));
         }
         match &f.condition {
             Some(c) => {
                 start(w, "bpmn:sequenceFlow", &attrs);
-                text(
-                    w,
-                    "bpmn:conditionExpression",
-                    &[("xsi:type", "bpmn:tFormalExpression")],
-                    c,
-                );
+                text(w, "bpmn:conditionExpression", &[("xsi:type", "bpmn:tFormalExpression")], c);
                 end(w, "bpmn:sequenceFlow");
             }
             None => empty(w, "bpmn:sequenceFlow", &attrs),
@@ -573,56 +463,25 @@ pub fn render(p: &Program, selection: &Selection) -> String {
             ("exporterVersion", env!("CARGO_PKG_VERSION")),
         ],
     );
-    start(
-        &mut w,
-        "bpmn:collaboration",
-        &[("id", "Collaboration_sopflow")],
-    );
+    start(&mut w, "bpmn:collaboration", &[("id", "Collaboration_sopflow")]);
     for (f, _, _) in &procs {
         let (pid, proc_id) = (format!("Participant_{f}"), format!("Process_{f}"));
         let name = format!("flow {}", p.flows[*f].name);
-        empty(
-            &mut w,
-            "bpmn:participant",
-            &[
-                ("id", pid.as_str()),
-                ("name", name.as_str()),
-                ("processRef", proc_id.as_str()),
-            ],
-        );
+        empty(&mut w, "bpmn:participant", &[("id", pid.as_str()), ("name", name.as_str()), ("processRef", proc_id.as_str())]);
     }
     end(&mut w, "bpmn:collaboration");
     for (f, proc, _) in &procs {
         let flow = &p.flows[*f];
-        write_process(
-            &mut w,
-            &format!("Process_{f}"),
-            &flow.name,
-            flow.doc.as_deref(),
-            proc,
-        );
+        write_process(&mut w, &format!("Process_{f}"), &flow.name, flow.doc.as_deref(), proc);
     }
     // The diagram: pools stacked top to bottom.
     start(&mut w, "bpmndi:BPMNDiagram", &[("id", "Diagram_sopflow")]);
-    start(
-        &mut w,
-        "bpmndi:BPMNPlane",
-        &[
-            ("id", "Plane_sopflow"),
-            ("bpmnElement", "Collaboration_sopflow"),
-        ],
-    );
+    start(&mut w, "bpmndi:BPMNPlane", &[("id", "Plane_sopflow"), ("bpmnElement", "Collaboration_sopflow")]);
     let mut y0 = 0;
     for (f, proc, (width, height)) in &mut procs {
         let pool_id = format!("Participant_{f}");
         let di_id = format!("{pool_id}_di");
-        shape(
-            &mut w,
-            &di_id,
-            &pool_id,
-            (0, y0, *width + 30, *height),
-            Some(("isHorizontal", "true")),
-        );
+        shape(&mut w, &di_id, &pool_id, (0, y0, *width + 30, *height), Some(("isHorizontal", "true")));
         let x0 = 30;
         for e in &proc.elements {
             let b = bounds(e, &proc.elements, x0, y0);
@@ -633,11 +492,7 @@ pub fn render(p: &Program, selection: &Selection) -> String {
             let (sx, sy, sw, sh) = bounds(&proc.elements[fl.from], &proc.elements, x0, y0);
             let (tx, ty, _tw, th) = bounds(&proc.elements[fl.to], &proc.elements, x0, y0);
             let from_boundary = proc.elements[fl.from].kind == Kind::Boundary;
-            let (ax, ay) = if from_boundary {
-                (sx + sw / 2, sy + sh)
-            } else {
-                (sx + sw, sy + sh / 2)
-            };
+            let (ax, ay) = if from_boundary { (sx + sw / 2, sy + sh) } else { (sx + sw, sy + sh / 2) };
             let (bx, by) = (tx, ty + th / 2);
             let mut points = vec![(ax, ay)];
             if from_boundary {
@@ -651,17 +506,9 @@ pub fn render(p: &Program, selection: &Selection) -> String {
             }
             points.push((bx, by));
             let edge_id = format!("{}_di", fl.id);
-            start(
-                &mut w,
-                "bpmndi:BPMNEdge",
-                &[("id", edge_id.as_str()), ("bpmnElement", fl.id.as_str())],
-            );
+            start(&mut w, "bpmndi:BPMNEdge", &[("id", edge_id.as_str()), ("bpmnElement", fl.id.as_str())]);
             for (x, y) in points {
-                empty(
-                    &mut w,
-                    "di:waypoint",
-                    &[("x", x.to_string().as_str()), ("y", y.to_string().as_str())],
-                );
+                empty(&mut w, "di:waypoint", &[("x", x.to_string().as_str()), ("y", y.to_string().as_str())]);
             }
             end(&mut w, "bpmndi:BPMNEdge");
         }
@@ -675,33 +522,13 @@ pub fn render(p: &Program, selection: &Selection) -> String {
     out
 }
 
-fn shape(
-    w: &mut W,
-    id: &str,
-    element: &str,
-    (x, y, width, height): (i64, i64, i64, i64),
-    extra: Option<(&str, &str)>,
-) {
+fn shape(w: &mut W, id: &str, element: &str, (x, y, width, height): (i64, i64, i64, i64), extra: Option<(&str, &str)>) {
     let mut attrs = vec![("id", id), ("bpmnElement", element)];
     if let Some(e) = extra {
         attrs.push(e);
     }
     start(w, "bpmndi:BPMNShape", &attrs);
-    let (xs, ys, ws, hs) = (
-        x.to_string(),
-        y.to_string(),
-        width.to_string(),
-        height.to_string(),
-    );
-    empty(
-        w,
-        "dc:Bounds",
-        &[
-            ("x", xs.as_str()),
-            ("y", ys.as_str()),
-            ("width", ws.as_str()),
-            ("height", hs.as_str()),
-        ],
-    );
+    let (xs, ys, ws, hs) = (x.to_string(), y.to_string(), width.to_string(), height.to_string());
+    empty(w, "dc:Bounds", &[("x", xs.as_str()), ("y", ys.as_str()), ("width", ws.as_str()), ("height", hs.as_str())]);
     end(w, "bpmndi:BPMNShape");
 }

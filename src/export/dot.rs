@@ -25,10 +25,7 @@ pub fn quote(s: &str) -> String {
 }
 
 fn cluster(out: &mut String, k: usize, d: &Diagram) {
-    out.push_str(&format!(
-        "  subgraph cluster_{k} {{\n    label={};\n",
-        quote(&d.title)
-    ));
+    out.push_str(&format!("  subgraph cluster_{k} {{\n    label={};\n", quote(&d.title)));
     if let Some(doc) = &d.doc {
         out.push_str(&format!("    tooltip={};\n", quote(doc)));
     }

@@ -56,17 +56,11 @@ pub struct IrInput {
 pub enum IrType {
     Bool,
     /// Both ends inclusive; a plain `int` is the 64-bit range.
-    Int {
-        min: i64,
-        max: i64,
-    },
+    Int { min: i64, max: i64 },
     /// Written in source syntax in cases (`"90m"`), or as seconds.
     Duration,
     String,
-    Enum {
-        name: String,
-        variants: Vec<String>,
-    },
+    Enum { name: String, variants: Vec<String> },
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -122,30 +116,14 @@ pub struct IrRequirement {
 #[derive(Serialize, JsonSchema)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum IrCondition {
-    Const {
-        value: bool,
-    },
-    And {
-        args: Vec<IrCondition>,
-    },
-    Or {
-        args: Vec<IrCondition>,
-    },
-    Not {
-        arg: Box<IrCondition>,
-    },
+    Const { value: bool },
+    And { args: Vec<IrCondition> },
+    Or { args: Vec<IrCondition> },
+    Not { arg: Box<IrCondition> },
     /// `input CMP value`; a bool input alone is `input == true`.
-    Compare {
-        input: String,
-        cmp: String,
-        value: serde_json::Value,
-    },
+    Compare { input: String, cmp: String, value: serde_json::Value },
     /// `input in { … }`, or `not in` when `negated`.
-    In {
-        input: String,
-        values: Vec<serde_json::Value>,
-        negated: bool,
-    },
+    In { input: String, values: Vec<serde_json::Value>, negated: bool },
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -181,25 +159,14 @@ pub enum IrNodeKind {
         span: IrSpan,
     },
     /// `do ACTION ->`
-    Action {
-        action: String,
-    },
+    Action { action: String },
     /// `escalate TEAM ->`: the case passes the team and continues.
-    Escalate {
-        team: String,
-    },
+    Escalate { team: String },
     /// A final `escalate TEAM`: the team takes the case.
-    HandOff {
-        team: String,
-    },
-    Outcome {
-        outcome: String,
-        severity: String,
-    },
+    HandOff { team: String },
+    Outcome { outcome: String, severity: String },
     /// `table NAME`: the table decides.
-    Table {
-        table: String,
-    },
+    Table { table: String },
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -263,8 +230,7 @@ pub enum IrEnd {
 
 /// The JSON Schema of the document.
 pub fn schema() -> String {
-    let mut s = serde_json::to_string_pretty(&schemars::schema_for!(IrDocument))
-        .expect("the schema serializes");
+    let mut s = serde_json::to_string_pretty(&schemars::schema_for!(IrDocument)).expect("the schema serializes");
     s.push('\n');
     s
 }
@@ -277,13 +243,7 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn span(&self, span: Span) -> IrSpan {
         let l = crate::render::json::location(self.sources, span);
-        IrSpan {
-            file: l.file,
-            line: l.line,
-            column: l.column,
-            end_line: l.end_line,
-            end_column: l.end_column,
-        }
+        IrSpan { file: l.file, line: l.line, column: l.column, end_line: l.end_line, end_column: l.end_column }
     }
 
     fn value(&self, input: InputId, v: Value) -> serde_json::Value {
@@ -293,59 +253,31 @@ impl Ctx<'_> {
     fn cond(&self, c: &Cond) -> IrCondition {
         match c {
             Cond::Const(b) => IrCondition::Const { value: *b },
-            Cond::And(cs) => IrCondition::And {
-                args: cs.iter().map(|c| self.cond(c)).collect(),
-            },
-            Cond::Or(cs) => IrCondition::Or {
-                args: cs.iter().map(|c| self.cond(c)).collect(),
-            },
-            Cond::Not(c) => IrCondition::Not {
-                arg: Box::new(self.cond(c)),
-            },
+            Cond::And(cs) => IrCondition::And { args: cs.iter().map(|c| self.cond(c)).collect() },
+            Cond::Or(cs) => IrCondition::Or { args: cs.iter().map(|c| self.cond(c)).collect() },
+            Cond::Not(c) => IrCondition::Not { arg: Box::new(self.cond(c)) },
             Cond::Atom(a) => {
                 let input = self.p.inputs[a.input].name.clone();
                 match &a.pred {
-                    Pred::BoolIs(b) => IrCondition::Compare {
-                        input,
-                        cmp: "==".into(),
-                        value: (*b).into(),
-                    },
-                    Pred::Cmp(op, n) => IrCondition::Compare {
-                        input,
-                        cmp: op.as_str().into(),
-                        value: self.value(a.input, Value::Num(*n)),
-                    },
-                    Pred::NumIn(ns, neg) => IrCondition::In {
-                        input,
-                        values: ns
-                            .iter()
-                            .map(|n| self.value(a.input, Value::Num(*n)))
-                            .collect(),
-                        negated: *neg,
-                    },
+                    Pred::BoolIs(b) => IrCondition::Compare { input, cmp: "==".into(), value: (*b).into() },
+                    Pred::Cmp(op, n) => IrCondition::Compare { input, cmp: op.as_str().into(), value: self.value(a.input, Value::Num(*n)) },
+                    Pred::NumIn(ns, neg) => {
+                        IrCondition::In { input, values: ns.iter().map(|n| self.value(a.input, Value::Num(*n))).collect(), negated: *neg }
+                    }
                     Pred::EnumIn(vs, neg) if vs.len() == 1 => IrCondition::Compare {
                         input,
                         cmp: if *neg { CmpOp::Ne } else { CmpOp::Eq }.as_str().into(),
                         value: self.value(a.input, Value::Variant(vs[0])),
                     },
-                    Pred::EnumIn(vs, neg) => IrCondition::In {
-                        input,
-                        values: vs
-                            .iter()
-                            .map(|v| self.value(a.input, Value::Variant(*v)))
-                            .collect(),
-                        negated: *neg,
-                    },
+                    Pred::EnumIn(vs, neg) => {
+                        IrCondition::In { input, values: vs.iter().map(|v| self.value(a.input, Value::Variant(*v))).collect(), negated: *neg }
+                    }
                     Pred::StrIn(ss, neg) if ss.len() == 1 => IrCondition::Compare {
                         input,
                         cmp: if *neg { CmpOp::Ne } else { CmpOp::Eq }.as_str().into(),
                         value: ss[0].clone().into(),
                     },
-                    Pred::StrIn(ss, neg) => IrCondition::In {
-                        input,
-                        values: ss.iter().map(|s| s.clone().into()).collect(),
-                        negated: *neg,
-                    },
+                    Pred::StrIn(ss, neg) => IrCondition::In { input, values: ss.iter().map(|s| s.clone().into()).collect(), negated: *neg },
                 }
             }
         }
@@ -357,27 +289,15 @@ impl Ctx<'_> {
                 .links
                 .iter()
                 .map(|l| match l {
-                    Link::Escalate(team) => IrLink::Escalate {
-                        team: self.p.teams[*team].name.clone(),
-                    },
-                    Link::Do(a) => IrLink::Do {
-                        action: self.p.actions[*a].name.clone(),
-                    },
+                    Link::Escalate(team) => IrLink::Escalate { team: self.p.teams[*team].name.clone() },
+                    Link::Do(a) => IrLink::Do { action: self.p.actions[*a].name.clone() },
                 })
                 .collect(),
             end: match t.end {
-                End::Outcome(o) => IrEnd::Outcome {
-                    outcome: self.p.outcomes[o].name.clone(),
-                },
-                End::Escalate(team) => IrEnd::Escalate {
-                    team: self.p.teams[team].name.clone(),
-                },
-                End::Table(table) => IrEnd::Table {
-                    table: self.p.tables[table].name.clone(),
-                },
-                End::Step(s) => IrEnd::Step {
-                    step: steps.map(|f| f.steps[s].name.clone()).unwrap_or_default(),
-                },
+                End::Outcome(o) => IrEnd::Outcome { outcome: self.p.outcomes[o].name.clone() },
+                End::Escalate(team) => IrEnd::Escalate { team: self.p.teams[team].name.clone() },
+                End::Table(table) => IrEnd::Table { table: self.p.tables[table].name.clone() },
+                End::Step(s) => IrEnd::Step { step: steps.map(|f| f.steps[s].name.clone()).unwrap_or_default() },
             },
         }
     }
@@ -404,22 +324,14 @@ impl Ctx<'_> {
                             span: self.span(s.name_span),
                         }
                     }
-                    Node::Action { action } => IrNodeKind::Action {
-                        action: self.p.actions[*action].name.clone(),
-                    },
-                    Node::Escalate { team } => IrNodeKind::Escalate {
-                        team: self.p.teams[*team].name.clone(),
-                    },
-                    Node::HandOff { team } => IrNodeKind::HandOff {
-                        team: self.p.teams[*team].name.clone(),
-                    },
+                    Node::Action { action } => IrNodeKind::Action { action: self.p.actions[*action].name.clone() },
+                    Node::Escalate { team } => IrNodeKind::Escalate { team: self.p.teams[*team].name.clone() },
+                    Node::HandOff { team } => IrNodeKind::HandOff { team: self.p.teams[*team].name.clone() },
                     Node::Outcome { outcome } => IrNodeKind::Outcome {
                         outcome: self.p.outcomes[*outcome].name.clone(),
                         severity: severity(self.p.outcomes[*outcome].severity),
                     },
-                    Node::Table { table } => IrNodeKind::Table {
-                        table: self.p.tables[*table].name.clone(),
-                    },
+                    Node::Table { table } => IrNodeKind::Table { table: self.p.tables[*table].name.clone() },
                 },
             })
             .collect();
@@ -444,24 +356,13 @@ impl Ctx<'_> {
                     step: flow.steps[w.step].name.clone(),
                     order: w.branch,
                     condition: b.cond().filter(|_| first_edge).map(|c| self.cond(c)),
-                    condition_text: b
-                        .cond_text
-                        .as_deref()
-                        .map(str::to_string)
-                        .filter(|_| first_edge),
+                    condition_text: b.cond_text.as_deref().map(str::to_string).filter(|_| first_edge),
                     doc: b.doc.clone().filter(|_| first_edge),
                     span: self.span(b.span),
                 }
             })
             .collect();
-        IrFlow {
-            name: flow.name.clone(),
-            doc: flow.doc.clone(),
-            start: id(g.steps[flow.start]),
-            span: self.span(flow.name_span),
-            nodes,
-            edges,
-        }
+        IrFlow { name: flow.name.clone(), doc: flow.doc.clone(), start: id(g.steps[flow.start]), span: self.span(flow.name_span), nodes, edges }
     }
 
     fn table(&self, t: TableId) -> IrTable {
@@ -476,12 +377,7 @@ impl Ctx<'_> {
                 .branches
                 .iter()
                 .map(|b| IrBranch {
-                    kind: if b.cond().is_some() {
-                        "when"
-                    } else {
-                        "otherwise"
-                    }
-                    .into(),
+                    kind: if b.cond().is_some() { "when" } else { "otherwise" }.into(),
                     condition: b.cond().map(|c| self.cond(c)),
                     condition_text: b.cond_text.as_deref().map(str::to_string),
                     target: self.target(&b.target, None),
@@ -494,10 +390,7 @@ impl Ctx<'_> {
 }
 
 fn severity(s: crate::ast::SeverityLevel) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 pub fn document(p: &Program, sources: &SourceMap, selection: &Selection) -> IrDocument {
@@ -515,43 +408,22 @@ pub fn document(p: &Program, sources: &SourceMap, selection: &Selection) -> IrDo
                     Type::Int { lo, hi } => IrType::Int { min: lo, max: hi },
                     Type::Duration => IrType::Duration,
                     Type::String => IrType::String,
-                    Type::Enum(e) => IrType::Enum {
-                        name: p.enums[e].name.clone(),
-                        variants: p.enums[e].variants.clone(),
-                    },
+                    Type::Enum(e) => IrType::Enum { name: p.enums[e].name.clone(), variants: p.enums[e].variants.clone() },
                 },
                 doc: i.doc.clone(),
                 span: cx.span(i.span),
             })
             .collect(),
-        enums: p
-            .enums
-            .iter()
-            .map(|e| IrEnum {
-                name: e.name.clone(),
-                variants: e.variants.clone(),
-                inline: p.input_by_name(&e.name).is_some(),
-            })
-            .collect(),
+        enums: p.enums.iter().map(|e| IrEnum { name: e.name.clone(), variants: e.variants.clone(), inline: p.input_by_name(&e.name).is_some() }).collect(),
         teams: p
             .teams
             .iter()
-            .map(|t| IrTeam {
-                name: t.name.clone(),
-                sla: t.sla_seconds.map(Duration::format_seconds),
-                doc: t.doc.clone(),
-                span: cx.span(t.span),
-            })
+            .map(|t| IrTeam { name: t.name.clone(), sla: t.sla_seconds.map(Duration::format_seconds), doc: t.doc.clone(), span: cx.span(t.span) })
             .collect(),
         actions: p
             .actions
             .iter()
-            .map(|a| IrAction {
-                name: a.name.clone(),
-                description: a.description.clone(),
-                doc: a.doc.clone(),
-                span: cx.span(a.span),
-            })
+            .map(|a| IrAction { name: a.name.clone(), description: a.description.clone(), doc: a.doc.clone(), span: cx.span(a.span) })
             .collect(),
         outcomes: p
             .outcomes
@@ -572,11 +444,7 @@ pub fn document(p: &Program, sources: &SourceMap, selection: &Selection) -> IrDo
         requirements: p
             .requires
             .iter()
-            .map(|r| IrRequirement {
-                team: p.teams[r.team].name.clone(),
-                condition: cx.cond(&r.cond),
-                span: cx.span(r.span),
-            })
+            .map(|r| IrRequirement { team: p.teams[r.team].name.clone(), condition: cx.cond(&r.cond), span: cx.span(r.span) })
             .collect(),
         flows: selection.flows.iter().map(|f| cx.flow(*f)).collect(),
         tables: selection.tables.iter().map(|t| cx.table(*t)).collect(),
@@ -584,8 +452,7 @@ pub fn document(p: &Program, sources: &SourceMap, selection: &Selection) -> IrDo
 }
 
 pub fn render(p: &Program, sources: &SourceMap, selection: &Selection) -> String {
-    let mut s = serde_json::to_string_pretty(&document(p, sources, selection))
-        .expect("the document serializes");
+    let mut s = serde_json::to_string_pretty(&document(p, sources, selection)).expect("the document serializes");
     s.push('\n');
     s
 }

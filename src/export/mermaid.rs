@@ -49,26 +49,15 @@ fn subgraph(out: &mut String, k: usize, d: &Diagram) {
     for n in &d.nodes {
         out.push_str(&format!("    {}\n", node(n)));
         match n.shape {
-            Shape::Outcome => out.push_str(&format!(
-                "    style {} fill:{}\n",
-                n.id,
-                super::severity_color(n.severity)
-            )),
-            Shape::Escalate | Shape::HandOff => {
-                out.push_str(&format!("    style {} fill:#e9d5ff\n", n.id))
-            }
+            Shape::Outcome => out.push_str(&format!("    style {} fill:{}\n", n.id, super::severity_color(n.severity))),
+            Shape::Escalate | Shape::HandOff => out.push_str(&format!("    style {} fill:#e9d5ff\n", n.id)),
             _ => {}
         }
     }
     for e in &d.edges {
         let arrow = if e.dashed { "-.->" } else { "-->" };
         match &e.label {
-            Some(l) => out.push_str(&format!(
-                "    {} {arrow}|\"{}\"| {}\n",
-                e.from,
-                escape(l),
-                e.to
-            )),
+            Some(l) => out.push_str(&format!("    {} {arrow}|\"{}\"| {}\n", e.from, escape(l), e.to)),
             None => out.push_str(&format!("    {} {arrow} {}\n", e.from, e.to)),
         }
     }

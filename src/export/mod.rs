@@ -21,10 +21,7 @@ pub struct Selection {
 impl Selection {
     /// Every flow and table.
     pub fn all(p: &Program) -> Selection {
-        Selection {
-            flows: (0..p.flows.len()).collect(),
-            tables: (0..p.tables.len()).collect(),
-        }
+        Selection { flows: (0..p.flows.len()).collect(), tables: (0..p.tables.len()).collect() }
     }
 }
 
@@ -68,10 +65,7 @@ pub struct Diagram {
 }
 
 fn notes(doc: &Option<String>, instructions: &[String]) -> Vec<String> {
-    doc.iter()
-        .cloned()
-        .chain(instructions.iter().cloned())
-        .collect()
+    doc.iter().cloned().chain(instructions.iter().cloned()).collect()
 }
 
 /// The diagram of a flow, from its IR graph.
@@ -93,12 +87,7 @@ pub fn flow_diagram(p: &Program, f: FlowId, prefix: &str) -> Diagram {
                     if let Some(w) = &s.within_text {
                         lines.push(format!("within {w}"));
                     }
-                    (
-                        Shape::Step,
-                        lines,
-                        self::notes(&s.doc, &s.instructions),
-                        None,
-                    )
+                    (Shape::Step, lines, self::notes(&s.doc, &s.instructions), None)
                 }
                 Node::Action { action } => {
                     let a = &p.actions[*action];
@@ -106,41 +95,15 @@ pub fn flow_diagram(p: &Program, f: FlowId, prefix: &str) -> Diagram {
                     lines.extend(a.description.clone());
                     (Shape::Action, lines, self::notes(&a.doc, &[]), None)
                 }
-                Node::Escalate { team } => (
-                    Shape::Escalate,
-                    vec![format!("escalate {}", p.teams[*team].name)],
-                    vec![],
-                    None,
-                ),
-                Node::HandOff { team } => (
-                    Shape::HandOff,
-                    vec![format!("escalate {}", p.teams[*team].name)],
-                    vec![],
-                    None,
-                ),
+                Node::Escalate { team } => (Shape::Escalate, vec![format!("escalate {}", p.teams[*team].name)], vec![], None),
+                Node::HandOff { team } => (Shape::HandOff, vec![format!("escalate {}", p.teams[*team].name)], vec![], None),
                 Node::Outcome { outcome } => {
                     let o = &p.outcomes[*outcome];
-                    (
-                        Shape::Outcome,
-                        vec![o.name.clone()],
-                        self::notes(&o.doc, &[]),
-                        Some(o.severity),
-                    )
+                    (Shape::Outcome, vec![o.name.clone()], self::notes(&o.doc, &[]), Some(o.severity))
                 }
-                Node::Table { table } => (
-                    Shape::Table,
-                    vec![format!("table {}", p.tables[*table].name)],
-                    self::notes(&p.tables[*table].doc, &[]),
-                    None,
-                ),
+                Node::Table { table } => (Shape::Table, vec![format!("table {}", p.tables[*table].name)], self::notes(&p.tables[*table].doc, &[]), None),
             };
-            DiagramNode {
-                id: id(n),
-                shape,
-                lines,
-                notes,
-                severity,
-            }
+            DiagramNode { id: id(n), shape, lines, notes, severity }
         })
         .collect();
     use petgraph::visit::EdgeRef;
@@ -154,30 +117,17 @@ pub fn flow_diagram(p: &Program, f: FlowId, prefix: &str) -> Diagram {
             let label = match w.kind {
                 EdgeKind::When => b.cond_text.as_deref().map(str::to_string),
                 EdgeKind::Otherwise => Some("otherwise".into()),
-                EdgeKind::Timeout => Some(format!(
-                    "timeout {}",
-                    step.within_text.clone().unwrap_or_default()
-                )),
+                EdgeKind::Timeout => Some(format!("timeout {}", step.within_text.clone().unwrap_or_default())),
                 EdgeKind::Then => None,
             };
             let label = match (label, step.decision.first && w.kind == EdgeKind::When) {
                 (Some(l), true) => Some(format!("{}. {l}", w.branch + 1)),
                 (l, _) => l,
             };
-            DiagramEdge {
-                from: id(e.source()),
-                to: id(e.target()),
-                label,
-                dashed: w.kind == EdgeKind::Timeout,
-            }
+            DiagramEdge { from: id(e.source()), to: id(e.target()), label, dashed: w.kind == EdgeKind::Timeout }
         })
         .collect();
-    Diagram {
-        title: format!("flow {}", flow.name),
-        doc: flow.doc.clone(),
-        nodes,
-        edges,
-    }
+    Diagram { title: format!("flow {}", flow.name), doc: flow.doc.clone(), nodes, edges }
 }
 
 /// The diagram of a table: its decision, then each branch's chain.
@@ -186,14 +136,7 @@ pub fn table_diagram(p: &Program, t: TableId, prefix: &str) -> Diagram {
     let mut nodes = vec![DiagramNode {
         id: format!("{prefix}d"),
         shape: Shape::Decision,
-        lines: vec![
-            format!("table {}", table.name),
-            if table.decision.first {
-                "first".into()
-            } else {
-                "unique".into()
-            },
-        ],
+        lines: vec![format!("table {}", table.name), if table.decision.first { "first".into() } else { "unique".into() }],
         notes: notes(&table.doc, &[]),
         severity: None,
     }];
@@ -209,87 +152,32 @@ pub fn table_diagram(p: &Program, t: TableId, prefix: &str) -> Diagram {
         let mut push = |nodes: &mut Vec<DiagramNode>, shape, lines: Vec<String>, severity| {
             k += 1;
             let id = format!("{prefix}b{i}_{k}");
-            nodes.push(DiagramNode {
-                id: id.clone(),
-                shape,
-                lines,
-                notes: vec![],
-                severity,
-            });
+            nodes.push(DiagramNode { id: id.clone(), shape, lines, notes: vec![], severity });
             id
         };
         for link in &b.target.links {
             let id = match link {
-                Link::Escalate(team) => push(
-                    &mut nodes,
-                    Shape::Escalate,
-                    vec![format!("escalate {}", p.teams[*team].name)],
-                    None,
-                ),
-                Link::Do(a) => push(
-                    &mut nodes,
-                    Shape::Action,
-                    vec![format!("do {}", p.actions[*a].name)],
-                    None,
-                ),
+                Link::Escalate(team) => push(&mut nodes, Shape::Escalate, vec![format!("escalate {}", p.teams[*team].name)], None),
+                Link::Do(a) => push(&mut nodes, Shape::Action, vec![format!("do {}", p.actions[*a].name)], None),
             };
-            edges.push(DiagramEdge {
-                from: from.clone(),
-                to: id.clone(),
-                label: label.take(),
-                dashed: false,
-            });
+            edges.push(DiagramEdge { from: from.clone(), to: id.clone(), label: label.take(), dashed: false });
             from = id;
         }
         let id = match b.target.end {
-            End::Outcome(o) => push(
-                &mut nodes,
-                Shape::Outcome,
-                vec![p.outcomes[o].name.clone()],
-                Some(p.outcomes[o].severity),
-            ),
-            End::Escalate(team) => push(
-                &mut nodes,
-                Shape::HandOff,
-                vec![format!("escalate {}", p.teams[team].name)],
-                None,
-            ),
-            End::Table(x) => push(
-                &mut nodes,
-                Shape::Table,
-                vec![format!("table {}", p.tables[x].name)],
-                None,
-            ),
+            End::Outcome(o) => push(&mut nodes, Shape::Outcome, vec![p.outcomes[o].name.clone()], Some(p.outcomes[o].severity)),
+            End::Escalate(team) => push(&mut nodes, Shape::HandOff, vec![format!("escalate {}", p.teams[team].name)], None),
+            End::Table(x) => push(&mut nodes, Shape::Table, vec![format!("table {}", p.tables[x].name)], None),
             End::Step(_) => continue,
         };
-        edges.push(DiagramEdge {
-            from,
-            to: id,
-            label: label.take(),
-            dashed: false,
-        });
+        edges.push(DiagramEdge { from, to: id, label: label.take(), dashed: false });
     }
-    Diagram {
-        title: format!("table {}", table.name),
-        doc: table.doc.clone(),
-        nodes,
-        edges,
-    }
+    Diagram { title: format!("table {}", table.name), doc: table.doc.clone(), nodes, edges }
 }
 
 /// Every selected flow and table as diagrams, with distinct node ids.
 pub fn diagrams(p: &Program, selection: &Selection) -> Vec<Diagram> {
-    let mut out: Vec<Diagram> = selection
-        .flows
-        .iter()
-        .map(|f| flow_diagram(p, *f, &format!("f{f}_")))
-        .collect();
-    out.extend(
-        selection
-            .tables
-            .iter()
-            .map(|t| table_diagram(p, *t, &format!("t{t}_"))),
-    );
+    let mut out: Vec<Diagram> = selection.flows.iter().map(|f| flow_diagram(p, *f, &format!("f{f}_"))).collect();
+    out.extend(selection.tables.iter().map(|t| table_diagram(p, *t, &format!("t{t}_"))));
     out
 }
 

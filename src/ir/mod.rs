@@ -11,27 +11,14 @@ use crate::model::{self, Flow, FlowId, Link, Program, StepId, TableId};
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Node {
-    Step {
-        step: StepId,
-        name: String,
-    },
-    Action {
-        action: model::ActionId,
-    },
+    Step { step: StepId, name: String },
+    Action { action: model::ActionId },
     /// An escalation that continues (`escalate T -> …`).
-    Escalate {
-        team: model::TeamId,
-    },
+    Escalate { team: model::TeamId },
     /// A final hand-off to a team.
-    HandOff {
-        team: model::TeamId,
-    },
-    Outcome {
-        outcome: model::OutcomeId,
-    },
-    Table {
-        table: TableId,
-    },
+    HandOff { team: model::TeamId },
+    Outcome { outcome: model::OutcomeId },
+    Table { table: TableId },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -89,17 +76,8 @@ pub fn step_graphs(program: &Program) -> Vec<DiGraph<StepId, (StepId, usize)>> {
 pub fn build(program: &Program, flow_id: FlowId) -> FlowGraph {
     let flow = &program.flows[flow_id];
     let mut graph = DiGraph::new();
-    let steps: Vec<NodeIndex> = flow
-        .steps
-        .iter()
-        .enumerate()
-        .map(|(s, st)| {
-            graph.add_node(Node::Step {
-                step: s,
-                name: st.name.clone(),
-            })
-        })
-        .collect();
+    let steps: Vec<NodeIndex> =
+        flow.steps.iter().enumerate().map(|(s, st)| graph.add_node(Node::Step { step: s, name: st.name.clone() })).collect();
     for (s, step) in flow.steps.iter().enumerate() {
         for (i, b) in step.decision.branches.iter().enumerate() {
             let kind = match b.kind {
@@ -108,12 +86,7 @@ pub fn build(program: &Program, flow_id: FlowId) -> FlowGraph {
                 model::BranchKind::Timeout => EdgeKind::Timeout,
             };
             let mut from = steps[s];
-            let mut edge = Edge {
-                kind,
-                step: s,
-                branch: i,
-                condition: b.cond_text.as_deref().map(str::to_string),
-            };
+            let mut edge = Edge { kind, step: s, branch: i, condition: b.cond_text.as_deref().map(str::to_string) };
             for link in &b.target.links {
                 let node = graph.add_node(match link {
                     Link::Escalate(t) => Node::Escalate { team: *t },
@@ -121,12 +94,7 @@ pub fn build(program: &Program, flow_id: FlowId) -> FlowGraph {
                 });
                 graph.add_edge(from, node, edge);
                 from = node;
-                edge = Edge {
-                    kind: EdgeKind::Then,
-                    step: s,
-                    branch: i,
-                    condition: None,
-                };
+                edge = Edge { kind: EdgeKind::Then, step: s, branch: i, condition: None };
             }
             let end = match b.target.end {
                 model::End::Step(t) => steps[t],
@@ -137,11 +105,7 @@ pub fn build(program: &Program, flow_id: FlowId) -> FlowGraph {
             graph.add_edge(from, end, edge);
         }
     }
-    FlowGraph {
-        flow: flow_id,
-        graph,
-        steps,
-    }
+    FlowGraph { flow: flow_id, graph, steps }
 }
 
 /// The graph as JSON: `{ "flow", "nodes": [{ "id", "kind", … }], "edges":
@@ -171,22 +135,11 @@ impl Serialize for FlowGraph {
         use petgraph::visit::EdgeRef;
         let g = G {
             flow: self.flow,
-            nodes: self
-                .graph
-                .node_indices()
-                .map(|i| N {
-                    id: i.index(),
-                    node: &self.graph[i],
-                })
-                .collect(),
+            nodes: self.graph.node_indices().map(|i| N { id: i.index(), node: &self.graph[i] }).collect(),
             edges: self
                 .graph
                 .edge_references()
-                .map(|e| E {
-                    from: e.source().index(),
-                    to: e.target().index(),
-                    edge: e.weight(),
-                })
+                .map(|e| E { from: e.source().index(), to: e.target().index(), edge: e.weight() })
                 .collect(),
         };
         g.serialize(serializer)

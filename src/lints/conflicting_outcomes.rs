@@ -40,17 +40,9 @@ Make the conditions exclusive (`when not brand.authorized and seller.strikes >= 
 or write `first` after the step name so the order decides.
 ";
 
-pub fn check(
-    analysis: &Analysis<'_>,
-    view: &DecisionView<'_>,
-    pairs: &[Overlap],
-    out: &mut Vec<Diagnostic>,
-) {
+pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, pairs: &[Overlap], out: &mut Vec<Diagnostic>) {
     for p in pairs {
-        let (a, b) = (
-            &view.decision.branches[p.first],
-            &view.decision.branches[p.second],
-        );
+        let (a, b) = (&view.decision.branches[p.first], &view.decision.branches[p.second]);
         if a.target.same_chain(&b.target) {
             continue;
         }

@@ -75,10 +75,7 @@ pub fn check(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diagnosti
                 }
                 1 => {
                     let from = stack.iter().position(|(x, _)| *x == t).unwrap_or(0);
-                    let names: Vec<&str> = stack[from..]
-                        .iter()
-                        .map(|(x, _)| flow.steps[*x].name.as_str())
-                        .collect();
+                    let names: Vec<&str> = stack[from..].iter().map(|(x, _)| flow.steps[*x].name.as_str()).collect();
                     let mut d = Diagnostic::new(
                         Code::Cycle,
                         b.target.end_span,
@@ -86,10 +83,7 @@ pub fn check(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diagnosti
                     )
                     .with_help("inputs do not change during a run, so a case in this loop never leaves it; route to an outcome or a new step");
                     for (x, _) in &stack[from..] {
-                        d = d.with_label(
-                            flow.steps[*x].name_span,
-                            format!("step `{}` is part of the cycle", flow.steps[*x].name),
-                        );
+                        d = d.with_label(flow.steps[*x].name_span, format!("step `{}` is part of the cycle", flow.steps[*x].name));
                     }
                     d.path = Some(names.iter().map(|s| s.to_string()).collect());
                     out.push(d);

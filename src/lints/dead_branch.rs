@@ -48,12 +48,8 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Dia
         let b = &view.decision.branches[i];
         if c.is_empty() && !c.approx {
             out.push(
-                Diagnostic::new(
-                    Code::DeadBranch,
-                    b.span,
-                    format!("`{}` can never hold", b.cond_text.as_deref().unwrap_or("…")),
-                )
-                .with_help("the condition contradicts itself; correct it or remove the branch"),
+                Diagnostic::new(Code::DeadBranch, b.span, format!("`{}` can never hold", b.cond_text.as_deref().unwrap_or("…")))
+                    .with_help("the condition contradicts itself; correct it or remove the branch"),
             );
             continue;
         }
@@ -69,8 +65,7 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Dia
                 d.labels = super::incoming(analysis, facts, s);
                 if let Some(routes) = super::route_conditions(analysis, facts, s) {
                     let shown: Vec<String> = routes.iter().map(|(c, _)| format!("`{c}`")).collect();
-                    d.message
-                        .push_str(&format!(": cases arrive only under {}", shown.join(" or ")));
+                    d.message.push_str(&format!(": cases arrive only under {}", shown.join(" or ")));
                 }
             }
             out.push(d);

@@ -65,10 +65,7 @@ fn rules(analysis: &Analysis<'_>, reads: &dyn Fn(&[usize]) -> bool) -> Vec<Rule>
     out.extend(reqs.into_iter().map(|req| Rule { req, cases: None }));
     for r in &p.requires {
         if reads(&r.inputs) {
-            out.push(Rule {
-                req: Requirement::Team(r.team),
-                cases: Some((cond_set(&analysis.space, &r.cond, false), r.span)),
-            });
+            out.push(Rule { req: Requirement::Team(r.team), cases: Some((cond_set(&analysis.space, &r.cond, false), r.span)) });
         }
     }
     out
@@ -86,29 +83,12 @@ fn subject(analysis: &Analysis<'_>, rule: &Rule, target: &Target) -> Option<(Str
     }
     match (&rule.cases, target.end) {
         (None, End::Outcome(o)) if p.outcomes[o].requires == Some(rule.req) => Some((
-            format!(
-                "outcome `{}` is reached without escalation to {}",
-                p.outcomes[o].name,
-                team(rule.req)
-            ),
-            Label {
-                span: p.outcomes[o].span,
-                message: format!(
-                    "`{}` requires escalation to {}",
-                    p.outcomes[o].name,
-                    team(rule.req)
-                ),
-            },
+            format!("outcome `{}` is reached without escalation to {}", p.outcomes[o].name, team(rule.req)),
+            Label { span: p.outcomes[o].span, message: format!("`{}` requires escalation to {}", p.outcomes[o].name, team(rule.req)) },
         )),
         (Some((_, span)), End::Outcome(_) | End::Escalate(_) | End::Table(_)) => Some((
-            format!(
-                "cases covered by a `require escalation` rule end here without escalation to {}",
-                team(rule.req)
-            ),
-            Label {
-                span: *span,
-                message: "the rule that requires it".into(),
-            },
+            format!("cases covered by a `require escalation` rule end here without escalation to {}", team(rule.req)),
+            Label { span: *span, message: "the rule that requires it".into() },
         )),
         _ => None,
     }
@@ -136,11 +116,7 @@ pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diag
         let keep = |t: &Target| !t.escalates(rule.req);
         // Without an escalation on a route between steps, the cases that
         // reach a step without it are all the cases that reach it.
-        let escalates_between_steps = flow
-            .steps
-            .iter()
-            .flat_map(|s| &s.decision.branches)
-            .any(|b| matches!(b.target.end, End::Step(_)) && b.target.escalates(rule.req));
+        let escalates_between_steps = flow.steps.iter().flat_map(|s| &s.decision.branches).any(|b| matches!(b.target.end, End::Step(_)) && b.target.escalates(rule.req));
         let propagated;
         let noesc: &[CaseSet] = if escalates_between_steps {
             propagated = analysis.propagate(facts, keep);
@@ -157,18 +133,11 @@ pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diag
                 let extra = rule.cases.as_ref().map(|(c, _)| c);
                 if let Some((message, label)) = subject(analysis, &rule, &b.target) {
                     if !matches!(b.target.end, End::Table(_)) {
-                        if let Some(region) =
-                            analysis.guard_region(view.decision, view.conds, &noesc[s], extra, i)
-                        {
+                        if let Some(region) = analysis.guard_region(view.decision, view.conds, &noesc[s], extra, i) {
                             let point = region.pick(&analysis.space);
                             if seen.insert((b.target.end_span, rule.req, rule.cases.is_some())) {
                                 let route = analysis.path_to(facts, noesc, s, &point, keep);
-                                let mut d = Diagnostic::new(
-                                    Code::MissingEscalation,
-                                    b.target.end_span,
-                                    message,
-                                )
-                                .with_help(help(analysis, rule.req));
+                                let mut d = Diagnostic::new(Code::MissingEscalation, b.target.end_span, message).with_help(help(analysis, rule.req));
                                 d.labels.push(label);
                                 let (w, path) = analysis.witness(&view, &point, Some(route));
                                 d.witness = Some(w);
@@ -188,22 +157,13 @@ pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diag
                     if let Some(x) = extra {
                         from = from.intersect(&analysis.space, x);
                     }
-                    for (j, point, end_span, message, label) in
-                        table_findings(analysis, &rule, t, &from)
-                    {
+                    for (j, point, end_span, message, label) in table_findings(analysis, &rule, t, &from) {
                         let _ = j;
                         if seen.insert((end_span, rule.req, rule.cases.is_some())) {
                             let route = analysis.path_to(facts, noesc, s, &point, keep);
-                            let mut d = Diagnostic::new(Code::MissingEscalation, end_span, message)
-                                .with_help(help(analysis, rule.req));
+                            let mut d = Diagnostic::new(Code::MissingEscalation, end_span, message).with_help(help(analysis, rule.req));
                             d.labels.push(label);
-                            d.labels.push(Label {
-                                span: b.span,
-                                message: format!(
-                                    "cases reach table `{}` through this branch",
-                                    p.tables[t].name
-                                ),
-                            });
+                            d.labels.push(Label { span: b.span, message: format!("cases reach table `{}` through this branch", p.tables[t].name) });
                             let (w, path) = analysis.witness(&view, &point, Some(route));
                             d.witness = Some(w);
                             d.path = path;
@@ -220,12 +180,7 @@ type TableFinding = (usize, crate::analysis::sets::Point, Span, String, Label);
 
 /// Branches of table `t` that cases of `from` take to a target the rule
 /// covers without the escalation.
-fn table_findings(
-    analysis: &Analysis<'_>,
-    rule: &Rule,
-    t: TableId,
-    from: &CaseSet,
-) -> Vec<TableFinding> {
+fn table_findings(analysis: &Analysis<'_>, rule: &Rule, t: TableId, from: &CaseSet) -> Vec<TableFinding> {
     let d: &Decision = &analysis.program.tables[t].decision;
     let conds = &analysis.tables[t];
     let mut out = Vec::new();
@@ -233,17 +188,9 @@ fn table_findings(
         return out;
     }
     for (j, b) in d.branches.iter().enumerate() {
-        let Some((message, label)) = subject(analysis, rule, &b.target) else {
-            continue;
-        };
+        let Some((message, label)) = subject(analysis, rule, &b.target) else { continue };
         if let Some(region) = analysis.guard_region(d, conds, from, None, j) {
-            out.push((
-                j,
-                region.pick(&analysis.space),
-                b.target.end_span,
-                message,
-                label,
-            ));
+            out.push((j, region.pick(&analysis.space), b.target.end_span, message, label));
         }
     }
     out
@@ -263,8 +210,7 @@ pub fn check_table(analysis: &Analysis<'_>, t: TableId, out: &mut Vec<Diagnostic
             None => CaseSet::full(),
         };
         for (_, point, end_span, message, label) in table_findings(analysis, &rule, t, &from) {
-            let mut d = Diagnostic::new(Code::MissingEscalation, end_span, message)
-                .with_help(help(analysis, rule.req));
+            let mut d = Diagnostic::new(Code::MissingEscalation, end_span, message).with_help(help(analysis, rule.req));
             d.labels.push(label);
             let (w, _) = analysis.witness(&view, &point, None);
             d.witness = Some(w);
@@ -276,9 +222,6 @@ pub fn check_table(analysis: &Analysis<'_>, t: TableId, out: &mut Vec<Diagnostic
 fn help(analysis: &Analysis<'_>, req: Requirement) -> String {
     match req {
         Requirement::Any => "put an `escalate TEAM ->` link in front of this target".into(),
-        Requirement::Team(t) => format!(
-            "put `escalate {} ->` in front of this target",
-            analysis.program.teams[t].name
-        ),
+        Requirement::Team(t) => format!("put `escalate {} ->` in front of this target", analysis.program.teams[t].name),
     }
 }

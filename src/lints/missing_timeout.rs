@@ -37,17 +37,8 @@ pub fn check(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diagnosti
     for step in &flow.steps {
         if step.within_seconds.is_some() && step.decision.timeout().is_none() {
             out.push(
-                Diagnostic::new(
-                    Code::MissingTimeout,
-                    step.name_span,
-                    format!(
-                        "step `{}` has a time limit but no `timeout` route",
-                        step.name
-                    ),
-                )
-                .with_help(
-                    "add `timeout -> TARGET` as the last branch, e.g. `timeout -> escalate TEAM`",
-                ),
+                Diagnostic::new(Code::MissingTimeout, step.name_span, format!("step `{}` has a time limit but no `timeout` route", step.name))
+                    .with_help("add `timeout -> TARGET` as the last branch, e.g. `timeout -> escalate TEAM`"),
             );
         }
     }

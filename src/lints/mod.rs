@@ -59,48 +59,36 @@ pub fn run_report(program: &Program) -> LintReport {
 
 /// [`run_report`] with every flow's step graph already built (`check`
 /// builds them as a stage of their own, for `--timings`).
-pub fn run_report_in(
-    program: &Program,
-    graphs: &[petgraph::graph::DiGraph<crate::model::StepId, (crate::model::StepId, usize)>],
-) -> LintReport {
+pub fn run_report_in(program: &Program, graphs: &[petgraph::graph::DiGraph<crate::model::StepId, (crate::model::StepId, usize)>]) -> LintReport {
     let analysis = Analysis::new(program);
     let mut report = LintReport::default();
     let full = CaseSet::full();
     // Flows and tables are independent: analysed in parallel, reported in order.
-    report.gather(
-        &program.flows,
-        |f| format!("flow `{}`", f.name),
-        |f, flow, out| {
-            if !flow.ok {
-                return false;
-            }
-            let facts = analysis.flow_facts_in(f, &graphs[f]);
-            if cycle::check(&analysis, &facts, out) {
-                return false;
-            }
-            unreachable_step::check(&analysis, &facts, out);
-            missing_timeout::check(&analysis, &facts, out);
-            for view in analysis.step_views(&facts) {
-                decision_lints(&analysis, &view, out);
-            }
-            missing_escalation::check_flow(&analysis, &facts, out);
-            facts.reach.iter().any(|r| r.approx)
-                || facts.conds.iter().flatten().flatten().any(|c| c.approx)
-        },
-    );
-    report.gather(
-        &program.tables,
-        |t| format!("table `{}`", t.name),
-        |t, table, out| {
-            if !table.ok {
-                return false;
-            }
-            let view = analysis.table_view(t, &full);
+    report.gather(&program.flows, |f| format!("flow `{}`", f.name), |f, flow, out| {
+        if !flow.ok {
+            return false;
+        }
+        let facts = analysis.flow_facts_in(f, &graphs[f]);
+        if cycle::check(&analysis, &facts, out) {
+            return false;
+        }
+        unreachable_step::check(&analysis, &facts, out);
+        missing_timeout::check(&analysis, &facts, out);
+        for view in analysis.step_views(&facts) {
             decision_lints(&analysis, &view, out);
-            missing_escalation::check_table(&analysis, t, out);
-            view.conds.iter().flatten().any(|c| c.approx)
-        },
-    );
+        }
+        missing_escalation::check_flow(&analysis, &facts, out);
+        facts.reach.iter().any(|r| r.approx) || facts.conds.iter().flatten().flatten().any(|c| c.approx)
+    });
+    report.gather(&program.tables, |t| format!("table `{}`", t.name), |t, table, out| {
+        if !table.ok {
+            return false;
+        }
+        let view = analysis.table_view(t, &full);
+        decision_lints(&analysis, &view, out);
+        missing_escalation::check_table(&analysis, t, out);
+        view.conds.iter().flatten().any(|c| c.approx)
+    });
     dedup(&mut report.diagnostics);
     report
 }
@@ -165,12 +153,7 @@ pub fn overlapping_pairs(analysis: &Analysis<'_>, view: &DecisionView<'_>) -> Ve
         return Vec::new();
     }
     let space = &analysis.space;
-    let whens: Vec<(usize, &CaseSet)> = view
-        .conds
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
-        .collect();
+    let whens: Vec<(usize, &CaseSet)> = view.conds.iter().enumerate().filter_map(|(i, c)| c.as_ref().map(|c| (i, c))).collect();
     let mut out = Vec::new();
     for (a, b) in candidate_pairs(analysis, &whens) {
         let ((i, ci), (j, cj)) = (whens[a], whens[b]);
@@ -178,21 +161,13 @@ pub fn overlapping_pairs(analysis: &Analysis<'_>, view: &DecisionView<'_>) -> Ve
             cj.cubes.iter().filter(|y| x.meets(y)).find_map(|y| {
                 let meet = x.intersect(y)?;
                 // The first reaching cube that meets it, then the one meet built.
-                view.reach
-                    .cubes
-                    .iter()
-                    .find(|r| r.meets(&meet))
-                    .and_then(|r| r.intersect(&meet))
+                view.reach.cubes.iter().find(|r| r.meets(&meet)).and_then(|r| r.intersect(&meet))
             })
         });
         if let Some(cube) = hit {
             let point = cube.pick(space);
             if confirm(analysis, view, &point, ci.approx || cj.approx) {
-                out.push(Overlap {
-                    first: i,
-                    second: j,
-                    point,
-                });
+                out.push(Overlap { first: i, second: j, point });
             }
         }
     }
@@ -270,11 +245,7 @@ impl BranchIndex {
         };
         let build = |input: usize| -> Option<BranchIndex> {
             let width = analysis.space.full(input).bit_words()?.len();
-            let mut index = BranchIndex {
-                buckets: vec![Vec::new(); width * 64],
-                variants: Vec::with_capacity(n),
-                everywhere: Vec::new(),
-            };
+            let mut index = BranchIndex { buckets: vec![Vec::new(); width * 64], variants: Vec::with_capacity(n), everywhere: Vec::new() };
             for (pos, set) in sets.iter().enumerate() {
                 let Some(vs) = variants_of(input, set, width) else {
                     index.everywhere.push(pos);
@@ -289,10 +260,7 @@ impl BranchIndex {
             Some(index)
         };
         // The input that leaves the fewest pairs (the first of those).
-        let best = inputs
-            .into_iter()
-            .filter_map(|i| cost_of(i).map(|c| (c, i)))
-            .min_by_key(|(c, _)| *c)?;
+        let best = inputs.into_iter().filter_map(|i| cost_of(i).map(|c| (c, i))).min_by_key(|(c, _)| *c)?;
         build(best.1)
     }
 
@@ -300,11 +268,7 @@ impl BranchIndex {
     pub fn neighbours(&self, pos: usize) -> Vec<usize> {
         let mut out: Vec<usize> = match &self.variants[pos] {
             None => (0..self.variants.len()).collect(),
-            Some(vs) => vs
-                .iter()
-                .flat_map(|v| self.buckets[*v].iter().copied())
-                .chain(self.everywhere.iter().copied())
-                .collect(),
+            Some(vs) => vs.iter().flat_map(|v| self.buckets[*v].iter().copied()).chain(self.everywhere.iter().copied()).collect(),
         };
         out.sort_unstable();
         out.dedup();
@@ -319,38 +283,16 @@ fn candidate_pairs(analysis: &Analysis<'_>, whens: &[(usize, &CaseSet)]) -> Vec<
     let n = whens.len();
     let sets: Vec<&CaseSet> = whens.iter().map(|(_, s)| *s).collect();
     match BranchIndex::new(analysis, &sets) {
-        None => (0..n)
-            .flat_map(|a| (a + 1..n).map(move |b| (a, b)))
-            .collect(),
-        Some(index) => (0..n)
-            .flat_map(|a| {
-                index
-                    .neighbours(a)
-                    .into_iter()
-                    .filter(move |&b| b > a)
-                    .map(move |b| (a, b))
-            })
-            .collect(),
+        None => (0..n).flat_map(|a| (a + 1..n).map(move |b| (a, b))).collect(),
+        Some(index) => (0..n).flat_map(|a| index.neighbours(a).into_iter().filter(move |&b| b > a).map(move |b| (a, b))).collect(),
     }
 }
 
 /// The finding for an overlapping pair, at the later branch, with the earlier
 /// as a label and the witness and route of the overlap.
-pub fn pair_finding(
-    analysis: &Analysis<'_>,
-    view: &DecisionView<'_>,
-    p: &Overlap,
-    code: Code,
-    message: &str,
-    help: &str,
-) -> Diagnostic {
-    let (a, b) = (
-        &view.decision.branches[p.first],
-        &view.decision.branches[p.second],
-    );
-    let mut d = Diagnostic::new(code, b.span, message)
-        .with_label(a.span, "this earlier branch also holds")
-        .with_help(help);
+pub fn pair_finding(analysis: &Analysis<'_>, view: &DecisionView<'_>, p: &Overlap, code: Code, message: &str, help: &str) -> Diagnostic {
+    let (a, b) = (&view.decision.branches[p.first], &view.decision.branches[p.second]);
+    let mut d = Diagnostic::new(code, b.span, message).with_label(a.span, "this earlier branch also holds").with_help(help);
     let (w, path) = analysis.witness(view, &p.point, None);
     d.witness = Some(w);
     d.path = path;
@@ -359,21 +301,14 @@ pub fn pair_finding(
 
 /// Whether a case found in an approximated region really reaches the
 /// decision; exact regions need no confirmation.
-pub fn confirm(
-    analysis: &Analysis<'_>,
-    view: &DecisionView<'_>,
-    point: &Point,
-    approx: bool,
-) -> bool {
+pub fn confirm(analysis: &Analysis<'_>, view: &DecisionView<'_>, point: &Point, approx: bool) -> bool {
     if !approx && !view.reach.approx {
         return true;
     }
     match (view.flow, view.at) {
         (Some(facts), Where::Step(s)) => {
             let case: eval::Case = point.iter().cloned().map(Some).collect();
-            eval::run_flow(analysis.program, facts.flow, &case)
-                .path
-                .contains(&s)
+            eval::run_flow(analysis.program, facts.flow, &case).path.contains(&s)
         }
         _ => true,
     }
@@ -382,32 +317,19 @@ pub fn confirm(
 /// The conditions of the reachable branches that route into `step`, as
 /// written, with the step each stands in; `None` when a route has no
 /// condition (`otherwise`, `timeout`) or there are more than three.
-pub fn route_conditions(
-    analysis: &Analysis<'_>,
-    facts: &FlowFacts,
-    step: usize,
-) -> Option<Vec<(String, String)>> {
+pub fn route_conditions(analysis: &Analysis<'_>, facts: &FlowFacts, step: usize) -> Option<Vec<(String, String)>> {
     let flow = &analysis.program.flows[facts.flow];
     let routes: Vec<Option<(String, String)>> = facts.preds[step]
         .iter()
         .filter(|&&(p, _)| facts.structural[p])
-        .map(|&(p, i)| {
-            flow.steps[p].decision.branches[i]
-                .cond_text
-                .as_deref()
-                .map(|c| (c.to_string(), flow.steps[p].name.clone()))
-        })
+        .map(|&(p, i)| flow.steps[p].decision.branches[i].cond_text.as_deref().map(|c| (c.to_string(), flow.steps[p].name.clone())))
         .collect();
     (!routes.is_empty() && routes.len() <= 3).then_some(())?;
     routes.into_iter().collect()
 }
 
 /// The branch spans of the steps that route to `step` under a condition.
-pub fn incoming(
-    analysis: &Analysis<'_>,
-    facts: &FlowFacts,
-    step: usize,
-) -> Vec<crate::diagnostics::Label> {
+pub fn incoming(analysis: &Analysis<'_>, facts: &FlowFacts, step: usize) -> Vec<crate::diagnostics::Label> {
     let flow = &analysis.program.flows[facts.flow];
     let mut labels = Vec::new();
     for &(s, i) in &facts.preds[step] {
@@ -417,22 +339,12 @@ pub fn incoming(
             if facts.structural[s] {
                 let message = match &b.kind {
                     crate::model::BranchKind::When(_) => {
-                        format!(
-                            "cases arrive here under `{}`",
-                            b.cond_text.as_deref().unwrap_or("…")
-                        )
+                        format!("cases arrive here under `{}`", b.cond_text.as_deref().unwrap_or("…"))
                     }
-                    crate::model::BranchKind::Otherwise => {
-                        format!("cases arrive here when no branch of `{}` holds", st.name)
-                    }
-                    crate::model::BranchKind::Timeout => {
-                        format!("cases arrive here when `{}` times out", st.name)
-                    }
+                    crate::model::BranchKind::Otherwise => format!("cases arrive here when no branch of `{}` holds", st.name),
+                    crate::model::BranchKind::Timeout => format!("cases arrive here when `{}` times out", st.name),
                 };
-                labels.push(crate::diagnostics::Label {
-                    span: b.span,
-                    message,
-                });
+                labels.push(crate::diagnostics::Label { span: b.span, message });
             }
         }
     }

@@ -40,39 +40,19 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Dia
     }
     let space = &analysis.space;
     let approx = view.conds.iter().flatten().any(|c| c.approx);
-    let cover: Vec<_> = view
-        .conds
-        .iter()
-        .flatten()
-        .filter(|c| !c.approx)
-        .flat_map(|c| &c.cubes)
-        .collect();
+    let cover: Vec<_> = view.conds.iter().flatten().filter(|c| !c.approx).flat_map(|c| &c.cubes).collect();
     for r in &view.reach.cubes {
-        let Uncovered::Found(cube) = uncovered(space, r, &cover) else {
-            continue;
-        };
+        let Uncovered::Found(cube) = uncovered(space, r, &cover) else { continue };
         let point = cube.pick(space);
-        if approx
-            && view
-                .decision
-                .whens()
-                .any(|(_, c)| crate::analysis::sets::holds(space, c, &point))
-        {
+        if approx && view.decision.whens().any(|(_, c)| crate::analysis::sets::holds(space, c, &point)) {
             continue;
         }
         if !super::confirm(analysis, view, &point, false) {
             continue;
         }
         let kind = if view.flow.is_some() { "step" } else { "table" };
-        let mut d = Diagnostic::new(
-            Code::NonExhaustive,
-            view.name_span,
-            format!(
-                "some cases that reach {kind} `{}` match no branch",
-                view.name
-            ),
-        )
-        .with_help("add a branch for these cases, or an `otherwise`");
+        let mut d = Diagnostic::new(Code::NonExhaustive, view.name_span, format!("some cases that reach {kind} `{}` match no branch", view.name))
+            .with_help("add a branch for these cases, or an `otherwise`");
         let (w, path) = analysis.witness(view, &point, None);
         d.witness = Some(w);
         d.path = path;

@@ -34,17 +34,9 @@ Merge the branches (`when seller.strikes >= 3 or fraud.suspected -> …`) or
 make them exclusive.
 ";
 
-pub fn check(
-    analysis: &Analysis<'_>,
-    view: &DecisionView<'_>,
-    pairs: &[Overlap],
-    out: &mut Vec<Diagnostic>,
-) {
+pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, pairs: &[Overlap], out: &mut Vec<Diagnostic>) {
     for p in pairs {
-        let (a, b) = (
-            &view.decision.branches[p.first],
-            &view.decision.branches[p.second],
-        );
+        let (a, b) = (&view.decision.branches[p.first], &view.decision.branches[p.second]);
         if !a.target.same_chain(&b.target) {
             continue;
         }

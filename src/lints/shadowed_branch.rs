@@ -1,9 +1,9 @@
 //! `shadowed-branch`: a branch of a `first` decision whose cases are all
 //! taken by earlier branches.
 
-use crate::analysis::domain::CaseSet;
 use crate::analysis::sets::holds;
 use crate::analysis::sets::{uncovered, Uncovered};
+use crate::analysis::domain::CaseSet;
 use crate::analysis::{Analysis, DecisionView};
 use crate::diagnostics::{Code, Diagnostic};
 
@@ -41,12 +41,7 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Dia
         return;
     }
     let space = &analysis.space;
-    let whens: Vec<(usize, &CaseSet)> = view
-        .conds
-        .iter()
-        .enumerate()
-        .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
-        .collect();
+    let whens: Vec<(usize, &CaseSet)> = view.conds.iter().enumerate().filter_map(|(i, c)| c.as_ref().map(|c| (i, c))).collect();
     let sets: Vec<&CaseSet> = whens.iter().map(|(_, s)| *s).collect();
     let index = super::BranchIndex::new(analysis, &sets);
     for (pos, &(i, c)) in whens.iter().enumerate() {
@@ -55,22 +50,14 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Dia
             continue; // dead, not shadowed
         }
         let earlier: Vec<&CaseSet> = match &index {
-            Some(index) => index
-                .neighbours(pos)
-                .into_iter()
-                .filter(|&p| p < pos)
-                .map(|p| whens[p].1)
-                .collect(),
+            Some(index) => index.neighbours(pos).into_iter().filter(|&p| p < pos).map(|p| whens[p].1).collect(),
             None => whens[..pos].iter().map(|(_, s)| *s).collect(),
         };
         if earlier.iter().any(|e| e.approx) {
             continue;
         }
         let cover: Vec<_> = earlier.iter().flat_map(|e| &e.cubes).collect();
-        let all_covered = region
-            .cubes
-            .iter()
-            .all(|r| matches!(uncovered(space, r, &cover), Uncovered::Covered));
+        let all_covered = region.cubes.iter().all(|r| matches!(uncovered(space, r, &cover), Uncovered::Covered));
         if !all_covered {
             continue;
         }
@@ -79,22 +66,11 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Dia
             continue;
         }
         let b = &view.decision.branches[i];
-        let mut d = Diagnostic::new(
-            Code::ShadowedBranch,
-            b.span,
-            "every case of this branch is taken by an earlier branch",
-        )
-        .with_help("put the more specific branch first, or narrow the earlier one");
-        let taker = view
-            .decision
-            .whens()
-            .find(|(j, c)| *j < i && holds(space, c, &point))
-            .map(|(j, _)| j);
+        let mut d = Diagnostic::new(Code::ShadowedBranch, b.span, "every case of this branch is taken by an earlier branch")
+            .with_help("put the more specific branch first, or narrow the earlier one");
+        let taker = view.decision.whens().find(|(j, c)| *j < i && holds(space, c, &point)).map(|(j, _)| j);
         if let Some(j) = taker {
-            d = d.with_label(
-                view.decision.branches[j].span,
-                "this earlier branch takes them",
-            );
+            d = d.with_label(view.decision.branches[j].span, "this earlier branch takes them");
         }
         let (w, path) = analysis.witness(view, &point, None);
         d.witness = Some(w);

@@ -48,39 +48,22 @@ pub fn check(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diagnosti
     for (s, step) in flow.steps.iter().enumerate() {
         if !facts.structural[s] {
             out.push(
-                Diagnostic::new(
-                    Code::UnreachableStep,
-                    step.name_span,
-                    format!(
-                        "step `{}` is never reached: no route leads to it from `start`",
-                        step.name
-                    ),
-                )
-                .with_help(format!(
-                    "route to `{}` from another step, or remove it",
-                    step.name
-                )),
+                Diagnostic::new(Code::UnreachableStep, step.name_span, format!("step `{}` is never reached: no route leads to it from `start`", step.name))
+                    .with_help(format!("route to `{}` from another step, or remove it", step.name)),
             );
         } else if facts.reach[s].is_empty() {
             let mut d = Diagnostic::new(
                 Code::UnreachableStep,
                 step.name_span,
-                format!(
-                    "no case can reach step `{}`: every route to it needs contradicting conditions",
-                    step.name
-                ),
+                format!("no case can reach step `{}`: every route to it needs contradicting conditions", step.name),
             )
             .with_help("fix the conditions on the routes to this step, or remove it");
             d.labels = super::incoming(analysis, facts, s);
             // Name the conditions of the routes in (those of the steps before
             // them are in the labels of their own dead branches).
             if let Some(routes) = super::route_conditions(analysis, facts, s) {
-                let shown: Vec<String> = routes
-                    .iter()
-                    .map(|(c, step)| format!("`{c}` in step `{step}`"))
-                    .collect();
-                d.message
-                    .push_str(&format!(" (routes in: {})", shown.join(", ")));
+                let shown: Vec<String> = routes.iter().map(|(c, step)| format!("`{c}` in step `{step}`")).collect();
+                d.message.push_str(&format!(" (routes in: {})", shown.join(", ")));
             }
             out.push(d);
         }

@@ -16,10 +16,7 @@ pub fn position(file: &SourceFile, offset: usize) -> lsp::Position {
         end -= 1;
     }
     let character: usize = file.text[start..end].chars().map(char::len_utf16).sum();
-    lsp::Position {
-        line: (line - 1) as u32,
-        character: character as u32,
-    }
+    lsp::Position { line: (line - 1) as u32, character: character as u32 }
 }
 
 /// The byte offset of an LSP position, clamped to the text (a position past
@@ -42,10 +39,7 @@ pub fn offset(file: &SourceFile, pos: lsp::Position) -> usize {
 }
 
 pub fn range(file: &SourceFile, span: Span) -> lsp::Range {
-    lsp::Range {
-        start: position(file, span.start as usize),
-        end: position(file, span.end as usize),
-    }
+    lsp::Range { start: position(file, span.start as usize), end: position(file, span.end as usize) }
 }
 
 /// `file:///a/b%20c.sop` → `/a/b c.sop`.
@@ -69,17 +63,11 @@ pub fn uri_to_path(uri: &lsp::Uri) -> Option<std::path::PathBuf> {
 }
 
 pub fn path_to_uri(path: &std::path::Path) -> lsp::Uri {
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
+    let abs = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
     let mut s = String::from("file://");
     for b in abs.to_string_lossy().bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                s.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => s.push(b as char),
             _ => s.push_str(&format!("%{b:02X}")),
         }
     }
@@ -89,21 +77,14 @@ pub fn path_to_uri(path: &std::path::Path) -> lsp::Uri {
 /// A SOPflow diagnostic as an LSP diagnostic: code, severity, related
 /// information for every label, the witness in the message and in `data`
 /// (with the route and the code, for quick fixes).
-pub fn to_lsp_diagnostic(
-    sources: &SourceMap,
-    d: &Diagnostic,
-    uri_of: &dyn Fn(&str) -> lsp::Uri,
-) -> lsp::Diagnostic {
+pub fn to_lsp_diagnostic(sources: &SourceMap, d: &Diagnostic, uri_of: &dyn Fn(&str) -> lsp::Uri) -> lsp::Diagnostic {
     let file = sources.get(d.span.file);
     let mut message = d.message.clone();
     if let Some(help) = &d.help {
         message.push_str(&format!("\nhelp: {help}"));
     }
     if let Some(w) = &d.witness {
-        message.push_str(&format!(
-            "\nwitness: {}",
-            crate::render::human::given_block(w)
-        ));
+        message.push_str(&format!("\nwitness: {}", crate::render::human::given_block(w)));
     }
     if let Some(p) = &d.path {
         message.push_str(&format!("\npath: {}", p.join(" → ")));
@@ -113,13 +94,7 @@ pub fn to_lsp_diagnostic(
         .iter()
         .map(|l| {
             let lf = sources.get(l.span.file);
-            lsp::DiagnosticRelatedInformation {
-                location: lsp::Location {
-                    uri: uri_of(&lf.path),
-                    range: range(lf, l.span),
-                },
-                message: l.message.clone(),
-            }
+            lsp::DiagnosticRelatedInformation { location: lsp::Location { uri: uri_of(&lf.path), range: range(lf, l.span) }, message: l.message.clone() }
         })
         .collect();
     lsp::Diagnostic {
@@ -134,8 +109,6 @@ pub fn to_lsp_diagnostic(
         message,
         related_information: (!related.is_empty()).then_some(related),
         tags: None,
-        data: Some(
-            serde_json::json!({ "code": d.code.as_str(), "witness": d.witness, "path": d.path }),
-        ),
+        data: Some(serde_json::json!({ "code": d.code.as_str(), "witness": d.witness, "path": d.path })),
     }
 }

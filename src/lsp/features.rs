@@ -13,10 +13,7 @@ use crate::source::Span;
 
 fn location(ws: &Workspace, span: Span) -> lsp::Location {
     let file = ws.snapshot.result.sources.get(span.file);
-    lsp::Location {
-        uri: ws.uri(span.file),
-        range: range(file, span),
-    }
+    lsp::Location { uri: ws.uri(span.file), range: range(file, span) }
 }
 
 /// The symbol under the cursor.
@@ -29,10 +26,7 @@ fn symbol_at(ws: &Workspace, pos: &lsp::TextDocumentPositionParams) -> Option<Sy
 fn type_text(p: &Program, ty: Type) -> String {
     match ty {
         Type::Bool => "bool".into(),
-        Type::Int {
-            lo: i64::MIN,
-            hi: i64::MAX,
-        } => "int".into(),
+        Type::Int { lo: i64::MIN, hi: i64::MAX } => "int".into(),
         Type::Int { lo, hi } => format!("int in {lo} to {hi}"),
         Type::Duration => "duration".into(),
         Type::String => "string".into(),
@@ -52,51 +46,22 @@ fn describe_reach(p: &Program, space: &crate::analysis::domain::Space, set: &Cas
         let mut everywhere = true;
         for c in &set.cubes {
             match c.get(i) {
-                Some(a) => {
-                    hull = Some(hull.map_or_else(|| a.clone(), |h| h.union(a, space.full(i))))
-                }
+                Some(a) => hull = Some(hull.map_or_else(|| a.clone(), |h| h.union(a, space.full(i)))),
                 None => everywhere = false,
             }
         }
-        let (Some(h), true) = (hull, everywhere) else {
-            continue;
-        };
+        let (Some(h), true) = (hull, everywhere) else { continue };
         let text = match (&h, h.bit_words(), input.ty) {
             (_, Some(b), Type::Bool) => format!("{}", b[0] & 2 != 0),
             (_, Some(b), Type::Enum(e)) => {
-                let vs: Vec<&str> = p.enums[e]
-                    .variants
-                    .iter()
-                    .enumerate()
-                    .filter(|(k, _)| b[k / 64] & (1 << (k % 64)) != 0)
-                    .map(|(_, v)| v.as_str())
-                    .collect();
+                let vs: Vec<&str> = p.enums[e].variants.iter().enumerate().filter(|(k, _)| b[k / 64] & (1 << (k % 64)) != 0).map(|(_, v)| v.as_str()).collect();
                 format!("one of {}", vs.join(", "))
             }
             (AtomSet::Ints(iv), _, ty) => {
-                let show = |n: i64| {
-                    if ty == Type::Duration {
-                        crate::source::Duration::format_seconds(n)
-                    } else {
-                        n.to_string()
-                    }
-                };
-                iv.iter()
-                    .map(|(a, b)| {
-                        if a == b {
-                            show(*a)
-                        } else {
-                            format!("{} to {}", show(*a), show(*b))
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                let show = |n: i64| if ty == Type::Duration { crate::source::Duration::format_seconds(n) } else { n.to_string() };
+                iv.iter().map(|(a, b)| if a == b { show(*a) } else { format!("{} to {}", show(*a), show(*b)) }).collect::<Vec<_>>().join(", ")
             }
-            (AtomSet::Strs { values, negated }, _, _) => format!(
-                "{}{}",
-                if *negated { "none of " } else { "one of " },
-                values.join(", ")
-            ),
+            (AtomSet::Strs { values, negated }, _, _) => format!("{}{}", if *negated { "none of " } else { "one of " }, values.join(", ")),
             _ => continue,
         };
         parts.push(format!("`{}`: {text}", input.name));
@@ -116,61 +81,25 @@ pub fn hover(ws: &mut Workspace, params: lsp::HoverParams) -> Option<lsp::Hover>
     let text = match &symbol {
         Symbol::Global(name) => {
             if let Some(i) = p.inputs.iter().find(|i| &i.name == name) {
-                format!(
-                    "```sopflow\ninput {}: {}\n```{}",
-                    i.name,
-                    type_text(p, i.ty),
-                    doc(&i.doc)
-                )
+                format!("```sopflow\ninput {}: {}\n```{}", i.name, type_text(p, i.ty), doc(&i.doc))
             } else if let Some(o) = p.outcomes.iter().find(|o| &o.name == name) {
                 let req = match o.requires {
                     None => String::new(),
                     Some(Requirement::Any) => " requires escalation".into(),
-                    Some(Requirement::Team(t)) => {
-                        format!(" requires escalation to {}", p.teams[t].name)
-                    }
+                    Some(Requirement::Team(t)) => format!(" requires escalation to {}", p.teams[t].name),
                 };
-                format!(
-                    "```sopflow\noutcome {} {{ severity {}{req} }}\n```{}",
-                    o.name,
-                    serde_json::to_value(o.severity).ok()?.as_str()?,
-                    doc(&o.doc)
-                )
+                format!("```sopflow\noutcome {} {{ severity {}{req} }}\n```{}", o.name, serde_json::to_value(o.severity).ok()?.as_str()?, doc(&o.doc))
             } else if let Some(t) = p.teams.iter().find(|t| &t.name == name) {
-                let sla = t
-                    .sla_seconds
-                    .map(|s| format!(" {{ sla {} }}", crate::source::Duration::format_seconds(s)))
-                    .unwrap_or_default();
+                let sla = t.sla_seconds.map(|s| format!(" {{ sla {} }}", crate::source::Duration::format_seconds(s))).unwrap_or_default();
                 format!("```sopflow\nteam {}{sla}\n```{}", t.name, doc(&t.doc))
             } else if let Some(a) = p.actions.iter().find(|a| &a.name == name) {
-                format!(
-                    "```sopflow\naction {}\n```\n\n{}{}",
-                    a.name,
-                    a.description.clone().unwrap_or_default(),
-                    doc(&a.doc)
-                )
+                format!("```sopflow\naction {}\n```\n\n{}{}", a.name, a.description.clone().unwrap_or_default(), doc(&a.doc))
             } else if let Some(e) = p.enums.iter().find(|e| &e.name == name) {
-                format!(
-                    "```sopflow\nenum {} {{ {} }}\n```",
-                    e.name,
-                    e.variants.join(", ")
-                )
+                format!("```sopflow\nenum {} {{ {} }}\n```", e.name, e.variants.join(", "))
             } else if let Some(t) = p.tables.iter().find(|t| &t.name == name) {
-                format!(
-                    "```sopflow\ntable {}{}\n```\n\n{} branches{}",
-                    t.name,
-                    if t.decision.first { " first" } else { "" },
-                    t.decision.branches.len(),
-                    doc(&t.doc)
-                )
+                format!("```sopflow\ntable {}{}\n```\n\n{} branches{}", t.name, if t.decision.first { " first" } else { "" }, t.decision.branches.len(), doc(&t.doc))
             } else if let Some(f) = p.flows.iter().find(|f| &f.name == name) {
-                format!(
-                    "```sopflow\nflow {}\n```\n\n{} steps, starting at `{}`{}",
-                    f.name,
-                    f.steps.len(),
-                    f.steps.get(f.start).map_or("", |s| s.name.as_str()),
-                    doc(&f.doc)
-                )
+                format!("```sopflow\nflow {}\n```\n\n{} steps, starting at `{}`{}", f.name, f.steps.len(), f.steps.get(f.start).map_or("", |s| s.name.as_str()), doc(&f.doc))
             } else {
                 return None;
             }
@@ -180,14 +109,7 @@ pub fn hover(ws: &mut Workspace, params: lsp::HoverParams) -> Option<lsp::Hover>
             let fl = &p.flows[f];
             let s = fl.steps.iter().position(|x| &x.name == step)?;
             let st = &fl.steps[s];
-            let mut text = format!(
-                "```sopflow\nstep {}{}\n```",
-                st.name,
-                st.title
-                    .as_ref()
-                    .map(|t| format!(" \"{t}\""))
-                    .unwrap_or_default()
-            );
+            let mut text = format!("```sopflow\nstep {}{}\n```", st.name, st.title.as_ref().map(|t| format!(" \"{t}\"")).unwrap_or_default());
             if let Some(w) = &st.within_text {
                 text.push_str(&format!("\n\nwithin {w}"));
             }
@@ -199,32 +121,17 @@ pub fn hover(ws: &mut Workspace, params: lsp::HoverParams) -> Option<lsp::Hover>
                 let analysis = crate::analysis::Analysis::new(p);
                 let facts = analysis.flow_facts(f);
                 if facts.order.is_some() {
-                    text.push_str(&format!(
-                        "\n\n{}",
-                        describe_reach(p, &analysis.space, &facts.reach[s])
-                    ));
+                    text.push_str(&format!("\n\n{}", describe_reach(p, &analysis.space, &facts.reach[s])));
                 }
             }
             text
         }
-        Symbol::Variant {
-            enumeration,
-            variant,
-        } => format!("```sopflow\n{variant}\n```\n\na variant of `{enumeration}`"),
+        Symbol::Variant { enumeration, variant } => format!("```sopflow\n{variant}\n```\n\na variant of `{enumeration}`"),
     };
-    Some(lsp::Hover {
-        contents: lsp::HoverContents::Markup(lsp::MarkupContent {
-            kind: lsp::MarkupKind::Markdown,
-            value: text,
-        }),
-        range: None,
-    })
+    Some(lsp::Hover { contents: lsp::HoverContents::Markup(lsp::MarkupContent { kind: lsp::MarkupKind::Markdown, value: text }), range: None })
 }
 
-pub fn definition(
-    ws: &mut Workspace,
-    params: lsp::GotoDefinitionParams,
-) -> Option<lsp::GotoDefinitionResponse> {
+pub fn definition(ws: &mut Workspace, params: lsp::GotoDefinitionParams) -> Option<lsp::GotoDefinitionResponse> {
     let symbol = symbol_at(ws, &params.text_document_position_params)?;
     let decl = ws.snapshot.index.declaration(&symbol)?;
     Some(lsp::GotoDefinitionResponse::Scalar(location(ws, decl.span)))
@@ -233,14 +140,7 @@ pub fn definition(
 pub fn references(ws: &mut Workspace, params: lsp::ReferenceParams) -> Option<Vec<lsp::Location>> {
     let symbol = symbol_at(ws, &params.text_document_position)?;
     let include = params.context.include_declaration;
-    Some(
-        ws.snapshot
-            .index
-            .references(&symbol)
-            .filter(|o| include || !o.declaration)
-            .map(|o| location(ws, o.span))
-            .collect(),
-    )
+    Some(ws.snapshot.index.references(&symbol).filter(|o| include || !o.declaration).map(|o| location(ws, o.span)).collect())
 }
 
 pub fn rename(ws: &mut Workspace, params: lsp::RenameParams) -> Option<lsp::WorkspaceEdit> {
@@ -250,9 +150,7 @@ pub fn rename(ws: &mut Workspace, params: lsp::RenameParams) -> Option<lsp::Work
     let valid = !new.is_empty()
         && new.split('.').all(|part| {
             let mut cs = part.chars();
-            cs.next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
+            cs.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && cs.all(|c| c.is_ascii_alphanumeric() || c == '_')
         })
         && (dotted_ok || !new.contains('.'));
     if !valid {
@@ -261,39 +159,22 @@ pub fn rename(ws: &mut Workspace, params: lsp::RenameParams) -> Option<lsp::Work
     let mut changes: std::collections::HashMap<lsp::Uri, Vec<lsp::TextEdit>> = Default::default();
     for o in ws.snapshot.index.references(&symbol) {
         let loc = location(ws, o.span);
-        changes.entry(loc.uri).or_default().push(lsp::TextEdit {
-            range: loc.range,
-            new_text: new.to_string(),
-        });
+        changes.entry(loc.uri).or_default().push(lsp::TextEdit { range: loc.range, new_text: new.to_string() });
     }
-    Some(lsp::WorkspaceEdit {
-        changes: Some(changes),
-        ..Default::default()
-    })
+    Some(lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() })
 }
 
 use crate::syntax::KEYWORDS;
 
 fn item(label: &str, kind: lsp::CompletionItemKind, detail: Option<String>) -> lsp::CompletionItem {
-    lsp::CompletionItem {
-        label: label.to_string(),
-        kind: Some(kind),
-        detail,
-        ..Default::default()
-    }
+    lsp::CompletionItem { label: label.to_string(), kind: Some(kind), detail, ..Default::default() }
 }
 
 /// The flow the cursor is in, by the text (the flow may not parse yet) and
 /// the steps declared in it.
 fn flow_context(text: &str, at: usize) -> Vec<String> {
     let before = &text[..at];
-    let Some(start) = before
-        .rfind("\nflow ")
-        .map(|i| i + 1)
-        .or_else(|| before.starts_with("flow ").then_some(0))
-    else {
-        return Vec::new();
-    };
+    let Some(start) = before.rfind("\nflow ").map(|i| i + 1).or_else(|| before.starts_with("flow ").then_some(0)) else { return Vec::new() };
     let end = text[start + 1..]
         .find("\nflow ")
         .or_else(|| text[start + 1..].find("\ntable "))
@@ -302,10 +183,7 @@ fn flow_context(text: &str, at: usize) -> Vec<String> {
     let mut steps = Vec::new();
     for line in text[start..end].lines() {
         if let Some(rest) = line.trim_start().strip_prefix("step ") {
-            let name: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
+            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
             if !name.is_empty() {
                 steps.push(name);
             }
@@ -314,10 +192,7 @@ fn flow_context(text: &str, at: usize) -> Vec<String> {
     steps
 }
 
-pub fn completion(
-    ws: &mut Workspace,
-    params: lsp::CompletionParams,
-) -> Option<lsp::CompletionResponse> {
+pub fn completion(ws: &mut Workspace, params: lsp::CompletionParams) -> Option<lsp::CompletionResponse> {
     use lsp::CompletionItemKind as K;
     let (_, file) = ws.file(&params.text_document_position.text_document.uri)?;
     let at = offset(file, params.text_document_position.position);
@@ -342,128 +217,50 @@ pub fn completion(
             _ => Vec::new(),
         }
     };
-    let last_word = before
-        .rsplit(|c: char| c.is_whitespace() || c == '{' || c == ',')
-        .next()
-        .unwrap_or("");
+    let last_word = before.rsplit(|c: char| c.is_whitespace() || c == '{' || c == ',').next().unwrap_or("");
     // `input == ` / `input != ` / `input in { …, `: the input's values.
     let value_input = {
-        let t = before.trim_end_matches(|c: char| {
-            c == '{' || c == ',' || c.is_whitespace() || c.is_ascii_alphanumeric() || c == '_'
-        });
-        let t = if before.ends_with("==") || before.ends_with("!=") {
-            before.trim_end_matches(['=', '!']).trim_end()
-        } else {
-            t.trim_end_matches(" in")
-                .trim_end_matches(" not")
-                .trim_end()
-        };
+        let t = before.trim_end_matches(|c: char| c == '{' || c == ',' || c.is_whitespace() || c.is_ascii_alphanumeric() || c == '_');
+        let t = if before.ends_with("==") || before.ends_with("!=") { before.trim_end_matches(['=', '!']).trim_end() } else { t.trim_end_matches(" in").trim_end_matches(" not").trim_end() };
         let t = t.trim_end();
-        let name: String = t
-            .chars()
-            .rev()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        let is_value_position = before.ends_with("==")
-            || before.ends_with("!=")
-            || (before.contains(" in {") && !before.contains('}'));
-        is_value_position
-            .then_some(name)
-            .and_then(|n| p.input_by_name(&n))
+        let name: String = t.chars().rev().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.').collect::<Vec<_>>().into_iter().rev().collect();
+        let is_value_position = before.ends_with("==") || before.ends_with("!=") || (before.contains(" in {") && !before.contains('}'));
+        is_value_position.then_some(name).and_then(|n| p.input_by_name(&n))
     };
     if let Some(i) = value_input {
         match p.inputs[i].ty {
-            Type::Enum(e) => items.extend(p.enums[e].variants.iter().map(|v| {
-                item(
-                    v,
-                    K::ENUM_MEMBER,
-                    Some(format!("variant of `{}`", p.enums[e].name)),
-                )
-            })),
+            Type::Enum(e) => items.extend(p.enums[e].variants.iter().map(|v| item(v, K::ENUM_MEMBER, Some(format!("variant of `{}`", p.enums[e].name))))),
             Type::Bool => items.extend(["true", "false"].iter().map(|v| item(v, K::KEYWORD, None))),
             _ => {}
         }
     } else if matches!(last_word, "outcome" | "escalate" | "do" | "table" | "to") {
-        items.extend(
-            names(last_word)
-                .iter()
-                .map(|n| item(n, K::REFERENCE, Some(last_word.to_string()))),
-        );
+        items.extend(names(last_word).iter().map(|n| item(n, K::REFERENCE, Some(last_word.to_string()))));
     } else if before.ends_with("->") {
-        items.extend(
-            flow_context(&text, at)
-                .iter()
-                .map(|s| item(s, K::FUNCTION, Some("step".into()))),
-        );
+        items.extend(flow_context(&text, at).iter().map(|s| item(s, K::FUNCTION, Some("step".into()))));
         for kw in ["outcome", "escalate", "do", "table"] {
             items.push(item(kw, K::KEYWORD, None));
         }
     } else if matches!(last_word, "when" | "and" | "or" | "not" | "(") || before.ends_with('(') {
-        items.extend(
-            p.inputs
-                .iter()
-                .map(|i| item(&i.name, K::VARIABLE, Some(type_text(p, i.ty)))),
-        );
-        items.extend(
-            ["not", "true", "false"]
-                .iter()
-                .map(|k| item(k, K::KEYWORD, None)),
-        );
+        items.extend(p.inputs.iter().map(|i| item(&i.name, K::VARIABLE, Some(type_text(p, i.ty)))));
+        items.extend(["not", "true", "false"].iter().map(|k| item(k, K::KEYWORD, None)));
     } else if last_word == "start" || last_word == "path" || before.ends_with("path") {
-        items.extend(
-            flow_context(&text, at)
-                .iter()
-                .map(|s| item(s, K::FUNCTION, Some("step".into()))),
-        );
+        items.extend(flow_context(&text, at).iter().map(|s| item(s, K::FUNCTION, Some("step".into()))));
     } else {
         items.extend(KEYWORDS.iter().map(|k| item(k, K::KEYWORD, None)));
-        items.extend(
-            p.inputs
-                .iter()
-                .map(|i| item(&i.name, K::VARIABLE, Some(type_text(p, i.ty)))),
-        );
+        items.extend(p.inputs.iter().map(|i| item(&i.name, K::VARIABLE, Some(type_text(p, i.ty)))));
         for kind in ["outcome", "escalate", "do", "table"] {
-            items.extend(
-                names(kind)
-                    .iter()
-                    .map(|n| item(n, K::REFERENCE, Some(kind.to_string()))),
-            );
+            items.extend(names(kind).iter().map(|n| item(n, K::REFERENCE, Some(kind.to_string()))));
         }
     }
     Some(lsp::CompletionResponse::Array(items))
 }
 
-#[allow(
-    deprecated,
-    reason = "DocumentSymbol::deprecated is required by the type"
-)]
-fn symbol(
-    name: &str,
-    detail: Option<String>,
-    kind: lsp::SymbolKind,
-    range: lsp::Range,
-    selection: lsp::Range,
-    children: Option<Vec<lsp::DocumentSymbol>>,
-) -> lsp::DocumentSymbol {
-    lsp::DocumentSymbol {
-        name: name.to_string(),
-        detail,
-        kind,
-        tags: None,
-        deprecated: None,
-        range,
-        selection_range: selection,
-        children,
-    }
+#[allow(deprecated, reason = "DocumentSymbol::deprecated is required by the type")]
+fn symbol(name: &str, detail: Option<String>, kind: lsp::SymbolKind, range: lsp::Range, selection: lsp::Range, children: Option<Vec<lsp::DocumentSymbol>>) -> lsp::DocumentSymbol {
+    lsp::DocumentSymbol { name: name.to_string(), detail, kind, tags: None, deprecated: None, range, selection_range: selection, children }
 }
 
-pub fn document_symbols(
-    ws: &mut Workspace,
-    params: lsp::DocumentSymbolParams,
-) -> Option<lsp::DocumentSymbolResponse> {
+pub fn document_symbols(ws: &mut Workspace, params: lsp::DocumentSymbolParams) -> Option<lsp::DocumentSymbolResponse> {
     use lsp::SymbolKind as K;
     let (id, file) = ws.file(&params.text_document.uri)?;
     let (_, ast) = ws.snapshot.result.asts.iter().find(|(f, _)| *f == id)?;
@@ -471,184 +268,58 @@ pub fn document_symbols(
     for it in &ast.items {
         let r = range(file, it.span());
         let s = match it {
-            ast::Item::Enum(d) => symbol(
-                &d.name.text,
-                Some("enum".into()),
-                K::ENUM,
-                r,
-                range(file, d.name.span),
-                None,
-            ),
-            ast::Item::Input(d) => symbol(
-                &d.name.text,
-                Some("input".into()),
-                K::VARIABLE,
-                r,
-                range(file, d.name.span),
-                None,
-            ),
-            ast::Item::Team(d) => symbol(
-                &d.name.text,
-                Some("team".into()),
-                K::CLASS,
-                r,
-                range(file, d.name.span),
-                None,
-            ),
-            ast::Item::Action(d) => symbol(
-                &d.name.text,
-                Some("action".into()),
-                K::METHOD,
-                r,
-                range(file, d.name.span),
-                None,
-            ),
-            ast::Item::Outcome(d) => symbol(
-                &d.name.text,
-                Some("outcome".into()),
-                K::CONSTANT,
-                r,
-                range(file, d.name.span),
-                None,
-            ),
-            ast::Item::Require(d) => symbol(
-                &format!("require escalation to {}", d.team.text),
-                None,
-                K::EVENT,
-                r,
-                range(file, d.team.span),
-                None,
-            ),
-            ast::Item::Table(d) => symbol(
-                &d.name.text,
-                Some("table".into()),
-                K::STRUCT,
-                r,
-                range(file, d.name.span),
-                None,
-            ),
+            ast::Item::Enum(d) => symbol(&d.name.text, Some("enum".into()), K::ENUM, r, range(file, d.name.span), None),
+            ast::Item::Input(d) => symbol(&d.name.text, Some("input".into()), K::VARIABLE, r, range(file, d.name.span), None),
+            ast::Item::Team(d) => symbol(&d.name.text, Some("team".into()), K::CLASS, r, range(file, d.name.span), None),
+            ast::Item::Action(d) => symbol(&d.name.text, Some("action".into()), K::METHOD, r, range(file, d.name.span), None),
+            ast::Item::Outcome(d) => symbol(&d.name.text, Some("outcome".into()), K::CONSTANT, r, range(file, d.name.span), None),
+            ast::Item::Require(d) => symbol(&format!("require escalation to {}", d.team.text), None, K::EVENT, r, range(file, d.team.span), None),
+            ast::Item::Table(d) => symbol(&d.name.text, Some("table".into()), K::STRUCT, r, range(file, d.name.span), None),
             ast::Item::Flow(d) => {
-                let steps = d
-                    .steps
-                    .iter()
-                    .map(|s| {
-                        symbol(
-                            &s.name.text,
-                            s.title.clone(),
-                            K::FUNCTION,
-                            range(file, s.span),
-                            range(file, s.name.span),
-                            None,
-                        )
-                    })
-                    .collect();
-                symbol(
-                    &d.name.text,
-                    Some("flow".into()),
-                    K::MODULE,
-                    r,
-                    range(file, d.name.span),
-                    Some(steps),
-                )
+                let steps = d.steps.iter().map(|s| symbol(&s.name.text, s.title.clone(), K::FUNCTION, range(file, s.span), range(file, s.name.span), None)).collect();
+                symbol(&d.name.text, Some("flow".into()), K::MODULE, r, range(file, d.name.span), Some(steps))
             }
-            ast::Item::Test(d) => symbol(
-                &d.name,
-                Some("test".into()),
-                K::EVENT,
-                r,
-                range(file, d.name_span),
-                None,
-            ),
+            ast::Item::Test(d) => symbol(&d.name, Some("test".into()), K::EVENT, r, range(file, d.name_span), None),
         };
         out.push(s);
     }
     Some(lsp::DocumentSymbolResponse::Nested(out))
 }
 
-#[allow(
-    deprecated,
-    reason = "SymbolInformation::deprecated is required by the type"
-)]
-pub fn workspace_symbols(
-    ws: &mut Workspace,
-    params: lsp::WorkspaceSymbolParams,
-) -> Option<lsp::WorkspaceSymbolResponse> {
+#[allow(deprecated, reason = "SymbolInformation::deprecated is required by the type")]
+pub fn workspace_symbols(ws: &mut Workspace, params: lsp::WorkspaceSymbolParams) -> Option<lsp::WorkspaceSymbolResponse> {
     let query = params.query.to_lowercase();
     let mut out = Vec::new();
-    for o in ws
-        .snapshot
-        .index
-        .occurrences
-        .iter()
-        .filter(|o| o.declaration)
-    {
+    for o in ws.snapshot.index.occurrences.iter().filter(|o| o.declaration) {
         let (name, kind, container) = match &o.symbol {
             Symbol::Global(n) => (n.clone(), lsp::SymbolKind::CONSTANT, None),
-            Symbol::Step { flow, step } => {
-                (step.clone(), lsp::SymbolKind::FUNCTION, Some(flow.clone()))
-            }
-            Symbol::Variant {
-                enumeration,
-                variant,
-            } => (
-                variant.clone(),
-                lsp::SymbolKind::ENUM_MEMBER,
-                Some(enumeration.clone()),
-            ),
+            Symbol::Step { flow, step } => (step.clone(), lsp::SymbolKind::FUNCTION, Some(flow.clone())),
+            Symbol::Variant { enumeration, variant } => (variant.clone(), lsp::SymbolKind::ENUM_MEMBER, Some(enumeration.clone())),
         };
         if query.is_empty() || name.to_lowercase().contains(&query) {
-            out.push(lsp::SymbolInformation {
-                name,
-                kind,
-                tags: None,
-                deprecated: None,
-                location: location(ws, o.span),
-                container_name: container,
-            });
+            out.push(lsp::SymbolInformation { name, kind, tags: None, deprecated: None, location: location(ws, o.span), container_name: container });
         }
     }
     Some(lsp::WorkspaceSymbolResponse::Flat(out))
 }
 
-pub fn formatting(
-    ws: &mut Workspace,
-    params: lsp::DocumentFormattingParams,
-) -> Option<Vec<lsp::TextEdit>> {
+pub fn formatting(ws: &mut Workspace, params: lsp::DocumentFormattingParams) -> Option<Vec<lsp::TextEdit>> {
     let (_, file) = ws.file(&params.text_document.uri)?;
     let formatted = crate::fmt::format(&file.text).ok()?;
     if formatted == file.text {
         return Some(Vec::new());
     }
     let end = super::convert::position(file, file.text.len());
-    Some(vec![lsp::TextEdit {
-        range: lsp::Range {
-            start: lsp::Position::new(0, 0),
-            end,
-        },
-        new_text: formatted,
-    }])
+    Some(vec![lsp::TextEdit { range: lsp::Range { start: lsp::Position::new(0, 0), end }, new_text: formatted }])
 }
 
 fn insert(uri: &lsp::Uri, at: lsp::Position, text: String) -> lsp::WorkspaceEdit {
     let mut changes = std::collections::HashMap::new();
-    changes.insert(
-        uri.clone(),
-        vec![lsp::TextEdit {
-            range: lsp::Range { start: at, end: at },
-            new_text: text,
-        }],
-    );
-    lsp::WorkspaceEdit {
-        changes: Some(changes),
-        ..Default::default()
-    }
+    changes.insert(uri.clone(), vec![lsp::TextEdit { range: lsp::Range { start: at, end: at }, new_text: text }]);
+    lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() }
 }
 
-fn action(
-    title: String,
-    diag: &lsp::Diagnostic,
-    edit: lsp::WorkspaceEdit,
-) -> lsp::CodeActionOrCommand {
+fn action(title: String, diag: &lsp::Diagnostic, edit: lsp::WorkspaceEdit) -> lsp::CodeActionOrCommand {
     lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
         title,
         kind: Some(lsp::CodeActionKind::QUICKFIX),
@@ -658,108 +329,45 @@ fn action(
     })
 }
 
-pub fn code_actions(
-    ws: &mut Workspace,
-    params: lsp::CodeActionParams,
-) -> Option<lsp::CodeActionResponse> {
+pub fn code_actions(ws: &mut Workspace, params: lsp::CodeActionParams) -> Option<lsp::CodeActionResponse> {
     let uri = params.text_document.uri.clone();
     let (id, file) = ws.file(&uri)?;
     let text = file.text.clone();
     let p = ws.snapshot.result.program.as_ref()?;
     let mut out = Vec::new();
     for d in &params.context.diagnostics {
-        let Some(lsp::NumberOrString::String(code)) = &d.code else {
-            continue;
-        };
-        let Some(code) = Code::parse(code) else {
-            continue;
-        };
+        let Some(lsp::NumberOrString::String(code)) = &d.code else { continue };
+        let Some(code) = Code::parse(code) else { continue };
         let start = offset(file, d.range.start);
         let line = file.line_col(start).0 - 1;
-        let indent: String = file
-            .line_text(line)
-            .chars()
-            .take_while(|c| c.is_whitespace())
-            .collect();
+        let indent: String = file.line_text(line).chars().take_while(|c| c.is_whitespace()).collect();
         // Suppress: on the line before the innermost item holding the finding.
         if code.configurable() {
-            let items: Vec<Span> = ws
-                .snapshot
-                .result
-                .asts
-                .iter()
-                .filter(|(f, _)| *f == id)
-                .flat_map(|(_, a)| crate::check::item_spans(a))
-                .collect();
-            let holder = items
-                .iter()
-                .filter(|s| (s.start as usize) <= start && start <= s.end as usize)
-                .min_by_key(|s| s.end - s.start);
+            let items: Vec<Span> = ws.snapshot.result.asts.iter().filter(|(f, _)| *f == id).flat_map(|(_, a)| crate::check::item_spans(a)).collect();
+            let holder = items.iter().filter(|s| (s.start as usize) <= start && start <= s.end as usize).min_by_key(|s| s.end - s.start);
             let item_line = holder.map_or(line, |s| file.line_col(s.start as usize).0 - 1);
-            let item_indent: String = file
-                .line_text(item_line)
-                .chars()
-                .take_while(|c| c.is_whitespace())
-                .collect();
-            let edit = insert(
-                &uri,
-                lsp::Position::new(item_line as u32, 0),
-                format!(
-                    "{item_indent}// sopflow: allow({code}) -- TODO: say why this is acceptable\n"
-                ),
-            );
-            out.push(action(
-                format!("Suppress `{code}` here (with a reason)"),
-                d,
-                edit,
-            ));
+            let item_indent: String = file.line_text(item_line).chars().take_while(|c| c.is_whitespace()).collect();
+            let edit = insert(&uri, lsp::Position::new(item_line as u32, 0), format!("{item_indent}// sopflow: allow({code}) -- TODO: say why this is acceptable\n"));
+            out.push(action(format!("Suppress `{code}` here (with a reason)"), d, edit));
         }
         match code {
             Code::NonExhaustive => {
                 // Before the closing brace of the step or table.
-                let close = text[start..]
-                    .find("\n}")
-                    .or_else(|| text[start..].find('}'))
-                    .map(|i| start + i);
-                let close_line = close.map(|c| {
-                    file.line_col(c + usize::from(text[c..].starts_with('\n')))
-                        .0
-                        - 1
-                });
+                let close = text[start..].find("\n}").or_else(|| text[start..].find('}')).map(|i| start + i);
+                let close_line = close.map(|c| file.line_col(c + usize::from(text[c..].starts_with('\n'))).0 - 1);
                 let close_line = close_line.and_then(|l| {
-                    (l..file.line_count())
-                        .find(|k| file.line_text(*k).trim_start().starts_with('}'))
+                    (l..file.line_count()).find(|k| file.line_text(*k).trim_start().starts_with('}'))
                 });
                 if let Some(l) = close_line {
-                    let body_indent = format!(
-                        "{}  ",
-                        file.line_text(l)
-                            .chars()
-                            .take_while(|c| c.is_whitespace())
-                            .collect::<String>()
-                    );
-                    let fallback = p
-                        .outcomes
-                        .iter()
-                        .find(|o| o.requires.is_none())
-                        .map_or("outcome TODO".to_string(), |o| {
-                            format!("outcome {}", o.name)
-                        });
-                    let edit = insert(
-                        &uri,
-                        lsp::Position::new(l as u32, 0),
-                        format!("{body_indent}otherwise -> {fallback}\n"),
-                    );
+                    let body_indent = format!("{}  ", file.line_text(l).chars().take_while(|c| c.is_whitespace()).collect::<String>());
+                    let fallback = p.outcomes.iter().find(|o| o.requires.is_none()).map_or("outcome TODO".to_string(), |o| format!("outcome {}", o.name));
+                    let edit = insert(&uri, lsp::Position::new(l as u32, 0), format!("{body_indent}otherwise -> {fallback}\n"));
                     out.push(action("Add an `otherwise` branch".into(), d, edit));
                 }
             }
             Code::UndefinedName => {
                 let name = d.message.split('`').nth(1).unwrap_or("").to_string();
-                let kind = d
-                    .message
-                    .strip_prefix("no ")
-                    .and_then(|m| m.split(' ').next())
-                    .unwrap_or("");
+                let kind = d.message.strip_prefix("no ").and_then(|m| m.split(' ').next()).unwrap_or("");
                 let decl = match kind {
                     "outcome" => Some(format!("outcome {name}\n")),
                     "input" => Some(format!("input {name}: bool\n")),
@@ -775,56 +383,30 @@ pub fn code_actions(
             _ => {}
         }
         // A test case from the witness.
-        let witness = d
-            .data
-            .as_ref()
-            .and_then(|data| data.get("witness"))
-            .and_then(|w| w.as_object())
-            .cloned();
+        let witness = d.data.as_ref().and_then(|data| data.get("witness")).and_then(|w| w.as_object()).cloned();
         if let Some(w) = witness {
-            let flow = p.flows.iter().enumerate().find(|(_, f)| {
-                f.span.file == id && f.span.start as usize <= start && start <= f.span.end as usize
-            });
-            let table = p.tables.iter().enumerate().find(|(_, t)| {
-                t.span.file == id && t.span.start as usize <= start && start <= t.span.end as usize
-            });
+            let flow = p.flows.iter().enumerate().find(|(_, f)| f.span.file == id && f.span.start as usize <= start && start <= f.span.end as usize);
+            let table = p.tables.iter().enumerate().find(|(_, t)| t.span.file == id && t.span.start as usize <= start && start <= t.span.end as usize);
             let (run, target) = match (flow, table) {
-                (Some((f, fl)), _) => (
-                    format!("run flow {}", fl.name),
-                    crate::model::RunTarget::Flow(f),
-                ),
-                (None, Some((t, tb))) => (
-                    format!("run table {}", tb.name),
-                    crate::model::RunTarget::Table(t),
-                ),
+                (Some((f, fl)), _) => (format!("run flow {}", fl.name), crate::model::RunTarget::Flow(f)),
+                (None, Some((t, tb))) => (format!("run table {}", tb.name), crate::model::RunTarget::Table(t)),
                 _ => continue,
             };
             let expect = match crate::eval::case_from_json(p, &w) {
                 Ok(case) => {
                     let r = crate::render::run::run(p, target, &case);
                     match r.end {
-                        crate::eval::End::Outcome { outcome, .. } => {
-                            format!("\n  expect outcome {}", p.outcomes[outcome].name)
-                        }
-                        crate::eval::End::Escalated { team, .. } => {
-                            format!("\n  expect escalate {}", p.teams[team].name)
-                        }
+                        crate::eval::End::Outcome { outcome, .. } => format!("\n  expect outcome {}", p.outcomes[outcome].name),
+                        crate::eval::End::Escalated { team, .. } => format!("\n  expect escalate {}", p.teams[team].name),
                         _ => String::new(),
                     }
                 }
                 Err(_) => String::new(),
             };
             let given = crate::render::human::given_block(&w);
-            let test = format!(
-                "\ntest \"{code} at line {}\" {{\n  {run}\n  {given}{expect}\n}}\n",
-                line + 1
-            );
+            let test = format!("\ntest \"{code} at line {}\" {{\n  {run}\n  {given}{expect}\n}}\n", line + 1);
             let end = super::convert::position(file, text.len());
-            out.push(action(
-                "Add a test case from the witness".into(),
-                d,
-                insert(&uri, end, test),
-            ));
+            out.push(action("Add a test case from the witness".into(), d, insert(&uri, end, test)));
         }
         let _ = &indent;
     }
@@ -840,24 +422,10 @@ pub fn code_lens(ws: &mut Workspace, params: lsp::CodeLensParams) -> Option<Vec<
         if t.span.file != id {
             continue;
         }
-        let title = if r.passed() {
-            "▶ Run test · ✓ passed".to_string()
-        } else {
-            format!(
-                "▶ Run test · ✗ failed: {}",
-                r.failures.first().cloned().unwrap_or_default()
-            )
-        };
+        let title = if r.passed() { "▶ Run test · ✓ passed".to_string() } else { format!("▶ Run test · ✗ failed: {}", r.failures.first().cloned().unwrap_or_default()) };
         out.push(lsp::CodeLens {
             range: range(file, t.name_span),
-            command: Some(lsp::Command {
-                title,
-                command: "sopflow.runTest".into(),
-                arguments: Some(vec![
-                    serde_json::json!(params.text_document.uri.as_str()),
-                    serde_json::json!(t.name),
-                ]),
-            }),
+            command: Some(lsp::Command { title, command: "sopflow.runTest".into(), arguments: Some(vec![serde_json::json!(params.text_document.uri.as_str()), serde_json::json!(t.name)]) }),
             data: None,
         });
     }
@@ -865,37 +433,19 @@ pub fn code_lens(ws: &mut Workspace, params: lsp::CodeLensParams) -> Option<Vec<
 }
 
 /// `sopflow.runTest [uri, name]`: runs the test and shows the result.
-pub fn execute_command(
-    ws: &mut Workspace,
-    params: lsp::ExecuteCommandParams,
-) -> Option<serde_json::Value> {
+pub fn execute_command(ws: &mut Workspace, params: lsp::ExecuteCommandParams) -> Option<serde_json::Value> {
     if params.command != "sopflow.runTest" {
         return None;
     }
     let name = params.arguments.get(1)?.as_str()?.to_string();
     ws.refresh();
     let p = ws.snapshot.result.program.as_ref()?;
-    let r = ws
-        .snapshot
-        .tests
-        .iter()
-        .find(|r| p.tests[r.test].name == name)?;
-    let message = if r.passed() {
-        format!("test \"{name}\" passed")
-    } else {
-        format!("test \"{name}\" failed: {}", r.failures.join("; "))
-    };
-    let kind = if r.passed() {
-        lsp::MessageType::INFO
-    } else {
-        lsp::MessageType::ERROR
-    };
+    let r = ws.snapshot.tests.iter().find(|r| p.tests[r.test].name == name)?;
+    let message = if r.passed() { format!("test \"{name}\" passed") } else { format!("test \"{name}\" failed: {}", r.failures.join("; ")) };
+    let kind = if r.passed() { lsp::MessageType::INFO } else { lsp::MessageType::ERROR };
     ws.outbox.push(lsp_server::Notification::new(
         <lsp::notification::ShowMessage as lsp::notification::Notification>::METHOD.to_string(),
-        lsp::ShowMessageParams {
-            typ: kind,
-            message: message.clone(),
-        },
+        lsp::ShowMessageParams { typ: kind, message: message.clone() },
     ));
     Some(serde_json::json!({ "passed": r.passed(), "message": message }))
 }

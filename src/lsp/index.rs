@@ -12,10 +12,7 @@ pub enum Symbol {
     /// A step of a flow.
     Step { flow: String, step: String },
     /// A variant of an enum (an inline enum is named after its input).
-    Variant {
-        enumeration: String,
-        variant: String,
-    },
+    Variant { enumeration: String, variant: String },
 }
 
 #[derive(Clone, Debug)]
@@ -46,33 +43,20 @@ impl Index {
     pub fn at(&self, file: crate::source::FileId, offset: usize) -> Option<&Occurrence> {
         self.occurrences
             .iter()
-            .filter(|o| {
-                o.span.file == file
-                    && (o.span.start as usize) <= offset
-                    && offset <= o.span.end as usize
-            })
+            .filter(|o| o.span.file == file && (o.span.start as usize) <= offset && offset <= o.span.end as usize)
             .min_by_key(|o| o.span.end - o.span.start)
     }
 
     pub fn declaration(&self, symbol: &Symbol) -> Option<&Occurrence> {
-        self.occurrences
-            .iter()
-            .find(|o| o.declaration && &o.symbol == symbol)
+        self.occurrences.iter().find(|o| o.declaration && &o.symbol == symbol)
     }
 
-    pub fn references<'a>(
-        &'a self,
-        symbol: &'a Symbol,
-    ) -> impl Iterator<Item = &'a Occurrence> + 'a {
+    pub fn references<'a>(&'a self, symbol: &'a Symbol) -> impl Iterator<Item = &'a Occurrence> + 'a {
         self.occurrences.iter().filter(move |o| &o.symbol == symbol)
     }
 
     fn add(&mut self, name: &Name, symbol: Symbol, declaration: bool) {
-        self.occurrences.push(Occurrence {
-            span: name.span,
-            symbol,
-            declaration,
-        });
+        self.occurrences.push(Occurrence { span: name.span, symbol, declaration });
     }
 
     fn global(&mut self, name: &Name, declaration: bool) {
@@ -89,16 +73,8 @@ impl Index {
     }
 
     fn value(&mut self, program: &Program, input: &Name, value: &Literal) {
-        if let (LiteralKind::Name(v), Some(e)) = (&value.kind, Self::enum_of(program, &input.text))
-        {
-            self.occurrences.push(Occurrence {
-                span: value.span,
-                symbol: Symbol::Variant {
-                    enumeration: e,
-                    variant: v.to_string(),
-                },
-                declaration: false,
-            });
+        if let (LiteralKind::Name(v), Some(e)) = (&value.kind, Self::enum_of(program, &input.text)) {
+            self.occurrences.push(Occurrence { span: value.span, symbol: Symbol::Variant { enumeration: e, variant: v.to_string() }, declaration: false });
         }
     }
 
@@ -132,19 +108,10 @@ impl Index {
             }
         }
         match &t.end {
-            TargetEnd::Outcome(n) | TargetEnd::Escalate(n) | TargetEnd::Table(n) => {
-                self.global(n, false)
-            }
+            TargetEnd::Outcome(n) | TargetEnd::Escalate(n) | TargetEnd::Table(n) => self.global(n, false),
             TargetEnd::Step(n) => {
                 if let Some(f) = flow {
-                    self.add(
-                        n,
-                        Symbol::Step {
-                            flow: f.to_string(),
-                            step: n.text.to_string(),
-                        },
-                        false,
-                    );
+                    self.add(n, Symbol::Step { flow: f.to_string(), step: n.text.to_string() }, false);
                 }
             }
         }
@@ -164,14 +131,7 @@ impl Index {
             Item::Enum(d) => {
                 self.global(&d.name, true);
                 for v in &d.variants {
-                    self.add(
-                        v,
-                        Symbol::Variant {
-                            enumeration: d.name.text.to_string(),
-                            variant: v.text.to_string(),
-                        },
-                        true,
-                    );
+                    self.add(v, Symbol::Variant { enumeration: d.name.text.to_string(), variant: v.text.to_string() }, true);
                 }
             }
             Item::Input(d) => {
@@ -180,14 +140,7 @@ impl Index {
                     TypeExprKind::Named(n) => self.global(n, false),
                     TypeExprKind::InlineEnum(vs) => {
                         for v in vs {
-                            self.add(
-                                v,
-                                Symbol::Variant {
-                                    enumeration: d.name.text.to_string(),
-                                    variant: v.text.to_string(),
-                                },
-                                true,
-                            );
+                            self.add(v, Symbol::Variant { enumeration: d.name.text.to_string(), variant: v.text.to_string() }, true);
                         }
                     }
                     _ => {}
@@ -212,23 +165,9 @@ impl Index {
             Item::Flow(d) => {
                 self.global(&d.name, true);
                 let flow = &*d.name.text;
-                self.add(
-                    &d.start,
-                    Symbol::Step {
-                        flow: flow.into(),
-                        step: d.start.text.to_string(),
-                    },
-                    false,
-                );
+                self.add(&d.start, Symbol::Step { flow: flow.into(), step: d.start.text.to_string() }, false);
                 for s in &d.steps {
-                    self.add(
-                        &s.name,
-                        Symbol::Step {
-                            flow: flow.into(),
-                            step: s.name.text.to_string(),
-                        },
-                        true,
-                    );
+                    self.add(&s.name, Symbol::Step { flow: flow.into(), step: s.name.text.to_string() }, true);
                     self.branches(&s.branches, Some(flow), program);
                 }
             }
@@ -243,14 +182,7 @@ impl Index {
                         Expect::Outcome(n) | Expect::Escalate(n) => self.global(n, false),
                         Expect::Path(ns) if !d.run.is_table => {
                             for n in ns {
-                                self.add(
-                                    n,
-                                    Symbol::Step {
-                                        flow: d.run.name.text.to_string(),
-                                        step: n.text.to_string(),
-                                    },
-                                    false,
-                                );
+                                self.add(n, Symbol::Step { flow: d.run.name.text.to_string(), step: n.text.to_string() }, false);
                             }
                         }
                         Expect::Path(_) => {}

@@ -49,13 +49,9 @@ pub fn run_stdio() -> Result<(), String> {
                 }
                 Ok(None) => break,
                 Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-                    let params = lsp::LogMessageParams {
-                        typ: lsp::MessageType::ERROR,
-                        message: format!("sopflow ignored a malformed message: {e}"),
-                    };
+                    let params = lsp::LogMessageParams { typ: lsp::MessageType::ERROR, message: format!("sopflow ignored a malformed message: {e}") };
                     let _ = log.send(Message::Notification(Notification::new(
-                        <lsp::notification::LogMessage as lsp::notification::Notification>::METHOD
-                            .to_string(),
+                        <lsp::notification::LogMessage as lsp::notification::Notification>::METHOD.to_string(),
                         params,
                     )));
                 }
@@ -63,10 +59,7 @@ pub fn run_stdio() -> Result<(), String> {
             }
         }
     });
-    let connection = Connection {
-        sender: to_writer,
-        receiver: from_reader,
-    };
+    let connection = Connection { sender: to_writer, receiver: from_reader };
     let result = serve(&connection);
     drop(connection);
     let _ = writer.join();
@@ -75,34 +68,21 @@ pub fn run_stdio() -> Result<(), String> {
 
 pub fn capabilities() -> lsp::ServerCapabilities {
     lsp::ServerCapabilities {
-        text_document_sync: Some(lsp::TextDocumentSyncCapability::Kind(
-            lsp::TextDocumentSyncKind::FULL,
-        )),
+        text_document_sync: Some(lsp::TextDocumentSyncCapability::Kind(lsp::TextDocumentSyncKind::FULL)),
         hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
         definition_provider: Some(lsp::OneOf::Left(true)),
         references_provider: Some(lsp::OneOf::Left(true)),
         rename_provider: Some(lsp::OneOf::Left(true)),
         completion_provider: Some(lsp::CompletionOptions {
-            trigger_characters: Some(vec![
-                " ".into(),
-                ">".into(),
-                "{".into(),
-                ",".into(),
-                ".".into(),
-            ]),
+            trigger_characters: Some(vec![" ".into(), ">".into(), "{".into(), ",".into(), ".".into()]),
             ..Default::default()
         }),
         document_symbol_provider: Some(lsp::OneOf::Left(true)),
         workspace_symbol_provider: Some(lsp::OneOf::Left(true)),
         document_formatting_provider: Some(lsp::OneOf::Left(true)),
         code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
-        code_lens_provider: Some(lsp::CodeLensOptions {
-            resolve_provider: Some(false),
-        }),
-        execute_command_provider: Some(lsp::ExecuteCommandOptions {
-            commands: vec!["sopflow.runTest".into()],
-            ..Default::default()
-        }),
+        code_lens_provider: Some(lsp::CodeLensOptions { resolve_provider: Some(false) }),
+        execute_command_provider: Some(lsp::ExecuteCommandOptions { commands: vec!["sopflow.runTest".into()], ..Default::default() }),
         ..Default::default()
     }
 }
@@ -117,23 +97,14 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
     for msg in &connection.receiver {
         match msg {
             Message::Request(req) => {
-                if connection
-                    .handle_shutdown(&req)
-                    .map_err(|e| e.to_string())?
-                {
+                if connection.handle_shutdown(&req).map_err(|e| e.to_string())? {
                     return Ok(());
                 }
                 let resp = handle_request(&mut ws, req);
                 let notes = std::mem::take(&mut ws.outbox);
-                connection
-                    .sender
-                    .send(Message::Response(resp))
-                    .map_err(|e| e.to_string())?;
+                connection.sender.send(Message::Response(resp)).map_err(|e| e.to_string())?;
                 for n in notes {
-                    connection
-                        .sender
-                        .send(Message::Notification(n))
-                        .map_err(|e| e.to_string())?;
+                    connection.sender.send(Message::Notification(n)).map_err(|e| e.to_string())?;
                 }
             }
             Message::Notification(n) => {
@@ -147,10 +118,7 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
     Ok(())
 }
 
-#[allow(
-    deprecated,
-    reason = "root_uri and root_path are what older clients send"
-)]
+#[allow(deprecated, reason = "root_uri and root_path are what older clients send")]
 fn root_of(params: &lsp::InitializeParams) -> Option<std::path::PathBuf> {
     params
         .workspace_folders
@@ -163,17 +131,11 @@ fn root_of(params: &lsp::InitializeParams) -> Option<std::path::PathBuf> {
 
 fn publish(connection: &Connection, ws: &mut Workspace) {
     for (uri, diagnostics) in ws.diagnostics_to_publish() {
-        let params = lsp::PublishDiagnosticsParams {
-            uri,
-            diagnostics,
-            version: None,
-        };
-        let _ = connection
-            .sender
-            .send(Message::Notification(Notification::new(
-                lsp::notification::PublishDiagnostics::METHOD.to_string(),
-                params,
-            )));
+        let params = lsp::PublishDiagnosticsParams { uri, diagnostics, version: None };
+        let _ = connection.sender.send(Message::Notification(Notification::new(
+            lsp::notification::PublishDiagnostics::METHOD.to_string(),
+            params,
+        )));
     }
 }
 
@@ -181,27 +143,21 @@ fn publish(connection: &Connection, ws: &mut Workspace) {
 fn handle_notification(ws: &mut Workspace, n: Notification) -> bool {
     use lsp::notification::*;
     match n.method.as_str() {
-        DidOpenTextDocument::METHOD => {
-            match serde_json::from_value::<lsp::DidOpenTextDocumentParams>(n.params) {
-                Ok(p) => ws.open(&p.text_document.uri, p.text_document.text),
-                Err(_) => false,
-            }
-        }
-        DidChangeTextDocument::METHOD => {
-            match serde_json::from_value::<lsp::DidChangeTextDocumentParams>(n.params) {
-                Ok(p) => match p.content_changes.into_iter().last() {
-                    Some(change) => ws.open(&p.text_document.uri, change.text),
-                    None => false,
-                },
-                Err(_) => false,
-            }
-        }
-        DidCloseTextDocument::METHOD => {
-            match serde_json::from_value::<lsp::DidCloseTextDocumentParams>(n.params) {
-                Ok(p) => ws.close(&p.text_document.uri),
-                Err(_) => false,
-            }
-        }
+        DidOpenTextDocument::METHOD => match serde_json::from_value::<lsp::DidOpenTextDocumentParams>(n.params) {
+            Ok(p) => ws.open(&p.text_document.uri, p.text_document.text),
+            Err(_) => false,
+        },
+        DidChangeTextDocument::METHOD => match serde_json::from_value::<lsp::DidChangeTextDocumentParams>(n.params) {
+            Ok(p) => match p.content_changes.into_iter().last() {
+                Some(change) => ws.open(&p.text_document.uri, change.text),
+                None => false,
+            },
+            Err(_) => false,
+        },
+        DidCloseTextDocument::METHOD => match serde_json::from_value::<lsp::DidCloseTextDocumentParams>(n.params) {
+            Ok(p) => ws.close(&p.text_document.uri),
+            Err(_) => false,
+        },
         DidSaveTextDocument::METHOD | DidChangeWatchedFiles::METHOD => ws.refresh(),
         _ => false,
     }

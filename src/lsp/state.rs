@@ -37,21 +37,12 @@ impl Workspace {
         let open = BTreeMap::new();
         let mut cache = crate::check::ParseCache::default();
         let snapshot = analyse(root.as_deref(), &open, &mut cache);
-        Workspace {
-            root,
-            cache,
-            open,
-            snapshot,
-            published: HashSet::new(),
-            outbox: Vec::new(),
-        }
+        Workspace { root, cache, open, snapshot, published: HashSet::new(), outbox: Vec::new() }
     }
 
     /// Opens or changes a buffer; returns whether the analysis changed.
     pub fn open(&mut self, uri: &lsp::Uri, text: String) -> bool {
-        let Some(path) = convert::uri_to_path(uri) else {
-            return false;
-        };
+        let Some(path) = convert::uri_to_path(uri) else { return false };
         if path.extension().is_none_or(|e| e != "sop" && e != "toml") {
             return false;
         }
@@ -61,9 +52,7 @@ impl Workspace {
     }
 
     pub fn close(&mut self, uri: &lsp::Uri) -> bool {
-        let Some(path) = convert::uri_to_path(uri) else {
-            return false;
-        };
+        let Some(path) = convert::uri_to_path(uri) else { return false };
         let path = std::fs::canonicalize(&path).unwrap_or(path);
         self.open.remove(&path).is_some() && self.refresh()
     }
@@ -90,9 +79,7 @@ impl Workspace {
         let r = &self.snapshot.result;
         let paths = &self.snapshot.paths;
         let by_path = |shown: &str| -> lsp::Uri {
-            let k = (0..r.sources.len())
-                .find(|k| r.sources.get(FileId(*k as u32)).path == shown)
-                .unwrap_or(0);
+            let k = (0..r.sources.len()).find(|k| r.sources.get(FileId(*k as u32)).path == shown).unwrap_or(0);
             convert::path_to_uri(&paths[k])
         };
         let mut out: BTreeMap<String, (lsp::Uri, Vec<lsp::Diagnostic>)> = BTreeMap::new();
@@ -102,12 +89,8 @@ impl Workspace {
         }
         for d in &r.diagnostics {
             let uri = convert::path_to_uri(&paths[d.span.file.0 as usize]);
-            let entry = out
-                .entry(uri.as_str().to_string())
-                .or_insert_with(|| (uri, Vec::new()));
-            entry
-                .1
-                .push(convert::to_lsp_diagnostic(&r.sources, d, &by_path));
+            let entry = out.entry(uri.as_str().to_string()).or_insert_with(|| (uri, Vec::new()));
+            entry.1.push(convert::to_lsp_diagnostic(&r.sources, d, &by_path));
         }
         for stale in self.published.iter() {
             if !out.contains_key(stale) {
@@ -117,37 +100,20 @@ impl Workspace {
             }
         }
         // Only what has findings now, or had them before.
-        let result: Vec<_> = out
-            .into_iter()
-            .filter(|(k, (_, ds))| !ds.is_empty() || self.published.contains(k))
-            .map(|(_, v)| v)
-            .collect();
-        self.published = result
-            .iter()
-            .filter(|(_, ds)| !ds.is_empty())
-            .map(|(u, _)| u.as_str().to_string())
-            .collect();
+        let result: Vec<_> = out.into_iter().filter(|(k, (_, ds))| !ds.is_empty() || self.published.contains(k)).map(|(_, v)| v).collect();
+        self.published = result.iter().filter(|(_, ds)| !ds.is_empty()).map(|(u, _)| u.as_str().to_string()).collect();
         result
     }
 }
 
 /// Checks the project: every `*.sop` under the root, open buffers over the
 /// files on disk, with recovery from syntax errors.
-fn analyse(
-    root: Option<&Path>,
-    open: &BTreeMap<PathBuf, String>,
-    cache: &mut crate::check::ParseCache,
-) -> Snapshot {
+fn analyse(root: Option<&Path>, open: &BTreeMap<PathBuf, String>, cache: &mut crate::check::ParseCache) -> Snapshot {
     let mut paths: Vec<PathBuf> = match root {
-        Some(r) => crate::project::collect(&[r.to_path_buf()])
-            .map(|(f, _)| f)
-            .unwrap_or_default(),
+        Some(r) => crate::project::collect(&[r.to_path_buf()]).map(|(f, _)| f).unwrap_or_default(),
         None => Vec::new(),
     };
-    paths = paths
-        .into_iter()
-        .map(|p| std::fs::canonicalize(&p).unwrap_or(p))
-        .collect();
+    paths = paths.into_iter().map(|p| std::fs::canonicalize(&p).unwrap_or(p)).collect();
     for p in open.keys() {
         if p.extension().is_some_and(|e| e == "sop") && !paths.contains(p) {
             paths.push(p.clone());
@@ -167,10 +133,7 @@ fn analyse(
             Some(t) => (t.clone(), None),
             None => match std::fs::read(p).map(String::from_utf8) {
                 Ok(Ok(t)) => (t, None),
-                Ok(Err(e)) => (
-                    String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                    Some("not valid UTF-8".to_string()),
-                ),
+                Ok(Err(e)) => (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some("not valid UTF-8".to_string())),
                 Err(e) => (String::new(), Some(format!("cannot be read: {e}"))),
             },
         };
@@ -180,38 +143,15 @@ fn analyse(
     let config_path = root.and_then(|r| crate::config::find(r));
     let config = config_path.as_ref().and_then(|p| {
         let abs = std::fs::canonicalize(p).unwrap_or(p.clone());
-        let text = open
-            .get(&abs)
-            .cloned()
-            .or_else(|| std::fs::read_to_string(p).ok())?;
+        let text = open.get(&abs).cloned().or_else(|| std::fs::read_to_string(p).ok())?;
         paths.push(abs.clone());
         Some(sources.add(shown(&abs), text))
     });
-    let loaded = crate::project::Loaded {
-        sources,
-        files,
-        config,
-        walk_notes: vec![],
-    };
-    let result = crate::check::check_cached(
-        loaded,
-        Options {
-            recover: true,
-            keep_trees: true,
-        },
-        cache,
-    );
+    let loaded = crate::project::Loaded { sources, files, config, walk_notes: vec![] };
+    let result = crate::check::check_cached(loaded, Options { recover: true, keep_trees: true }, cache);
     let (index, tests) = match &result.program {
-        Some(p) => (
-            Index::build(&result.asts, p),
-            crate::testing::run_tests(p, None),
-        ),
+        Some(p) => (Index::build(&result.asts, p), crate::testing::run_tests(p, None)),
         None => (Index::default(), Vec::new()),
     };
-    Snapshot {
-        result,
-        paths,
-        index,
-        tests,
-    }
+    Snapshot { result, paths, index, tests }
 }

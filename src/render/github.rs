@@ -7,9 +7,7 @@ use crate::diagnostics::Level;
 
 /// Escapes the message (data) of a workflow command.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escapes a property value of a workflow command (also `:` and `,`).

@@ -3,9 +3,7 @@
 
 use std::fmt;
 
-use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NarratableReportHandler, SourceSpan,
-};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NarratableReportHandler, SourceSpan};
 
 use crate::check::CheckResult;
 use crate::diagnostics::{Diagnostic, Level, Witness};
@@ -25,25 +23,13 @@ impl miette::SourceCode for CharColumns {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let inner = self
-            .text
-            .read_span(span, context_lines_before, context_lines_after)?;
+        let inner = self.text.read_span(span, context_lines_before, context_lines_after)?;
         let start = inner.span().offset();
         let line_start = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
-        let column = self
-            .text
-            .get(line_start..start)
-            .map_or(inner.column(), |s| s.chars().count());
+        let column = self.text.get(line_start..start).map_or(inner.column(), |s| s.chars().count());
         Ok(Box::new(
-            miette::MietteSpanContents::new_named(
-                self.name.clone(),
-                inner.data(),
-                *inner.span(),
-                inner.line(),
-                column,
-                inner.line_count(),
-            )
-            .with_language("sopflow"),
+            miette::MietteSpanContents::new_named(self.name.clone(), inner.data(), *inner.span(), inner.line(), column, inner.line_count())
+                .with_language("sopflow"),
         ))
     }
 }
@@ -85,9 +71,7 @@ impl miette::Diagnostic for Report {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -116,9 +100,7 @@ pub fn given_block(w: &Witness) -> String {
 
 fn is_variant_like(s: &str) -> bool {
     let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         || crate::source::Duration::parse(s).is_some_and(|d| d.text == s && !s.starts_with('-'))
 }
@@ -130,10 +112,7 @@ fn report(sources: &SourceMap, d: &Diagnostic) -> Report {
     let mut notes = Vec::new();
     for l in &d.labels {
         if l.span.file == d.span.file {
-            labels.push(LabeledSpan::new_with_span(
-                Some(l.message.clone()),
-                span(l.span),
-            ));
+            labels.push(LabeledSpan::new_with_span(Some(l.message.clone()), span(l.span)));
         } else {
             let other = sources.get(l.span.file);
             let (line, col) = other.line_col(l.span.start as usize);
@@ -153,10 +132,7 @@ fn report(sources: &SourceMap, d: &Diagnostic) -> Report {
         code: d.code.as_str().to_string(),
         message: d.message.clone(),
         level: d.level,
-        source: CharColumns {
-            name: file.path.clone(),
-            text: file.text.clone(),
-        },
+        source: CharColumns { name: file.path.clone(), text: file.text.clone() },
         labels,
         help: (!help.is_empty()).then(|| help.join("\n")),
     }
@@ -164,14 +140,8 @@ fn report(sources: &SourceMap, d: &Diagnostic) -> Report {
 
 /// The graphical report of every diagnostic, then the summary line.
 pub fn render(result: &CheckResult, color: bool) -> String {
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false);
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
     let mut out = String::new();
     for d in &result.diagnostics {
         let _ = handler.render_report(&mut out, &report(&result.sources, d));
@@ -201,14 +171,8 @@ pub fn render_plain(result: &CheckResult) -> String {
 pub fn render_one(sources: &SourceMap, code: &str, d: &Diagnostic, color: bool) -> String {
     let mut r = report(sources, d);
     r.code = code.to_string();
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .with_links(false);
+    let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100).with_links(false);
     let mut out = String::new();
     let _ = handler.render_report(&mut out, &r);
     out

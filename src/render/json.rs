@@ -58,13 +58,7 @@ pub fn location(sources: &SourceMap, span: Span) -> Location {
     let file = sources.get(span.file);
     let (line, column) = file.line_col(span.start as usize);
     let (end_line, end_column) = file.line_col(span.end as usize);
-    Location {
-        file: file.path.clone(),
-        line,
-        column,
-        end_line,
-        end_column,
-    }
+    Location { file: file.path.clone(), line, column, end_line, end_column }
 }
 
 pub fn diagnostic(sources: &SourceMap, d: &Diagnostic) -> JsonDiagnostic {
@@ -73,14 +67,7 @@ pub fn diagnostic(sources: &SourceMap, d: &Diagnostic) -> JsonDiagnostic {
         severity: d.level.as_str(),
         message: d.message.clone(),
         location: location(sources, d.span),
-        labels: d
-            .labels
-            .iter()
-            .map(|l| JsonLabel {
-                location: location(sources, l.span),
-                message: l.message.clone(),
-            })
-            .collect(),
+        labels: d.labels.iter().map(|l| JsonLabel { location: location(sources, l.span), message: l.message.clone() }).collect(),
         help: d.help.clone(),
         witness: d.witness.clone(),
         path: d.path.clone(),
@@ -90,11 +77,7 @@ pub fn diagnostic(sources: &SourceMap, d: &Diagnostic) -> JsonDiagnostic {
 pub fn report(result: &CheckResult) -> Report {
     Report {
         version: 1,
-        diagnostics: result
-            .diagnostics
-            .iter()
-            .map(|d| diagnostic(&result.sources, d))
-            .collect(),
+        diagnostics: result.diagnostics.iter().map(|d| diagnostic(&result.sources, d)).collect(),
         summary: Summary {
             files: result.files,
             errors: result.count(Level::Error),

@@ -26,28 +26,15 @@ pub fn render(program: &Program, sources: &SourceMap, results: &[TestResult]) ->
     suites.push_attribute(("failures", failures.to_string().as_str()));
     io(w.write_event(Event::Start(suites)));
     for file in &files {
-        let in_file: Vec<&TestResult> = results
-            .iter()
-            .filter(|r| &sources.get(program.tests[r.test].span.file).path == file)
-            .collect();
+        let in_file: Vec<&TestResult> = results.iter().filter(|r| &sources.get(program.tests[r.test].span.file).path == file).collect();
         let mut suite = BytesStart::new("testsuite");
         suite.push_attribute(("name", file.as_str()));
         suite.push_attribute(("tests", in_file.len().to_string().as_str()));
-        suite.push_attribute((
-            "failures",
-            in_file
-                .iter()
-                .filter(|r| !r.passed())
-                .count()
-                .to_string()
-                .as_str(),
-        ));
+        suite.push_attribute(("failures", in_file.iter().filter(|r| !r.passed()).count().to_string().as_str()));
         io(w.write_event(Event::Start(suite)));
         for r in in_file {
             let test = &program.tests[r.test];
-            let (line, _) = sources
-                .get(test.span.file)
-                .line_col(test.span.start as usize);
+            let (line, _) = sources.get(test.span.file).line_col(test.span.start as usize);
             let mut case = BytesStart::new("testcase");
             case.push_attribute(("name", test.name.as_str()));
             case.push_attribute(("classname", file.as_str()));
@@ -59,16 +46,10 @@ pub fn render(program: &Program, sources: &SourceMap, results: &[TestResult]) ->
             }
             io(w.write_event(Event::Start(case)));
             let mut failure = BytesStart::new("failure");
-            failure.push_attribute((
-                "message",
-                r.failures.first().map(String::as_str).unwrap_or("failed"),
-            ));
+            failure.push_attribute(("message", r.failures.first().map(String::as_str).unwrap_or("failed")));
             failure.push_attribute(("type", "test-failed"));
             io(w.write_event(Event::Start(failure)));
-            io(w.write_event(Event::Text(BytesText::new(&format!(
-                "{file}:{line}: {}",
-                r.failures.join("\n")
-            )))));
+            io(w.write_event(Event::Text(BytesText::new(&format!("{file}:{line}: {}", r.failures.join("\n"))))));
             io(w.write_event(Event::End(BytesEnd::new("failure"))));
             io(w.write_event(Event::End(BytesEnd::new("testcase"))));
         }

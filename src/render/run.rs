@@ -53,76 +53,24 @@ pub fn run(program: &Program, target: RunTarget, case: &eval::Case) -> Run {
     }
 }
 
-pub fn eval_json(
-    program: &Program,
-    target: RunTarget,
-    r: &Run,
-    sources: Option<&SourceMap>,
-) -> EvalJson {
+pub fn eval_json(program: &Program, target: RunTarget, r: &Run, sources: Option<&SourceMap>) -> EvalJson {
     let flow = flow_of(target);
     let (result, outcome, team, error) = match &r.end {
-        End::Outcome { outcome, .. } => (
-            "outcome",
-            Some(program.outcomes[*outcome].name.clone()),
-            None,
-            None,
-        ),
-        End::Escalated { team, .. } => (
-            "escalated",
-            None,
-            Some(program.teams[*team].name.clone()),
-            None,
-        ),
-        End::Conflict { .. } => (
-            "conflict",
-            None,
-            None,
-            Some(testing::describe_end(program, flow, &r.end)),
-        ),
-        End::FallThrough { .. } => (
-            "fall_through",
-            None,
-            None,
-            Some(testing::describe_end(program, flow, &r.end)),
-        ),
-        End::Missing { .. } => (
-            "missing_input",
-            None,
-            None,
-            Some(testing::describe_end(program, flow, &r.end)),
-        ),
-        End::Cycle { .. } => (
-            "cycle",
-            None,
-            None,
-            Some(testing::describe_end(program, flow, &r.end)),
-        ),
+        End::Outcome { outcome, .. } => ("outcome", Some(program.outcomes[*outcome].name.clone()), None, None),
+        End::Escalated { team, .. } => ("escalated", None, Some(program.teams[*team].name.clone()), None),
+        End::Conflict { .. } => ("conflict", None, None, Some(testing::describe_end(program, flow, &r.end))),
+        End::FallThrough { .. } => ("fall_through", None, None, Some(testing::describe_end(program, flow, &r.end))),
+        End::Missing { .. } => ("missing_input", None, None, Some(testing::describe_end(program, flow, &r.end))),
+        End::Cycle { .. } => ("cycle", None, None, Some(testing::describe_end(program, flow, &r.end))),
     };
     EvalJson {
         result,
         outcome,
         team,
-        path: flow.map_or_else(Vec::new, |f| {
-            r.path
-                .iter()
-                .map(|s| program.flows[f].steps[*s].name.clone())
-                .collect()
-        }),
-        tables: r
-            .tables
-            .iter()
-            .map(|t| program.tables[*t].name.clone())
-            .collect(),
-        escalations: r
-            .escalations
-            .iter()
-            .map(|t| program.teams[*t].name.clone())
-            .collect(),
-        actions: r
-            .actions
-            .iter()
-            .map(|a| program.actions[*a].name.clone())
-            .collect(),
+        path: flow.map_or_else(Vec::new, |f| r.path.iter().map(|s| program.flows[f].steps[*s].name.clone()).collect()),
+        tables: r.tables.iter().map(|t| program.tables[*t].name.clone()).collect(),
+        escalations: r.escalations.iter().map(|t| program.teams[*t].name.clone()).collect(),
+        actions: r.actions.iter().map(|a| program.actions[*a].name.clone()).collect(),
         error,
         explain: sources.map(|sources| {
             r.trace
@@ -130,13 +78,7 @@ pub fn eval_json(
                 .map(|(span, value)| {
                     let file = sources.get(span.file);
                     let (line, column) = file.line_col(span.start as usize);
-                    ExplainJson {
-                        condition: sources.text(*span).to_string(),
-                        value: *value,
-                        file: file.path.clone(),
-                        line,
-                        column,
-                    }
+                    ExplainJson { condition: sources.text(*span).to_string(), value: *value, file: file.path.clone(), line, column }
                 })
                 .collect()
         }),
@@ -158,12 +100,7 @@ fn invalid_case(errors: Vec<String>) -> EvalJson {
 }
 
 /// Parses and runs one JSON case; an invalid case is a result too.
-pub fn eval_text(
-    program: &Program,
-    target: RunTarget,
-    text: &str,
-    sources: Option<&SourceMap>,
-) -> Result<EvalJson, String> {
+pub fn eval_text(program: &Program, target: RunTarget, text: &str, sources: Option<&SourceMap>) -> Result<EvalJson, String> {
     let map: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(text) {
         Ok(serde_json::Value::Object(m)) => m,
         Ok(_) => return Err("a case must be a JSON object of input values".into()),
@@ -186,11 +123,7 @@ pub fn eval_human(json: &EvalJson) -> String {
     match (json.result, &json.outcome, &json.team) {
         ("outcome", Some(o), _) => out.push_str(&format!("result: outcome `{o}`\n")),
         ("escalated", _, Some(t)) => out.push_str(&format!("result: escalated to `{t}`\n")),
-        _ => out.push_str(&format!(
-            "result: {}\nerror: {}\n",
-            json.result.replace('_', " "),
-            json.error.as_deref().unwrap_or("")
-        )),
+        _ => out.push_str(&format!("result: {}\nerror: {}\n", json.result.replace('_', " "), json.error.as_deref().unwrap_or(""))),
     }
     if !json.path.is_empty() {
         out.push_str(&format!("path: {}\n", json.path.join(" → ")));
@@ -207,10 +140,7 @@ pub fn eval_human(json: &EvalJson) -> String {
     if let Some(explain) = &json.explain {
         out.push_str("explain:\n");
         for e in explain {
-            out.push_str(&format!(
-                "  {}:{}:{}  {}  → {}\n",
-                e.file, e.line, e.column, e.condition, e.value
-            ));
+            out.push_str(&format!("  {}:{}:{}  {}  → {}\n", e.file, e.line, e.column, e.condition, e.value));
         }
     }
     out
@@ -228,12 +158,7 @@ struct BadLine {
 /// naming its line number; blank lines are skipped. Returns the output and
 /// the number of lines that did not end in an outcome or hand-off.
 pub fn batch(program: &Program, target: RunTarget, input: &str) -> (String, usize) {
-    let lines: Vec<(usize, &str)> = input
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| (i + 1, l))
-        .collect();
+    let lines: Vec<(usize, &str)> = input.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, l)| (i + 1, l)).collect();
     let chunks: Vec<(String, usize)> = lines
         .par_chunks(4096)
         .map(|chunk| {
@@ -247,11 +172,7 @@ pub fn batch(program: &Program, target: RunTarget, input: &str) -> (String, usiz
                     }
                     Err(error) => {
                         failed += 1;
-                        serde_json::to_string(&BadLine {
-                            line: *n,
-                            result: "invalid_line",
-                            error,
-                        })
+                        serde_json::to_string(&BadLine { line: *n, result: "invalid_line", error })
                     }
                 };
                 out.push_str(&text.expect("results serialize"));
@@ -265,30 +186,18 @@ pub fn batch(program: &Program, target: RunTarget, input: &str) -> (String, usiz
 }
 
 /// The human report of a test run (the closing line is [`tests_summary`]).
-pub fn tests_human(
-    program: &Program,
-    sources: &SourceMap,
-    results: &[TestResult],
-    color: bool,
-) -> String {
+pub fn tests_human(program: &Program, sources: &SourceMap, results: &[TestResult], color: bool) -> String {
     let mut out = String::new();
     for r in results {
         let test = &program.tests[r.test];
         let file = sources.get(test.span.file);
         let (line, _) = file.line_col(test.span.start as usize);
         let status = if r.passed() { "ok" } else { "FAILED" };
-        out.push_str(&format!(
-            "test {}:{line} \"{}\" ... {status}\n",
-            file.path, test.name
-        ));
+        out.push_str(&format!("test {}:{line} \"{}\" ... {status}\n", file.path, test.name));
     }
     for r in results.iter().filter(|r| !r.passed()) {
         let test = &program.tests[r.test];
-        let mut d = Diagnostic::new(
-            Code::SyntaxError,
-            test.name_span,
-            format!("test \"{}\" failed", test.name),
-        );
+        let mut d = Diagnostic::new(Code::SyntaxError, test.name_span, format!("test \"{}\" failed", test.name));
         d.level = Level::Error;
         d.help = Some(r.failures.join("\n"));
         out.push('\n');
@@ -306,40 +215,16 @@ pub fn tests_summary(results: &[TestResult]) -> String {
 /// The coverage table, then the branches no test takes.
 pub fn coverage_human(cov: &Coverage) -> String {
     let mut out = String::from("\ncoverage\n");
-    let width = cov
-        .units
-        .iter()
-        .map(|u| u.name.len() + u.kind.len() + 1)
-        .max()
-        .unwrap_or(0)
-        .max("flow or table".len());
-    out.push_str(&format!(
-        "  {:<width$}  {:>9}  {:>9}\n",
-        "flow or table", "steps", "branches"
-    ));
+    let width = cov.units.iter().map(|u| u.name.len() + u.kind.len() + 1).max().unwrap_or(0).max("flow or table".len());
+    out.push_str(&format!("  {:<width$}  {:>9}  {:>9}\n", "flow or table", "steps", "branches"));
     for u in &cov.units {
-        let steps = if u.kind == "flow" {
-            format!("{}/{}", u.steps_taken, u.steps_total)
-        } else {
-            "-".into()
-        };
+        let steps = if u.kind == "flow" { format!("{}/{}", u.steps_taken, u.steps_total) } else { "-".into() };
         let name = format!("{} {}", u.kind, u.name);
-        out.push_str(&format!(
-            "  {name:<width$}  {steps:>9}  {:>9}\n",
-            format!("{}/{}", u.branches_taken, u.branches_total)
-        ));
+        out.push_str(&format!("  {name:<width$}  {steps:>9}  {:>9}\n", format!("{}/{}", u.branches_taken, u.branches_total)));
     }
-    let pct = if cov.branches_total == 0 {
-        100.0
-    } else {
-        100.0 * cov.branches_taken as f64 / cov.branches_total as f64
-    };
+    let pct = if cov.branches_total == 0 { 100.0 } else { 100.0 * cov.branches_taken as f64 / cov.branches_total as f64 };
     out.push_str(&format!("  branches taken: {}/{} ({pct:.0}%); timeout routes are not case facts and are not counted\n", cov.branches_taken, cov.branches_total));
-    let untaken: Vec<_> = cov
-        .units
-        .iter()
-        .flat_map(|u| u.untaken.iter().map(move |b| (u, b)))
-        .collect();
+    let untaken: Vec<_> = cov.units.iter().flat_map(|u| u.untaken.iter().map(move |b| (u, b))).collect();
     if !untaken.is_empty() {
         out.push_str("\nbranches no test takes:\n");
         for (u, b) in untaken {
@@ -347,10 +232,7 @@ pub fn coverage_human(cov: &Coverage) -> String {
                 Some(s) => format!("{} {}, step {s}", u.kind, u.name),
                 None => format!("{} {}", u.kind, u.name),
             };
-            out.push_str(&format!(
-                "  {}:{}:{}  {place}: {}\n",
-                u.file, b.line, b.column, b.branch
-            ));
+            out.push_str(&format!("  {}:{}:{}  {place}: {}\n", u.file, b.line, b.column, b.branch));
         }
     }
     out

@@ -150,9 +150,7 @@ fn pascal(code: Code) -> String {
         .split('-')
         .map(|w| {
             let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                .unwrap_or_default()
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
         })
         .collect()
 }
@@ -179,9 +177,7 @@ fn uri(path: &str) -> String {
     let mut out = String::new();
     for b in path.bytes() {
         match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
-                out.push(b as char)
-            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
             _ => out.push_str(&format!("%{b:02X}")),
         }
     }
@@ -193,56 +189,25 @@ fn location(sources: &SourceMap, span: Span, id: Option<usize>, message: Option<
     Location {
         id,
         physical_location: PhysicalLocation {
-            artifact_location: ArtifactLocation {
-                uri: uri(&loc.file),
-                uri_base_id: Some("SRCROOT"),
-            },
-            region: Region {
-                start_line: loc.line,
-                start_column: loc.column,
-                end_line: loc.end_line,
-                end_column: loc.end_column,
-            },
+            artifact_location: ArtifactLocation { uri: uri(&loc.file), uri_base_id: Some("SRCROOT") },
+            region: Region { start_line: loc.line, start_column: loc.column, end_line: loc.end_line, end_column: loc.end_column },
         },
-        message: message.map(|m| Text {
-            text: m.to_string(),
-        }),
+        message: message.map(|m| Text { text: m.to_string() }),
     }
 }
 
 fn result(sources: &SourceMap, d: &Diagnostic, suppression: Option<Option<String>>) -> SarifResult {
-    let rule_index = Code::ALL
-        .iter()
-        .position(|c| *c == d.code)
-        .expect("every code is in the table");
-    let properties =
-        (d.witness.is_some() || d.path.is_some() || d.help.is_some()).then(|| Properties {
-            witness: d.witness.clone(),
-            path: d.path.clone(),
-            help: d.help.clone(),
-        });
+    let rule_index = Code::ALL.iter().position(|c| *c == d.code).expect("every code is in the table");
+    let properties = (d.witness.is_some() || d.path.is_some() || d.help.is_some())
+        .then(|| Properties { witness: d.witness.clone(), path: d.path.clone(), help: d.help.clone() });
     SarifResult {
         rule_id: d.code.as_str(),
         rule_index,
         level: level(d.level),
-        message: Text {
-            text: d.message.clone(),
-        },
+        message: Text { text: d.message.clone() },
         locations: vec![location(sources, d.span, None, None)],
-        related_locations: d
-            .labels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| location(sources, l.span, Some(i + 1), Some(&l.message)))
-            .collect(),
-        suppressions: suppression
-            .map(|reason| {
-                vec![Suppression {
-                    kind: "inSource",
-                    justification: reason,
-                }]
-            })
-            .unwrap_or_default(),
+        related_locations: d.labels.iter().enumerate().map(|(i, l)| location(sources, l.span, Some(i + 1), Some(&l.message))).collect(),
+        suppressions: suppression.map(|reason| vec![Suppression { kind: "inSource", justification: reason }]).unwrap_or_default(),
         properties,
     }
 }
@@ -253,51 +218,18 @@ pub fn log(result: &CheckResult) -> Log {
         .map(|&code| Rule {
             id: code.as_str(),
             name: pascal(code),
-            short_description: Text {
-                text: summary(code),
-            },
-            full_description: Text {
-                text: code
-                    .doc()
-                    .lines()
-                    .filter(|l| !l.starts_with('#'))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-                    .trim()
-                    .to_string(),
-            },
+            short_description: Text { text: summary(code) },
+            full_description: Text { text: code.doc().lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n").trim().to_string() },
             help_uri: format!("{RULES_URI}{}.md", code.as_str()),
-            help: Markdown {
-                text: summary(code),
-                markdown: code.doc().to_string(),
-            },
-            default_configuration: Configuration {
-                level: level(code.default_level()),
-            },
+            help: Markdown { text: summary(code), markdown: code.doc().to_string() },
+            default_configuration: Configuration { level: level(code.default_level()) },
         })
         .collect();
-    let mut results: Vec<SarifResult> = result
-        .diagnostics
-        .iter()
-        .map(|d| result_of(result, d, None))
-        .collect();
-    results.extend(
-        result
-            .suppressed_findings
-            .iter()
-            .map(|s| result_of(result, &s.diagnostic, Some(s.reason.clone()))),
-    );
+    let mut results: Vec<SarifResult> = result.diagnostics.iter().map(|d| result_of(result, d, None)).collect();
+    results.extend(result.suppressed_findings.iter().map(|s| result_of(result, &s.diagnostic, Some(s.reason.clone()))));
     let mut base = std::collections::BTreeMap::new();
-    let root = std::env::current_dir()
-        .map(|p| format!("file://{}/", uri(&p.to_string_lossy())))
-        .unwrap_or_else(|_| "file:///".into());
-    base.insert(
-        "SRCROOT",
-        ArtifactLocation {
-            uri: root,
-            uri_base_id: None,
-        },
-    );
+    let root = std::env::current_dir().map(|p| format!("file://{}/", uri(&p.to_string_lossy()))).unwrap_or_else(|_| "file:///".into());
+    base.insert("SRCROOT", ArtifactLocation { uri: root, uri_base_id: None });
     Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         version: "2.1.0",
@@ -318,11 +250,7 @@ pub fn log(result: &CheckResult) -> Log {
     }
 }
 
-fn result_of(
-    result: &CheckResult,
-    d: &Diagnostic,
-    suppression: Option<Option<String>>,
-) -> SarifResult {
+fn result_of(result: &CheckResult, d: &Diagnostic, suppression: Option<Option<String>>) -> SarifResult {
     self::result(&result.sources, d, suppression)
 }
 

@@ -237,10 +237,7 @@ pub enum TargetEnd {
 impl TargetEnd {
     pub fn name(&self) -> &Name {
         match self {
-            TargetEnd::Outcome(n)
-            | TargetEnd::Escalate(n)
-            | TargetEnd::Table(n)
-            | TargetEnd::Step(n) => n,
+            TargetEnd::Outcome(n) | TargetEnd::Escalate(n) | TargetEnd::Table(n) | TargetEnd::Step(n) => n,
         }
     }
 }
@@ -288,16 +285,8 @@ pub enum CondKind {
     Const(bool),
     /// A bool input is true.
     Input(Name),
-    Compare {
-        input: Name,
-        op: CmpOp,
-        value: Literal,
-    },
-    In {
-        input: Name,
-        negated: bool,
-        values: Vec<Literal>,
-    },
+    Compare { input: Name, op: CmpOp, value: Literal },
+    In { input: Name, negated: bool, values: Vec<Literal> },
 }
 
 #[derive(Clone, Debug)]

@@ -109,10 +109,7 @@ fn found_at(text: &str, pos: usize) -> (String, usize) {
     if rest.is_empty() {
         return ("the end of the file".into(), 0);
     }
-    let word: String = rest
-        .chars()
-        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
-        .collect();
+    let word: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.').collect();
     if !word.is_empty() {
         return (format!("`{word}`"), word.len());
     }
@@ -124,11 +121,7 @@ fn found_at(text: &str, pos: usize) -> (String, usize) {
 }
 
 /// Turns pest's error into one sentence naming what was expected.
-pub fn friendly_message(
-    file: FileId,
-    text: &str,
-    err: &pest::error::Error<super::parser::Rule>,
-) -> SyntaxError {
+pub fn friendly_message(file: FileId, text: &str, err: &pest::error::Error<super::parser::Rule>) -> SyntaxError {
     let pos = match err.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
@@ -143,9 +136,7 @@ pub fn friendly_message(
         ErrorVariant::CustomError { .. } => vec![],
     };
     let after_condition = positives.contains(&Rule::arrow)
-        && positives
-            .iter()
-            .any(|r| matches!(r, Rule::k_and | Rule::k_or | Rule::cmp_op | Rule::k_in));
+        && positives.iter().any(|r| matches!(r, Rule::k_and | Rule::k_or | Rule::cmp_op | Rule::k_in));
     let message = if after_condition {
         format!("expected `->` after the condition, found {found}")
     } else {
@@ -160,11 +151,7 @@ pub fn friendly_message(
         match words.len() {
             0 => format!("unexpected {found}"),
             1 => format!("expected {}, found {found}", words[0]),
-            n => format!(
-                "expected {} or {}, found {found}",
-                words[..n - 1].join(", "),
-                words[n - 1]
-            ),
+            n => format!("expected {} or {}, found {found}", words[..n - 1].join(", "), words[n - 1]),
         }
     };
     let word = found.trim_matches('`');
@@ -172,22 +159,14 @@ pub fn friendly_message(
         && matches!(word, "when" | "otherwise" | "instructions" | "timeout")
     {
         Some("inside a step or table: `instructions` lines, then `when` branches, then at most one `otherwise`, then at most one `timeout`".into())
-    } else if positives
-        .iter()
-        .any(|r| matches!(r, Rule::ident | Rule::dotted))
+    } else if positives.iter().any(|r| matches!(r, Rule::ident | Rule::dotted))
         && super::is_keyword(word)
     {
-        Some(format!(
-            "`{word}` is a keyword and cannot be used as a name"
-        ))
+        Some(format!("`{word}` is a keyword and cannot be used as a name"))
     } else {
         None
     };
-    SyntaxError {
-        span,
-        message,
-        help,
-    }
+    SyntaxError { span, message, help }
 }
 
 /// Scans the text for conditions nested deeper than [`MAX_NESTING`]
@@ -221,17 +200,14 @@ fn scan_nesting(file: FileId, text: &str) -> Option<SyntaxError> {
             b'"' => {
                 let open = i;
                 i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r'
-                {
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r' {
                     i += if bytes[i] == b'\\' { 2 } else { 1 };
                 }
                 if i - open > MAX_STRING {
                     return Some(SyntaxError {
                         span: Span::new(file, open, open + 1),
                         message: format!("string longer than {} KiB", MAX_STRING >> 10),
-                        help: Some(
-                            "keep long instructions in the team's handbook and link to them".into(),
-                        ),
+                        help: Some("keep long instructions in the team's handbook and link to them".into()),
                     });
                 }
                 run = 0;
@@ -249,9 +225,7 @@ fn scan_nesting(file: FileId, text: &str) -> Option<SyntaxError> {
             }
             b if b.is_ascii_alphanumeric() || b == b'_' => {
                 let start = i;
-                while i < bytes.len()
-                    && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.')
-                {
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.') {
                     i += 1;
                 }
                 if &text[start..i] == "not" {
@@ -282,16 +256,13 @@ fn scan_nesting(file: FileId, text: &str) -> Option<SyntaxError> {
 /// unless a backslash stands right before the line break.
 fn surely_shallow(bytes: &[u8]) -> bool {
     let opens = memchr::memchr_iter(b'(', bytes).count();
-    if opens > MAX_NESTING || opens + memchr::memmem::find_iter(bytes, b"not").count() > MAX_NESTING
-    {
+    if opens > MAX_NESTING || opens + memchr::memmem::find_iter(bytes, b"not").count() > MAX_NESTING {
         return false;
     }
     if bytes.len() <= MAX_STRING {
         return true;
     }
-    if memchr::memmem::find(bytes, b"\\\n").is_some()
-        || memchr::memmem::find(bytes, b"\\\r").is_some()
-    {
+    if memchr::memmem::find(bytes, b"\\\n").is_some() || memchr::memmem::find(bytes, b"\\\r").is_some() {
         return false;
     }
     let mut line_start = 0;
@@ -330,9 +301,7 @@ fn string_error(file: FileId, text: &str, pos: usize) -> Option<SyntaxError> {
                     return Some(SyntaxError {
                         span: Span::new(file, pos + i, end),
                         message: format!("unknown escape `\\{other}` in a string"),
-                        help: Some(
-                            "strings know the escapes `\\\"`, `\\\\`, `\\n` and `\\t`".into(),
-                        ),
+                        help: Some("strings know the escapes `\\\"`, `\\\\`, `\\n` and `\\t`".into()),
                     });
                 }
                 None => break,
@@ -341,9 +310,7 @@ fn string_error(file: FileId, text: &str, pos: usize) -> Option<SyntaxError> {
                 return Some(SyntaxError {
                     span: Span::new(file, pos, pos + i),
                     message: "string not closed before the end of the line".into(),
-                    help: Some(
-                        "add the closing `\"`; write `\\n` for a line break inside a string".into(),
-                    ),
+                    help: Some("add the closing `\"`; write `\\n` for a line break inside a string".into()),
                 })
             }
             _ => {}
@@ -370,51 +337,23 @@ mod tests {
         for n in (190..=210).chain([0, 1, 50, 400]) {
             texts.push(format!("{}x{}", "(".repeat(n), ")".repeat(n)));
             texts.push(format!("when {}x -> y", "not ".repeat(n)));
-            texts.push(format!(
-                "{}{}x",
-                "(".repeat(n / 2),
-                "not ".repeat(n - n / 2)
-            ));
+            texts.push(format!("{}{}x", "(".repeat(n / 2), "not ".repeat(n - n / 2)));
             texts.push(format!("// {}\n{}x", "(".repeat(n), "not (".repeat(n / 3)));
         }
-        for (head, tail) in [
-            ("\"", "\""),
-            ("\"\\\n", "\""),
-            ("\"\\\r", "\""),
-            ("\"", "\n\""),
-            ("\"\\\r\n", ""),
-        ] {
+        for (head, tail) in [("\"", "\""), ("\"\\\n", "\""), ("\"\\\r", "\""), ("\"", "\n\""), ("\"\\\r\n", "")] {
             texts.push(format!("{head}{long}{tail}"));
-            texts.push(format!(
-                "{head}{}\n{}{tail}",
-                &long[..MAX_STRING / 2],
-                &long[..MAX_STRING / 2]
-            ));
+            texts.push(format!("{head}{}\n{}{tail}", &long[..MAX_STRING / 2], &long[..MAX_STRING / 2]));
         }
-        texts.push(format!(
-            "\"{}\\\n{}\"",
-            &long[..MAX_STRING / 2],
-            &long[..MAX_STRING / 2]
-        ));
+        texts.push(format!("\"{}\\\n{}\"", &long[..MAX_STRING / 2], &long[..MAX_STRING / 2]));
         let mut let_through = 0;
         for t in &texts {
             if surely_shallow(t.as_bytes()) {
                 let_through += 1;
-                assert!(
-                    scan_nesting(file, t).is_none(),
-                    "{:?}",
-                    &t[..t.len().min(80)]
-                );
+                assert!(scan_nesting(file, t).is_none(), "{:?}", &t[..t.len().min(80)]);
             }
         }
         assert!(let_through > 10);
-        assert!(scan_nesting(
-            file,
-            texts.iter().find(|t| t.starts_with("\"\\\n")).unwrap()
-        )
-        .is_some());
-        assert!(surely_shallow(
-            include_str!("../../policies/counterfeit.sop").as_bytes()
-        ));
+        assert!(scan_nesting(file, texts.iter().find(|t| t.starts_with("\"\\\n")).unwrap()).is_some());
+        assert!(surely_shallow(include_str!("../../policies/counterfeit.sop").as_bytes()));
     }
 }

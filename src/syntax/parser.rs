@@ -39,24 +39,14 @@ pub fn parse_file(file: FileId, text: &str) -> Result<File, SyntaxError> {
     // parse (such a keyword in the first column inside a declaration, or a
     // syntax error), the whole file is parsed, so that errors read the same.
     let starts = super::declaration_starts(text);
-    let bounds: Vec<usize> = std::iter::once(0)
-        .chain(starts.into_iter().filter(|&s| s > 0))
-        .chain([text.len()])
-        .collect();
+    let bounds: Vec<usize> = std::iter::once(0).chain(starts.into_iter().filter(|&s| s > 0)).chain([text.len()]).collect();
     let mut keyword_name = None;
     let mut items = Vec::new();
     for piece in bounds.windows(2) {
         let Ok(pairs) = PestParser::parse(Rule::file, &text[piece[0]..piece[1]]) else {
             return whole(file, text, &trivia);
         };
-        let mut b = Builder {
-            file,
-            trivia: &trivia,
-            text,
-            keyword_name,
-            base: piece[0],
-            tokens: pairs.tokens().peekable(),
-        };
+        let mut b = Builder { file, trivia: &trivia, text, keyword_name, base: piece[0], tokens: pairs.tokens().peekable() };
         b.items(&mut items);
         keyword_name = b.keyword_name;
     }
@@ -74,28 +64,15 @@ pub fn parse_whole(file: FileId, text: &str) -> Result<File, SyntaxError> {
 
 /// The file parsed in one piece (after the nesting check).
 fn whole(file: FileId, text: &str, trivia: &Trivia) -> Result<File, SyntaxError> {
-    let pairs =
-        PestParser::parse(Rule::file, text).map_err(|e| friendly_message(file, text, &e))?;
-    let mut b = Builder {
-        file,
-        trivia,
-        text,
-        keyword_name: None,
-        base: 0,
-        tokens: pairs.tokens().peekable(),
-    };
+    let pairs = PestParser::parse(Rule::file, text).map_err(|e| friendly_message(file, text, &e))?;
+    let mut b = Builder { file, trivia, text, keyword_name: None, base: 0, tokens: pairs.tokens().peekable() };
     let mut items = Vec::new();
     b.items(&mut items);
     finish_file(file, text, b.keyword_name, items)
 }
 
 /// The file of these items, or the error of the first keyword used as a name.
-fn finish_file(
-    file: FileId,
-    text: &str,
-    keyword_name: Option<(usize, usize)>,
-    items: Vec<Item>,
-) -> Result<File, SyntaxError> {
+fn finish_file(file: FileId, text: &str, keyword_name: Option<(usize, usize)>, items: Vec<Item>) -> Result<File, SyntaxError> {
     match keyword_name {
         Some((start, end)) => Err(keyword_as_name(file, &text[start..end], start)),
         None => Ok(File { items }),
@@ -120,24 +97,13 @@ fn keyword_as_name(file: FileId, word: &str, start: usize) -> SyntaxError {
     SyntaxError {
         span: Span::new(file, start, start + word.len()),
         message: format!("expected a name, found `{word}`"),
-        help: Some(format!(
-            "`{word}` is a keyword and cannot be used as a name"
-        )),
+        help: Some(format!("`{word}` is a keyword and cannot be used as a name")),
     }
 }
 
 /// Punctuation, which the builder steps over.
 fn is_punctuation(rule: Rule) -> bool {
-    matches!(
-        rule,
-        Rule::lbrace
-            | Rule::rbrace
-            | Rule::lparen
-            | Rule::rparen
-            | Rule::colon
-            | Rule::comma
-            | Rule::arrow
-    )
+    matches!(rule, Rule::lbrace | Rule::rbrace | Rule::lparen | Rule::rparen | Rule::colon | Rule::comma | Rule::arrow)
 }
 
 fn unescape(raw: &str) -> String {
@@ -240,10 +206,7 @@ impl Builder<'_> {
     fn name(&mut self) -> Name {
         let (start, end) = self.skip_kid();
         self.no_keyword(start, end);
-        Name {
-            text: self.text[start..end].into(),
-            span: self.span(start, end),
-        }
+        Name { text: self.text[start..end].into(), span: self.span(start, end) }
     }
 
     /// Notes the first keyword among the parts of a (dotted) name.
@@ -253,10 +216,7 @@ impl Builder<'_> {
         let bytes = self.text.as_bytes();
         let mut at = start;
         while at <= end {
-            let stop = bytes[at..end]
-                .iter()
-                .position(|b| *b == b'.')
-                .map_or(end, |n| at + n);
+            let stop = bytes[at..end].iter().position(|b| *b == b'.').map_or(end, |n| at + n);
             if super::is_keyword(&self.text[at..stop]) {
                 if self.keyword_name.is_none_or(|(s, _)| at < s) {
                     self.keyword_name = Some((at, stop));
@@ -290,10 +250,7 @@ impl Builder<'_> {
     /// A duration as the next child.
     fn duration(&mut self) -> (Option<Duration>, Span) {
         let (start, end) = self.skip_kid();
-        (
-            Duration::parse(&self.text[start..end]),
-            self.span(start, end),
-        )
+        (Duration::parse(&self.text[start..end]), self.span(start, end))
     }
 
     /// A clause `KEYWORD VALUE` as the next child: the value read by `value`.
@@ -317,48 +274,25 @@ impl Builder<'_> {
                 let name = self.name();
                 let variants = self.name_list();
                 let span = self.finish(start);
-                Item::Enum(EnumDecl {
-                    name,
-                    variants,
-                    span,
-                    doc,
-                })
+                Item::Enum(EnumDecl { name, variants, span, doc })
             }
             Rule::input_decl => {
                 let name = self.name();
                 let ty = self.type_expr();
                 let span = self.finish(start);
-                Item::Input(InputDecl {
-                    name,
-                    ty,
-                    span,
-                    doc,
-                })
+                Item::Input(InputDecl { name, ty, span, doc })
             }
             Rule::team_decl => {
                 let name = self.name();
-                let sla = self
-                    .peek_kid()
-                    .is_some()
-                    .then(|| self.clause(|b| b.duration()));
+                let sla = self.peek_kid().is_some().then(|| self.clause(|b| b.duration()));
                 let span = self.finish(start);
-                Item::Team(TeamDecl {
-                    name,
-                    sla,
-                    span,
-                    doc,
-                })
+                Item::Team(TeamDecl { name, sla, span, doc })
             }
             Rule::action_decl => {
                 let name = self.name();
                 let description = self.peek_kid().is_some().then(|| self.string());
                 let span = self.finish(start);
-                Item::Action(ActionDecl {
-                    name,
-                    description,
-                    span,
-                    doc,
-                })
+                Item::Action(ActionDecl { name, description, span, doc })
             }
             Rule::outcome_decl => {
                 let name = self.name();
@@ -397,13 +331,7 @@ impl Builder<'_> {
                     }
                 }
                 let span = self.finish(start);
-                Item::Outcome(OutcomeDecl {
-                    name,
-                    severity,
-                    requires,
-                    span,
-                    doc,
-                })
+                Item::Outcome(OutcomeDecl { name, severity, requires, span, doc })
             }
             Rule::require_decl => {
                 let mut team = None;
@@ -418,12 +346,7 @@ impl Builder<'_> {
                     }
                 }
                 let span = self.finish(start);
-                Item::Require(RequireDecl {
-                    team: team.unwrap(),
-                    condition: condition.unwrap(),
-                    span,
-                    doc,
-                })
+                Item::Require(RequireDecl { team: team.unwrap(), condition: condition.unwrap(), span, doc })
             }
             Rule::table_decl => {
                 let name = self.name();
@@ -438,13 +361,7 @@ impl Builder<'_> {
                     }
                 }
                 let span = self.finish(start);
-                Item::Table(TableDecl {
-                    name,
-                    first,
-                    branches,
-                    span,
-                    doc,
-                })
+                Item::Table(TableDecl { name, first, branches, span, doc })
             }
             Rule::flow_decl => {
                 let name = self.name();
@@ -454,13 +371,7 @@ impl Builder<'_> {
                     steps.push(self.step());
                 }
                 let span = self.finish(start);
-                Item::Flow(FlowDecl {
-                    name,
-                    start: start_step,
-                    steps,
-                    span,
-                    doc,
-                })
+                Item::Flow(FlowDecl { name, start: start_step, steps, span, doc })
             }
             Rule::test_decl => {
                 let mut test = self.test(start);
@@ -533,16 +444,7 @@ impl Builder<'_> {
         let (ks, ke) = self.skip_kid(); // `step`
         let keyword = self.span(ks, ke); // a placeholder until the step's end is read
         let name = self.name();
-        let mut step = Step {
-            name,
-            title: None,
-            first: false,
-            within: None,
-            instructions: vec![],
-            branches: vec![],
-            span: keyword,
-            doc,
-        };
+        let mut step = Step { name, title: None, first: false, within: None, instructions: vec![], branches: vec![], span: keyword, doc };
         let mut branches: SmallVec<[Branch; 4]> = SmallVec::new();
         let mut instructions: SmallVec<[String; 2]> = SmallVec::new();
         while let Some((kid, _)) = self.peek_kid() {
@@ -575,9 +477,7 @@ impl Builder<'_> {
             Rule::when_branch => {
                 let (cond, span) = self.condition_node();
                 // Shared with the model's branch (`Arc`), not copied.
-                cond_text = Some(std::sync::Arc::from(&*super::trivia::folded(
-                    &self.text[span.range()],
-                )));
+                cond_text = Some(std::sync::Arc::from(&*super::trivia::folded(&self.text[span.range()])));
                 BranchKind::When(cond)
             }
             Rule::otherwise_branch => BranchKind::Otherwise,
@@ -585,14 +485,7 @@ impl Builder<'_> {
         };
         let target = self.target();
         let span = self.finish(start);
-        Branch {
-            kind,
-            keyword,
-            target,
-            span,
-            doc,
-            cond_text,
-        }
+        Branch { kind, keyword, target, span, doc, cond_text }
     }
 
     fn target(&mut self) -> Target {
@@ -619,11 +512,7 @@ impl Builder<'_> {
             }
         }
         let span = self.finish(start);
-        Target {
-            links: exact(links),
-            end: end.unwrap(),
-            span,
-        }
+        Target { links: exact(links), end: end.unwrap(), span }
     }
 
     // ---- Conditions -------------------------------------------------------
@@ -653,11 +542,7 @@ impl Builder<'_> {
                     return (parts.pop().unwrap(), span);
                 }
                 let parts = exact(parts);
-                let kind = if rule == Rule::condition {
-                    CondKind::Or(parts)
-                } else {
-                    CondKind::And(parts)
-                };
+                let kind = if rule == Rule::condition { CondKind::Or(parts) } else { CondKind::And(parts) };
                 return (Cond { kind, span }, span);
             }
             Rule::unary => {
@@ -669,10 +554,7 @@ impl Builder<'_> {
                 let mut cond = self.condition();
                 for not in nots.iter().rev() {
                     let nspan = not.to(cond.span);
-                    cond = Cond {
-                        kind: CondKind::Not(Box::new(cond)),
-                        span: nspan,
-                    };
+                    cond = Cond { kind: CondKind::Not(Box::new(cond)), span: nspan };
                 }
                 let span = self.finish(start);
                 return (cond, span);
@@ -716,11 +598,7 @@ impl Builder<'_> {
                             }
                         }
                         self.close();
-                        CondKind::In {
-                            input,
-                            negated,
-                            values: exact(values),
-                        }
+                        CondKind::In { input, negated, values: exact(values) }
                     }
                 }
             }
@@ -765,13 +643,7 @@ impl Builder<'_> {
         let mut test = TestDecl {
             name: String::new(),
             name_span: at,
-            run: RunTarget {
-                is_table: false,
-                name: Name {
-                    text: "".into(),
-                    span: at,
-                },
-            },
+            run: RunTarget { is_table: false, name: Name { text: "".into(), span: at } },
             given: vec![],
             expects: vec![],
             span: at,
@@ -786,10 +658,7 @@ impl Builder<'_> {
                     self.skip();
                     let name = self.name();
                     self.close();
-                    test.run = RunTarget {
-                        is_table: kind == Rule::k_table,
-                        name,
-                    };
+                    test.run = RunTarget { is_table: kind == Rule::k_table, name };
                 }
                 Rule::test_given => {
                     self.open();

@@ -32,23 +32,14 @@ impl Trivia {
             let end = line_end(bytes, start);
             let line = &text[start..end];
             line_starts.push(start);
-            line_firsts
-                .push(start + line.len() - line.trim_start_matches(['\u{feff}', ' ', '\t']).len());
+            line_firsts.push(start + line.len() - line.trim_start_matches(['\u{feff}', ' ', '\t']).len());
             kinds.push(classify(line));
             if end == bytes.len() {
                 break;
             }
-            start = if bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n') {
-                end + 2
-            } else {
-                end + 1
-            };
+            start = if bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n') { end + 2 } else { end + 1 };
         }
-        Trivia {
-            line_starts,
-            line_firsts,
-            kinds,
-        }
+        Trivia { line_starts, line_firsts, kinds }
     }
 
     pub fn kinds(&self) -> &[LineKind] {
@@ -80,10 +71,7 @@ impl Trivia {
     /// Where each `///` of the doc comment of an item at `offset` stands
     /// (the formatter keeps those comments right above the item).
     pub fn doc_run(&self, offset: usize) -> Vec<usize> {
-        self.doc_lines(offset)
-            .into_iter()
-            .map(|l| self.line_firsts[l])
-            .collect()
+        self.doc_lines(offset).into_iter().map(|l| self.line_firsts[l]).collect()
     }
 
     /// The text of the doc comment of an item at `offset`.
@@ -185,9 +173,7 @@ mod tests {
     /// quotes, escapes, a byte-order mark, non-ASCII whitespace).
     #[test]
     fn the_fast_path_folds_as_folding_does() {
-        let alphabet = [
-            'a', ' ', '\t', '\n', '\r', '/', '"', '\\', '\u{feff}', '\u{a0}', '\u{b}',
-        ];
+        let alphabet = ['a', ' ', '\t', '\n', '\r', '/', '"', '\\', '\u{feff}', '\u{a0}', '\u{b}'];
         let mut words = vec![String::new()];
         let mut checked = 0;
         for _ in 0..5 {

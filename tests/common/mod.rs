@@ -12,11 +12,7 @@ pub fn check_path(path: &Path) -> CheckResult {
 
 /// Checks a source text given as one file named `name`.
 pub fn check_source(name: &str, text: &str) -> CheckResult {
-    let dir = std::env::temp_dir().join(format!(
-        "sopflow-test-{}-{}",
-        std::process::id(),
-        name.replace('/', "_")
-    ));
+    let dir = std::env::temp_dir().join(format!("sopflow-test-{}-{}", std::process::id(), name.replace('/', "_")));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(name);
     std::fs::write(&file, text).unwrap();
@@ -43,17 +39,8 @@ pub fn found(result: &CheckResult) -> Vec<(String, usize, String, String)> {
         .map(|d| {
             let file = result.sources.get(d.span.file);
             let (line, _) = file.line_col(d.span.start as usize);
-            let name = Path::new(&file.path)
-                .file_name()
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            (
-                name,
-                line,
-                d.code.as_str().to_string(),
-                d.level.as_str().to_string(),
-            )
+            let name = Path::new(&file.path).file_name().unwrap().to_string_lossy().into_owned();
+            (name, line, d.code.as_str().to_string(), d.level.as_str().to_string())
         })
         .collect();
     out.sort();
@@ -75,25 +62,15 @@ pub fn expected(case: &Path) -> Vec<(String, usize, String, String)> {
         let text = String::from_utf8_lossy(&bytes);
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         for (n, line) in text.lines().enumerate() {
-            let Some(pos) = line.find("expect:") else {
-                continue;
-            };
+            let Some(pos) = line.find("expect:") else { continue };
             let before = &line[..pos];
             if !(before.trim_end().ends_with("//") || before.trim_end().ends_with('#')) {
                 continue;
             }
-            let body = line[pos + "expect:".len()..]
-                .split(" witness:")
-                .next()
-                .unwrap();
+            let body = line[pos + "expect:".len()..].split(" witness:").next().unwrap();
             for item in body.split(',').map(str::trim).filter(|s| !s.is_empty()) {
                 let (code, level) = item.split_once(':').unwrap_or((item, ""));
-                out.push((
-                    name.clone(),
-                    n + 1,
-                    code.trim().to_string(),
-                    level.trim().to_string(),
-                ));
+                out.push((name.clone(), n + 1, code.trim().to_string(), level.trim().to_string()));
             }
         }
     }
@@ -107,9 +84,7 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         let p = entry.path();
         if p.is_dir() {
             out.extend(walk(&p));
-        } else if p.extension().is_some_and(|e| e == "sop")
-            || p.file_name().is_some_and(|n| n == "sopflow.toml")
-        {
+        } else if p.extension().is_some_and(|e| e == "sop") || p.file_name().is_some_and(|n| n == "sopflow.toml") {
             out.push(p);
         }
     }
@@ -121,26 +96,14 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 pub fn compare(case: &Path, result: &CheckResult) -> Result<(), String> {
     let want = expected(case);
     let got = found(result);
-    let got_cmp: Vec<_> = got
-        .iter()
-        .map(|(f, l, c, _)| (f.clone(), *l, c.clone()))
-        .collect();
-    let want_cmp: Vec<_> = want
-        .iter()
-        .map(|(f, l, c, _)| (f.clone(), *l, c.clone()))
-        .collect();
+    let got_cmp: Vec<_> = got.iter().map(|(f, l, c, _)| (f.clone(), *l, c.clone())).collect();
+    let want_cmp: Vec<_> = want.iter().map(|(f, l, c, _)| (f.clone(), *l, c.clone())).collect();
     if got_cmp != want_cmp {
-        return Err(format!(
-            "{}:\n  expected {want_cmp:?}\n  found    {got:?}",
-            case.display()
-        ));
+        return Err(format!("{}:\n  expected {want_cmp:?}\n  found    {got:?}", case.display()));
     }
     for ((_, _, _, want_level), (_, _, _, level)) in want.iter().zip(&got) {
         if !want_level.is_empty() && want_level != level {
-            return Err(format!(
-                "{}: level {level}, expected {want_level}",
-                case.display()
-            ));
+            return Err(format!("{}: level {level}, expected {want_level}", case.display()));
         }
     }
     Ok(())
@@ -150,18 +113,9 @@ pub fn compare(case: &Path, result: &CheckResult) -> Result<(), String> {
 pub fn expected_text(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in text.lines() {
-        let Some(pos) = line.find("expect:") else {
-            continue;
-        };
-        let body = line[pos + "expect:".len()..]
-            .split(" witness:")
-            .next()
-            .unwrap();
-        out.extend(
-            body.split(',')
-                .map(|s| s.trim().split(':').next().unwrap().to_string())
-                .filter(|s| !s.is_empty()),
-        );
+        let Some(pos) = line.find("expect:") else { continue };
+        let body = line[pos + "expect:".len()..].split(" witness:").next().unwrap();
+        out.extend(body.split(',').map(|s| s.trim().split(':').next().unwrap().to_string()).filter(|s| !s.is_empty()));
     }
     out
 }
