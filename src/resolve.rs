@@ -79,10 +79,10 @@ struct Resolver {
     used: HashSet<(Kind, usize)>,
     /// The AST items that won their name, by span start (duplicates lose).
     winners: HashSet<(Span, Kind)>,
-    /// Each enum's variants by name (built once the enums are known): a
-    /// condition's variants were found by comparing every variant's name,
-    /// a hundred for a category enum.
-    variants: Vec<HashMap<ast::Sym, u32>>,
+    /// Each enum's variants by name (built once the enums are known, at the
+    /// end of the declarations): a condition's variants were found by
+    /// comparing every variant's name, a hundred for a category enum.
+    variant_index: Vec<HashMap<ast::Sym, u32>>,
 }
 
 impl Resolver {
@@ -176,6 +176,9 @@ impl Resolver {
                 }
             }
         }
+        // Every enum is known now (inline ones came with their inputs).
+        self.variant_index =
+            self.program.enums.iter().map(|e| e.variants.iter().enumerate().map(|(i, v)| (ast::Sym::new(v), i as u32)).collect()).collect();
     }
 
     fn variants(&mut self, names: &[ast::Name]) -> Vec<String> {
@@ -236,9 +239,7 @@ impl Resolver {
             Nothing,
         }
         let (tests, work): (Vec<I>, Vec<I>) = items.partition(|item| matches!(item.borrow(), ast::Item::Test(_)));
-        self.variants =
-            self.program.enums.iter().map(|e| e.variants.iter().enumerate().map(|(i, v)| (ast::Sym::new(v), i as u32)).collect()).collect();
-        let (program, names, winners, variants) = (&self.program, &self.names, &self.winners, &self.variants);
+        let (program, names, winners, variants) = (&self.program, &self.names, &self.winners, &self.variant_index);
         // One item per task: a table of 5,000 rules next to flows of 20 steps.
         let lowered: Vec<(Lowered, Sink)> = work
             .into_par_iter()
@@ -296,7 +297,7 @@ impl Resolver {
 
     /// Runs `f` on a `Lower` of the program so far, taking in what it found.
     fn lowering<T>(&mut self, f: impl FnOnce(&mut Lower<'_>) -> T) -> T {
-        let mut l = Lower::new(&self.program, &self.names, &self.variants);
+        let mut l = Lower::new(&self.program, &self.names, &self.variant_index);
         let out = f(&mut l);
         let sink = l.out;
         self.absorb(sink);
@@ -339,7 +340,8 @@ struct Sink {
 struct Lower<'r> {
     program: &'r Program,
     names: &'r HashMap<String, (Kind, usize, Span)>,
-    /// [`Resolver::variants`] (empty while the declarations are read).
+    /// [`Resolver::variant_index`] (empty while the declarations are read,
+    /// when no condition is lowered).
     variants: &'r [HashMap<ast::Sym, u32>],
     out: Sink,
 }

@@ -323,7 +323,7 @@ impl CaseSet {
         self.disjoint = match (self.cubes.is_empty(), other.cubes.is_empty()) {
             (true, _) => other.disjoint,
             (_, true) => self.disjoint,
-            _ => self.disjoint && other.disjoint && !self.cubes.iter().any(|a| other.cubes.iter().any(|b| a.meets(b))),
+            _ => self.disjoint && other.disjoint && !self.meets(&other),
         };
         let mut other = other.cubes;
         if self.cubes.len() < other.len() {
@@ -576,9 +576,7 @@ pub fn uncovered(space: &Space, region: &Cube, cover: &[&Cube]) -> Uncovered {
         }
         budget -= 1;
         let cands: Vec<usize> = cands.into_iter().filter(|&k| cover[k].meets(&r)).collect();
-        let Some(&k) = cands.first() else {
-            return Uncovered::Found(r);
-        };
+        let Some(&k) = cands.first() else { return Uncovered::Found(r) };
         if cands.iter().any(|&k| r.is_subset(cover[k])) {
             continue;
         }
