@@ -1,5 +1,6 @@
-//! The parser never panics, with or without recovery, and parsing a file
-//! declaration by declaration gives what parsing it whole gives.
+//! The parser never panics, with or without recovery, parsing a file
+//! declaration by declaration gives what parsing it whole gives, and the
+//! fast grammar accepts what the language's grammar accepts.
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -8,4 +9,5 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let whole = sopflow::syntax::parse_whole(id, &text);
     assert_eq!(format!("{pieces:?}"), format!("{whole:?}"));
     let _ = sopflow::syntax::parse_recovering(id, &text);
+    assert!(sopflow::syntax::parser::grammars_agree(&text));
 });

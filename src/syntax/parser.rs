@@ -18,8 +18,11 @@ use super::errors::{friendly_message, nesting_error, SyntaxError};
 use super::trivia::Trivia;
 use crate::source::{Duration, FileId, Span};
 
+/// The language's grammar (`file`, the source of every syntax error) and its
+/// fast twin (`fast_file`, which the tree is built from): one `Rule` enum.
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/sopflow.pest"]
+#[grammar = "../grammar/fast.pest"]
 pub struct PestParser;
 
 /// Parses one file. A syntax error stops the parse of that file; the caller
@@ -43,7 +46,7 @@ pub fn parse_file(file: FileId, text: &str) -> Result<File, SyntaxError> {
     let mut keyword_name = None;
     let mut items = Vec::new();
     for piece in bounds.windows(2) {
-        let Ok(pairs) = PestParser::parse(Rule::file, &text[piece[0]..piece[1]]) else {
+        let Ok(pairs) = PestParser::parse(Rule::fast_file, &text[piece[0]..piece[1]]) else {
             return whole(file, text, &trivia);
         };
         let mut b = Builder { file, trivia: &trivia, text, keyword_name, base: piece[0], tokens: pairs.tokens().peekable() };
@@ -62,9 +65,34 @@ pub fn parse_whole(file: FileId, text: &str) -> Result<File, SyntaxError> {
     whole(file, text, &Trivia::scan(text))
 }
 
-/// The file parsed in one piece (after the nesting check).
+/// Whether the fast grammar and the language's grammar both accept `text`
+/// or both reject it, as they must (`grammar/fast.pest`): what
+/// `tests/fast_grammar.rs` and the `parse` fuzz target ask.
+pub fn grammars_agree(text: &str) -> bool {
+    // Nesting deeper than the limit never reaches pest (it would overflow
+    // the stack of either grammar).
+    if nesting_error(FileId(0), text).is_some() {
+        return true;
+    }
+    PestParser::parse(Rule::fast_file, text).is_ok() == PestParser::parse(Rule::file, text).is_ok()
+}
+
+/// The file parsed in one piece (after the nesting check). A file that the
+/// fast grammar does not accept is parsed with the language's grammar, whose
+/// error is the one reported.
 fn whole(file: FileId, text: &str, trivia: &Trivia) -> Result<File, SyntaxError> {
-    let pairs = PestParser::parse(Rule::file, text).map_err(|e| friendly_message(file, text, &e))?;
+    let pairs = match PestParser::parse(Rule::fast_file, text) {
+        Ok(pairs) => pairs,
+        Err(fast) => {
+            return Err(match PestParser::parse(Rule::file, text) {
+                Err(e) => friendly_message(file, text, &e),
+                // The two grammars disagree, which `tests/fast_grammar.rs`
+                // and the `parse` fuzz target look for: the fast one's
+                // error still says where.
+                Ok(_) => friendly_message(file, text, &fast),
+            });
+        }
+    };
     let mut b = Builder { file, trivia, text, keyword_name: None, base: 0, tokens: pairs.tokens().peekable() };
     let mut items = Vec::new();
     b.items(&mut items);
@@ -268,7 +296,10 @@ impl Builder<'_> {
     fn item(&mut self) -> Item {
         let (rule, start) = self.open();
         let doc = self.trivia.doc_before(start);
-        self.skip_kid(); // the keyword
+        // The fast grammar's declarations have no keyword token.
+        if !matches!(rule, Rule::f_require_decl | Rule::f_table_decl | Rule::f_flow_decl) {
+            self.skip_kid(); // the keyword
+        }
         let item = match rule {
             Rule::enum_decl => {
                 let name = self.name();
@@ -333,22 +364,13 @@ impl Builder<'_> {
                 let span = self.finish(start);
                 Item::Outcome(OutcomeDecl { name, severity, requires, span, doc })
             }
-            Rule::require_decl => {
-                let mut team = None;
-                let mut condition = None;
-                while let Some((kid, _)) = self.peek_kid() {
-                    match kid {
-                        Rule::ident => team = Some(self.name()),
-                        Rule::condition => condition = Some(self.condition()),
-                        _ => {
-                            self.skip();
-                        }
-                    }
-                }
+            Rule::f_require_decl => {
+                let team = self.name();
+                let condition = self.condition();
                 let span = self.finish(start);
-                Item::Require(RequireDecl { team: team.unwrap(), condition: condition.unwrap(), span, doc })
+                Item::Require(RequireDecl { team, condition, span, doc })
             }
-            Rule::table_decl => {
+            Rule::f_table_decl => {
                 let name = self.name();
                 let mut first = false;
                 let mut branches = Vec::new();
@@ -363,9 +385,9 @@ impl Builder<'_> {
                 let span = self.finish(start);
                 Item::Table(TableDecl { name, first, branches, span, doc })
             }
-            Rule::flow_decl => {
+            Rule::f_flow_decl => {
                 let name = self.name();
-                let start_step = self.clause(|b| b.name());
+                let start_step = self.name();
                 let mut steps = Vec::new();
                 while self.peek_kid().is_some() {
                     steps.push(self.step());
@@ -438,11 +460,11 @@ impl Builder<'_> {
         TypeExpr { kind, span }
     }
 
+    /// An `f_step` node.
     fn step(&mut self) -> Step {
         let (_, start) = self.open();
         let doc = self.trivia.doc_before(start);
-        let (ks, ke) = self.skip_kid(); // `step`
-        let keyword = self.span(ks, ke); // a placeholder until the step's end is read
+        let keyword = self.span(start, start + "step".len()); // a placeholder until the step's end is read
         let name = self.name();
         let mut step = Step { name, title: None, first: false, within: None, instructions: vec![], branches: vec![], span: keyword, doc };
         let mut branches: SmallVec<[Branch; 4]> = SmallVec::new();
@@ -454,10 +476,11 @@ impl Builder<'_> {
                     self.skip();
                     step.first = true;
                 }
-                Rule::within_clause => step.within = Some(self.clause(|b| b.duration())),
-                Rule::instructions => {
-                    let text = self.clause(|b| b.string());
-                    instructions.push(text);
+                Rule::duration => step.within = Some(self.duration()),
+                Rule::f_instructions => {
+                    self.open();
+                    instructions.push(self.string());
+                    self.close();
                 }
                 _ => branches.push(self.branch()),
             }
@@ -467,20 +490,25 @@ impl Builder<'_> {
         step
     }
 
+    /// An `f_when_branch`, `f_otherwise_branch` or `f_timeout_branch` node.
     fn branch(&mut self) -> Branch {
         let (rule, start) = self.open();
         let doc = self.trivia.doc_before(start);
-        let (ks, ke) = self.skip_kid();
-        let keyword = self.span(ks, ke);
+        let word = match rule {
+            Rule::f_when_branch => "when",
+            Rule::f_otherwise_branch => "otherwise",
+            _ => "timeout",
+        };
+        let keyword = self.span(start, start + word.len());
         let mut cond_text = None;
         let kind = match rule {
-            Rule::when_branch => {
+            Rule::f_when_branch => {
                 let (cond, span) = self.condition_node();
                 // Shared with the model's branch (`Arc`), not copied.
                 cond_text = Some(std::sync::Arc::from(&*super::trivia::folded(&self.text[span.range()])));
                 BranchKind::When(cond)
             }
-            Rule::otherwise_branch => BranchKind::Otherwise,
+            Rule::f_otherwise_branch => BranchKind::Otherwise,
             _ => BranchKind::Timeout,
         };
         let target = self.target();
@@ -488,87 +516,110 @@ impl Builder<'_> {
         Branch { kind, keyword, target, span, doc, cond_text }
     }
 
+    /// The target that ends a branch: its links and its end, the branch's
+    /// remaining children.
     fn target(&mut self) -> Target {
-        self.peek_kid();
-        let (_, start) = self.open();
         let mut links: SmallVec<[Link; 2]> = SmallVec::new();
-        let mut end = None;
-        while self.peek_kid().is_some() {
-            self.open(); // `chain_link` or `target_end`
-            let (rule, _) = self.open();
-            if rule != Rule::end_step {
-                self.skip_kid(); // the keyword
+        let mut first = None;
+        loop {
+            let (rule, start) = self.peek_kid().expect("a target ends every branch");
+            let from = *first.get_or_insert(start);
+            if rule == Rule::ident {
+                let name = self.name();
+                let span = self.span(from, name.span.end as usize);
+                return Target { links: exact(links), end: TargetEnd::Step(name), span };
             }
+            self.open();
             let name = self.name();
-            self.close();
-            self.close();
-            match rule {
-                Rule::link_escalate => links.push(Link::Escalate(name)),
-                Rule::link_do => links.push(Link::Do(name)),
-                Rule::end_outcome => end = Some(TargetEnd::Outcome(name)),
-                Rule::end_escalate => end = Some(TargetEnd::Escalate(name)),
-                Rule::end_table => end = Some(TargetEnd::Table(name)),
-                _ => end = Some(TargetEnd::Step(name)),
-            }
+            let end = self.close();
+            let end = match rule {
+                Rule::f_link_escalate => {
+                    links.push(Link::Escalate(name));
+                    continue;
+                }
+                Rule::f_link_do => {
+                    links.push(Link::Do(name));
+                    continue;
+                }
+                Rule::f_end_outcome => (TargetEnd::Outcome(name), end),
+                Rule::f_end_escalate => (TargetEnd::Escalate(name), end),
+                _ => (TargetEnd::Table(name), end),
+            };
+            return Target { links: exact(links), end: end.0, span: self.span(from, end.1) };
         }
-        let span = self.finish(start);
-        Target { links: exact(links), end: end.unwrap(), span }
     }
 
     // ---- Conditions -------------------------------------------------------
 
-    /// A condition as the next child.
+    /// An `f_condition` node as the next child.
     fn condition(&mut self) -> Cond {
         self.condition_node().0
     }
 
-    /// A condition as the next child, with the span of its node (which the
-    /// condition's own span equals but for a parenthesised one).
+    /// An `f_condition` node as the next child, with the node's span (which
+    /// the condition's own span equals but for a parenthesised one). The
+    /// node holds operands with `and` and `or` between them; `and` binds
+    /// tighter, and a group of one operand is that operand.
     fn condition_node(&mut self) -> (Cond, Span) {
         self.peek_kid();
-        let (rule, start) = self.open();
-        let cond = match rule {
-            Rule::condition | Rule::and_expr => {
-                let mut parts: SmallVec<[Cond; 4]> = SmallVec::new();
-                while let Some((kid, _)) = self.peek_kid() {
-                    if matches!(kid, Rule::k_or | Rule::k_and) {
-                        self.skip();
-                    } else {
-                        parts.push(self.condition());
-                    }
+        let (_, start) = self.open();
+        let mut ors: SmallVec<[Cond; 4]> = SmallVec::new();
+        let mut ands: SmallVec<[Cond; 4]> = SmallVec::new();
+        loop {
+            ands.push(self.operand());
+            match self.peek_kid() {
+                Some((Rule::k_and, _)) => {
+                    self.skip();
                 }
-                let span = self.finish(start);
-                if parts.len() == 1 {
-                    return (parts.pop().unwrap(), span);
+                Some((Rule::k_or, _)) => {
+                    self.skip();
+                    ors.push(conjunction(std::mem::take(&mut ands)));
                 }
-                let parts = exact(parts);
-                let kind = if rule == Rule::condition { CondKind::Or(parts) } else { CondKind::And(parts) };
-                return (Cond { kind, span }, span);
+                _ => break,
             }
-            Rule::unary => {
-                let mut nots = Vec::new();
-                while let Some((Rule::k_not, _)) = self.peek_kid() {
-                    let (s, e) = self.skip();
-                    nots.push(self.span(s, e));
-                }
-                let mut cond = self.condition();
-                for not in nots.iter().rev() {
-                    let nspan = not.to(cond.span);
-                    cond = Cond { kind: CondKind::Not(Box::new(cond)), span: nspan };
-                }
-                let span = self.finish(start);
-                return (cond, span);
+        }
+        let span = self.finish(start);
+        if ors.is_empty() {
+            return (conjunction(ands), span);
+        }
+        ors.push(conjunction(ands));
+        (Cond { kind: CondKind::Or(exact(ors)), span }, span)
+    }
+
+    /// An operand of a condition: its `not`s, then a primary.
+    fn operand(&mut self) -> Cond {
+        let mut nots: SmallVec<[Span; 2]> = SmallVec::new();
+        while let Some((Rule::k_not, _)) = self.peek_kid() {
+            let (s, e) = self.skip();
+            nots.push(self.span(s, e));
+        }
+        let mut cond = self.primary();
+        for not in nots.iter().rev() {
+            let nspan = not.to(cond.span);
+            cond = Cond { kind: CondKind::Not(Box::new(cond)), span: nspan };
+        }
+        cond
+    }
+
+    /// A parenthesised condition, `true`, `false` or a predicate (an input,
+    /// then `in {…}` or a comparison, or nothing).
+    fn primary(&mut self) -> Cond {
+        let (rule, start) = self.peek_kid().expect("an operand");
+        match rule {
+            Rule::f_paren => {
+                self.open();
+                let kind = self.condition().kind;
+                Cond { kind, span: self.finish(start) }
             }
-            Rule::paren => self.condition().kind,
-            Rule::k_true => CondKind::Const(true),
-            Rule::k_false => CondKind::Const(false),
-            Rule::predicate => {
+            Rule::k_true | Rule::k_false => {
+                let (s, e) = self.skip();
+                Cond { kind: CondKind::Const(rule == Rule::k_true), span: self.span(s, e) }
+            }
+            _ => {
                 let input = self.name();
                 match self.peek_kid() {
-                    None => CondKind::Input(input),
-                    Some((Rule::comparison, _)) => {
-                        self.open();
-                        let (s, e) = self.skip_kid();
+                    Some((Rule::cmp_op, _)) => {
+                        let (s, e) = self.skip();
                         let op = match &self.text[s..e] {
                             "==" => CmpOp::Eq,
                             "!=" => CmpOp::Ne,
@@ -578,60 +629,60 @@ impl Builder<'_> {
                             _ => CmpOp::Ge,
                         };
                         let value = self.literal();
-                        self.close();
-                        CondKind::Compare { input, op, value }
+                        let span = self.span(start, value.span.end as usize);
+                        Cond { kind: CondKind::Compare { input, op, value }, span }
                     }
-                    Some(_) => {
+                    Some((Rule::f_membership, _)) => {
                         self.open();
                         let mut negated = false;
                         let mut values: SmallVec<[Literal; 4]> = SmallVec::new();
                         while let Some((kid, _)) = self.peek_kid() {
-                            match kid {
-                                Rule::k_not => {
-                                    self.skip();
-                                    negated = true;
-                                }
-                                Rule::value => values.push(self.literal()),
-                                _ => {
-                                    self.skip();
-                                }
+                            if kid == Rule::k_not {
+                                self.skip();
+                                negated = true;
+                            } else {
+                                values.push(self.literal());
                             }
                         }
-                        self.close();
-                        CondKind::In { input, negated, values: exact(values) }
+                        let span = self.finish(start);
+                        Cond { kind: CondKind::In { input, negated, values: exact(values) }, span }
+                    }
+                    _ => {
+                        let span = input.span;
+                        Cond { kind: CondKind::Input(input), span }
                     }
                 }
             }
-            other => unreachable!("not a condition: {other:?}"),
-        };
-        let span = self.finish(start);
-        (Cond { kind: cond, span }, span)
+        }
     }
 
-    /// A `value` as the next child.
+    /// A value as the next child: in a condition, the value's own node; in
+    /// a test's `given`, a `value` node around it.
     fn literal(&mut self) -> Literal {
-        self.peek_kid();
-        let (_, start) = self.open();
-        let (inner, _) = self.peek_kid().unwrap();
+        let (inner, _) = self.peek_kid().expect("a value");
+        if inner == Rule::value {
+            self.open();
+            let literal = self.literal();
+            self.close();
+            return literal;
+        }
+        if inner == Rule::string {
+            let (text, span) = self.string_spanned();
+            return Literal { kind: LiteralKind::Str(text), span };
+        }
+        let (s, e) = self.skip();
+        let raw = &self.text[s..e];
         let kind = match inner {
-            Rule::string => LiteralKind::Str(self.string()),
+            Rule::duration => LiteralKind::Duration(Duration::parse(raw)),
+            Rule::integer => LiteralKind::Int(parse_int(raw)),
+            Rule::k_true => LiteralKind::Bool(true),
+            Rule::k_false => LiteralKind::Bool(false),
             _ => {
-                let (s, e) = self.skip();
-                let raw = &self.text[s..e];
-                match inner {
-                    Rule::duration => LiteralKind::Duration(Duration::parse(raw)),
-                    Rule::integer => LiteralKind::Int(parse_int(raw)),
-                    Rule::k_true => LiteralKind::Bool(true),
-                    Rule::k_false => LiteralKind::Bool(false),
-                    _ => {
-                        self.no_keyword(s, e);
-                        LiteralKind::Name(raw.into())
-                    }
-                }
+                self.no_keyword(s, e);
+                LiteralKind::Name(raw.into())
             }
         };
-        let span = self.finish(start);
-        Literal { kind, span }
+        Literal { kind, span: self.span(s, e) }
     }
 
     // ---- Tests ------------------------------------------------------------
@@ -769,6 +820,16 @@ fn exact<T, const N: usize>(items: SmallVec<[T; N]>) -> Vec<T> {
     let mut v = Vec::with_capacity(items.len());
     v.extend(items);
     v
+}
+
+/// The operands of an `and` chain as one condition: the operand itself when
+/// it stands alone.
+fn conjunction(mut parts: SmallVec<[Cond; 4]>) -> Cond {
+    if parts.len() == 1 {
+        return parts.pop().unwrap();
+    }
+    let span = parts[0].span.to(parts[parts.len() - 1].span);
+    Cond { kind: CondKind::And(exact(parts)), span }
 }
 
 fn parse_int(text: &str) -> Option<i64> {
