@@ -216,3 +216,32 @@ fn the_grammars_agree_on_edge_cases() {
         }
     }
 }
+
+/// Every character that could be whitespace, between the tokens of a flow,
+/// a table and a `require`: the fast grammar spells whitespace out
+/// (`ws_char`), and it must be exactly `sopflow.pest`'s `WHITESPACE`.
+#[test]
+fn the_grammars_agree_on_what_whitespace_is() {
+    let head = "input a: bool\ninput b: int in 0 to 9\noutcome ok\nteam t\n";
+    let pieces: [&[&str]; 3] = [
+        &["flow", "f", "{", "start", "s", "step", "s", "{", "when", "a", "and", "b", ">", "1", "->", "escalate", "t", "->", "outcome", "ok", "}", "}"],
+        &["table", "x", "first", "{", "when", "not", "a", "or", "b", "in", "{", "1", ",", "2", "}", "->", "outcome", "ok", "}"],
+        &["require", "escalation", "to", "t", "when", "(", "a", ")", "or", "b", "<=", "3"],
+    ];
+    let mut odd: Vec<char> = (0u8..=0x20).map(char::from).collect();
+    odd.extend(['\u{7f}', '\u{85}', '\u{a0}', '\u{feff}', '\u{2028}', '\u{3000}']);
+    for words in pieces {
+        for c in &odd {
+            for gap in 1..words.len() {
+                let mut text = String::from(head);
+                for (i, w) in words.iter().enumerate() {
+                    if i > 0 {
+                        text.push(if i == gap { *c } else { ' ' });
+                    }
+                    text.push_str(w);
+                }
+                assert_agree(&text, &format!("{c:?} in gap {gap}"));
+            }
+        }
+    }
+}

@@ -15,26 +15,35 @@ pub const KEYWORDS: [&str; 38] = [
     "require", "escalation", "and", "or", "not", "in", "true", "false", "bool", "int", "duration", "string", "sla",
 ];
 
-/// Whether `word` is a keyword. A `match` on the word (its length first,
-/// then the bytes) rather than a search of [`KEYWORDS`]: every name the
-/// parser reads is asked, and the search was a sixteenth of the parse
-/// (docs/PERFORMANCE.md, issue 8, fifth round). `tests/keywords.rs` checks
-/// the two against each other.
+/// Whether `word` is a keyword. A `match` on the word (its first letter,
+/// then its length, then the words of that length) rather than a search of
+/// [`KEYWORDS`]: every name the parser reads is asked, and the search was a
+/// sixteenth of the parse (docs/PERFORMANCE.md, issue 8, fifth round); the
+/// words by length, so that a name is compared with at most six words of
+/// its own length, each a fixed-size comparison (seventh round).
+/// `tests/keywords.rs` checks the two against each other.
 pub fn is_keyword(word: &str) -> bool {
     // Most names fail on their first letter or their length, before any
     // comparison (no keyword starts with c, h, j, k, l, m, q, u, v, x, y, z).
     match word.as_bytes().first() {
-        Some(b'a' | b'b' | b'd' | b'e' | b'f' | b'g' | b'i' | b'n' | b'o' | b'p' | b'r' | b's' | b't' | b'w') if word.len() <= 12 => {}
+        Some(b'a' | b'b' | b'd' | b'e' | b'f' | b'g' | b'i' | b'n' | b'o' | b'p' | b'r' | b's' | b't' | b'w') => {}
         _ => return false,
     }
-    matches!(
-        word,
-        "enum" | "input" | "team" | "action" | "outcome" | "table" | "flow" | "step" | "start" | "when" | "otherwise"
-            | "timeout" | "within" | "instructions" | "escalate" | "do" | "to" | "first" | "test" | "run" | "given"
-            | "expect" | "path" | "severity" | "requires" | "require" | "escalation" | "and" | "or" | "not" | "in"
-            | "true" | "false" | "bool" | "int" | "duration" | "string" | "sla"
-    )
+    match word.len() {
+        2 => matches!(word, "do" | "to" | "or" | "in"),
+        3 => matches!(word, "run" | "and" | "not" | "int" | "sla"),
+        4 => matches!(word, "enum" | "team" | "flow" | "step" | "when" | "test" | "path" | "true" | "bool"),
+        5 => matches!(word, "input" | "table" | "start" | "first" | "given" | "false"),
+        6 => matches!(word, "action" | "within" | "expect" | "string"),
+        7 => matches!(word, "outcome" | "timeout" | "require"),
+        8 => matches!(word, "escalate" | "severity" | "requires" | "duration"),
+        9 => word == "otherwise",
+        10 => word == "escalation",
+        12 => word == "instructions",
+        _ => false,
+    }
 }
+
 pub use parser::{parse_file, parse_whole};
 
 /// Parses a file, recovering at declaration boundaries (for the language
