@@ -1,5 +1,11 @@
 //! Builds the AST from pest's token stream.
 //!
+//! The stream is `fast_file`'s (`grammar/fast.pest`): flows, tables and
+//! `require` without keyword or punctuation tokens and without wrapper nodes
+//! (a condition is its operands and `and`/`or` tokens in order), the other
+//! declarations as `sopflow.pest` has them. A file it rejects is parsed with
+//! `file` (`grammar/sopflow.pest`) for the error message.
+//!
 //! The builder reads the flat stream of start and end tokens (`Pairs::tokens`)
 //! with a cursor, rather than walking `Pair`s: every `Pair` step clones two
 //! reference counts and every `into_inner` recounts the children, which cost
