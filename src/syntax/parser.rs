@@ -83,22 +83,18 @@ pub fn grammars_agree(text: &str) -> bool {
     PestParser::parse(Rule::fast_file, text).is_ok() == PestParser::parse(Rule::file, text).is_ok()
 }
 
-/// The file parsed in one piece (after the nesting check). A file that the
-/// fast grammar does not accept is parsed with the language's grammar, whose
-/// error is the one reported.
+/// The file parsed in one piece (after the nesting check). Most files that
+/// get here have a syntax error (a piece did not parse), so the language's
+/// grammar reads it first, and its error is the one reported; the tree of
+/// a file it accepts comes from the fast grammar.
 fn whole(file: FileId, text: &str, trivia: &Trivia) -> Result<File, SyntaxError> {
-    let pairs = match PestParser::parse(Rule::fast_file, text) {
-        Ok(pairs) => pairs,
-        Err(fast) => {
-            return Err(match PestParser::parse(Rule::file, text) {
-                Err(e) => friendly_message(file, text, &e),
-                // The two grammars disagree, which `tests/fast_grammar.rs`
-                // and the `parse` fuzz target look for: the fast one's
-                // error still says where.
-                Ok(_) => friendly_message(file, text, &fast),
-            });
-        }
-    };
+    if let Err(e) = PestParser::parse(Rule::file, text) {
+        return Err(friendly_message(file, text, &e));
+    }
+    // The two grammars disagree here only through a bug, which
+    // `tests/fast_grammar.rs` and the `parse` fuzz target look for: the
+    // fast one's error still says where.
+    let pairs = PestParser::parse(Rule::fast_file, text).map_err(|e| friendly_message(file, text, &e))?;
     let mut b = Builder { file, trivia, text, keyword_name: None, base: 0, tokens: pairs.tokens().peekable() };
     let mut items = Vec::new();
     b.items(&mut items);
