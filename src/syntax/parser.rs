@@ -533,7 +533,7 @@ impl Builder<'_> {
             }
             self.open();
             let name = self.name();
-            let end = self.close();
+            let close = self.close();
             let end = match rule {
                 Rule::f_link_escalate => {
                     links.push(Link::Escalate(name));
@@ -543,11 +543,11 @@ impl Builder<'_> {
                     links.push(Link::Do(name));
                     continue;
                 }
-                Rule::f_end_outcome => (TargetEnd::Outcome(name), end),
-                Rule::f_end_escalate => (TargetEnd::Escalate(name), end),
-                _ => (TargetEnd::Table(name), end),
+                Rule::f_end_outcome => TargetEnd::Outcome(name),
+                Rule::f_end_escalate => TargetEnd::Escalate(name),
+                _ => TargetEnd::Table(name),
             };
-            return Target { links: exact(links), end: end.0, span: self.span(from, end.1) };
+            return Target { links: exact(links), end, span: self.span(from, close) };
         }
     }
 
