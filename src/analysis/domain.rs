@@ -1,125 +1,85 @@
 //! The condition domain: exact sets of cases over the inputs of a program.
 //!
-//! A [`Cube`] constrains some inputs, each to an [`AtomSet`] (bools and enums
-//! as bit sets, ints and durations as interval sets within their declared
-//! range, strings as "one of" / "none of" a list of literals); an input it
-//! does not mention may take any value. A [`CaseSet`] is a union of cubes.
-//! The language has no arithmetic, so every operation here is exact, except
-//! where a set outgrows [`MAX_CUBES`]: then it is widened to a superset and
-//! marked `approx`, which can still prove emptiness but not non-emptiness.
+//! The values of every input fall into finitely many *classes* that no
+//! condition of the program tells apart ([`Space`]): a bool's two values, an
+//! enum's variants, the intervals between the numbers an int or duration is
+//! compared with, and for a string each literal it is compared with plus
+//! "any other string". An [`AtomSet`] is a set of one input's classes, as
+//! bits. A [`Cube`] constrains some inputs, each to a set that is neither
+//! empty nor full; an input it does not constrain may take any value. A
+//! cube is flat: a bit per input says which inputs it constrains, then
+//! every input's class bits sit at the input's fixed offset (zero when
+//! unconstrained), so that the operations of the analysis are a few word
+//! operations per constrained input (docs/PERFORMANCE.md, issue 8, eighth
+//! round). A [`CaseSet`] is a union of cubes. The language has no
+//! arithmetic, so every operation here is exact, except where a set
+//! outgrows [`MAX_CUBES`]: then it is widened to a superset and marked
+//! `approx`, which can still prove emptiness but not non-emptiness.
 
 use smallvec::{smallvec, SmallVec};
 
 use crate::ast::CmpOp;
-use crate::model::{InputId, Pred, Program, Type};
+use crate::model::{Cond, InputId, Pred, Program, Type};
 
-/// Bit words of a bool or enum set: two words inline (128 variants).
+/// Class bits of one input: two words inline (128 classes).
 pub type Words = SmallVec<[u64; 2]>;
-/// Interval lists: one interval inline (an atom set stays 32 bytes).
-pub type Intervals = SmallVec<[(i64, i64); 1]>;
-/// A cube's constrained inputs: four inline, so that the cubes of typical
-/// conditions are built, cloned and dropped without allocating.
-pub type Atoms = SmallVec<[(InputId, AtomSet); 4]>;
+/// A cube's words: the mask words, then every input's class bits. Twelve
+/// inline: the cubes of a project of a few inputs never allocate.
+pub type CubeWords = SmallVec<[u64; 12]>;
 
 /// Beyond this many cubes a set is widened (see the module docs).
 pub const MAX_CUBES: usize = 512;
 
-/// 128 bits as two words: a `u128` field would align atom sets to 16 bytes
-/// and make every cube a quarter larger.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Bits128([u64; 2]);
+/// The values one input may take: bit `k % 64` of word `k / 64` for class
+/// `k` of the input ([`Space`]). Always as many words as the input's field.
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct AtomSet(pub(super) Words);
 
-impl Bits128 {
-    fn new(b: u128) -> Bits128 {
-        Bits128([b as u64, (b >> 64) as u64])
-    }
-
-    fn get(self) -> u128 {
-        u128::from(self.0[0]) | u128::from(self.0[1]) << 64
-    }
-}
-
-/// The values one input may take.
-#[derive(Debug, Eq)]
-pub enum AtomSet {
-    /// Bools (bit 0 = false, bit 1 = true) and enums of at most 128
-    /// variants (bit `i` = variant `i`): one word pair, so that the cube
-    /// operations of the analysis are single instructions on them.
-    Small(Bits128),
-    /// Enums of more variants: bit `i % 64` of word `i / 64`.
-    Bits(Words),
-    /// Sorted, disjoint, non-adjacent inclusive intervals.
-    Ints(Intervals),
-    /// `negated == false`: one of `values`; `true`: none of them. Sorted.
-    Strs { values: Box<[String]>, negated: bool },
-}
-
-// Written out rather than derived: the derived forms go through the generic
-// `SmallVec` extend and `memcmp` paths, which dominated the analysis profile
-// for sets of one or two words.
+// Written out: the derived clone goes through `SmallVec`'s generic extend.
 impl Clone for AtomSet {
     fn clone(&self) -> AtomSet {
-        match self {
-            AtomSet::Small(b) => AtomSet::Small(*b),
-            AtomSet::Bits(b) => AtomSet::Bits(Words::from_slice(b)),
-            AtomSet::Ints(iv) => AtomSet::Ints(Intervals::from_slice(iv)),
-            AtomSet::Strs { values, negated } => AtomSet::Strs { values: values.clone(), negated: *negated },
-        }
+        AtomSet(Words::from_slice(&self.0))
     }
 }
 
-impl PartialEq for AtomSet {
-    fn eq(&self, other: &AtomSet) -> bool {
-        match (self, other) {
-            (AtomSet::Small(a), AtomSet::Small(b)) => a == b,
-            (AtomSet::Bits(a), AtomSet::Bits(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x == y),
-            (AtomSet::Ints(a), AtomSet::Ints(b)) => a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x == y),
-            (AtomSet::Strs { values: a, negated: na }, AtomSet::Strs { values: b, negated: nb }) => na == nb && a == b,
-            _ => false,
-        }
-    }
+/// The classes of one input's values.
+#[derive(Clone, Debug)]
+enum Classes {
+    /// Bools (class 0 = false, 1 = true) and enums (class `i` = variant `i`).
+    Variants,
+    /// Ints and durations: class `k` is `starts[k]` to the next start less
+    /// one (to `hi` for the last).
+    Ints { starts: Vec<i64>, hi: i64 },
+    /// Strings: class `k` is `lits[k]` (sorted); class `lits.len()` is every
+    /// other string.
+    Strs { lits: Vec<String> },
 }
 
-impl std::hash::Hash for AtomSet {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        std::mem::discriminant(self).hash(state);
-        match self {
-            AtomSet::Small(b) => b.hash(state),
-            AtomSet::Bits(b) => b.as_slice().hash(state),
-            AtomSet::Ints(iv) => iv.as_slice().hash(state),
-            AtomSet::Strs { values, negated } => (values, negated).hash(state),
-        }
-    }
-}
-
-/// The domain of every input, from its declared type.
+/// The domain of every input: its classes, and where its bits sit in a cube.
 #[derive(Clone, Debug)]
 pub struct Space {
     full: Vec<AtomSet>,
     types: Vec<Type>,
+    classes: Vec<Classes>,
+    /// Each input's first word in a cube, and its number of words.
+    fields: Vec<(u32, u32)>,
+    /// The input of each word after the mask words.
+    owners: Vec<u32>,
+    mask_words: usize,
+    cube_words: usize,
 }
 
+/// A cube: see the module docs. Equal cubes have equal words.
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct Cube {
-    /// Constrained inputs, sorted by id, never full.
-    pub(super) atoms: Atoms,
-    /// Bit `input % 64` set for every constrained input: a cheap necessary
-    /// test for subset and merge (see `sets`). Always derived from `atoms`.
-    pub(super) mask: u64,
+    pub(super) w: CubeWords,
 }
 
 // Written out: the derived clone goes through `SmallVec`'s generic extend,
-// which was a tenth of the analysis profile.
+// a slice copy here.
 impl Clone for Cube {
     fn clone(&self) -> Cube {
-        let mut atoms = Atoms::new();
-        if self.atoms.len() > atoms.inline_size() {
-            atoms.reserve_exact(self.atoms.len());
-        }
-        for (input, set) in &self.atoms {
-            atoms.push((*input, set.clone()));
-        }
-        Cube { atoms, mask: self.mask }
+        Cube { w: CubeWords::from_slice(&self.w) }
     }
 }
 
@@ -151,19 +111,21 @@ pub enum Value {
     Str(String),
 }
 
+/// An input's set of values as written in messages: variants as bits,
+/// numbers as sorted, disjoint, non-adjacent inclusive intervals, strings as
+/// "one of" / "none of" (`negated`) a sorted list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SetView {
+    Variants(Words),
+    Ints(Vec<(i64, i64)>),
+    Strs { values: Vec<String>, negated: bool },
+}
+
 fn bits_len(n: usize) -> usize {
     n.div_ceil(64).max(1)
 }
 
-/// All `n` variants of a bool or enum.
-fn full_set(n: usize) -> AtomSet {
-    match n {
-        0..=127 => AtomSet::Small(Bits128::new((1u128 << n) - 1)),
-        128 => AtomSet::Small(Bits128::new(u128::MAX)),
-        _ => AtomSet::Bits(full_bits(n)),
-    }
-}
-
+/// The first `n` classes.
 fn full_bits(n: usize) -> Words {
     let mut v: Words = smallvec![u64::MAX; bits_len(n)];
     let rem = n % 64;
@@ -177,196 +139,180 @@ fn full_bits(n: usize) -> Words {
 }
 
 impl AtomSet {
-    /// The variants of a bool or enum set as bit words (bit `i % 64` of word
-    /// `i / 64` for variant `i`); `None` for other sets.
-    pub fn bit_words(&self) -> Option<Words> {
-        match self {
-            AtomSet::Small(b) => Some(smallvec![b.0[0], b.0[1]]),
-            AtomSet::Bits(w) => Some(w.clone()),
-            _ => None,
-        }
+    /// The class bits.
+    pub fn words(&self) -> &[u64] {
+        &self.0
+    }
+
+    fn has(&self, class: usize) -> bool {
+        self.0.get(class / 64).is_some_and(|w| w & (1 << (class % 64)) != 0)
+    }
+
+    /// The classes in the set, in order.
+    fn classes(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(k, &w)| {
+            let mut w = w;
+            std::iter::from_fn(move || {
+                (w != 0).then(|| {
+                    let b = w.trailing_zeros() as usize;
+                    w &= w - 1;
+                    k * 64 + b
+                })
+            })
+        })
     }
 
     pub fn is_empty(&self) -> bool {
-        match self {
-            AtomSet::Small(b) => b.get() == 0,
-            AtomSet::Bits(b) => b.iter().all(|w| *w == 0),
-            AtomSet::Ints(iv) => iv.is_empty(),
-            AtomSet::Strs { values, negated } => !negated && values.is_empty(),
-        }
+        self.0.iter().all(|w| *w == 0)
     }
 
     pub fn intersect(&self, other: &AtomSet) -> AtomSet {
-        match (self, other) {
-            (AtomSet::Small(a), AtomSet::Small(b)) => AtomSet::Small(Bits128::new(a.get() & b.get())),
-            (AtomSet::Bits(a), AtomSet::Bits(b)) => AtomSet::Bits(a.iter().zip(b).map(|(x, y)| x & y).collect()),
-            (AtomSet::Ints(a), AtomSet::Ints(b)) => {
-                let mut out = Intervals::new();
-                let (mut i, mut j) = (0, 0);
-                while i < a.len() && j < b.len() {
-                    let lo = a[i].0.max(b[j].0);
-                    let hi = a[i].1.min(b[j].1);
-                    if lo <= hi {
-                        out.push((lo, hi));
-                    }
-                    if a[i].1 < b[j].1 {
-                        i += 1;
-                    } else {
-                        j += 1;
-                    }
-                }
-                AtomSet::Ints(out)
-            }
-            (AtomSet::Strs { values: a, negated: na }, AtomSet::Strs { values: b, negated: nb }) => match (na, nb) {
-                (false, false) => AtomSet::Strs { values: a.iter().filter(|x| b.binary_search(x).is_ok()).cloned().collect::<Vec<_>>().into(), negated: false },
-                (false, true) => AtomSet::Strs { values: a.iter().filter(|x| b.binary_search(x).is_err()).cloned().collect::<Vec<_>>().into(), negated: false },
-                (true, false) => AtomSet::Strs { values: b.iter().filter(|x| a.binary_search(x).is_err()).cloned().collect::<Vec<_>>().into(), negated: false },
-                (true, true) => {
-                    let mut v: Vec<String> = a.iter().chain(b).cloned().collect();
-                    v.sort();
-                    v.dedup();
-                    AtomSet::Strs { values: v.into(), negated: true }
-                }
-            },
-            _ => self.clone(),
-        }
+        AtomSet(self.0.iter().zip(&other.0).map(|(x, y)| x & y).collect())
     }
 
     /// Whether the two sets share a value (without building the meet).
     pub fn meets(&self, other: &AtomSet) -> bool {
-        match (self, other) {
-            (AtomSet::Small(a), AtomSet::Small(b)) => a.get() & b.get() != 0,
-            (AtomSet::Bits(a), AtomSet::Bits(b)) => a.iter().zip(b).any(|(x, y)| x & y != 0),
-            (AtomSet::Ints(a), AtomSet::Ints(b)) => {
-                let (mut i, mut j) = (0, 0);
-                while i < a.len() && j < b.len() {
-                    if a[i].0.max(b[j].0) <= a[i].1.min(b[j].1) {
-                        return true;
-                    }
-                    if a[i].1 < b[j].1 {
-                        i += 1;
-                    } else {
-                        j += 1;
-                    }
-                }
-                false
-            }
-            (AtomSet::Strs { values: a, negated: false }, AtomSet::Strs { values: b, negated: false }) => {
-                a.iter().any(|x| b.binary_search(x).is_ok())
-            }
-            (AtomSet::Strs { values: a, negated: false }, AtomSet::Strs { values: b, negated: true })
-            | (AtomSet::Strs { values: b, negated: true }, AtomSet::Strs { values: a, negated: false }) => {
-                a.iter().any(|x| b.binary_search(x).is_err())
-            }
-            (AtomSet::Strs { .. }, AtomSet::Strs { .. }) => true,
-            _ => false,
-        }
+        self.0.iter().zip(&other.0).any(|(x, y)| x & y != 0)
     }
 
     /// The values of `full` not in `self`.
     pub fn complement(&self, full: &AtomSet) -> AtomSet {
-        match (self, full) {
-            (AtomSet::Small(a), AtomSet::Small(f)) => AtomSet::Small(Bits128::new(!a.get() & f.get())),
-            (AtomSet::Bits(a), AtomSet::Bits(f)) => AtomSet::Bits(a.iter().zip(f).map(|(x, y)| !x & y).collect()),
-            (AtomSet::Ints(a), AtomSet::Ints(f)) => {
-                let (lo, hi) = (f[0].0, f[f.len() - 1].1);
-                let mut out = Intervals::new();
-                let mut next = Some(lo);
-                for &(a_lo, a_hi) in a {
-                    if let Some(n) = next {
-                        if a_lo > n {
-                            out.push((n, a_lo - 1));
-                        }
-                    }
-                    next = a_hi.checked_add(1);
-                }
-                if let Some(n) = next {
-                    if n <= hi {
-                        out.push((n, hi));
-                    }
-                }
-                AtomSet::Ints(out)
-            }
-            (AtomSet::Strs { values, negated }, _) => AtomSet::Strs { values: values.clone(), negated: !negated },
-            _ => self.clone(),
-        }
-    }
-
-    /// Whether `self` ⊆ `other` and whether `other` ⊆ `self` (both when
-    /// equal), at once for bools and small enums.
-    pub fn order(&self, other: &AtomSet) -> (bool, bool) {
-        match (self, other) {
-            (AtomSet::Small(a), AtomSet::Small(b)) => {
-                let (a, b) = (a.get(), b.get());
-                (a & !b == 0, b & !a == 0)
-            }
-            _ if self == other => (true, true),
-            _ => (self.is_subset(other), other.is_subset(self)),
-        }
+        AtomSet(self.0.iter().zip(&full.0).map(|(x, f)| !x & f).collect())
     }
 
     pub fn is_subset(&self, other: &AtomSet) -> bool {
-        match (self, other) {
-            (AtomSet::Small(a), AtomSet::Small(b)) => a.get() & !b.get() == 0,
-            (AtomSet::Bits(a), AtomSet::Bits(b)) => a.iter().zip(b).all(|(x, y)| x & !y == 0),
-            (AtomSet::Ints(a), AtomSet::Ints(b)) => {
-                let mut j = 0;
-                for &(lo, hi) in a {
-                    while j < b.len() && b[j].1 < lo {
-                        j += 1;
+        self.0.iter().zip(&other.0).all(|(x, y)| x & !y == 0)
+    }
+
+    /// Union of two sets of one input.
+    pub fn union(&self, other: &AtomSet) -> AtomSet {
+        AtomSet(self.0.iter().zip(&other.0).map(|(x, y)| x | y).collect())
+    }
+}
+
+/// The numbers of `lo..=hi` that satisfy a comparison or membership, as
+/// sorted, disjoint inclusive intervals (`None`: not a numeric predicate).
+fn num_set(lo: i64, hi: i64, pred: &Pred) -> Option<Vec<(i64, i64)>> {
+    let iv = match pred {
+        Pred::Cmp(op, v) => {
+            let v = *v;
+            match op {
+                CmpOp::Eq => vec![(v, v)],
+                CmpOp::Ne => [v.checked_sub(1).map(|m| (lo, m)), v.checked_add(1).map(|m| (m, hi))].into_iter().flatten().collect(),
+                CmpOp::Lt => v.checked_sub(1).map(|m| (lo, m)).into_iter().collect(),
+                CmpOp::Le => vec![(lo, v)],
+                CmpOp::Gt => v.checked_add(1).map(|m| (m, hi)).into_iter().collect(),
+                CmpOp::Ge => vec![(v, hi)],
+            }
+        }
+        Pred::NumIn(vals, negated) => {
+            let mut v = vals.clone();
+            v.sort();
+            v.dedup();
+            let mut iv: Vec<(i64, i64)> = v.into_iter().map(|n| (n, n)).collect();
+            if *negated {
+                let mut out = Vec::new();
+                let mut next = Some(lo);
+                for &(n, _) in &iv {
+                    if let Some(m) = next {
+                        if n > m {
+                            out.push((m, n - 1));
+                        }
                     }
-                    if j == b.len() || b[j].0 > lo || b[j].1 < hi {
-                        return false;
-                    }
+                    next = n.checked_add(1);
                 }
-                true
+                if let Some(m) = next {
+                    out.push((m, hi));
+                }
+                iv = out;
             }
-            (AtomSet::Strs { values: a, negated: false }, AtomSet::Strs { values: b, negated: false }) => {
-                a.iter().all(|x| b.binary_search(x).is_ok())
-            }
-            (AtomSet::Strs { values: a, negated: false }, AtomSet::Strs { values: b, negated: true }) => {
-                a.iter().all(|x| b.binary_search(x).is_err())
-            }
-            (AtomSet::Strs { negated: true, .. }, AtomSet::Strs { negated: false, .. }) => false,
-            (AtomSet::Strs { values: a, negated: true }, AtomSet::Strs { values: b, negated: true }) => {
-                b.iter().all(|x| a.binary_search(x).is_ok())
-            }
-            _ => false,
+            iv
+        }
+        _ => return None,
+    };
+    Some(iv.into_iter().map(|(a, b)| (a.max(lo), b.min(hi))).filter(|(a, b)| a <= b).collect())
+}
+
+/// Every condition of the program: its flows' and tables' branches and its
+/// `require` rules (the classes must tell apart whatever any of them does).
+fn each_atom(program: &Program, f: &mut impl FnMut(InputId, &Pred)) {
+    fn walk(c: &Cond, f: &mut impl FnMut(InputId, &Pred)) {
+        match c {
+            Cond::Const(_) => {}
+            Cond::And(cs) | Cond::Or(cs) => cs.iter().for_each(|c| walk(c, f)),
+            Cond::Not(c) => walk(c, f),
+            Cond::Atom(a) => f(a.input, &a.pred),
         }
     }
-
-    pub fn contains(&self, v: &Value) -> bool {
-        match (self, v) {
-            (AtomSet::Small(b), Value::Bool(x)) => b.get() & (1 << (*x as u32)) != 0,
-            (AtomSet::Small(b), Value::Variant(i)) => *i < 128 && b.get() & (1 << i) != 0,
-            (AtomSet::Bits(b), Value::Bool(x)) => b[0] & (1 << (*x as u64)) != 0,
-            (AtomSet::Bits(b), Value::Variant(i)) => b.get(*i as usize / 64).is_some_and(|w| w & (1 << (i % 64)) != 0),
-            (AtomSet::Ints(iv), Value::Num(n)) => iv.iter().any(|(lo, hi)| lo <= n && n <= hi),
-            (AtomSet::Strs { values, negated }, Value::Str(s)) => values.binary_search(s).is_ok() != *negated,
-            _ => false,
+    let decisions = program.flows.iter().flat_map(|fl| fl.steps.iter().map(|s| &s.decision)).chain(program.tables.iter().map(|t| &t.decision));
+    for d in decisions {
+        for (_, c) in d.whens() {
+            walk(c, f);
         }
     }
-
-    /// Union of two sets of one input (used to widen).
-    pub fn union(&self, other: &AtomSet, full: &AtomSet) -> AtomSet {
-        self.complement(full).intersect(&other.complement(full)).complement(full)
+    for r in &program.requires {
+        walk(&r.cond, f);
     }
 }
 
 impl Space {
     pub fn new(program: &Program) -> Space {
-        let full = program
-            .inputs
+        let n = program.inputs.len();
+        let types: Vec<Type> = program.inputs.iter().map(|i| i.ty).collect();
+        // Numbers and strings the conditions compare each input with.
+        let mut cuts: Vec<Vec<i64>> = vec![Vec::new(); n];
+        let mut lits: Vec<Vec<String>> = vec![Vec::new(); n];
+        each_atom(program, &mut |input, pred| match pred {
+            // Where the set of the comparison starts or ends.
+            Pred::Cmp(CmpOp::Lt | CmpOp::Ge, v) => cuts[input].push(*v),
+            Pred::Cmp(CmpOp::Le | CmpOp::Gt, v) => cuts[input].extend(v.checked_add(1)),
+            Pred::Cmp(CmpOp::Eq | CmpOp::Ne, v) => cuts[input].extend([Some(*v), v.checked_add(1)].into_iter().flatten()),
+            Pred::NumIn(vals, _) => cuts[input].extend(vals.iter().flat_map(|v| [Some(*v), v.checked_add(1)]).flatten()),
+            Pred::StrIn(vals, _) => lits[input].extend(vals.iter().cloned()),
+            _ => {}
+        });
+        let classes: Vec<Classes> = types
             .iter()
-            .map(|i| match i.ty {
-                Type::Bool => AtomSet::Small(Bits128::new(0b11)),
-                Type::Enum(e) => full_set(program.enums[e].variants.len()),
-                Type::Int { lo, hi } => AtomSet::Ints(smallvec![(lo, hi)]),
-                Type::Duration => AtomSet::Ints(smallvec![(0, i64::MAX)]),
-                Type::String => AtomSet::Strs { values: Box::default(), negated: true },
+            .enumerate()
+            .map(|(i, ty)| {
+                let range = match ty {
+                    Type::Int { lo, hi } => (*lo, *hi),
+                    Type::Duration => (0, i64::MAX),
+                    Type::String => {
+                        let mut l = std::mem::take(&mut lits[i]);
+                        l.sort();
+                        l.dedup();
+                        return Classes::Strs { lits: l };
+                    }
+                    Type::Bool | Type::Enum(_) => return Classes::Variants,
+                };
+                let (lo, hi) = range;
+                let mut starts: Vec<i64> = std::iter::once(lo).chain(cuts[i].iter().copied().filter(|c| lo < *c && *c <= hi)).collect();
+                starts.sort();
+                starts.dedup();
+                Classes::Ints { starts, hi }
             })
             .collect();
-        Space { full, types: program.inputs.iter().map(|i| i.ty).collect() }
+        let count = |i: usize| match (&classes[i], types[i]) {
+            (Classes::Variants, Type::Bool) => 2,
+            (Classes::Variants, Type::Enum(e)) => program.enums[e].variants.len(),
+            (Classes::Ints { starts, .. }, _) => starts.len(),
+            (Classes::Strs { lits }, _) => lits.len() + 1,
+            _ => 0,
+        };
+        let full: Vec<AtomSet> = (0..n).map(|i| AtomSet(full_bits(count(i)))).collect();
+        let mask_words = bits_len(n);
+        let mut at = mask_words;
+        let fields = full
+            .iter()
+            .map(|f| {
+                let field = (at as u32, f.0.len() as u32);
+                at += f.0.len();
+                field
+            })
+            .collect();
+        let owners = full.iter().enumerate().flat_map(|(i, f)| std::iter::repeat_n(i as u32, f.0.len())).collect();
+        Space { full, types, classes, fields, owners, mask_words, cube_words: at }
     }
 
     pub fn full(&self, input: InputId) -> &AtomSet {
@@ -377,120 +323,155 @@ impl Space {
         self.full.len()
     }
 
+    /// Whether the input is a bool or an enum (its classes are its values).
+    pub fn is_variants(&self, input: InputId) -> bool {
+        matches!(self.classes[input], Classes::Variants)
+    }
+
+    /// The first word of an input's bits in a cube, and their number.
+    #[inline]
+    pub(super) fn field(&self, input: InputId) -> (usize, usize) {
+        let (off, len) = self.fields[input];
+        (off as usize, len as usize)
+    }
+
+    /// The input of each word after the mask words, in order.
+    pub(super) fn owners(&self) -> &[u32] {
+        &self.owners
+    }
+
+    pub(super) fn mask_words(&self) -> usize {
+        self.mask_words
+    }
+
+    pub(super) fn cube_words(&self) -> usize {
+        self.cube_words
+    }
+
     /// The set of values of `input` that satisfy `pred`.
     pub fn pred_set(&self, input: InputId, pred: &Pred) -> AtomSet {
         let full = &self.full[input];
-        let set = match pred {
-            Pred::BoolIs(b) => AtomSet::Small(Bits128::new(1 << (*b as u32))),
-            Pred::Cmp(op, v) => {
-                let v = *v;
-                let (lo, hi) = match full {
-                    AtomSet::Ints(f) => (f[0].0, f[f.len() - 1].1),
-                    _ => (i64::MIN, i64::MAX),
-                };
-                let iv: Intervals = match op {
-                    CmpOp::Eq => smallvec![(v, v)],
-                    CmpOp::Ne => {
-                        let mut out = Intervals::new();
-                        if v > lo {
-                            out.push((lo, v - 1));
-                        }
-                        if v < hi {
-                            out.push((v + 1, hi));
-                        }
-                        return AtomSet::Ints(out).intersect(full);
-                    }
-                    CmpOp::Lt => match v.checked_sub(1) {
-                        Some(m) => smallvec![(lo, m)],
-                        None => Intervals::new(),
-                    },
-                    CmpOp::Le => smallvec![(lo, v)],
-                    CmpOp::Gt => match v.checked_add(1) {
-                        Some(m) => smallvec![(m, hi)],
-                        None => Intervals::new(),
-                    },
-                    CmpOp::Ge => smallvec![(v, hi)],
-                };
-                let iv: Intervals = iv.into_iter().filter(|(a, b)| a <= b).collect();
-                AtomSet::Ints(iv)
-            }
-            Pred::NumIn(vals, negated) => {
-                let mut v = vals.clone();
-                v.sort();
-                v.dedup();
-                let mut iv = Intervals::new();
-                for n in v {
-                    match iv.last_mut() {
-                        Some(last) if last.1.checked_add(1) == Some(n) => last.1 = n,
-                        _ => iv.push((n, n)),
-                    }
-                }
-                let set = AtomSet::Ints(iv);
-                if *negated {
-                    return set.complement(full);
-                }
-                set
-            }
-            Pred::EnumIn(vals, negated) if matches!(full, AtomSet::Small(_)) => {
-                let bits = vals.iter().filter(|v| **v < 128).fold(0u128, |b, v| b | 1 << v);
-                let set = AtomSet::Small(Bits128::new(bits));
-                if *negated {
-                    return set.complement(full);
-                }
-                set
-            }
-            Pred::EnumIn(vals, negated) => {
-                let AtomSet::Bits(f) = full else { return full.clone() };
-                let mut bits: Words = smallvec![0u64; f.len()];
-                for v in vals {
-                    if let Some(w) = bits.get_mut(*v as usize / 64) {
-                        *w |= 1 << (v % 64);
-                    }
-                }
-                let set = AtomSet::Bits(bits);
-                if *negated {
-                    return set.complement(full);
-                }
-                set
-            }
-            Pred::StrIn(vals, negated) => {
-                let mut v = vals.clone();
-                v.sort();
-                v.dedup();
-                AtomSet::Strs { values: v.into(), negated: *negated }
+        let mut bits: Words = smallvec![0u64; full.0.len()];
+        let mut put = |class: usize| {
+            if let Some(w) = bits.get_mut(class / 64) {
+                *w |= 1 << (class % 64);
             }
         };
-        set.intersect(full)
+        let negated = match (pred, &self.classes[input]) {
+            (Pred::BoolIs(b), _) => {
+                put(usize::from(*b));
+                false
+            }
+            (Pred::EnumIn(vals, negated), _) => {
+                vals.iter().for_each(|v| put(*v as usize));
+                *negated
+            }
+            (Pred::StrIn(vals, negated), Classes::Strs { lits }) => {
+                for v in vals {
+                    // Every literal of the program has its class (`Space::new`).
+                    if let Ok(k) = lits.binary_search(v) {
+                        put(k);
+                    }
+                }
+                *negated
+            }
+            (_, Classes::Ints { starts, hi }) => {
+                // Every class lies wholly inside or outside the set: the
+                // classes whose start is in an interval.
+                for (a, b) in num_set(starts[0], *hi, pred).unwrap_or_default() {
+                    (starts.partition_point(|s| *s < a)..starts.partition_point(|s| *s <= b)).for_each(&mut put);
+                }
+                false
+            }
+            _ => false,
+        };
+        let set = AtomSet(bits);
+        if negated {
+            set.complement(full)
+        } else {
+            set.intersect(full)
+        }
+    }
+
+    /// The class of a value of `input`, if it is one of the input's values.
+    fn class_of(&self, input: InputId, v: &Value) -> Option<usize> {
+        match (&self.classes[input], v) {
+            (Classes::Variants, Value::Bool(x)) => Some(usize::from(*x)),
+            (Classes::Variants, Value::Variant(i)) => Some(*i as usize),
+            (Classes::Ints { starts, hi }, Value::Num(x)) if starts[0] <= *x && x <= hi => Some(starts.partition_point(|s| s <= x) - 1),
+            (Classes::Strs { lits }, Value::Str(s)) => Some(lits.binary_search(s).unwrap_or(lits.len())),
+            _ => None,
+        }
+    }
+
+    /// Whether `set` of `input` holds the value.
+    pub fn contains(&self, input: InputId, set: &[u64], v: &Value) -> bool {
+        self.class_of(input, v).is_some_and(|k| set.get(k / 64).is_some_and(|w| w & (1 << (k % 64)) != 0))
+    }
+
+    /// The numbers of class `k` of an int or duration input.
+    fn interval(starts: &[i64], hi: i64, k: usize) -> (i64, i64) {
+        (starts[k], starts.get(k + 1).map_or(hi, |s| s - 1))
     }
 
     /// A value of `set` for `input`, preferring `false`, the first variant,
     /// the number closest to zero, a listed string or a fresh one.
     pub fn pick(&self, input: InputId, set: &AtomSet) -> Value {
-        match set {
-            AtomSet::Small(b) if self.types[input] == Type::Bool => Value::Bool(b.get() & 1 == 0),
-            AtomSet::Small(b) => Value::Variant(if b.get() == 0 { 0 } else { b.get().trailing_zeros() }),
-            AtomSet::Bits(b) if self.types[input] == Type::Bool => Value::Bool(b[0] & 1 == 0),
-            AtomSet::Bits(b) => {
-                let i = b.iter().enumerate().find(|(_, w)| **w != 0).map(|(i, w)| i * 64 + w.trailing_zeros() as usize).unwrap_or(0);
-                Value::Variant(i as u32)
-            }
-            AtomSet::Ints(iv) => {
-                let best = iv
-                    .iter()
-                    .map(|&(lo, hi)| if lo <= 0 && 0 <= hi { 0 } else if lo > 0 { lo } else { hi })
+        match &self.classes[input] {
+            Classes::Variants if self.types[input] == Type::Bool => Value::Bool(!set.has(0)),
+            Classes::Variants => Value::Variant(set.classes().next().unwrap_or(0) as u32),
+            Classes::Ints { starts, hi } => {
+                let best = set
+                    .classes()
+                    .map(|k| {
+                        let (lo, hi) = Space::interval(starts, *hi, k);
+                        if lo <= 0 && 0 <= hi {
+                            0
+                        } else if lo > 0 {
+                            lo
+                        } else {
+                            hi
+                        }
+                    })
                     .min_by_key(|n| n.unsigned_abs())
                     .unwrap_or(0);
                 Value::Num(best)
             }
-            AtomSet::Strs { values, negated: false } => Value::Str(values.first().cloned().unwrap_or_default()),
-            AtomSet::Strs { values, negated: true } => {
-                let mut candidate = "other".to_string();
-                let mut n = 1;
-                while values.binary_search(&candidate).is_ok() {
-                    candidate = format!("other_{n}");
-                    n += 1;
+            Classes::Strs { lits } => match self.describe(input, set) {
+                SetView::Strs { values, negated: false } => Value::Str(values.first().cloned().unwrap_or_default()),
+                SetView::Strs { values, .. } => {
+                    let mut candidate = "other".to_string();
+                    let mut n = 1;
+                    while values.binary_search(&candidate).is_ok() {
+                        candidate = format!("other_{n}");
+                        n += 1;
+                    }
+                    Value::Str(candidate)
                 }
-                Value::Str(candidate)
+                _ => Value::Str(lits.first().cloned().unwrap_or_default()),
+            },
+        }
+    }
+
+    /// The values of `set` as written in messages.
+    pub fn describe(&self, input: InputId, set: &AtomSet) -> SetView {
+        match &self.classes[input] {
+            Classes::Variants => SetView::Variants(set.0.clone()),
+            Classes::Ints { starts, hi } => {
+                let mut out: Vec<(i64, i64)> = Vec::new();
+                for k in set.classes() {
+                    let (lo, hi) = Space::interval(starts, *hi, k);
+                    match out.last_mut() {
+                        Some(last) if last.1.checked_add(1) == Some(lo) => last.1 = hi,
+                        _ => out.push((lo, hi)),
+                    }
+                }
+                SetView::Ints(out)
+            }
+            Classes::Strs { lits } => {
+                let negated = set.has(lits.len());
+                let values = lits.iter().enumerate().filter(|(k, _)| set.has(*k) != negated).map(|(_, l)| l.clone()).collect();
+                SetView::Strs { values, negated }
             }
         }
     }

@@ -99,7 +99,7 @@ impl<'a> Analysis<'a> {
     pub fn propagate(&self, facts: &FlowFacts, keep: impl Fn(&Target) -> bool) -> Vec<CaseSet> {
         let flow = &self.program.flows[facts.flow];
         let mut reach = vec![CaseSet::empty(); flow.steps.len()];
-        reach[flow.start] = CaseSet::full();
+        reach[flow.start] = CaseSet::full(&self.space);
         for &s in facts.order.as_deref().unwrap_or(&[]) {
             if reach[s].is_empty() {
                 continue;
@@ -191,7 +191,7 @@ impl<'a> Analysis<'a> {
         while cur != flow.start && path.len() <= flow.steps.len() {
             let pred = facts.preds[cur].iter().find_map(|&(s, i)| {
                 let d = &flow.steps[s].decision;
-                (keep(&d.branches[i].target) && sets[s].contains(point) && self.point_takes(d, i, point) && !path.contains(&s)).then_some(s)
+                (keep(&d.branches[i].target) && sets[s].contains(&self.space, point) && self.point_takes(d, i, point) && !path.contains(&s)).then_some(s)
             });
             match pred {
                 Some(s) => {

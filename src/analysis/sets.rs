@@ -1,9 +1,9 @@
 //! Operations on cubes and case sets, conditions to sets, and the search for
 //! a point of a region that a list of cubes does not cover.
 
-use std::cmp::Ordering;
+use smallvec::smallvec;
 
-use super::domain::{AtomSet, Atoms, CaseSet, Cube, Space, Value, MAX_CUBES};
+use super::domain::{AtomSet, CaseSet, Cube, Space, Value, MAX_CUBES};
 use crate::model::{Cond, InputId};
 
 /// A concrete case: a value for every input of the program.
@@ -12,14 +12,30 @@ pub type Point = Vec<Value>;
 /// How many regions `uncovered` may split before it gives up.
 pub const SPLIT_BUDGET: usize = 200_000;
 
-/// The bit of `input` in a cube's mask.
-fn bit(input: InputId) -> u64 {
-    1 << (input % 64)
+/// The inputs whose bits are set in mask words, in order.
+struct Inputs<'a> {
+    words: &'a [u64],
+    k: usize,
+    cur: u64,
 }
 
-/// The mask of a cube with these atoms.
-fn mask_of(atoms: &Atoms) -> u64 {
-    atoms.iter().fold(0, |m, (i, _)| m | bit(*i))
+impl Iterator for Inputs<'_> {
+    type Item = InputId;
+
+    #[inline]
+    fn next(&mut self) -> Option<InputId> {
+        while self.cur == 0 {
+            self.k += 1;
+            self.cur = *self.words.get(self.k)?;
+        }
+        let b = self.cur.trailing_zeros() as usize;
+        self.cur &= self.cur - 1;
+        Some(self.k * 64 + b)
+    }
+}
+
+fn inputs_of(words: &[u64]) -> Inputs<'_> {
+    Inputs { words, k: 0, cur: words.first().copied().unwrap_or(0) }
 }
 
 /// How one cube stands to another ([`Cube::relate`]).
@@ -36,255 +52,242 @@ pub(super) struct Relation {
 }
 
 impl Cube {
-    pub fn full() -> Cube {
-        Cube { atoms: Atoms::new(), mask: 0 }
+    pub fn full(space: &Space) -> Cube {
+        Cube { w: smallvec![0; space.cube_words()] }
     }
 
-    fn from_atoms(atoms: Atoms) -> Cube {
-        Cube { mask: mask_of(&atoms), atoms }
+    /// Whether the cube constrains `input`.
+    #[inline]
+    pub fn constrains(&self, input: InputId) -> bool {
+        self.w[input / 64] & (1 << (input % 64)) != 0
     }
 
-    /// The constrained inputs, sorted by id.
-    pub fn atoms(&self) -> &[(InputId, AtomSet)] {
-        &self.atoms
+    /// The constrained inputs, in order.
+    pub fn inputs<'a>(&'a self, space: &Space) -> impl Iterator<Item = InputId> + 'a {
+        inputs_of(&self.w[..space.mask_words()])
     }
 
-    pub fn get(&self, input: InputId) -> Option<&AtomSet> {
-        self.atoms.binary_search_by_key(&input, |(i, _)| *i).ok().map(|k| &self.atoms[k].1)
+    /// The class bits of a constrained input.
+    pub fn field<'a>(&'a self, space: &Space, input: InputId) -> Option<&'a [u64]> {
+        let (off, len) = space.field(input);
+        self.constrains(input).then(|| &self.w[off..off + len])
     }
 
-    /// Sets `input` to `set` (dropping it when full); `false` when empty.
-    fn set(&mut self, space: &Space, input: InputId, set: AtomSet) -> bool {
-        if set.is_empty() {
+    pub fn get(&self, space: &Space, input: InputId) -> Option<AtomSet> {
+        self.field(space, input).map(|f| AtomSet(f.into()))
+    }
+
+    /// The values `input` may take in the cube.
+    pub fn values(&self, space: &Space, input: InputId) -> AtomSet {
+        self.get(space, input).unwrap_or_else(|| space.full(input).clone())
+    }
+
+    /// Sets `input`'s bits to `f(k, word k)` for each of its words (word `k`
+    /// of the full set when unconstrained): unconstrained when that is the
+    /// full set; `false` when it is empty, and the cube is then void.
+    #[inline]
+    fn update(&mut self, space: &Space, input: InputId, f: impl Fn(usize, u64) -> u64) -> bool {
+        let (off, len) = space.field(input);
+        let full = space.full(input).words();
+        let was = self.constrains(input);
+        let (mut any, mut all) = (0, true);
+        for k in 0..len {
+            let v = f(k, if was { self.w[off + k] } else { full[k] });
+            self.w[off + k] = v;
+            any |= v;
+            all &= v == full[k];
+        }
+        if any == 0 {
             return false;
         }
-        let is_full = &set == space.full(input);
-        match self.atoms.binary_search_by_key(&input, |(i, _)| *i) {
-            Ok(k) if is_full => {
-                self.atoms.remove(k);
-                self.mask = mask_of(&self.atoms);
-            }
-            Ok(k) => self.atoms[k].1 = set,
-            Err(_) if is_full => {}
-            Err(k) => {
-                self.atoms.insert(k, (input, set));
-                self.mask |= bit(input);
-            }
+        if all {
+            self.w[input / 64] &= !(1 << (input % 64));
+            self.w[off..off + len].iter_mut().for_each(|w| *w = 0);
+        } else {
+            self.w[input / 64] |= 1 << (input % 64);
         }
         true
+    }
+
+    /// Sets `input` to `set` (unconstrained when full); `false` when empty.
+    fn set(&mut self, space: &Space, input: InputId, set: &AtomSet) -> bool {
+        self.update(space, input, |k, _| set.0[k])
     }
 
     pub fn atom(space: &Space, input: InputId, set: AtomSet) -> Option<Cube> {
-        let mut c = Cube::full();
-        c.set(space, input, set).then_some(c)
+        let mut c = Cube::full(space);
+        c.set(space, input, &set).then_some(c)
     }
 
-    pub fn intersect(&self, other: &Cube) -> Option<Cube> {
-        let mut atoms = Atoms::new();
-        let (a, b) = (&self.atoms, &other.atoms);
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() || j < b.len() {
-            if j == b.len() || (i < a.len() && a[i].0 < b[j].0) {
-                atoms.push(a[i].clone());
-                i += 1;
-            } else if i == a.len() || b[j].0 < a[i].0 {
-                atoms.push(b[j].clone());
-                j += 1;
-            } else {
-                let s = a[i].1.intersect(&b[j].1);
-                if s.is_empty() {
-                    return None;
+    pub fn intersect(&self, space: &Space, other: &Cube) -> Option<Cube> {
+        let mut out = self.clone();
+        for k in 0..space.mask_words() {
+            let (mine, mut theirs) = (self.w[k], other.w[k]);
+            while theirs != 0 {
+                let bit = theirs & theirs.wrapping_neg();
+                theirs &= theirs - 1;
+                let (off, len) = space.field(k * 64 + bit.trailing_zeros() as usize);
+                if mine & bit != 0 {
+                    let mut any = 0;
+                    for j in off..off + len {
+                        out.w[j] &= other.w[j];
+                        any |= out.w[j];
+                    }
+                    if any == 0 {
+                        return None;
+                    }
+                } else {
+                    out.w[off..off + len].copy_from_slice(&other.w[off..off + len]);
                 }
-                atoms.push((a[i].0, s));
-                i += 1;
-                j += 1;
             }
+            out.w[k] |= other.w[k];
         }
-        Some(Cube { atoms, mask: self.mask | other.mask })
+        Some(out)
     }
 
     /// Whether the three cubes share a case, without building the meets.
-    pub fn meets3(&self, b: &Cube, c: &Cube) -> bool {
-        self.meets(b) && self.meets(c) && b.meets(c) && self.intersect(b).is_some_and(|ab| ab.meets(c))
+    pub fn meets3(&self, space: &Space, b: &Cube, c: &Cube) -> bool {
+        self.meets(space, b) && self.meets(space, c) && b.meets(space, c) && self.intersect(space, b).is_some_and(|ab| ab.meets(space, c))
     }
 
-    /// Whether the two cubes share a case, without building the meet.
-    pub fn meets(&self, other: &Cube) -> bool {
-        let (a, b) = (&self.atoms, &other.atoms);
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            match a[i].0.cmp(&b[j].0) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    if !a[i].1.meets(&b[j].1) {
-                        return false;
-                    }
-                    i += 1;
-                    j += 1;
+    /// Whether the two cubes share a case, without building the meet: on
+    /// every input both constrain, their bits share one.
+    #[inline]
+    pub fn meets(&self, space: &Space, other: &Cube) -> bool {
+        for k in 0..space.mask_words() {
+            let mut common = self.w[k] & other.w[k];
+            while common != 0 {
+                let input = k * 64 + common.trailing_zeros() as usize;
+                common &= common - 1;
+                let (off, len) = space.field(input);
+                let meet = if len == 1 { self.w[off] & other.w[off] != 0 } else { (off..off + len).any(|j| self.w[j] & other.w[j] != 0) };
+                if !meet {
+                    return false;
                 }
             }
         }
         true
     }
 
-    /// How `self` stands to `other`, from one walk over both atom lists
-    /// (inserting a cube into a set asks all three questions of every cube
-    /// there; three walks were a third of the analysis).
-    pub(super) fn relate(&self, other: &Cube) -> Relation {
-        let (a, b) = (&self.atoms, &other.atoms);
-        // An input that only one cube constrains is full in the other, and
-        // a constrained atom is never full.
-        let mut r = Relation { within: other.mask & !self.mask == 0, holds: self.mask & !other.mask == 0, differing: 0, on: 0 };
+    /// How `self` stands to `other`, from one walk over the inputs either
+    /// constrains (inserting a cube into a set asks all three questions of
+    /// every cube there; three walks were a third of the analysis).
+    pub(super) fn relate(&self, space: &Space, other: &Cube) -> Relation {
+        // An input only one cube constrains is full in the other.
+        let (mut only_mine, mut only_theirs) = (0, 0);
+        for k in 0..space.mask_words() {
+            only_mine += (self.w[k] & !other.w[k]).count_ones();
+            only_theirs += (other.w[k] & !self.w[k]).count_ones();
+        }
+        let mut r = Relation { within: only_theirs == 0, holds: only_mine == 0, differing: 0, on: 0 };
         // Neither holds the other and two inputs are constrained by one cube
-        // only: they differ on two inputs, and nothing more is asked. The
-        // mask bit of an input is its id modulo 64, so this needs every
-        // input below 64 (`differing` is then a lower bound, as the loop's).
-        let one_sided = self.mask ^ other.mask;
-        if !r.within && !r.holds && one_sided.count_ones() >= 2 && a.last().is_none_or(|x| x.0 < 64) && b.last().is_none_or(|x| x.0 < 64) {
+        // only: they differ on two inputs, and nothing more is asked.
+        if !r.within && !r.holds && only_mine + only_theirs >= 2 {
             r.differing = 2;
             return r;
         }
-        let (mut i, mut j) = (0, 0);
-        loop {
-            let order = match (a.get(i), b.get(j)) {
-                (None, None) => break,
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (Some(x), Some(y)) => x.0.cmp(&y.0),
-            };
-            let input = match order {
-                Ordering::Equal => {
-                    let ((input, x), (_, y)) = (&a[i], &b[j]);
-                    i += 1;
-                    j += 1;
-                    let (within, holds) = x.order(y);
+        for k in 0..space.mask_words() {
+            let (mine, theirs) = (self.w[k], other.w[k]);
+            let mut either = mine | theirs;
+            while either != 0 {
+                let bit = either & either.wrapping_neg();
+                either &= either - 1;
+                let input = k * 64 + bit.trailing_zeros() as usize;
+                if mine & theirs & bit != 0 {
+                    let (off, len) = space.field(input);
+                    let (a, b) = (&self.w[off..off + len], &other.w[off..off + len]);
+                    let within = a.iter().zip(b).all(|(x, y)| x & !y == 0);
+                    let holds = a.iter().zip(b).all(|(x, y)| y & !x == 0);
                     if within && holds {
                         continue;
                     }
-                    r.within = r.within && within;
-                    r.holds = r.holds && holds;
-                    *input
+                    r.within &= within;
+                    r.holds &= holds;
                 }
-                Ordering::Less => {
-                    i += 1;
-                    r.holds = false;
-                    a[i - 1].0
+                r.differing += 1;
+                r.on = input;
+                if r.differing > 1 && !r.within && !r.holds {
+                    return r;
                 }
-                Ordering::Greater => {
-                    j += 1;
-                    r.within = false;
-                    b[j - 1].0
-                }
-            };
-            r.differing += 1;
-            r.on = input;
-            if r.differing > 1 && !r.within && !r.holds {
-                break;
             }
         }
         r
     }
 
     /// The one input on which `self` and `other` differ, if there is
-    /// exactly one (`relate`'s `differing == 1`, without its other answers:
-    /// the walk stops at the second difference).
-    fn differs_once(&self, other: &Cube) -> Option<InputId> {
-        // Two inputs that only one of the cubes constrains (two bits of
-        // the masks' difference are two such inputs, whatever their ids).
-        if (self.mask ^ other.mask).count_ones() >= 2 {
+    /// exactly one (`relate`'s `differing == 1`, without its other answers).
+    /// An input constrained by one cube only has bits in that one only, so
+    /// the cubes differ on exactly the inputs whose words differ.
+    #[inline]
+    fn differs_once(&self, space: &Space, other: &Cube) -> Option<InputId> {
+        // Two inputs that only one of the cubes constrains.
+        let m = space.mask_words();
+        let mut one_sided = 0;
+        for k in 0..m {
+            one_sided += (self.w[k] ^ other.w[k]).count_ones();
+        }
+        if one_sided >= 2 {
             return None;
         }
-        let (a, b) = (&self.atoms, &other.atoms);
-        let (mut i, mut j) = (0, 0);
         let mut on = None;
-        loop {
-            let input = match (a.get(i), b.get(j)) {
-                (None, None) => return on,
-                (Some(x), Some(y)) if x.0 == y.0 => {
-                    i += 1;
-                    j += 1;
-                    if x.1 == y.1 {
-                        continue;
-                    }
-                    x.0
+        for ((x, y), &i) in self.w[m..].iter().zip(&other.w[m..]).zip(space.owners()) {
+            if x != y {
+                match on {
+                    None => on = Some(i as usize),
+                    Some(j) if j == i as usize => {}
+                    Some(_) => return None,
                 }
-                (Some(x), Some(y)) if x.0 < y.0 => {
-                    i += 1;
-                    x.0
-                }
-                (Some(x), None) => {
-                    i += 1;
-                    x.0
-                }
-                (_, Some(y)) => {
-                    j += 1;
-                    y.0
-                }
-            };
-            if on.replace(input).is_some() {
-                return None;
             }
         }
+        on
     }
 
     /// The union of `self` and `other`, which differ on `input` only.
     fn merged_on(mut self, space: &Space, other: &Cube, input: InputId) -> Cube {
-        let full = space.full(input);
-        let y = other.get(input).unwrap_or(full);
-        let union = self.get(input).unwrap_or(full).union(y, full);
-        self.set(space, input, union);
+        let (off, _) = space.field(input);
+        let full = space.full(input).words();
+        let theirs = other.constrains(input);
+        self.update(space, input, |k, mine| mine | if theirs { other.w[off + k] } else { full[k] });
         self
     }
 
-    pub fn is_subset(&self, other: &Cube) -> bool {
-        if other.mask & !self.mask != 0 {
-            return false;
-        }
-        // Both lists are sorted by input: one walk.
-        let mut mine = self.atoms.iter();
-        other.atoms.iter().all(|(input, set)| loop {
-            match mine.next() {
-                Some((i, m)) if i == input => break m.is_subset(set),
-                Some((i, _)) if i < input => continue,
-                _ => break false,
-            }
-        })
+    pub fn is_subset(&self, space: &Space, other: &Cube) -> bool {
+        (0..space.mask_words()).all(|k| other.w[k] & !self.w[k] == 0)
+            && other.inputs(space).all(|input| {
+                let (off, len) = space.field(input);
+                (off..off + len).all(|j| self.w[j] & !other.w[j] == 0)
+            })
     }
 
     /// `self` minus `other`, as disjoint cubes pushed onto `out`.
     pub fn subtract_into(&self, space: &Space, other: &Cube, out: &mut Vec<Cube>) {
-        if !self.meets(other) {
+        if !self.meets(space, other) {
             out.push(self.clone());
             return;
         }
         let mut rest = self.clone();
-        for (input, set) in &other.atoms {
-            let full = space.full(*input);
-            let mine = rest.get(*input).unwrap_or(full);
-            let (outside, inside) = (mine.intersect(&set.complement(full)), mine.intersect(set));
+        for input in other.inputs(space) {
+            let (off, _) = space.field(input);
             let mut piece = rest.clone();
-            if piece.set(space, *input, outside) {
+            if piece.update(space, input, |k, mine| mine & !other.w[off + k]) {
                 out.push(piece);
             }
-            if !rest.set(space, *input, inside) {
+            if !rest.update(space, input, |k, mine| mine & other.w[off + k]) {
                 return;
             }
         }
     }
 
-    pub fn contains(&self, point: &Point) -> bool {
-        self.atoms.iter().all(|(i, set)| set.contains(&point[*i]))
+    pub fn contains(&self, space: &Space, point: &Point) -> bool {
+        self.inputs(space).all(|i| {
+            let (off, len) = space.field(i);
+            space.contains(i, &self.w[off..off + len], &point[i])
+        })
     }
 
     /// A concrete case of this cube.
     pub fn pick(&self, space: &Space) -> Point {
-        (0..space.inputs())
-            .map(|i| match self.get(i) {
-                Some(set) => space.pick(i, set),
-                None => space.pick(i, space.full(i)),
-            })
-            .collect()
+        (0..space.inputs()).map(|i| space.pick(i, &self.values(space, i))).collect()
     }
 }
 
@@ -293,8 +296,8 @@ impl CaseSet {
         CaseSet::default()
     }
 
-    pub fn full() -> CaseSet {
-        CaseSet { cubes: vec![Cube::full()], approx: false, disjoint: true }
+    pub fn full(space: &Space) -> CaseSet {
+        CaseSet { cubes: vec![Cube::full(space)], approx: false, disjoint: true }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -303,14 +306,13 @@ impl CaseSet {
 
     /// Whether the two sets share a case, without building their meet
     /// (`!a.meets(b)` is `a.intersect(b).is_empty()`).
-    pub fn meets(&self, other: &CaseSet) -> bool {
-        self.cubes.iter().any(|a| other.cubes.iter().any(|b| a.meets(b)))
+    pub fn meets(&self, space: &Space, other: &CaseSet) -> bool {
+        self.cubes.iter().any(|a| other.cubes.iter().any(|b| a.meets(space, b)))
     }
 
-    pub fn contains(&self, point: &Point) -> bool {
-        self.cubes.iter().any(|c| c.contains(point))
+    pub fn contains(&self, space: &Space, point: &Point) -> bool {
+        self.cubes.iter().any(|c| c.contains(space, point))
     }
-
     /// Adds the cases of `other`, taking its cubes.
     pub fn union_owned(&mut self, space: &Space, other: CaseSet) {
         self.approx |= other.approx;
@@ -323,7 +325,7 @@ impl CaseSet {
         self.disjoint = match (self.cubes.is_empty(), other.cubes.is_empty()) {
             (true, _) => other.disjoint,
             (_, true) => self.disjoint,
-            _ => self.disjoint && other.disjoint && !self.meets(&other),
+            _ => self.disjoint && other.disjoint && !self.meets(space, &other),
         };
         let mut other = other.cubes;
         if self.cubes.len() < other.len() {
@@ -354,7 +356,7 @@ impl CaseSet {
     /// the others either, and goes in the same way.
     fn insert_disjoint(&mut self, space: &Space, mut c: Cube) {
         loop {
-            let Some((k, on)) = self.cubes.iter().enumerate().find_map(|(k, mine)| Some((k, c.differs_once(mine)?))) else {
+            let Some((k, on)) = self.cubes.iter().enumerate().find_map(|(k, mine)| Some((k, c.differs_once(space, mine)?))) else {
                 self.cubes.push(c);
                 return;
             };
@@ -371,7 +373,7 @@ impl CaseSet {
             let mut merge = None;
             let mut holds_one = false;
             for (k, mine) in self.cubes.iter().enumerate() {
-                let r = c.relate(mine);
+                let r = c.relate(space, mine);
                 if r.within {
                     return;
                 }
@@ -385,7 +387,7 @@ impl CaseSet {
             }
             let Some((k, on)) = merge else {
                 if holds_one {
-                    self.cubes.retain(|mine| !mine.is_subset(&c));
+                    self.cubes.retain(|mine| !mine.is_subset(space, &c));
                 }
                 self.cubes.push(c);
                 return;
@@ -402,8 +404,8 @@ impl CaseSet {
         for a in &self.cubes {
             for b in &other.cubes {
                 // `meets` first: most pairs are disjoint, and it builds nothing.
-                if a.meets(b) {
-                    out.cubes.extend(a.intersect(b));
+                if a.meets(space, b) {
+                    out.cubes.extend(a.intersect(space, b));
                 }
             }
         }
@@ -420,7 +422,7 @@ impl CaseSet {
             return;
         }
         // The cubes that meet `other` leave; the others stay where they are.
-        let hit: Vec<Cube> = self.cubes.extract_if(.., |a| other.cubes.iter().any(|b| a.meets(b))).collect();
+        let hit: Vec<Cube> = self.cubes.extract_if(.., |a| other.cubes.iter().any(|b| a.meets(space, b))).collect();
         if hit.is_empty() {
             self.bound(space);
             return;
@@ -463,16 +465,13 @@ impl CaseSet {
         }
         let mut hull = self.cubes[0].clone();
         for c in &self.cubes[1..] {
-            let mut atoms = Atoms::new();
-            for (input, set) in &hull.atoms {
-                if let Some(other) = c.get(*input) {
-                    let u = set.union(other, space.full(*input));
-                    if &u != space.full(*input) {
-                        atoms.push((*input, u));
-                    }
-                }
+            let constrained: Vec<InputId> = hull.inputs(space).collect();
+            for input in constrained {
+                let (off, _) = space.field(input);
+                let theirs = c.constrains(input);
+                let full = space.full(input).words();
+                hull.update(space, input, |k, mine| mine | if theirs { c.w[off + k] } else { full[k] });
             }
-            hull = Cube::from_atoms(atoms);
         }
         self.cubes = vec![hull];
         self.approx = true;
@@ -485,7 +484,7 @@ pub fn cond_set(space: &Space, cond: &Cond, negate: bool) -> CaseSet {
     match cond {
         Cond::Const(b) => {
             if *b != negate {
-                CaseSet::full()
+                CaseSet::full(space)
             } else {
                 CaseSet::empty()
             }
@@ -504,7 +503,7 @@ pub fn cond_set(space: &Space, cond: &Cond, negate: bool) -> CaseSet {
                 if let Some(set) = conjunction_of_atoms(space, parts, negate) {
                     return set;
                 }
-                let mut acc = CaseSet::full();
+                let mut acc = CaseSet::full(space);
                 for p in parts {
                     acc = acc.intersect(space, &cond_set(space, p, negate));
                     if acc.is_empty() {
@@ -528,7 +527,7 @@ pub fn cond_set(space: &Space, cond: &Cond, negate: bool) -> CaseSet {
 /// without a set per part (a third of `cond_set`). `None` when a part is
 /// anything else.
 fn conjunction_of_atoms(space: &Space, parts: &[Cond], negate: bool) -> Option<CaseSet> {
-    let mut cube = Cube::full();
+    let mut cube = Cube::full(space);
     for p in parts {
         let (a, negated) = match p {
             Cond::Atom(a) => (a, negate),
@@ -542,11 +541,7 @@ fn conjunction_of_atoms(space: &Space, parts: &[Cond], negate: bool) -> Option<C
         if negated {
             set = set.complement(space.full(a.input));
         }
-        let set = match cube.get(a.input) {
-            Some(have) => have.intersect(&set),
-            None => set,
-        };
-        if !cube.set(space, a.input, set) {
+        if !cube.update(space, a.input, |k, have| have & set.0[k]) {
             return Some(CaseSet::empty());
         }
     }
@@ -567,7 +562,7 @@ pub enum Uncovered {
 /// Finds a part of `region` outside every cube of `cover`, by recursive
 /// splitting on the boundaries of the cubes that touch the region.
 pub fn uncovered(space: &Space, region: &Cube, cover: &[&Cube]) -> Uncovered {
-    let first: Vec<usize> = (0..cover.len()).filter(|&k| cover[k].meets(region)).collect();
+    let first: Vec<usize> = (0..cover.len()).filter(|&k| cover[k].meets(space, region)).collect();
     let mut stack = vec![(region.clone(), first)];
     let mut budget = SPLIT_BUDGET;
     while let Some((r, cands)) = stack.pop() {
@@ -575,21 +570,25 @@ pub fn uncovered(space: &Space, region: &Cube, cover: &[&Cube]) -> Uncovered {
             return Uncovered::Unknown;
         }
         budget -= 1;
-        let cands: Vec<usize> = cands.into_iter().filter(|&k| cover[k].meets(&r)).collect();
+        let cands: Vec<usize> = cands.into_iter().filter(|&k| cover[k].meets(space, &r)).collect();
         let Some(&k) = cands.first() else { return Uncovered::Found(r) };
-        if cands.iter().any(|&k| r.is_subset(cover[k])) {
+        if cands.iter().any(|&k| r.is_subset(space, cover[k])) {
             continue;
         }
-        // Split `r` on the first input where the cube does not cover it.
+        // Split `r` on the first input where the cube does not cover it
+        // (an input `r` leaves free is never covered: the cube constrains it).
         let c = cover[k];
-        let Some((input, set)) = c.atoms.iter().find(|(i, s)| !r.get(*i).map_or_else(|| space.full(*i).is_subset(s), |mine| mine.is_subset(s))) else {
+        let Some(input) = c.inputs(space).find(|&i| {
+            let (off, len) = space.field(i);
+            !r.constrains(i) || (off..off + len).any(|w| r.w[w] & !c.w[w] != 0)
+        }) else {
             continue;
         };
-        let mine = r.get(*input).cloned().unwrap_or_else(|| space.full(*input).clone());
+        let (off, _) = space.field(input);
         let mut inside = r.clone();
         let mut outside = r;
-        let has_in = inside.set(space, *input, mine.intersect(set));
-        let has_out = outside.set(space, *input, mine.intersect(&set.complement(space.full(*input))));
+        let has_in = inside.update(space, input, |k, mine| mine & c.w[off + k]);
+        let has_out = outside.update(space, input, |k, mine| mine & !c.w[off + k]);
         if has_out {
             stack.push((outside, cands.clone()));
         }
@@ -604,7 +603,7 @@ pub fn uncovered(space: &Space, region: &Cube, cover: &[&Cube]) -> Uncovered {
 pub fn holds(space: &Space, cond: &Cond, point: &Point) -> bool {
     match cond {
         Cond::Const(b) => *b,
-        Cond::Atom(a) => space.pred_set(a.input, &a.pred).contains(&point[a.input]),
+        Cond::Atom(a) => space.contains(a.input, space.pred_set(a.input, &a.pred).words(), &point[a.input]),
         Cond::Not(c) => !holds(space, c, point),
         Cond::And(cs) => cs.iter().all(|c| holds(space, c, point)),
         Cond::Or(cs) => cs.iter().any(|c| holds(space, c, point)),
@@ -675,11 +674,11 @@ mod tests {
         out
     }
 
-    fn assert_disjoint_if_flagged(set: &CaseSet) {
+    fn assert_disjoint_if_flagged(space: &Space, set: &CaseSet) {
         if set.disjoint {
             for (i, x) in set.cubes.iter().enumerate() {
                 for y in &set.cubes[i + 1..] {
-                    assert!(!x.meets(y), "flagged disjoint, yet {x:?} meets {y:?}");
+                    assert!(!x.meets(space, y), "flagged disjoint, yet {x:?} meets {y:?}");
                 }
             }
         }
@@ -703,7 +702,7 @@ mod tests {
                 let (y, ys) = &sets[j];
                 let cases: Vec<bool> = match rng.next(4) {
                     3 => {
-                        x = CaseSet::full();
+                        x = CaseSet::full(&space);
                         x.subtract_assign(&space, y);
                         ys.iter().map(|b| !*b).collect()
                     }
@@ -720,14 +719,14 @@ mod tests {
                         xs.iter().zip(ys).map(|(a, b)| *a && !*b).collect()
                     }
                 };
-                assert_disjoint_if_flagged(&x);
+                assert_disjoint_if_flagged(&space, &x);
                 if x.approx {
                     // Widened past `MAX_CUBES` (intersections of large
                     // overlapping sets): a superset, not compared.
                     continue;
                 }
                 for (p, want) in all.iter().zip(&cases) {
-                    assert_eq!(x.contains(p), *want, "seed {seed}: {x:?} at {p:?}");
+                    assert_eq!(x.contains(&space, p), *want, "seed {seed}: {x:?} at {p:?}");
                 }
                 flagged += usize::from(x.disjoint && x.cubes.len() > 1);
                 sets.push((x, cases));
@@ -764,7 +763,7 @@ mod tests {
             for (i, x) in conds.iter().enumerate() {
                 // A disjoint set of several cubes and the cubes of another
                 // condition outside it.
-                let mut set = CaseSet::full();
+                let mut set = CaseSet::full(&space);
                 set.subtract_assign(&space, x);
                 let mut outside = conds[(i + 1) % conds.len()].clone();
                 outside.subtract_assign(&space, &set);

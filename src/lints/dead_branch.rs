@@ -53,7 +53,7 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Dia
             );
             continue;
         }
-        if !view.reach.meets(c) {
+        if !view.reach.meets(&analysis.space, c) {
             let cond = b.cond_text.as_deref().unwrap_or("…");
             let mut d = Diagnostic::new(
                 Code::DeadBranch,

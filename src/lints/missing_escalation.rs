@@ -202,12 +202,12 @@ pub fn check_table(analysis: &Analysis<'_>, t: TableId, out: &mut Vec<Diagnostic
         c.inputs(&mut read);
     }
     let reads = |inputs: &[usize]| inputs.iter().any(|i| read.contains(i));
-    let full = CaseSet::full();
+    let full = CaseSet::full(&analysis.space);
     let view = analysis.table_view(t, &full);
     for rule in rules(analysis, &reads) {
         let from = match &rule.cases {
             Some((c, _)) => c.clone(),
-            None => CaseSet::full(),
+            None => CaseSet::full(&analysis.space),
         };
         for (_, point, end_span, message, label) in table_findings(analysis, &rule, t, &from) {
             let mut d = Diagnostic::new(Code::MissingEscalation, end_span, message).with_help(help(analysis, rule.req));

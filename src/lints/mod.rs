@@ -62,7 +62,7 @@ pub fn run_report(program: &Program) -> LintReport {
 pub fn run_report_in(program: &Program, graphs: &[petgraph::graph::DiGraph<crate::model::StepId, (crate::model::StepId, usize)>]) -> LintReport {
     let analysis = Analysis::new(program);
     let mut report = LintReport::default();
-    let full = CaseSet::full();
+    let full = CaseSet::full(&analysis.space);
     // Flows and tables are independent: analysed in parallel, reported in order.
     report.gather(&program.flows, |f| format!("flow `{}`", f.name), |f, flow, out| {
         if !flow.ok {
@@ -158,10 +158,10 @@ pub fn overlapping_pairs(analysis: &Analysis<'_>, view: &DecisionView<'_>) -> Ve
     for (a, b) in candidate_pairs(analysis, &whens) {
         let ((i, ci), (j, cj)) = (whens[a], whens[b]);
         let hit = ci.cubes.iter().find_map(|x| {
-            cj.cubes.iter().filter(|y| x.meets(y)).find_map(|y| {
-                let meet = x.intersect(y)?;
+            cj.cubes.iter().filter(|y| x.meets(space, y)).find_map(|y| {
+                let meet = x.intersect(space, y)?;
                 // The first reaching cube that meets it, then the one meet built.
-                view.reach.cubes.iter().find(|r| r.meets(&meet)).and_then(|r| r.intersect(&meet))
+                view.reach.cubes.iter().find(|r| r.meets(space, &meet)).and_then(|r| r.intersect(space, &meet))
             })
         });
         if let Some(cube) = hit {
@@ -192,28 +192,27 @@ pub struct BranchIndex {
 impl BranchIndex {
     /// `None` for small decisions, or when no input helps.
     pub fn new(analysis: &Analysis<'_>, sets: &[&CaseSet]) -> Option<BranchIndex> {
-        use crate::analysis::domain::AtomSet;
+        let space = &analysis.space;
         let n = sets.len();
         if n <= INDEX_FROM {
             return None;
         }
         let mut inputs: Vec<usize> = sets
             .iter()
-            .flat_map(|set| set.cubes.iter().flat_map(|c| c.atoms().iter()))
-            .filter(|(_, a)| a.bit_words().is_some())
-            .map(|(i, _)| *i)
+            .flat_map(|set| set.cubes.iter().flat_map(|c| c.inputs(space)))
+            .filter(|i| space.is_variants(*i))
             .collect();
         inputs.sort_unstable();
         inputs.dedup();
         // A position's variants of `input` (`None`: it does not constrain
         // the input everywhere), shared by the cost and the index.
         let variants_of = |input: usize, set: &CaseSet, width: usize| -> Option<Vec<usize>> {
-            if set.cubes.iter().any(|c| c.get(input).is_none()) {
+            if set.cubes.iter().any(|c| !c.constrains(input)) {
                 return None;
             }
             let mut bits = vec![0u64; width];
             for c in &set.cubes {
-                if let Some(b) = c.get(input).and_then(AtomSet::bit_words) {
+                if let Some(b) = c.field(space, input) {
                     bits.iter_mut().zip(b).for_each(|(x, y)| *x |= y);
                 }
             }
@@ -232,7 +231,7 @@ impl BranchIndex {
         // building it: building every candidate was a third of the lints of
         // large tables (docs/PERFORMANCE.md, issue 8, fifth round).
         let cost_of = |input: usize| -> Option<usize> {
-            let width = analysis.space.full(input).bit_words()?.len();
+            let width = space.is_variants(input).then(|| space.full(input).words().len())?;
             let mut counts = vec![0usize; width * 64];
             let mut everywhere = 0;
             for set in sets {
@@ -244,7 +243,7 @@ impl BranchIndex {
             Some(counts.iter().map(|c| c * c).sum::<usize>() + everywhere * n)
         };
         let build = |input: usize| -> Option<BranchIndex> {
-            let width = analysis.space.full(input).bit_words()?.len();
+            let width = space.is_variants(input).then(|| space.full(input).words().len())?;
             let mut index = BranchIndex { buckets: vec![Vec::new(); width * 64], variants: Vec::with_capacity(n), everywhere: Vec::new() };
             for (pos, set) in sets.iter().enumerate() {
                 let Some(vs) = variants_of(input, set, width) else {

@@ -5,7 +5,7 @@ use lsp_types as lsp;
 use super::convert::{offset, range};
 use super::index::Symbol;
 use super::state::Workspace;
-use crate::analysis::domain::{AtomSet, CaseSet};
+use crate::analysis::domain::{AtomSet, CaseSet, SetView};
 use crate::ast;
 use crate::diagnostics::Code;
 use crate::model::{Program, Requirement, Type};
@@ -45,23 +45,23 @@ fn describe_reach(p: &Program, space: &crate::analysis::domain::Space, set: &Cas
         let mut hull: Option<AtomSet> = None;
         let mut everywhere = true;
         for c in &set.cubes {
-            match c.get(i) {
-                Some(a) => hull = Some(hull.map_or_else(|| a.clone(), |h| h.union(a, space.full(i)))),
+            match c.get(space, i) {
+                Some(a) => hull = Some(hull.map_or_else(|| a.clone(), |h| h.union(&a))),
                 None => everywhere = false,
             }
         }
         let (Some(h), true) = (hull, everywhere) else { continue };
-        let text = match (&h, h.bit_words(), input.ty) {
-            (_, Some(b), Type::Bool) => format!("{}", b[0] & 2 != 0),
-            (_, Some(b), Type::Enum(e)) => {
+        let text = match (space.describe(i, &h), input.ty) {
+            (SetView::Variants(b), Type::Bool) => format!("{}", b[0] & 2 != 0),
+            (SetView::Variants(b), Type::Enum(e)) => {
                 let vs: Vec<&str> = p.enums[e].variants.iter().enumerate().filter(|(k, _)| b[k / 64] & (1 << (k % 64)) != 0).map(|(_, v)| v.as_str()).collect();
                 format!("one of {}", vs.join(", "))
             }
-            (AtomSet::Ints(iv), _, ty) => {
+            (SetView::Ints(iv), ty) => {
                 let show = |n: i64| if ty == Type::Duration { crate::source::Duration::format_seconds(n) } else { n.to_string() };
                 iv.iter().map(|(a, b)| if a == b { show(*a) } else { format!("{} to {}", show(*a), show(*b)) }).collect::<Vec<_>>().join(", ")
             }
-            (AtomSet::Strs { values, negated }, _, _) => format!("{}{}", if *negated { "none of " } else { "one of " }, values.join(", ")),
+            (SetView::Strs { values, negated }, _) => format!("{}{}", if negated { "none of " } else { "one of " }, values.join(", ")),
             _ => continue,
         };
         parts.push(format!("`{}`: {text}", input.name));
