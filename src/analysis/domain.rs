@@ -24,8 +24,49 @@ use crate::model::{Cond, InputId, Pred, Program, Type};
 /// Class bits of one input: two words inline (128 classes).
 pub type Words = SmallVec<[u64; 2]>;
 /// A cube's words: the mask words, then every input's class bits. Twelve
-/// inline: the cubes of a project of a few inputs never allocate.
-pub type CubeWords = SmallVec<[u64; 12]>;
+/// inline, always copied whole (a fixed copy is a few vector moves, a copy
+/// of the used words a call to `memcpy`): the cubes of a project of a few
+/// inputs never allocate. Words past the space's are zero.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CubeWords {
+    Inline([u64; INLINE_WORDS]),
+    Heap(Box<[u64]>),
+}
+
+const INLINE_WORDS: usize = 12;
+
+impl CubeWords {
+    /// `n` zero words.
+    pub(super) fn zeros(n: usize) -> CubeWords {
+        if n <= INLINE_WORDS {
+            CubeWords::Inline([0; INLINE_WORDS])
+        } else {
+            CubeWords::Heap(vec![0; n].into_boxed_slice())
+        }
+    }
+}
+
+impl std::ops::Deref for CubeWords {
+    type Target = [u64];
+
+    #[inline]
+    fn deref(&self) -> &[u64] {
+        match self {
+            CubeWords::Inline(w) => w,
+            CubeWords::Heap(w) => w,
+        }
+    }
+}
+
+impl std::ops::DerefMut for CubeWords {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [u64] {
+        match self {
+            CubeWords::Inline(w) => w,
+            CubeWords::Heap(w) => w,
+        }
+    }
+}
 
 /// Beyond this many cubes a set is widened (see the module docs).
 pub const MAX_CUBES: usize = 512;
@@ -70,17 +111,9 @@ pub struct Space {
 }
 
 /// A cube: see the module docs. Equal cubes have equal words.
-#[derive(Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Cube {
     pub(super) w: CubeWords,
-}
-
-// Written out: the derived clone goes through `SmallVec`'s generic extend,
-// a slice copy here.
-impl Clone for Cube {
-    fn clone(&self) -> Cube {
-        Cube { w: CubeWords::from_slice(&self.w) }
-    }
 }
 
 #[derive(Clone, Debug)]

@@ -1,9 +1,7 @@
 //! Operations on cubes and case sets, conditions to sets, and the search for
 //! a point of a region that a list of cubes does not cover.
 
-use smallvec::smallvec;
-
-use super::domain::{AtomSet, CaseSet, Cube, Space, Value, MAX_CUBES};
+use super::domain::{AtomSet, CaseSet, Cube, CubeWords, Space, Value, MAX_CUBES};
 use crate::model::{Cond, InputId};
 
 /// A concrete case: a value for every input of the program.
@@ -53,7 +51,7 @@ pub(super) struct Relation {
 
 impl Cube {
     pub fn full(space: &Space) -> Cube {
-        Cube { w: smallvec![0; space.cube_words()] }
+        Cube { w: CubeWords::zeros(space.cube_words()) }
     }
 
     /// Whether the cube constrains `input`.
@@ -89,22 +87,25 @@ impl Cube {
     fn update(&mut self, space: &Space, input: InputId, f: impl Fn(usize, u64) -> u64) -> bool {
         let (off, len) = space.field(input);
         let full = space.full(input).words();
-        let was = self.constrains(input);
+        let w: &mut [u64] = &mut self.w;
+        let bit = 1 << (input % 64);
+        let was = w[input / 64] & bit != 0;
+        let field = &mut w[off..off + len];
         let (mut any, mut all) = (0, true);
-        for k in 0..len {
-            let v = f(k, if was { self.w[off + k] } else { full[k] });
-            self.w[off + k] = v;
+        for (k, (x, f_k)) in field.iter_mut().zip(full).enumerate() {
+            let v = f(k, if was { *x } else { *f_k });
+            *x = v;
             any |= v;
-            all &= v == full[k];
+            all &= v == *f_k;
         }
         if any == 0 {
             return false;
         }
         if all {
-            self.w[input / 64] &= !(1 << (input % 64));
-            self.w[off..off + len].iter_mut().for_each(|w| *w = 0);
+            field.iter_mut().for_each(|x| *x = 0);
+            w[input / 64] &= !bit;
         } else {
-            self.w[input / 64] |= 1 << (input % 64);
+            w[input / 64] |= bit;
         }
         true
     }
@@ -121,26 +122,28 @@ impl Cube {
 
     pub fn intersect(&self, space: &Space, other: &Cube) -> Option<Cube> {
         let mut out = self.clone();
+        let (o, b): (&mut [u64], &[u64]) = (&mut out.w, &other.w);
         for k in 0..space.mask_words() {
-            let (mine, mut theirs) = (self.w[k], other.w[k]);
+            let (mine, mut theirs) = (o[k], b[k]);
             while theirs != 0 {
                 let bit = theirs & theirs.wrapping_neg();
                 theirs &= theirs - 1;
                 let (off, len) = space.field(k * 64 + bit.trailing_zeros() as usize);
+                let (x, y) = (&mut o[off..off + len], &b[off..off + len]);
                 if mine & bit != 0 {
                     let mut any = 0;
-                    for j in off..off + len {
-                        out.w[j] &= other.w[j];
-                        any |= out.w[j];
+                    for (x, y) in x.iter_mut().zip(y) {
+                        *x &= y;
+                        any |= *x;
                     }
                     if any == 0 {
                         return None;
                     }
                 } else {
-                    out.w[off..off + len].copy_from_slice(&other.w[off..off + len]);
+                    x.copy_from_slice(y);
                 }
             }
-            out.w[k] |= other.w[k];
+            o[k] |= b[k];
         }
         Some(out)
     }
@@ -154,13 +157,14 @@ impl Cube {
     /// every input both constrain, their bits share one.
     #[inline]
     pub fn meets(&self, space: &Space, other: &Cube) -> bool {
+        let (a, b): (&[u64], &[u64]) = (&self.w, &other.w);
         for k in 0..space.mask_words() {
-            let mut common = self.w[k] & other.w[k];
+            let mut common = a[k] & b[k];
             while common != 0 {
                 let input = k * 64 + common.trailing_zeros() as usize;
                 common &= common - 1;
                 let (off, len) = space.field(input);
-                let meet = if len == 1 { self.w[off] & other.w[off] != 0 } else { (off..off + len).any(|j| self.w[j] & other.w[j] != 0) };
+                let meet = if len == 1 { a[off] & b[off] != 0 } else { a[off..off + len].iter().zip(&b[off..off + len]).any(|(x, y)| x & y != 0) };
                 if !meet {
                     return false;
                 }
@@ -173,11 +177,13 @@ impl Cube {
     /// constrains (inserting a cube into a set asks all three questions of
     /// every cube there; three walks were a third of the analysis).
     pub(super) fn relate(&self, space: &Space, other: &Cube) -> Relation {
+        let (a, b): (&[u64], &[u64]) = (&self.w, &other.w);
+        let m = space.mask_words();
         // An input only one cube constrains is full in the other.
         let (mut only_mine, mut only_theirs) = (0, 0);
-        for k in 0..space.mask_words() {
-            only_mine += (self.w[k] & !other.w[k]).count_ones();
-            only_theirs += (other.w[k] & !self.w[k]).count_ones();
+        for k in 0..m {
+            only_mine += (a[k] & !b[k]).count_ones();
+            only_theirs += (b[k] & !a[k]).count_ones();
         }
         let mut r = Relation { within: only_theirs == 0, holds: only_mine == 0, differing: 0, on: 0 };
         // Neither holds the other and two inputs are constrained by one cube
@@ -186,8 +192,8 @@ impl Cube {
             r.differing = 2;
             return r;
         }
-        for k in 0..space.mask_words() {
-            let (mine, theirs) = (self.w[k], other.w[k]);
+        for k in 0..m {
+            let (mine, theirs) = (a[k], b[k]);
             let mut either = mine | theirs;
             while either != 0 {
                 let bit = either & either.wrapping_neg();
@@ -195,9 +201,9 @@ impl Cube {
                 let input = k * 64 + bit.trailing_zeros() as usize;
                 if mine & theirs & bit != 0 {
                     let (off, len) = space.field(input);
-                    let (a, b) = (&self.w[off..off + len], &other.w[off..off + len]);
-                    let within = a.iter().zip(b).all(|(x, y)| x & !y == 0);
-                    let holds = a.iter().zip(b).all(|(x, y)| y & !x == 0);
+                    let (x, y) = (&a[off..off + len], &b[off..off + len]);
+                    let within = x.iter().zip(y).all(|(x, y)| x & !y == 0);
+                    let holds = x.iter().zip(y).all(|(x, y)| y & !x == 0);
                     if within && holds {
                         continue;
                     }
@@ -220,17 +226,18 @@ impl Cube {
     /// the cubes differ on exactly the inputs whose words differ.
     #[inline]
     fn differs_once(&self, space: &Space, other: &Cube) -> Option<InputId> {
+        let (a, b): (&[u64], &[u64]) = (&self.w, &other.w);
         // Two inputs that only one of the cubes constrains.
         let m = space.mask_words();
         let mut one_sided = 0;
         for k in 0..m {
-            one_sided += (self.w[k] ^ other.w[k]).count_ones();
+            one_sided += (a[k] ^ b[k]).count_ones();
         }
         if one_sided >= 2 {
             return None;
         }
         let mut on = None;
-        for ((x, y), &i) in self.w[m..].iter().zip(&other.w[m..]).zip(space.owners()) {
+        for ((x, y), &i) in a[m..].iter().zip(&b[m..]).zip(space.owners()) {
             if x != y {
                 match on {
                     None => on = Some(i as usize),
