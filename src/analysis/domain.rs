@@ -509,3 +509,134 @@ impl Space {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The classes: every value of the declared range (and a few outside)
+    //! is in a predicate's set exactly when the evaluator says it holds; the
+    //! picked value is in the set and the one `pick` promises; messages show
+    //! the set's values.
+    use super::*;
+    use crate::eval::pred_holds;
+
+    fn program() -> Program {
+        let text = r#"input n: int in -10 to 10
+input d: duration
+input s: string
+input b: bool
+input e: { x, y, z }
+outcome o
+table t {
+  when n < 3 -> outcome o
+  when n >= -2 and n <= 4 -> outcome o
+  when n == 5 or n != 0 -> outcome o
+  when n in { 1, 2, 7, 40 } -> outcome o
+  when n not in { -10, 10 } -> outcome o
+  when n > 8 -> outcome o
+  when n > -20 -> outcome o
+  when d <= 2h and d > 30m -> outcome o
+  when s == "a" -> outcome o
+  when s in { "b", "other" } -> outcome o
+  when s not in { "a" } -> outcome o
+  when b -> outcome o
+  when e in { y, z } -> outcome o
+}
+"#;
+        let mut sources = crate::source::SourceMap::default();
+        let id = sources.add("t.sop".into(), text.into());
+        let loaded = crate::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
+        crate::check::check(loaded).program.expect("the table resolves")
+    }
+
+    /// Every predicate of the program, with its input.
+    fn atoms(p: &Program) -> Vec<(InputId, Pred)> {
+        let mut out = Vec::new();
+        each_atom(p, &mut |i, pred| out.push((i, pred.clone())));
+        out
+    }
+
+    fn values(p: &Program, input: InputId) -> Vec<Value> {
+        match p.inputs[input].ty {
+            Type::Int { .. } => (-12..=12).map(Value::Num).collect(),
+            Type::Duration => [0, 1, 1799, 1800, 1801, 7199, 7200, 7201, i64::MAX].into_iter().map(Value::Num).collect(),
+            Type::String => ["", "a", "b", "c", "other", "other_1"].into_iter().map(|s| Value::Str(s.into())).collect(),
+            Type::Bool => vec![Value::Bool(false), Value::Bool(true)],
+            Type::Enum(_) => (0..3).map(Value::Variant).collect(),
+        }
+    }
+
+    /// Whether `v` is a value of the input's declared type and range.
+    fn in_range(p: &Program, input: InputId, v: &Value) -> bool {
+        match (p.inputs[input].ty, v) {
+            (Type::Int { lo, hi }, Value::Num(n)) => lo <= *n && *n <= hi,
+            (Type::Duration, Value::Num(n)) => *n >= 0,
+            _ => true,
+        }
+    }
+
+    #[test]
+    fn a_predicates_set_holds_the_values_it_holds_for() {
+        let p = program();
+        let space = Space::new(&p);
+        let atoms = atoms(&p);
+        assert!(atoms.len() >= 16, "{atoms:?}");
+        for (input, pred) in &atoms {
+            let set = space.pred_set(*input, pred);
+            let not = set.complement(space.full(*input));
+            for v in values(&p, *input) {
+                let want = in_range(&p, *input, &v) && pred_holds(pred, &v);
+                assert_eq!(space.contains(*input, set.words(), &v), want, "{pred:?} at {v:?}");
+                assert_eq!(space.contains(*input, not.words(), &v), in_range(&p, *input, &v) && !want, "not {pred:?} at {v:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_picked_value_is_in_the_set_and_the_one_promised() {
+        let p = program();
+        let space = Space::new(&p);
+        for (input, pred) in atoms(&p) {
+            let set = space.pred_set(input, &pred);
+            for set in [set.clone(), set.complement(space.full(input))] {
+                let members: Vec<Value> = values(&p, input).into_iter().filter(|v| space.contains(input, set.words(), v)).collect();
+                let picked = space.pick(input, &set);
+                if members.is_empty() {
+                    continue;
+                }
+                assert!(space.contains(input, set.words(), &picked), "{pred:?}: picked {picked:?} outside the set");
+                let want = match (p.inputs[input].ty, space.describe(input, &set)) {
+                    // The number closest to zero, the negative one of two.
+                    (Type::Int { .. }, _) => members.iter().min_by_key(|v| match v {
+                        Value::Num(n) => (n.unsigned_abs(), *n > 0),
+                        _ => unreachable!(),
+                    }),
+                    // A fresh string for "none of", else the first listed.
+                    (Type::String, SetView::Strs { negated: true, .. }) => members.iter().find(|v| matches!(v, Value::Str(s) if s.starts_with("other"))),
+                    // `false`, the first variant, the shortest duration.
+                    _ => members.first(),
+                };
+                assert_eq!(Some(&picked), want, "{pred:?} over {:?}", space.describe(input, &set));
+            }
+        }
+        // A string set of every other string picks a fresh one.
+        let s = 2;
+        let other = space.pred_set(s, &Pred::StrIn(vec!["b".into(), "other".into()], true));
+        assert_eq!(space.pick(s, &other), Value::Str("other_1".into()));
+    }
+
+    #[test]
+    fn messages_show_the_values_of_a_set() {
+        let p = program();
+        let space = Space::new(&p);
+        let n = space.pred_set(0, &Pred::Cmp(CmpOp::Ge, -2)).intersect(&space.pred_set(0, &Pred::Cmp(CmpOp::Le, 4)));
+        let not_zero = n.intersect(&space.pred_set(0, &Pred::Cmp(CmpOp::Ne, 0)));
+        assert_eq!(space.describe(0, &not_zero), SetView::Ints(vec![(-2, -1), (1, 4)]));
+        assert_eq!(space.describe(0, space.full(0)), SetView::Ints(vec![(-10, 10)]));
+        let d = space.pred_set(1, &Pred::Cmp(CmpOp::Gt, 1800));
+        assert_eq!(space.describe(1, &d), SetView::Ints(vec![(1801, i64::MAX)]));
+        let s = space.pred_set(2, &Pred::StrIn(vec!["a".into()], true));
+        assert_eq!(space.describe(2, &s), SetView::Strs { values: vec!["a".into()], negated: true });
+        let s = space.pred_set(2, &Pred::StrIn(vec!["other".into(), "b".into()], false));
+        assert_eq!(space.describe(2, &s), SetView::Strs { values: vec!["b".into(), "other".into()], negated: false });
+    }
+}
