@@ -98,16 +98,24 @@ pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diag
     let p = analysis.program;
     let flow = &p.flows[facts.flow];
     let mut read = Vec::new();
+    let mut tables = Vec::new();
     for step in &flow.steps {
         for b in &step.decision.branches {
             if let Some(c) = b.cond() {
                 c.inputs(&mut read);
             }
             if let End::Table(t) = b.target.end {
-                for (_, c) in p.tables[t].decision.whens() {
-                    c.inputs(&mut read);
-                }
+                tables.push(t);
             }
+        }
+    }
+    // Each table the flow delegates to once (a table of thousands of rules
+    // was read again for every step that delegates to it).
+    tables.sort_unstable();
+    tables.dedup();
+    for t in tables {
+        for (_, c) in p.tables[t].decision.whens() {
+            c.inputs(&mut read);
         }
     }
     let reads = |inputs: &[usize]| inputs.iter().any(|i| read.contains(i));
