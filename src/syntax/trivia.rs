@@ -19,6 +19,11 @@ pub struct Trivia {
     /// Where each line's first non-blank character is (the line's end if none).
     line_firsts: Vec<usize>,
     kinds: Vec<LineKind>,
+    /// The line of the last item asked about: items are asked about in
+    /// order, a few lines apart, so the next one is found by stepping on
+    /// from there (a binary search over every line of a large file, for
+    /// every step and branch, was a percent of the check).
+    hint: std::cell::Cell<usize>,
 }
 
 impl Trivia {
@@ -39,7 +44,7 @@ impl Trivia {
             }
             start = if bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n') { end + 2 } else { end + 1 };
         }
-        Trivia { line_starts, line_firsts, kinds }
+        Trivia { line_starts, line_firsts, kinds, hint: std::cell::Cell::new(0) }
     }
 
     pub fn kinds(&self) -> &[LineKind] {
@@ -52,7 +57,7 @@ impl Trivia {
     /// has one: in `outcome a outcome b` under a doc comment, the comment
     /// documents `a` alone.
     fn doc_lines(&self, offset: usize) -> Vec<usize> {
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let line = self.line_of(offset);
         let mut out = Vec::new();
         if self.line_firsts[line] != offset {
             return out;
@@ -66,6 +71,26 @@ impl Trivia {
         }
         out.reverse();
         out
+    }
+
+    /// The line that holds `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        let starts = &self.line_starts;
+        let mut line = self.hint.get();
+        if starts.get(line).is_some_and(|&s| s <= offset) {
+            for _ in 0..8 {
+                match starts.get(line + 1) {
+                    Some(&s) if s <= offset => line += 1,
+                    _ => {
+                        self.hint.set(line);
+                        return line;
+                    }
+                }
+            }
+        }
+        line = starts.partition_point(|&s| s <= offset) - 1;
+        self.hint.set(line);
+        line
     }
 
     /// Where each `///` of the doc comment of an item at `offset` stands
@@ -165,7 +190,22 @@ fn fold(raw: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{fold, folded};
+    use super::{fold, folded, Trivia};
+
+    /// The line of an offset is found from the last one asked about, in
+    /// any order of questions, as a search over every line finds it.
+    #[test]
+    fn the_line_of_an_offset_in_any_order() {
+        let text = "a\n\nbb\r\nccc\rdd\n\n\n\n\n\n\n\n\n\n\n\nlast";
+        let trivia = Trivia::scan(text);
+        let want = |o: usize| trivia.line_starts.partition_point(|&s| s <= o) - 1;
+        let mut offsets: Vec<usize> = (0..=text.len()).collect();
+        offsets.extend((0..=text.len()).rev());
+        offsets.extend((0..=text.len()).map(|k| k * 7 % (text.len() + 1)));
+        for o in offsets {
+            assert_eq!(trivia.line_of(o), want(o), "offset {o}");
+        }
+    }
 
     /// The borrowing fast path of `folded` gives what folding gives, on
     /// every string of up to five characters over an alphabet of the
