@@ -11,9 +11,32 @@ use crate::source::{Duration, Span};
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Sym(ustr::Ustr);
 
+thread_local! {
+    /// Each thread's names interned last, by a cheap slot of their text:
+    /// the few inputs and outcomes a project's conditions name over and over
+    /// are found here without hashing the text and taking the global
+    /// cache's lock, which both threads wanted for the same names.
+    static RECENT: [std::cell::Cell<Option<ustr::Ustr>>; 64] = const { [const { std::cell::Cell::new(None) }; 64] };
+}
+
 impl Sym {
     pub fn new(text: &str) -> Sym {
-        Sym(ustr::Ustr::from(text))
+        let b = text.as_bytes();
+        let Some((&first, &last)) = b.first().zip(b.last()) else {
+            return Sym(ustr::Ustr::from(text));
+        };
+        let slot = (usize::from(first) * 31 + usize::from(last) * 7 + usize::from(b[b.len() / 2]) + b.len() * 13) % 64;
+        RECENT.with(|recent| {
+            let cell = &recent[slot];
+            match cell.get() {
+                Some(u) if u.as_str() == text => Sym(u),
+                _ => {
+                    let u = ustr::Ustr::from(text);
+                    cell.set(Some(u));
+                    Sym(u)
+                }
+            }
+        })
     }
 
     pub fn as_str(&self) -> &'static str {
