@@ -351,3 +351,21 @@ pub enum Expect {
     Escalate(Name),
     Path(Vec<Name>),
 }
+
+#[cfg(test)]
+mod sym_tests {
+    use super::Sym;
+
+    /// Names that share a slot of the recent cache, asked for in turns, are
+    /// each their own text; equal texts are one symbol.
+    #[test]
+    fn interned_names_are_their_text() {
+        let texts: Vec<String> = (0..500).map(|i| format!("n{}", i % 97)).chain(["", "a", "é", "a.b", "ab", "ba"].map(String::from)).collect();
+        for t in &texts {
+            let s = Sym::new(t);
+            assert_eq!(s.as_str(), t);
+            assert_eq!(s, Sym::new(&t.clone()));
+        }
+        assert_ne!(Sym::new("ab"), Sym::new("ba"));
+    }
+}
