@@ -62,7 +62,7 @@ fn main() {
                 each(&v);
             }
         }
-        let full = sopflow::analysis::domain::CaseSet::full();
+        let full = sopflow::analysis::domain::CaseSet::full(&analysis.space);
         for t in 0..p.tables.len() {
             each(&analysis.table_view(t, &full));
         }
