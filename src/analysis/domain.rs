@@ -203,18 +203,9 @@ impl AtomSet {
         AtomSet(self.0.iter().zip(&other.0).map(|(x, y)| x & y).collect())
     }
 
-    /// Whether the two sets share a value (without building the meet).
-    pub fn meets(&self, other: &AtomSet) -> bool {
-        self.0.iter().zip(&other.0).any(|(x, y)| x & y != 0)
-    }
-
     /// The values of `full` not in `self`.
     pub fn complement(&self, full: &AtomSet) -> AtomSet {
         AtomSet(self.0.iter().zip(&full.0).map(|(x, f)| !x & f).collect())
-    }
-
-    pub fn is_subset(&self, other: &AtomSet) -> bool {
-        self.0.iter().zip(&other.0).all(|(x, y)| x & !y == 0)
     }
 
     /// Union of two sets of one input.
@@ -492,19 +483,19 @@ impl Space {
                     .unwrap_or(0);
                 Value::Num(best)
             }
-            Classes::Strs { lits } => match self.describe(input, set) {
-                SetView::Strs { values, negated: false } => Value::Str(values.first().cloned().unwrap_or_default()),
-                SetView::Strs { values, .. } => {
-                    let mut candidate = "other".to_string();
-                    let mut n = 1;
-                    while values.binary_search(&candidate).is_ok() {
-                        candidate = format!("other_{n}");
-                        n += 1;
-                    }
-                    Value::Str(candidate)
+            // The first listed string of the set; without one, a fresh
+            // string that is none of the listed strings outside the set.
+            Classes::Strs { lits } if !set.has(lits.len()) => Value::Str(set.classes().next().and_then(|k| lits.get(k)).cloned().unwrap_or_default()),
+            Classes::Strs { lits } => {
+                let outside = |c: &str| lits.binary_search_by(|l| l.as_str().cmp(c)).is_ok_and(|k| !set.has(k));
+                let mut candidate = "other".to_string();
+                let mut n = 1;
+                while outside(&candidate) {
+                    candidate = format!("other_{n}");
+                    n += 1;
                 }
-                _ => Value::Str(lits.first().cloned().unwrap_or_default()),
-            },
+                Value::Str(candidate)
+            }
         }
     }
 

@@ -148,11 +148,6 @@ impl Cube {
         Some(out)
     }
 
-    /// Whether the three cubes share a case, without building the meets.
-    pub fn meets3(&self, space: &Space, b: &Cube, c: &Cube) -> bool {
-        self.meets(space, b) && self.meets(space, c) && b.meets(space, c) && self.intersect(space, b).is_some_and(|ab| ab.meets(space, c))
-    }
-
     /// Whether the two cubes share a case, without building the meet: on
     /// every input both constrain, their bits share one.
     #[inline]
