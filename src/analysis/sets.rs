@@ -643,14 +643,22 @@ mod tests {
 
     /// A program whose table has `count` random conditions (conjunctions of
     /// one to three atoms).
-    fn program(rng: &mut Lcg, count: usize) -> Program {
+    fn program(rng: &mut Lcg, count: usize, fillers: usize) -> Program {
         let conds: Vec<String> = (0..count).map(|_| (0..=rng.next(3)).map(|_| atom(rng)).collect::<Vec<_>>().join(" and ")).collect();
-        program_of(&conds)
+        program_with(&conds, fillers)
     }
 
     /// A program whose table has these conditions.
     fn program_of(conds: &[String]) -> Program {
-        let mut text = "input a: bool\ninput b: bool\ninput k: { x, y, z }\ninput n: int in 0 to 5\noutcome o\ntable t {\n".to_string();
+        program_with(conds, 0)
+    }
+
+    /// The same, after `fillers` bool inputs that no condition reads (66
+    /// put the four inputs past the first mask word, and a cube's words
+    /// on the heap).
+    fn program_with(conds: &[String], fillers: usize) -> Program {
+        let mut text: String = (0..fillers).map(|i| format!("input f{i}: bool\n")).collect();
+        text += "input a: bool\ninput b: bool\ninput k: { x, y, z }\ninput n: int in 0 to 5\noutcome o\ntable t {\n";
         for c in conds {
             text += &format!("  when {c} -> outcome o\n");
         }
@@ -662,13 +670,15 @@ mod tests {
     }
 
     /// Every case of the program's four inputs.
-    fn points() -> Vec<Point> {
+    fn points(fillers: usize) -> Vec<Point> {
         let mut out = Vec::new();
         for a in [false, true] {
             for b in [false, true] {
                 for k in 0..3 {
                     for n in 0..=5 {
-                        out.push(vec![Value::Bool(a), Value::Bool(b), Value::Variant(k), Value::Num(n)]);
+                        let mut p = vec![Value::Bool(false); fillers];
+                        p.extend([Value::Bool(a), Value::Bool(b), Value::Variant(k), Value::Num(n)]);
+                        out.push(p);
                     }
                 }
             }
@@ -688,12 +698,21 @@ mod tests {
 
     #[test]
     fn sets_flagged_disjoint_are_and_keep_their_cases() {
-        let all = points();
+        // With 66 more inputs, the inputs read sit in a cube's second mask
+        // word, and the cubes on the heap.
+        for fillers in [0, 66] {
+            sets_flagged_disjoint_with(fillers);
+        }
+    }
+
+    fn sets_flagged_disjoint_with(fillers: usize) {
+        let all = points(fillers);
         let mut flagged = 0;
         for seed in 0..40 {
             let mut rng = Lcg(seed);
-            let program = program(&mut rng, 8);
+            let program = program(&mut rng, 8, fillers);
             let space = Space::new(&program);
+            assert_eq!((space.mask_words(), matches!(Cube::full(&space).w, CubeWords::Heap(_))), if fillers > 0 { (2, true) } else { (1, false) });
             let conds: Vec<&Cond> = program.tables[0].decision.whens().map(|(_, c)| c).collect();
             // Each set with the cases it must hold (by brute force).
             let mut sets: Vec<(CaseSet, Vec<bool>)> =
@@ -735,7 +754,7 @@ mod tests {
             }
         }
         // The cheap insert is exercised, not only the full one.
-        assert!(flagged > 200, "only {flagged} sets of several cubes were flagged disjoint");
+        assert!(flagged > 200, "only {flagged} sets of several cubes were flagged disjoint ({fillers} more inputs)");
     }
 
     #[test]
@@ -759,7 +778,7 @@ mod tests {
         let mut compared = 0;
         for seed in 0..40 {
             let mut rng = Lcg(1000 + seed);
-            let program = program(&mut rng, 8);
+            let program = program(&mut rng, 8, 0);
             let space = Space::new(&program);
             let conds: Vec<CaseSet> = program.tables[0].decision.whens().map(|(_, c)| cond_set(&space, c, false)).collect();
             for (i, x) in conds.iter().enumerate() {
