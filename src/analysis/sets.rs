@@ -246,11 +246,16 @@ impl Cube {
 
     /// The union of `self` and `other`, which differ on `input` only.
     fn merged_on(mut self, space: &Space, other: &Cube, input: InputId) -> Cube {
+        self.unite_on(space, other, input);
+        self
+    }
+
+    /// Widens `input` to the values it may take in `self` or in `other`.
+    fn unite_on(&mut self, space: &Space, other: &Cube, input: InputId) {
         let (off, _) = space.field(input);
         let full = space.full(input).words();
         let theirs = other.constrains(input);
         self.update(space, input, |k, mine| mine | if theirs { other.w[off + k] } else { full[k] });
-        self
     }
 
     pub fn is_subset(&self, space: &Space, other: &Cube) -> bool {
@@ -469,10 +474,7 @@ impl CaseSet {
         for c in &self.cubes[1..] {
             let constrained: Vec<InputId> = hull.inputs(space).collect();
             for input in constrained {
-                let (off, _) = space.field(input);
-                let theirs = c.constrains(input);
-                let full = space.full(input).words();
-                hull.update(space, input, |k, mine| mine | if theirs { c.w[off + k] } else { full[k] });
+                hull.unite_on(space, c, input);
             }
         }
         self.cubes = vec![hull];
