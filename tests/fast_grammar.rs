@@ -7,18 +7,26 @@
 //! variants are syntax errors somewhere in a flow, a table or a condition.
 
 use pest::Parser as _;
-use sopflow::syntax::parser::{grammars_agree, PestParser, Rule};
+use sopflow::syntax::parser::{grammars_agree, names_ascii, PestParser, Rule};
 
 fn accepts(rule: Rule, text: &str) -> bool {
     PestParser::parse(rule, text).is_ok()
 }
 
-/// Asserts that the two grammars agree on `text`: whether it parses.
+/// Asserts that the two grammars agree on `text`: whether it parses. The
+/// fast grammar reads only files whose names are ASCII (`names_ascii`: its
+/// names are Unicode classes that agree with the language's on ASCII).
 fn assert_agree(text: &str, what: &str) -> bool {
     let reference = accepts(Rule::file, text);
-    assert_eq!(accepts(Rule::fast_file, text), reference, "{what}: the language's grammar {}, the fast one does not: {text:?}",
+    assert_eq!(names_ascii(text) && accepts(Rule::fast_file, text), reference, "{what}: the language's grammar {}, the fast one does not: {text:?}",
         if reference { "accepts" } else { "rejects" });
     assert!(grammars_agree(text));
+    // And the check's parser, whatever path it takes, reads it as the
+    // parser in one piece does (the tree, or the error).
+    let id = sopflow::source::FileId(0);
+    let (file, whole) = (sopflow::syntax::parse_file(id, text), sopflow::syntax::parse_whole(id, text));
+    assert!(file.is_err() || reference, "{what}: parse_file accepts {text:?}");
+    assert_eq!(format!("{file:?}"), format!("{whole:?}"), "{what}: parse_file and parse_whole: {text:?}");
     reference
 }
 
@@ -79,11 +87,15 @@ fn tokens(text: &str) -> Vec<&str> {
 
 /// What a mutation may insert: every keyword and piece of punctuation, and
 /// the trivia the grammars skip.
-const INSERTS: [&str; 52] = [
+const INSERTS: [&str; 60] = [
     "when", "otherwise", "timeout", "step", "flow", "table", "start", "within", "instructions", "escalate", "do", "outcome",
     "first", "and", "or", "not", "in", "true", "false", "->", "{", "}", "(", ")", ",", ":", "==", "!=", "<=", ">=", "<", ">",
     "\"x\"", "24h", "3", "-1", "x.y", "foo", "require", "escalation", "to", "test", "run", "given", "// c\n", "\n", " ",
     "\t", "/// d\n", "\r\n", "\u{a0}", "1_0",
+    // Non-ASCII letters (the fast grammar's names are Unicode classes,
+    // `names_ascii` keeps such files from it): Latin, Thai, a combining
+    // mark (a letter's continuation, not a start), in and out of strings.
+    "\u{e9}", "x\u{e9}", "\u{e01}", "\u{301}", "\"\u{e15}\u{e23}\u{e27}\u{e08}\"", "// \u{e9}\n", "\u{feff}", "\"a\\\"\u{e9}\"",
 ];
 
 /// A small deterministic generator (no dependency for a test's dice).
@@ -210,6 +222,19 @@ fn the_grammars_agree_on_edge_cases() {
         "require escalationto t when a",
         "require escalation to t when a\nflow f { start s step s { } }",
         "test \"x\" { run flow f given { a: true, b: 1, } expect outcome ok }",
+        // Non-ASCII letters in names, after keywords, in strings and comments.
+        "flow f { start s step s { when a\u{e9} -> outcome ok } }",
+        "flow f { start s step s { when \u{e9} -> outcome ok } }",
+        "flow f { start s step s { when e == X\u{301} -> outcome ok } }",
+        "flow f { start s step s { when\u{301} a -> outcome ok } }",
+        "flow f { start s step s { when a -> outcome ok\u{e01} } }",
+        "flow f\u{e01} { start s step s { when a -> outcome ok } }",
+        "flow f { start s step s\u{e9} { when a -> outcome ok } }",
+        "flow f { start s step s \"\u{e15}\u{e23}\u{e27}\u{e08}\" { instructions \"\u{e9}\\\"\u{e9}\" when a -> outcome ok // \u{e9}\n } }",
+        "flow f { start s step s { instructions \"\u{e9}\n\" when a -> outcome ok } }",
+        "flow f { start s step s { instructions \"\\q\u{e9}\" when a -> outcome ok } }",
+        "table t { when a and\u{feff}b > 1 -> outcome ok }",
+        "flow f { start s step s { when\u{feff}a -> escalate\u{feff}t -> outcome\u{feff}ok } }",
     ];
     for body in bodies {
         for text in [format!("{head}{body}\n"), format!("{head}{body}"), format!("\u{feff}{head}\t{body}\r\n// end")] {

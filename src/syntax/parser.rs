@@ -38,6 +38,9 @@ pub fn parse_file(file: FileId, text: &str) -> Result<File, SyntaxError> {
         return Err(err);
     }
     let trivia = Trivia::scan(text);
+    if !names_ascii(text) {
+        return whole(file, text, &trivia);
+    }
     // Declaration by declaration, so that pest's token queue stays small and
     // its memory is reused: one queue for a whole file grew by copying into
     // fresh pages (docs/PERFORMANCE.md, issue 8, fourth round). The pieces
@@ -80,7 +83,51 @@ pub fn grammars_agree(text: &str) -> bool {
     if nesting_error(FileId(0), text).is_some() {
         return true;
     }
-    PestParser::parse(Rule::fast_file, text).is_ok() == PestParser::parse(Rule::file, text).is_ok()
+    let fast = names_ascii(text) && PestParser::parse(Rule::fast_file, text).is_ok();
+    fast == PestParser::parse(Rule::file, text).is_ok()
+}
+
+/// Whether every character of `text` outside strings and comments is ASCII
+/// or U+FEFF (whitespace), as in every valid file: then the fast grammar's
+/// names (`XID_START`, `XID_CONTINUE`, `grammar/fast.pest`) read what the
+/// language's (`ASCII_ALPHA`, `ident_char`) do. Strings and comments are
+/// read as the grammar reads them; an unterminated string or a bad escape
+/// answers `false` (no such file is valid, and `sopflow.pest` says why).
+pub fn names_ascii(text: &str) -> bool {
+    if text.is_ascii() {
+        return true;
+    }
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                loop {
+                    match b.get(i) {
+                        Some(b'"') => break,
+                        Some(b'\\') if matches!(b.get(i + 1), Some(b'"' | b'\\' | b'n' | b't')) => i += 2,
+                        None | Some(b'\\' | b'\n' | b'\r') => return false,
+                        Some(_) => i += 1,
+                    }
+                }
+                i += 1;
+            }
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
+                    i += 1;
+                }
+            }
+            0x80.. => {
+                if !b[i..].starts_with("\u{feff}".as_bytes()) {
+                    return false;
+                }
+                i += 3;
+            }
+            _ => i += 1,
+        }
+    }
+    true
 }
 
 /// The file parsed in one piece (after the nesting check). Most files that
@@ -526,7 +573,7 @@ impl Builder<'_> {
         loop {
             let (rule, start) = self.peek_kid().expect("a target ends every branch");
             let from = *first.get_or_insert(start);
-            if rule == Rule::ident {
+            if rule == Rule::f_ident {
                 let name = self.name();
                 let span = self.span(from, name.span.end as usize);
                 return Target { links: exact(links), end: TargetEnd::Step(name), span };
