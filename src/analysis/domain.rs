@@ -114,6 +114,14 @@ pub struct Space {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Cube {
     pub(super) w: CubeWords,
+    /// A digest of the words, byte `i % 8` for input `i` (the inputs that
+    /// share a byte folded together): two cubes whose digests differ in
+    /// two bytes differ on two inputs, so they cannot merge, and inserting
+    /// a cube into a set rejects most cubes there with one comparison
+    /// (`sets`, `Cube::differs_once`). A function of `w`, kept up to date
+    /// by the two places that write `w`: `Cube::update` and
+    /// `Cube::intersect`.
+    pub(super) sig: u64,
 }
 
 #[derive(Clone, Debug)]

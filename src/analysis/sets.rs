@@ -49,9 +49,28 @@ pub(super) struct Relation {
     on: InputId,
 }
 
+/// Input `input`'s part of a cube's digest ([`Cube`]'s `sig`), from its
+/// class bits (zero when unconstrained, as the bits are then).
+#[inline]
+fn field_sig(input: InputId, field: &[u64]) -> u64 {
+    let mut h = 0u64;
+    for &x in field {
+        h = (h ^ x).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    (h >> 56) << (8 * (input % 8))
+}
+
 impl Cube {
     pub fn full(space: &Space) -> Cube {
-        Cube { w: CubeWords::zeros(space.cube_words()) }
+        Cube { w: CubeWords::zeros(space.cube_words()), sig: 0 }
+    }
+
+    /// The digest of the cube's words, computed afresh (what `sig` holds).
+    pub(super) fn digest(&self, space: &Space) -> u64 {
+        self.inputs(space).fold(0, |h, input| {
+            let (off, len) = space.field(input);
+            h ^ field_sig(input, &self.w[off..off + len])
+        })
     }
 
     /// Whether the cube constrains `input`.
@@ -91,6 +110,7 @@ impl Cube {
         let bit = 1 << (input % 64);
         let was = w[input / 64] & bit != 0;
         let field = &mut w[off..off + len];
+        let before = field_sig(input, field);
         let (mut any, mut all) = (0, true);
         for (k, (x, f_k)) in field.iter_mut().zip(full).enumerate() {
             let v = f(k, if was { *x } else { *f_k });
@@ -99,6 +119,8 @@ impl Cube {
             all &= v == *f_k;
         }
         if any == 0 {
+            // Void (the field is all zeros, its part of the digest none).
+            self.sig ^= before;
             return false;
         }
         if all {
@@ -107,6 +129,7 @@ impl Cube {
         } else {
             w[input / 64] |= bit;
         }
+        self.sig ^= before ^ field_sig(input, &self.w[off..off + len]);
         true
     }
 
@@ -145,6 +168,7 @@ impl Cube {
             }
             o[k] |= b[k];
         }
+        out.sig = out.digest(space);
         Some(out)
     }
 
@@ -221,6 +245,12 @@ impl Cube {
     /// the cubes differ on exactly the inputs whose words differ.
     #[inline]
     fn differs_once(&self, space: &Space, other: &Cube) -> Option<InputId> {
+        debug_assert!(self.sig == self.digest(space) && other.sig == other.digest(space), "a cube's digest is its words'");
+        // Digests that differ in two bytes: two inputs differ.
+        let d = self.sig ^ other.sig;
+        if d != 0 && d >> (d.trailing_zeros() & !7) > 0xFF {
+            return None;
+        }
         let (a, b): (&[u64], &[u64]) = (&self.w, &other.w);
         // Two inputs that only one of the cubes constrains.
         let m = space.mask_words();
