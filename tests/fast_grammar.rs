@@ -7,18 +7,19 @@
 //! variants are syntax errors somewhere in a flow, a table or a condition.
 
 use pest::Parser as _;
-use sopflow::syntax::parser::{grammars_agree, names_ascii, PestParser, Rule};
+use sopflow::syntax::parser::{grammars_agree, fast_applies, PestParser, Rule};
 
 fn accepts(rule: Rule, text: &str) -> bool {
     PestParser::parse(rule, text).is_ok()
 }
 
 /// Asserts that the two grammars agree on `text`: whether it parses. The
-/// fast grammar reads only files whose names are ASCII (`names_ascii`: its
-/// names are Unicode classes that agree with the language's on ASCII).
+/// fast grammar reads only the files that `fast_applies` lets through: its
+/// names are Unicode classes that agree with the language's on ASCII, and
+/// its strings run to the next quote or backslash, line breaks and all.
 fn assert_agree(text: &str, what: &str) -> bool {
     let reference = accepts(Rule::file, text);
-    assert_eq!(names_ascii(text) && accepts(Rule::fast_file, text), reference, "{what}: the language's grammar {}, the fast one does not: {text:?}",
+    assert_eq!(fast_applies(text) && accepts(Rule::fast_file, text), reference, "{what}: the language's grammar {}, the fast one does not: {text:?}",
         if reference { "accepts" } else { "rejects" });
     assert!(grammars_agree(text));
     // And the check's parser, whatever path it takes, reads it as the
@@ -93,7 +94,7 @@ const INSERTS: [&str; 60] = [
     "\"x\"", "24h", "3", "-1", "x.y", "foo", "require", "escalation", "to", "test", "run", "given", "// c\n", "\n", " ",
     "\t", "/// d\n", "\r\n", "\u{a0}", "1_0",
     // Non-ASCII letters (the fast grammar's names are Unicode classes,
-    // `names_ascii` keeps such files from it): Latin, Thai, a combining
+    // `fast_applies` keeps such files from it): Latin, Thai, a combining
     // mark (a letter's continuation, not a start), in and out of strings.
     "\u{e9}", "x\u{e9}", "\u{e01}", "\u{301}", "\"\u{e15}\u{e23}\u{e27}\u{e08}\"", "// \u{e9}\n", "\u{feff}", "\"a\\\"\u{e9}\"",
 ];
@@ -234,6 +235,20 @@ fn the_grammars_agree_on_edge_cases() {
         "flow f { start s step s { instructions \"\u{e9}\n\" when a -> outcome ok } }",
         "flow f { start s step s { instructions \"\\q\u{e9}\" when a -> outcome ok } }",
         "table t { when a and\u{feff}b > 1 -> outcome ok }",
+        // Strings and comments (the fast grammar skips through both).
+        "flow f { start s step s { instructions \"a\rb\" when a -> outcome ok } }",
+        "flow f { start s step s { instructions \"a\r\n\" when a -> outcome ok } }",
+        "flow f { start s step s { instructions \"a // b\" when a -> outcome ok } }",
+        "flow f { start s step s { instructions \"a\\\\\" when a -> outcome ok } }",
+        "flow f { start s step s { instructions \"a\\\"// b\" when a -> outcome ok } }",
+        "flow f { start s step s { instructions \"a\\",
+        "flow f { start s step s { instructions \"abc",
+        "flow f { start s step s { // \"x\n when a -> outcome ok } }",
+        "flow f { start s step s { when a / b -> outcome ok } }",
+        "flow f { start s step s { when a -> outcome ok } } // end",
+        "flow f { start s step s \"x\"// c\n{ when a -> outcome ok } }",
+        "flow f { start s step s \"\"{ when e == \"\" -> outcome ok } }",
+        "flow f { start s step s { when a -> outcome ok /// d\r} }",
         "flow f { start s step s { when\u{feff}a -> escalate\u{feff}t -> outcome\u{feff}ok } }",
     ];
     for body in bodies {

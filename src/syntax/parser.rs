@@ -38,7 +38,7 @@ pub fn parse_file(file: FileId, text: &str) -> Result<File, SyntaxError> {
         return Err(err);
     }
     let trivia = Trivia::scan(text);
-    if !names_ascii(text) {
+    if !fast_applies(text) {
         return whole(file, text, &trivia);
     }
     // Declaration by declaration, so that pest's token queue stays small and
@@ -83,49 +83,70 @@ pub fn grammars_agree(text: &str) -> bool {
     if nesting_error(FileId(0), text).is_some() {
         return true;
     }
-    let fast = names_ascii(text) && PestParser::parse(Rule::fast_file, text).is_ok();
+    let fast = fast_applies(text) && PestParser::parse(Rule::fast_file, text).is_ok();
     fast == PestParser::parse(Rule::file, text).is_ok()
 }
 
-/// Whether every character of `text` outside strings and comments is ASCII
-/// or U+FEFF (whitespace), as in every valid file: then the fast grammar's
-/// names (`XID_START`, `XID_CONTINUE`, `grammar/fast.pest`) read what the
-/// language's (`ASCII_ALPHA`, `ident_char`) do. Strings and comments are
-/// read as the grammar reads them; an unterminated string or a bad escape
-/// answers `false` (no such file is valid, and `sopflow.pest` says why).
-pub fn names_ascii(text: &str) -> bool {
-    if text.is_ascii() {
-        return true;
-    }
+/// Whether the fast grammar reads `text` as the language's grammar does
+/// (`grammar/fast.pest`): every string ends on its line, with no `\r` in
+/// it and no escape but `\"`, `\\`, `\n`, `\t`, and every character outside
+/// strings and comments is ASCII or U+FEFF (whitespace). Every valid file
+/// passes; a file that does not is read by `sopflow.pest` alone (for its
+/// error). Strings and comments are found as the grammar finds them, with
+/// `memchr` jumps from one `"` or `/` to the next.
+pub fn fast_applies(text: &str) -> bool {
     let b = text.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'"' => {
-                i += 1;
-                loop {
-                    match b.get(i) {
-                        Some(b'"') => break,
-                        Some(b'\\') if matches!(b.get(i + 1), Some(b'"' | b'\\' | b'n' | b't')) => i += 2,
-                        None | Some(b'\\' | b'\n' | b'\r') => return false,
-                        Some(_) => i += 1,
+    let ascii = text.is_ascii();
+    let cr = memchr::memchr(b'\r', b).is_some();
+    // Code between strings and comments: ASCII but for U+FEFF.
+    let code_ok = |code: &[u8]| ascii || ascii_or_bom(code);
+    let (mut i, mut code_from) = (0, 0);
+    while let Some(k) = memchr::memchr2(b'"', b'/', &b[i..]) {
+        let at = i + k;
+        if b[at] == b'/' {
+            if b.get(at + 1) != Some(&b'/') {
+                i = at + 1;
+                continue;
+            }
+            if !code_ok(&b[code_from..at]) {
+                return false;
+            }
+            let end = if cr { memchr::memchr2(b'\n', b'\r', &b[at..]) } else { memchr::memchr(b'\n', &b[at..]) };
+            i = end.map_or(b.len(), |e| at + e);
+        } else {
+            if !code_ok(&b[code_from..at]) {
+                return false;
+            }
+            let mut j = at + 1;
+            loop {
+                let Some(e) = memchr::memchr3(b'"', b'\\', b'\n', &b[j..]) else { return false };
+                let e = j + e;
+                match b[e] {
+                    b'"' => {
+                        j = e;
+                        break;
                     }
-                }
-                i += 1;
-            }
-            b'/' if b.get(i + 1) == Some(&b'/') => {
-                while i < b.len() && b[i] != b'\n' && b[i] != b'\r' {
-                    i += 1;
+                    b'\\' if matches!(b.get(e + 1), Some(b'"' | b'\\' | b'n' | b't')) => j = e + 2,
+                    _ => return false,
                 }
             }
-            0x80.. => {
-                if !b[i..].starts_with("\u{feff}".as_bytes()) {
-                    return false;
-                }
-                i += 3;
+            if cr && memchr::memchr(b'\r', &b[at..j]).is_some() {
+                return false;
             }
-            _ => i += 1,
+            i = j + 1;
         }
+        code_from = i;
+    }
+    code_ok(&b[code_from.min(b.len())..])
+}
+
+/// Whether `code` is ASCII but for U+FEFF.
+fn ascii_or_bom(mut code: &[u8]) -> bool {
+    while let Some(k) = code.iter().position(|&c| c >= 0x80) {
+        if !code[k..].starts_with("\u{feff}".as_bytes()) {
+            return false;
+        }
+        code = &code[k + 3..];
     }
     true
 }
@@ -178,9 +199,9 @@ fn keyword_as_name(file: FileId, word: &str, start: usize) -> SyntaxError {
     }
 }
 
-/// Punctuation, which the builder steps over.
+/// Punctuation and comments, which the builder steps over.
 fn is_punctuation(rule: Rule) -> bool {
-    matches!(rule, Rule::lbrace | Rule::rbrace | Rule::lparen | Rule::rparen | Rule::colon | Rule::comma | Rule::arrow)
+    matches!(rule, Rule::lbrace | Rule::rbrace | Rule::lparen | Rule::rparen | Rule::colon | Rule::comma | Rule::arrow | Rule::f_comment)
 }
 
 fn unescape(raw: &str) -> String {
@@ -520,7 +541,7 @@ impl Builder<'_> {
         let mut instructions: SmallVec<[String; 2]> = SmallVec::new();
         while let Some((kid, _)) = self.peek_kid() {
             match kid {
-                Rule::string => step.title = Some(self.string()),
+                Rule::f_string => step.title = Some(self.string()),
                 Rule::k_first => {
                     self.skip();
                     step.first = true;
@@ -715,7 +736,7 @@ impl Builder<'_> {
             self.close();
             return literal;
         }
-        if inner == Rule::string {
+        if inner == Rule::string || inner == Rule::f_string {
             let (text, span) = self.string_spanned();
             return Literal { kind: LiteralKind::Str(text), span };
         }
