@@ -58,6 +58,8 @@ pub fn item_spans(file: &ast::File) -> Vec<Span> {
 #[derive(Clone, Debug, Default)]
 pub struct Timings {
     pub parse: std::time::Duration,
+    /// Lowering the trees to the program (and the items' spans that the
+    /// suppressions need, in the files that have any).
     pub resolve: std::time::Duration,
     /// The step graph of every flow.
     pub graph: std::time::Duration,
@@ -177,14 +179,21 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
     timings.resident[0] = resident_bytes();
     let mut suppressed_findings = Vec::new();
     let mut program = None;
+    let mut finish_clock = std::time::Instant::now();
     let mut approximate = Vec::new();
     if !syntax_failed {
         diags.extend(config_diags);
         // Resolve borrows the trees when they are kept (the language server), else consumes them.
         let (ids, trees): (Vec<FileId>, Vec<ast::File>) = std::mem::take(&mut asts).into_iter().unzip();
-        // Suppressions need only where each item is.
-        let item_spans_by_file: Vec<(FileId, Vec<Span>)> = ids.iter().copied().zip(trees.iter().map(item_spans)).collect();
         let clock = std::time::Instant::now();
+        // Suppressions need only where each item is, in the files that may
+        // hold one.
+        let item_spans_by_file: Vec<(FileId, Vec<Span>)> = ids
+            .iter()
+            .zip(&trees)
+            .filter(|(id, _)| suppress::may_hold(sources.get(**id)))
+            .map(|(id, tree)| (*id, item_spans(tree)))
+            .collect();
         let (prog, resolve_diags) = if options.keep_trees {
             let resolved = crate::resolve::resolve(&trees);
             asts = ids.into_iter().zip(trees).collect();
@@ -205,6 +214,7 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
         timings.resident[2] = resident_bytes();
         diags.extend(lints.diagnostics);
         approximate = lints.approximate;
+        finish_clock = std::time::Instant::now();
         for d in &mut diags {
             if d.code.configurable() {
                 d.level = config.level(d.code);
@@ -225,10 +235,9 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
         program = Some(prog);
     }
     let asts = if program.is_some() { asts } else { Vec::new() };
-    let clock = std::time::Instant::now();
     diags.retain(|d| d.level != Level::Allow);
     diagnostics::sort(&mut diags);
-    timings.finish = clock.elapsed();
+    timings.finish = finish_clock.elapsed();
     CheckResult {
         sources,
         diagnostics: diags,

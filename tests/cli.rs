@@ -145,6 +145,10 @@ fn timings_name_every_stage_on_stderr_and_leave_the_report_alone() {
     let line = err.lines().find(|l| l.starts_with("timings: ")).expect("a timings line");
     for stage in ["read ", "parse ", "resolve ", "graph ", "analysis ", "finish ", "render "] {
         assert!(line.contains(stage), "no `{stage}` in {line}");
+        // In milliseconds, so that the stages add up.
+        let value = line.split(stage).nth(1).and_then(|v| v.split([',', ';']).next()).unwrap_or_default();
+        let number = value.strip_suffix(" ms").and_then(|n| n.parse::<f64>().ok());
+        assert!(number.is_some(), "`{stage}` is not in milliseconds in {line}");
     }
     assert!(err.lines().any(|l| l.starts_with("memory: after parse ")), "{err}");
     assert_eq!(stdout(&with), stdout(&without));

@@ -315,14 +315,18 @@ fn check(args: CheckArgs) -> i32 {
     if args.timings {
         let t = &result.timings;
         let lines: usize = result.sources.ids().map(|id| result.sources.get(id).line_count()).sum();
+        // Milliseconds throughout, so that the stages add up against the
+        // wall time (`{:?}` of a `Duration` rounds a second to a tenth).
+        let ms = |d: std::time::Duration| format!("{:.1} ms", d.as_secs_f64() * 1e3);
         eprintln!(
-            "timings: read {read:.1?}, parse {:.1?}, resolve {:.1?}, graph {:.1?}, analysis {:.1?}, finish {:.1?}, render {:.1?}; {lines} lines in {} files",
-            t.parse,
-            t.resolve,
-            t.graph,
-            t.analysis,
-            t.finish,
-            render_clock.elapsed(),
+            "timings: read {}, parse {}, resolve {}, graph {}, analysis {}, finish {}, render {}; {lines} lines in {} files",
+            ms(read),
+            ms(t.parse),
+            ms(t.resolve),
+            ms(t.graph),
+            ms(t.analysis),
+            ms(t.finish),
+            ms(render_clock.elapsed()),
             result.files
         );
         let mib = |b: Option<u64>| b.map_or("?".to_string(), |b| format!("{} MiB", b >> 20));

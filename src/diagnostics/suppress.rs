@@ -19,6 +19,14 @@ pub struct Suppression {
     pub malformed: bool,
 }
 
+/// Whether the file may hold a suppression comment: one `memchr` search
+/// for `sopflow:`, which every such comment holds, so that the files without
+/// one (most) need neither [`scan`] nor their items' spans (both read every
+/// line or item, on one thread: 2% of a check of a million lines).
+pub fn may_hold(source: &SourceFile) -> bool {
+    memchr::memmem::find(source.text.as_bytes(), b"sopflow:").is_some()
+}
+
 /// Finds the suppression comments of a file. `items` are the spans of every
 /// declaration, step and branch of that file.
 pub fn scan(file: FileId, source: &SourceFile, items: &[Span]) -> Vec<Suppression> {
