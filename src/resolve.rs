@@ -487,7 +487,7 @@ impl<'r> Lower<'r> {
 
     /// Branches of a table (`steps == None`) or of a step of a flow.
     fn branches(&mut self, branches: &[ast::Branch], steps: Option<(&HashMap<&str, usize>, &str)>) -> Vec<Branch> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(branches.len());
         for b in branches {
             let kind = match &b.kind {
                 ast::BranchKind::When(c) => match self.cond(c) {
@@ -515,7 +515,7 @@ impl<'r> Lower<'r> {
     }
 
     fn target(&mut self, t: &ast::Target, steps: Option<(&HashMap<&str, usize>, &str)>) -> Option<Target> {
-        let mut links = Vec::new();
+        let mut links = Vec::with_capacity(t.links.len());
         let mut ok = true;
         for link in &t.links {
             match link {
@@ -575,7 +575,7 @@ impl<'r> Lower<'r> {
     fn cond(&mut self, c: &ast::Cond) -> Option<Cond> {
         match &c.kind {
             CondKind::Or(cs) | CondKind::And(cs) => {
-                let mut parts = Vec::new();
+                let mut parts = Vec::with_capacity(cs.len());
                 let mut ok = true;
                 for part in cs {
                     match self.cond(part) {

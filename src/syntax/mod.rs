@@ -15,33 +15,57 @@ pub const KEYWORDS: [&str; 38] = [
     "require", "escalation", "and", "or", "not", "in", "true", "false", "bool", "int", "duration", "string", "sla",
 ];
 
-/// Whether `word` is a keyword. A `match` on the word (its first letter,
-/// then its length, then the words of that length) rather than a search of
-/// [`KEYWORDS`]: every name the parser reads is asked, and the search was a
-/// sixteenth of the parse (docs/PERFORMANCE.md, issue 8, fifth round); the
-/// words by length, so that a name is compared with at most six words of
-/// its own length, each a fixed-size comparison (seventh round).
-/// `tests/keywords.rs` checks the two against each other.
+/// Whether `word` is a keyword. A `match` on its length, first and last
+/// byte, which name at most one keyword, then one comparison with it: every
+/// name the parser reads is asked (a search of [`KEYWORDS`] was a sixteenth
+/// of the parse, docs/PERFORMANCE.md, issue 8, fifth round; a `match` by
+/// first letter and length, comparing up to nine words, a fiftieth in the
+/// ninth). `tests/keywords.rs` checks the two against each other.
 pub fn is_keyword(word: &str) -> bool {
-    // Most names fail on their first letter or their length, before any
-    // comparison (no keyword starts with c, h, j, k, l, m, q, u, v, x, y, z).
-    match word.as_bytes().first() {
-        Some(b'a' | b'b' | b'd' | b'e' | b'f' | b'g' | b'i' | b'n' | b'o' | b'p' | b'r' | b's' | b't' | b'w') => {}
+    let b = word.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else { return false };
+    let keyword = match (b.len(), first, last) {
+        (2, b'd', b'o') => "do",
+        (2, b't', b'o') => "to",
+        (2, b'o', b'r') => "or",
+        (2, b'i', b'n') => "in",
+        (3, b'r', b'n') => "run",
+        (3, b'a', b'd') => "and",
+        (3, b'n', b't') => "not",
+        (3, b'i', b't') => "int",
+        (3, b's', b'a') => "sla",
+        (4, b'e', b'm') => "enum",
+        (4, b't', b'm') => "team",
+        (4, b'f', b'w') => "flow",
+        (4, b's', b'p') => "step",
+        (4, b'w', b'n') => "when",
+        (4, b't', b't') => "test",
+        (4, b'p', b'h') => "path",
+        (4, b't', b'e') => "true",
+        (4, b'b', b'l') => "bool",
+        (5, b'i', b't') => "input",
+        (5, b't', b'e') => "table",
+        (5, b's', b't') => "start",
+        (5, b'f', b't') => "first",
+        (5, b'g', b'n') => "given",
+        (5, b'f', b'e') => "false",
+        (6, b'a', b'n') => "action",
+        (6, b'w', b'n') => "within",
+        (6, b'e', b't') => "expect",
+        (6, b's', b'g') => "string",
+        (7, b'o', b'e') => "outcome",
+        (7, b't', b't') => "timeout",
+        (7, b'r', b'e') => "require",
+        (8, b'e', b'e') => "escalate",
+        (8, b's', b'y') => "severity",
+        (8, b'r', b's') => "requires",
+        (8, b'd', b'n') => "duration",
+        (9, b'o', b'e') => "otherwise",
+        (10, b'e', b'n') => "escalation",
+        (12, b'i', b's') => "instructions",
         _ => return false,
-    }
-    match word.len() {
-        2 => matches!(word, "do" | "to" | "or" | "in"),
-        3 => matches!(word, "run" | "and" | "not" | "int" | "sla"),
-        4 => matches!(word, "enum" | "team" | "flow" | "step" | "when" | "test" | "path" | "true" | "bool"),
-        5 => matches!(word, "input" | "table" | "start" | "first" | "given" | "false"),
-        6 => matches!(word, "action" | "within" | "expect" | "string"),
-        7 => matches!(word, "outcome" | "timeout" | "require"),
-        8 => matches!(word, "escalate" | "severity" | "requires" | "duration"),
-        9 => word == "otherwise",
-        10 => word == "escalation",
-        12 => word == "instructions",
-        _ => false,
-    }
+    };
+    word == keyword
 }
 
 pub use parser::{parse_file, parse_whole};
