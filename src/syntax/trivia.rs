@@ -231,28 +231,37 @@ mod tests {
     #[test]
     fn the_scan_reads_lines_as_classify_does() {
         let alphabet = ['a', '{', ' ', '\t', '/', '\u{feff}', '\u{a0}', '\u{b}', '\r', '\n'];
+        let checked = every_text(&alphabet, 5, |text| {
+            let trivia = Trivia::scan(text);
+            for (k, &start) in trivia.line_starts.iter().enumerate() {
+                let end = super::line_end(text.as_bytes(), start);
+                let line = &text[start..end];
+                let first = start + line.len() - line.trim_start_matches(['\u{feff}', ' ', '\t']).len();
+                assert_eq!((trivia.line_firsts[k], &trivia.kinds[k]), (first, &super::classify(line)), "{text:?} line {k}");
+            }
+        });
+        assert!(checked > 100_000);
+    }
+
+    /// Calls `check` on every text of 1 to `max` characters of `alphabet`;
+    /// how many.
+    fn every_text(alphabet: &[char], max: usize, mut check: impl FnMut(&str)) -> usize {
         let mut words = vec![String::new()];
         let mut checked = 0;
-        for _ in 0..5 {
+        for _ in 0..max {
             let mut next = Vec::new();
             for w in &words {
-                for c in alphabet {
+                for &c in alphabet {
                     let mut text = w.clone();
                     text.push(c);
-                    let trivia = Trivia::scan(&text);
-                    for (k, &start) in trivia.line_starts.iter().enumerate() {
-                        let end = super::line_end(text.as_bytes(), start);
-                        let line = &text[start..end];
-                        let first = start + line.len() - line.trim_start_matches(['\u{feff}', ' ', '\t']).len();
-                        assert_eq!((trivia.line_firsts[k], &trivia.kinds[k]), (first, &super::classify(line)), "{text:?} line {k}");
-                    }
+                    check(&text);
                     checked += 1;
                     next.push(text);
                 }
             }
             words = next;
         }
-        assert!(checked > 100_000);
+        checked
     }
 
     /// The borrowing fast path of `folded` gives what folding gives, on
@@ -262,21 +271,7 @@ mod tests {
     #[test]
     fn the_fast_path_folds_as_folding_does() {
         let alphabet = ['a', ' ', '\t', '\n', '\r', '/', '"', '\\', '\u{feff}', '\u{a0}', '\u{b}'];
-        let mut words = vec![String::new()];
-        let mut checked = 0;
-        for _ in 0..5 {
-            let mut next = Vec::new();
-            for w in &words {
-                for c in alphabet {
-                    let mut x = w.clone();
-                    x.push(c);
-                    assert_eq!(folded(&x), fold(&x), "{x:?}");
-                    checked += 1;
-                    next.push(x);
-                }
-            }
-            words = next;
-        }
+        let checked = every_text(&alphabet, 5, |x| assert_eq!(folded(x), fold(x), "{x:?}"));
         assert!(checked > 170_000);
     }
 }
