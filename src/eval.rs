@@ -59,6 +59,13 @@ struct Runner<'a> {
 }
 
 pub fn run_flow(program: &Program, flow: FlowId, case: &Case) -> Run {
+    run_flow_timed(program, flow, case, &[])
+}
+
+/// [`run_flow`] where the steps in `timeouts` time out: such a step takes
+/// its `timeout` route without reading its branches (a step without one
+/// decides as usual).
+pub fn run_flow_timed(program: &Program, flow: FlowId, case: &Case, timeouts: &[StepId]) -> Run {
     let mut r = Runner::new(program, case);
     let f = &program.flows[flow];
     let mut step = f.start;
@@ -68,7 +75,16 @@ pub fn run_flow(program: &Program, flow: FlowId, case: &Case) -> Run {
             return r.run;
         }
         r.run.path.push(step);
-        match r.decide(&f.steps[step].decision, Where::Step(step)) {
+        let decision = &f.steps[step].decision;
+        let fired = timeouts.contains(&step).then(|| decision.timeout()).flatten();
+        let taken = match fired {
+            Some(t) => {
+                r.run.taken.push((Where::Step(step), t));
+                Ok(t)
+            }
+            None => r.decide(decision, Where::Step(step)),
+        };
+        match taken {
             Ok(b) => {
                 let target = &f.steps[step].decision.branches[b].target;
                 match r.follow(target) {
@@ -247,13 +263,20 @@ pub fn cond_holds(program: &Program, cond: &Cond, case: &Case) -> Result<bool, I
     r.cond(cond).map_err(|Missing(i)| i)
 }
 
+/// The key of a case's timeouts in JSON (no input name starts with `@`).
+pub const TIMEOUTS_KEY: &str = "@timeouts";
+
 /// Reads a case from a JSON object keyed by dotted input names. Every
 /// problem (unknown input, wrong type, out of range, unknown variant) is
 /// returned as a message naming the input; inputs not given stay `None`.
+/// The `"@timeouts"` key is read by [`timeouts_from_json`].
 pub fn case_from_json(program: &Program, json: &serde_json::Map<String, serde_json::Value>) -> Result<Case, Vec<String>> {
     let mut case: Case = vec![None; program.inputs.len()];
     let mut errors = Vec::new();
     for (key, value) in json {
+        if key == TIMEOUTS_KEY {
+            continue;
+        }
         let Some(id) = program.input_by_name(key) else {
             let near = crate::resolve::nearest(key, program.inputs.iter().map(|i| i.name.as_str()));
             errors.push(match near {
@@ -269,6 +292,52 @@ pub fn case_from_json(program: &Program, json: &serde_json::Map<String, serde_js
     }
     if errors.is_empty() {
         Ok(case)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The steps whose timeout fires, from a case's `"@timeouts"` key (a list
+/// of step names of `flow`, each with a `timeout` route); none without it.
+pub fn timeouts_from_json(program: &Program, flow: Option<FlowId>, json: &serde_json::Map<String, serde_json::Value>) -> Result<Vec<StepId>, Vec<String>> {
+    let Some(value) = json.get(TIMEOUTS_KEY) else { return Ok(Vec::new()) };
+    let Some(list) = value.as_array() else {
+        return Err(vec![format!("`{TIMEOUTS_KEY}` must be a list of step names, not {value}")]);
+    };
+    let Some(f) = flow else {
+        return if list.is_empty() { Ok(Vec::new()) } else { Err(vec![format!("`{TIMEOUTS_KEY}` names steps, and a table has none")]) };
+    };
+    let names: Vec<Option<&str>> = list.iter().map(|v| v.as_str()).collect();
+    timeouts_by_name(program, f, &names)
+}
+
+/// The steps of `flow` named in `names` (`None`: not a name), each with a
+/// `timeout` route; every problem as a message.
+pub fn timeouts_by_name(program: &Program, flow: FlowId, names: &[Option<&str>]) -> Result<Vec<StepId>, Vec<String>> {
+    let f = &program.flows[flow];
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for name in names {
+        let Some(name) = name else {
+            errors.push(format!("`{TIMEOUTS_KEY}` must list step names as strings"));
+            continue;
+        };
+        match f.steps.iter().position(|s| s.name == *name) {
+            None => {
+                let near = crate::resolve::nearest(name, f.steps.iter().map(|s| s.name.as_str()));
+                errors.push(match near {
+                    Some(n) => format!("flow `{}` has no step `{name}` (did you mean `{n}`?)", f.name),
+                    None => format!("flow `{}` has no step `{name}`", f.name),
+                });
+            }
+            Some(s) if f.steps[s].decision.timeout().is_none() => {
+                errors.push(format!("step `{name}` has no `timeout` route, so it cannot time out"));
+            }
+            Some(s) => out.push(s),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
     } else {
         Err(errors)
     }

@@ -289,6 +289,10 @@ impl Formatter<'_> {
                 } else if self.raw(d.span).contains("given") {
                     self.line(d.run.name.span, "given {}");
                 }
+                if let (Some(first), Some(last)) = (d.timeouts.first(), d.timeouts.last()) {
+                    let names: Vec<&str> = d.timeouts.iter().map(|n| &*n.text).collect();
+                    self.line(first.span.to(last.span), &format!("timeout {}", names.join(", ")));
+                }
                 for e in &d.expects {
                     match e {
                         Expect::Outcome(n) => self.line(n.span, &format!("expect outcome {}", n.text)),

@@ -28,6 +28,10 @@ pub enum Type {
 pub struct Input {
     pub name: String,
     pub ty: Type,
+    /// False when the type names an enum that is not declared (reported as
+    /// `undefined-name` at the type): conditions on the input are not
+    /// type-checked, and the flows and tables that read it are not analysed.
+    pub typed: bool,
     pub span: Span,
     pub doc: Option<String>,
 }
@@ -256,6 +260,8 @@ pub struct Test {
     pub name_span: Span,
     pub run: Option<RunTarget>,
     pub given: Vec<(String, Span, crate::ast::Literal)>,
+    /// `timeout STEP, …`: the steps whose timeout fires, by name.
+    pub timeouts: Vec<(String, Span)>,
     pub expect_outcome: Option<OutcomeId>,
     pub expect_escalate: Option<TeamId>,
     pub expect_path: Option<Vec<String>>,

@@ -138,7 +138,8 @@ impl Resolver {
             match item {
                 ast::Item::Input(d) if self.wins(d.span, Kind::Input) => {
                     let ty = self.type_expr(&d.ty, &d.name.text);
-                    self.program.inputs.push(Input { name: d.name.text.to_string(), ty, span: d.name.span, doc: d.doc.clone() });
+                    let typed = !matches!(d.ty.kind, TypeExprKind::Named(_)) || matches!(ty, Type::Enum(_));
+                    self.program.inputs.push(Input { name: d.name.text.to_string(), ty, typed, span: d.name.span, doc: d.doc.clone() });
                 }
                 ast::Item::Team(d) if self.wins(d.span, Kind::Team) => {
                     let sla_seconds = d.sla.as_ref().and_then(|(dur, _)| dur.as_ref().map(|d| d.seconds));
@@ -592,6 +593,12 @@ impl<'r> Lower<'r> {
             CondKind::Input(name) => {
                 let input = self.lookup(Kind::Input, name, true)?;
                 let ty = self.program.inputs[input].ty;
+                if !self.program.inputs[input].typed {
+                    // Its type is not declared (reported there): nothing to
+                    // check against, and nothing to analyse.
+                    self.out.broken = true;
+                    return None;
+                }
                 if ty != Type::Bool {
                     self.report(
                         Diagnostic::new(Code::TypeMismatch, c.span, format!("`{}` is {}, not a bool", name.text, self.type_name(ty)))
@@ -604,6 +611,12 @@ impl<'r> Lower<'r> {
             CondKind::Compare { input: name, op, value } => {
                 let input = self.lookup(Kind::Input, name, true)?;
                 let ty = self.program.inputs[input].ty;
+                if !self.program.inputs[input].typed {
+                    // Its type is not declared (reported there): nothing to
+                    // check against, and nothing to analyse.
+                    self.out.broken = true;
+                    return None;
+                }
                 let ordered = matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge);
                 if ordered && !matches!(ty, Type::Int { .. } | Type::Duration) {
                     self.report(
@@ -624,6 +637,12 @@ impl<'r> Lower<'r> {
             CondKind::In { input: name, negated, values } => {
                 let input = self.lookup(Kind::Input, name, true)?;
                 let ty = self.program.inputs[input].ty;
+                if !self.program.inputs[input].typed {
+                    // Its type is not declared (reported there): nothing to
+                    // check against, and nothing to analyse.
+                    self.out.broken = true;
+                    return None;
+                }
                 let mut ok = true;
                 let pred = match ty {
                     Type::Bool => {
@@ -762,19 +781,31 @@ impl<'r> Lower<'r> {
             name_span: t.name_span,
             run,
             given: t.given.iter().map(|(k, v)| (k.text.to_string(), k.span, v.clone())).collect(),
+            timeouts: t.timeouts.iter().map(|n| (n.text.to_string(), n.span)).collect(),
             expect_outcome: None,
             expect_escalate: None,
             expect_path: None,
         };
+        let flow_steps: Vec<String> = match run {
+            Some(RunTarget::Flow(f)) => self.program.flows.get(f).map(|f| f.steps.iter().map(|s| s.name.clone()).collect()).unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        for s in &t.timeouts {
+            match run {
+                Some(RunTarget::Flow(_)) if !flow_steps.iter().any(|f| **f == *s.text) => {
+                    self.report(Diagnostic::new(Code::UndefinedName, s.span, format!("no step `{}` in flow `{}`", s.text, t.run.name.text)));
+                }
+                Some(RunTarget::Table(_)) => {
+                    self.report(Diagnostic::new(Code::InvalidTarget, s.span, "a table has no steps to time out").with_help("`timeout STEP` names steps of the flow the test runs"));
+                }
+                _ => {}
+            }
+        }
         for e in &t.expects {
             match e {
                 ast::Expect::Outcome(n) => test.expect_outcome = self.lookup(Kind::Outcome, n, false),
                 ast::Expect::Escalate(n) => test.expect_escalate = self.lookup(Kind::Team, n, false),
                 ast::Expect::Path(steps) => {
-                    let flow_steps: Vec<String> = match run {
-                        Some(RunTarget::Flow(f)) => self.program.flows.get(f).map(|f| f.steps.iter().map(|s| s.name.clone()).collect()).unwrap_or_default(),
-                        _ => Vec::new(),
-                    };
                     for s in steps {
                         if !flow_steps.iter().any(|f| **f == *s.text) && matches!(run, Some(RunTarget::Flow(_))) {
                             self.report(Diagnostic::new(Code::UndefinedName, s.span, format!("no step `{}` in flow `{}`", s.text, t.run.name.text)));

@@ -120,13 +120,24 @@ fn run_test(program: &Program, index: usize, test: &Test) -> TestResult {
         failures.push("the flow or table under test has errors; run `sopflow check`".into());
         return TestResult { test: index, failures, run: None };
     }
+    let timeouts = match run_target {
+        RunTarget::Flow(f) => {
+            let names: Vec<Option<&str>> = test.timeouts.iter().map(|(n, _)| Some(n.as_str())).collect();
+            eval::timeouts_by_name(program, f, &names).unwrap_or_else(|errors| {
+                failures.extend(errors.into_iter().map(|e| format!("`timeout`: {e}")));
+                Vec::new()
+            })
+        }
+        RunTarget::Table(_) if !test.timeouts.is_empty() => {
+            failures.push("`timeout` names steps, and a table has none".into());
+            Vec::new()
+        }
+        RunTarget::Table(_) => Vec::new(),
+    };
     if !failures.is_empty() {
         return TestResult { test: index, failures, run: None };
     }
-    let run = match run_target {
-        RunTarget::Flow(f) => eval::run_flow(program, f, &case),
-        RunTarget::Table(t) => eval::run_table(program, t, &case),
-    };
+    let run = crate::render::run::run(program, run_target, &case, &timeouts);
     let actual = describe_end(program, flow, &run.end);
     match (&run.end, test.expect_outcome, test.expect_escalate) {
         (End::Outcome { outcome, .. }, Some(want), _) if *outcome == want => {}
@@ -154,11 +165,13 @@ pub struct UnitCoverage {
     pub file: String,
     pub steps_total: usize,
     pub steps_taken: usize,
-    /// `when` and `otherwise` branches; `timeout` routes are not case facts
-    /// and are counted apart.
+    /// `when`, `otherwise` and `timeout` branches (a test takes a timeout
+    /// route with `timeout STEP`).
     pub branches_total: usize,
     pub branches_taken: usize,
+    /// The `timeout` routes among the branches, and how many tests took.
     pub timeouts: usize,
+    pub timeouts_taken: usize,
     pub untaken: Vec<Untaken>,
 }
 
@@ -169,7 +182,7 @@ pub struct Untaken {
     pub step: Option<String>,
     pub line: usize,
     pub column: usize,
-    /// The branch as written: `when COND`, `otherwise`.
+    /// The branch as written: `when COND`, `otherwise`, `timeout`.
     pub branch: String,
     #[serde(skip)]
     pub span: Span,
@@ -211,6 +224,7 @@ pub fn coverage(program: &Program, sources: &SourceMap, results: &[TestResult]) 
             branches_total: 0,
             branches_taken: 0,
             timeouts: 0,
+            timeouts_taken: 0,
             untaken: vec![],
         };
         for (step, d, flow, at) in steps {
@@ -219,18 +233,18 @@ pub fn coverage(program: &Program, sources: &SourceMap, results: &[TestResult]) 
                 u.steps_taken += usize::from(taken_steps.contains(&(f, s)));
             }
             for (i, b) in d.branches.iter().enumerate() {
-                if matches!(b.kind, BranchKind::Timeout) {
-                    u.timeouts += 1;
-                    continue;
-                }
+                let timeout = matches!(b.kind, BranchKind::Timeout);
                 u.branches_total += 1;
+                u.timeouts += usize::from(timeout);
                 if taken.contains(&(flow, at, i)) {
                     u.branches_taken += 1;
+                    u.timeouts_taken += usize::from(timeout);
                 } else {
                     let (line, column) = sources.get(b.span.file).line_col(b.span.start as usize);
-                    let branch = match &b.cond_text {
-                        Some(c) => format!("when {c}"),
-                        None => "otherwise".into(),
+                    let branch = match (&b.kind, &b.cond_text) {
+                        (BranchKind::Timeout, _) => "timeout".into(),
+                        (_, Some(c)) => format!("when {c}"),
+                        (_, None) => "otherwise".into(),
                     };
                     u.untaken.push(Untaken { step: step.map(|(_, n)| n.to_string()), line, column, branch, span: b.span });
                 }

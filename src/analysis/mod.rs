@@ -37,6 +37,14 @@ pub struct FlowFacts {
     pub preds: Vec<Vec<(StepId, usize)>>,
 }
 
+/// A route through a flow: its steps from `start`, and the steps on it
+/// whose timeout fires (in path order).
+#[derive(Clone, Debug, Default)]
+pub struct Route {
+    pub steps: Vec<StepId>,
+    pub timeouts: Vec<StepId>,
+}
+
 /// A decision with its facts: a step of a flow, or a table.
 pub struct DecisionView<'a> {
     pub at: Where,
@@ -182,27 +190,55 @@ impl<'a> Analysis<'a> {
         }
     }
 
+    /// Whether the evaluator, at a decision that does not time out, takes
+    /// branch `i` for `point` without a conflict: `i` holds (or, for
+    /// `otherwise`, none does) and every branch that holds has its chain.
+    pub fn point_runs(&self, d: &Decision, i: usize, point: &Point) -> bool {
+        let space = &self.space;
+        match &d.branches[i].kind {
+            BranchKind::Timeout => false,
+            BranchKind::Otherwise => !d.whens().any(|(_, c)| holds(space, c, point)),
+            BranchKind::When(_) if d.first => self.point_takes(d, i, point),
+            BranchKind::When(c) => {
+                holds(space, c, point) && d.whens().all(|(j, cj)| d.branches[j].target.same_chain(&d.branches[i].target) || !holds(space, cj, point))
+            }
+        }
+    }
+
     /// A route of steps from `start` to `step` that `point` can travel with
-    /// every step's set in `sets` holding it and every branch passing `keep`.
-    pub fn path_to(&self, facts: &FlowFacts, sets: &[CaseSet], step: StepId, point: &Point, keep: impl Fn(&Target) -> bool) -> Vec<StepId> {
+    /// every step's set in `sets` holding it and every branch passing `keep`,
+    /// with the steps whose timeout it takes. Routes the evaluator follows
+    /// without a timeout are preferred, then timeout routes, then any branch
+    /// the point satisfies.
+    pub fn path_to(&self, facts: &FlowFacts, sets: &[CaseSet], step: StepId, point: &Point, keep: impl Fn(&Target) -> bool) -> Route {
         let flow = &self.program.flows[facts.flow];
-        let mut path = vec![step];
+        let mut route = Route { steps: vec![step], timeouts: Vec::new() };
         let mut cur = step;
-        while cur != flow.start && path.len() <= flow.steps.len() {
-            let pred = facts.preds[cur].iter().find_map(|&(s, i)| {
-                let d = &flow.steps[s].decision;
-                (keep(&d.branches[i].target) && sets[s].contains(&self.space, point) && self.point_takes(d, i, point) && !path.contains(&s)).then_some(s)
-            });
+        while cur != flow.start && route.steps.len() <= flow.steps.len() {
+            let candidates = || {
+                facts.preds[cur].iter().copied().filter(|&(s, i)| {
+                    keep(&flow.steps[s].decision.branches[i].target) && !route.steps.contains(&s) && sets[s].contains(&self.space, point)
+                })
+            };
+            let d = |s: StepId| &flow.steps[s].decision;
+            let pred = candidates()
+                .find(|&(s, i)| self.point_runs(d(s), i, point))
+                .or_else(|| candidates().find(|&(s, i)| matches!(d(s).branches[i].kind, BranchKind::Timeout)))
+                .or_else(|| candidates().find(|&(s, i)| self.point_takes(d(s), i, point)));
             match pred {
-                Some(s) => {
-                    path.push(s);
+                Some((s, i)) => {
+                    if matches!(d(s).branches[i].kind, BranchKind::Timeout) {
+                        route.timeouts.push(s);
+                    }
+                    route.steps.push(s);
                     cur = s;
                 }
                 None => break,
             }
         }
-        path.reverse();
-        path
+        route.steps.reverse();
+        route.timeouts.reverse();
+        route
     }
 
     /// The decision views of a flow's reachable steps.
@@ -232,33 +268,47 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    /// The witness JSON of a point found at a decision, holding the inputs
-    /// a run of that case reads (falling back to every input the route's
-    /// conditions name), and the route of steps when in a flow.
-    pub fn witness(&self, view: &DecisionView<'_>, point: &Point, route: Option<Vec<StepId>>) -> (Witness, Option<Vec<String>>) {
+    /// The witness JSON of a point found at a decision, and the route of
+    /// steps when in a flow. The witness holds the inputs a run of that case
+    /// reads along the route (falling back to every input the route's
+    /// conditions name), every input the conditions in `about` name (the
+    /// conditions the finding is about, which the point satisfies), and the
+    /// steps whose timeout fires on the route under `"@timeouts"`.
+    pub fn witness(&self, view: &DecisionView<'_>, point: &Point, route: Option<Route>, about: &[&Cond]) -> (Witness, Option<Vec<String>>) {
         let case: eval::Case = point.iter().cloned().map(Some).collect();
-        let (reads, path) = match (view.flow, view.at) {
+        let mut timeouts = Vec::new();
+        let (mut reads, path) = match (view.flow, view.at) {
             (Some(facts), Where::Step(step)) => {
                 let flow = &self.program.flows[facts.flow];
                 let route = route.unwrap_or_else(|| self.path_to(facts, &facts.reach, step, point, |_| true));
-                let run = eval::run_flow(self.program, facts.flow, &case);
-                let reads = if run.path.starts_with(&route) {
+                let run = eval::run_flow_timed(self.program, facts.flow, &case, &route.timeouts);
+                let reads = if run.path.starts_with(&route.steps) {
                     run.reads
                 } else {
                     let mut inputs = Vec::new();
-                    for s in &route {
+                    for s in &route.steps {
                         for (_, c) in flow.steps[*s].decision.whens() {
                             c.inputs(&mut inputs);
                         }
                     }
                     inputs
                 };
-                (reads, Some(route.iter().map(|s| flow.steps[*s].name.clone()).collect()))
+                timeouts = route.timeouts.iter().map(|s| serde_json::Value::from(flow.steps[*s].name.clone())).collect();
+                (reads, Some(route.steps.iter().map(|s| flow.steps[*s].name.clone()).collect()))
             }
             (_, Where::Table(t)) => (eval::run_table(self.program, t, &case).reads, None),
             _ => (Vec::new(), None),
         };
-        (self.witness_json(point, &reads), path)
+        for c in about {
+            c.inputs(&mut reads);
+        }
+        reads.sort_unstable();
+        reads.dedup();
+        let mut w = self.witness_json(point, &reads);
+        if !timeouts.is_empty() {
+            w.insert(eval::TIMEOUTS_KEY.into(), serde_json::Value::Array(timeouts));
+        }
+        (w, path)
     }
 
     pub fn witness_json(&self, point: &Point, inputs: &[InputId]) -> Witness {

@@ -9,7 +9,7 @@ use crate::analysis::sets::cond_set;
 use crate::analysis::{Analysis, FlowFacts};
 use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::eval::Where;
-use crate::model::{Decision, End, Requirement, TableId, Target};
+use crate::model::{BranchKind, Cond, Decision, End, Requirement, TableId, Target};
 use crate::source::Span;
 
 pub const DOC: &str = "# missing-escalation (error)
@@ -50,22 +50,24 @@ or route these cases through the step where the team decides.
 ";
 
 /// One requirement to check: what must be passed, and for which cases.
-struct Rule {
+struct Rule<'a> {
     req: Requirement,
     /// `Some` for `require … when CONDITION`: the cases it covers and its span.
     cases: Option<(CaseSet, Span)>,
+    /// The rule's condition, which a witness satisfies.
+    cond: Option<&'a Cond>,
 }
 
-fn rules(analysis: &Analysis<'_>, reads: &dyn Fn(&[usize]) -> bool) -> Vec<Rule> {
+fn rules<'a>(analysis: &Analysis<'a>, reads: &dyn Fn(&[usize]) -> bool) -> Vec<Rule<'a>> {
     let p = analysis.program;
-    let mut out: Vec<Rule> = Vec::new();
+    let mut out: Vec<Rule<'a>> = Vec::new();
     let mut reqs: Vec<Requirement> = p.outcomes.iter().filter_map(|o| o.requires).collect();
     reqs.sort();
     reqs.dedup();
-    out.extend(reqs.into_iter().map(|req| Rule { req, cases: None }));
+    out.extend(reqs.into_iter().map(|req| Rule { req, cases: None, cond: None }));
     for r in &p.requires {
         if reads(&r.inputs) {
-            out.push(Rule { req: Requirement::Team(r.team), cases: Some((cond_set(&analysis.space, &r.cond, false), r.span)) });
+            out.push(Rule { req: Requirement::Team(r.team), cases: Some((cond_set(&analysis.space, &r.cond, false), r.span)), cond: Some(&r.cond) });
         }
     }
     out
@@ -144,10 +146,13 @@ pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diag
                         if let Some(region) = analysis.guard_region(view.decision, view.conds, &noesc[s], extra, i) {
                             let point = region.pick(&analysis.space);
                             if seen.insert((b.target.end_span, rule.req, rule.cases.is_some())) {
-                                let route = analysis.path_to(facts, noesc, s, &point, keep);
+                                let mut route = analysis.path_to(facts, noesc, s, &point, keep);
+                                if matches!(b.kind, BranchKind::Timeout) {
+                                    route.timeouts.push(s);
+                                }
                                 let mut d = Diagnostic::new(Code::MissingEscalation, b.target.end_span, message).with_help(help(analysis, rule.req));
                                 d.labels.push(label);
-                                let (w, path) = analysis.witness(&view, &point, Some(route));
+                                let (w, path) = analysis.witness(&view, &point, Some(route), rule.cond.as_slice());
                                 d.witness = Some(w);
                                 d.path = path;
                                 out.push(d);
@@ -168,11 +173,14 @@ pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diag
                     for (j, point, end_span, message, label) in table_findings(analysis, &rule, t, &from) {
                         let _ = j;
                         if seen.insert((end_span, rule.req, rule.cases.is_some())) {
-                            let route = analysis.path_to(facts, noesc, s, &point, keep);
+                            let mut route = analysis.path_to(facts, noesc, s, &point, keep);
+                            if matches!(b.kind, BranchKind::Timeout) {
+                                route.timeouts.push(s);
+                            }
                             let mut d = Diagnostic::new(Code::MissingEscalation, end_span, message).with_help(help(analysis, rule.req));
                             d.labels.push(label);
                             d.labels.push(Label { span: b.span, message: format!("cases reach table `{}` through this branch", p.tables[t].name) });
-                            let (w, path) = analysis.witness(&view, &point, Some(route));
+                            let (w, path) = analysis.witness(&view, &point, Some(route), rule.cond.as_slice());
                             d.witness = Some(w);
                             d.path = path;
                             out.push(d);
@@ -220,7 +228,7 @@ pub fn check_table(analysis: &Analysis<'_>, t: TableId, out: &mut Vec<Diagnostic
         for (_, point, end_span, message, label) in table_findings(analysis, &rule, t, &from) {
             let mut d = Diagnostic::new(Code::MissingEscalation, end_span, message).with_help(help(analysis, rule.req));
             d.labels.push(label);
-            let (w, _) = analysis.witness(&view, &point, None);
+            let (w, _) = analysis.witness(&view, &point, None, rule.cond.as_slice());
             d.witness = Some(w);
             out.push(d);
         }

@@ -34,8 +34,10 @@ Add the route taken when the time runs out, e.g. `timeout -> escalate trust_safe
 
 pub fn check(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diagnostic>) {
     let flow = &analysis.program.flows[facts.flow];
-    for step in &flow.steps {
-        if step.within_seconds.is_some() && step.decision.timeout().is_none() {
+    for (s, step) in flow.steps.iter().enumerate() {
+        // An unreachable step gets `unreachable-step` only.
+        let reachable = facts.structural[s] && !facts.reach[s].is_empty();
+        if reachable && step.within_seconds.is_some() && step.decision.timeout().is_none() {
             out.push(
                 Diagnostic::new(Code::MissingTimeout, step.name_span, format!("step `{}` has a time limit but no `timeout` route", step.name))
                     .with_help("add `timeout -> TARGET` as the last branch, e.g. `timeout -> escalate TEAM`"),

@@ -292,7 +292,7 @@ fn candidate_pairs(analysis: &Analysis<'_>, whens: &[(usize, &CaseSet)]) -> Vec<
 pub fn pair_finding(analysis: &Analysis<'_>, view: &DecisionView<'_>, p: &Overlap, code: Code, message: &str, help: &str) -> Diagnostic {
     let (a, b) = (&view.decision.branches[p.first], &view.decision.branches[p.second]);
     let mut d = Diagnostic::new(code, b.span, message).with_label(a.span, "this earlier branch also holds").with_help(help);
-    let (w, path) = analysis.witness(view, &p.point, None);
+    let (w, path) = analysis.witness(view, &p.point, None, &[a.cond().expect("a `when` branch"), b.cond().expect("a `when` branch")]);
     d.witness = Some(w);
     d.path = path;
     d
@@ -307,7 +307,8 @@ pub fn confirm(analysis: &Analysis<'_>, view: &DecisionView<'_>, point: &Point, 
     match (view.flow, view.at) {
         (Some(facts), Where::Step(s)) => {
             let case: eval::Case = point.iter().cloned().map(Some).collect();
-            eval::run_flow(analysis.program, facts.flow, &case).path.contains(&s)
+            let route = analysis.path_to(facts, &facts.reach, s, point, |_| true);
+            eval::run_flow_timed(analysis.program, facts.flow, &case, &route.timeouts).path.contains(&s)
         }
         _ => true,
     }

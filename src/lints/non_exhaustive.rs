@@ -53,7 +53,7 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Dia
         let kind = if view.flow.is_some() { "step" } else { "table" };
         let mut d = Diagnostic::new(Code::NonExhaustive, view.name_span, format!("some cases that reach {kind} `{}` match no branch", view.name))
             .with_help("add a branch for these cases, or an `otherwise`");
-        let (w, path) = analysis.witness(view, &point, None);
+        let (w, path) = analysis.witness(view, &point, None, &[]);
         d.witness = Some(w);
         d.path = path;
         out.push(d);

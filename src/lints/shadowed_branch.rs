@@ -72,7 +72,7 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Dia
         if let Some(j) = taker {
             d = d.with_label(view.decision.branches[j].span, "this earlier branch takes them");
         }
-        let (w, path) = analysis.witness(view, &point, None);
+        let (w, path) = analysis.witness(view, &point, None, &[b.cond().expect("a `when` branch")]);
         d.witness = Some(w);
         d.path = path;
         out.push(d);

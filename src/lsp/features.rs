@@ -392,18 +392,22 @@ pub fn code_actions(ws: &mut Workspace, params: lsp::CodeActionParams) -> Option
                 (None, Some((t, tb))) => (format!("run table {}", tb.name), crate::model::RunTarget::Table(t)),
                 _ => continue,
             };
-            let expect = match crate::eval::case_from_json(p, &w) {
-                Ok(case) => {
-                    let r = crate::render::run::run(p, target, &case);
+            let flow_id = match target {
+                crate::model::RunTarget::Flow(f) => Some(f),
+                crate::model::RunTarget::Table(_) => None,
+            };
+            let expect = match (crate::eval::case_from_json(p, &w), crate::eval::timeouts_from_json(p, flow_id, &w)) {
+                (Ok(case), Ok(timeouts)) => {
+                    let r = crate::render::run::run(p, target, &case, &timeouts);
                     match r.end {
                         crate::eval::End::Outcome { outcome, .. } => format!("\n  expect outcome {}", p.outcomes[outcome].name),
                         crate::eval::End::Escalated { team, .. } => format!("\n  expect escalate {}", p.teams[team].name),
                         _ => String::new(),
                     }
                 }
-                Err(_) => String::new(),
+                _ => String::new(),
             };
-            let given = crate::render::human::given_block(&w);
+            let given = crate::render::human::given_lines(&w).join("\n  ");
             let test = format!("\ntest \"{code} at line {}\" {{\n  {run}\n  {given}{expect}\n}}\n", line + 1);
             let end = super::convert::position(file, text.len());
             out.push(action("Add a test case from the witness".into(), d, insert(&uri, end, test)));

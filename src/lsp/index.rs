@@ -177,6 +177,11 @@ impl Index {
                     self.global(k, false);
                     self.value(program, k, v);
                 }
+                if !d.run.is_table {
+                    for n in &d.timeouts {
+                        self.add(n, Symbol::Step { flow: d.run.name.text.to_string(), step: n.text.to_string() }, false);
+                    }
+                }
                 for e in &d.expects {
                     match e {
                         Expect::Outcome(n) | Expect::Escalate(n) => self.global(n, false),

@@ -83,10 +83,17 @@ impl miette::Diagnostic for Report {
     }
 }
 
-/// A witness as a `given { … }` block a policy writer can paste into a test.
+/// A witness as a `given { … }` block a policy writer can paste into a test,
+/// followed by `timeout STEP, …` when the route needs timeouts.
 pub fn given_block(w: &Witness) -> String {
+    given_lines(w).join(" ")
+}
+
+/// The lines of [`given_block`]: the `given` block, then the timeouts if any.
+pub fn given_lines(w: &Witness) -> Vec<String> {
     let parts: Vec<String> = w
         .iter()
+        .filter(|(k, _)| *k != crate::eval::TIMEOUTS_KEY)
         .map(|(k, v)| {
             let shown = match v {
                 serde_json::Value::String(s) if is_variant_like(s) => s.clone(),
@@ -95,7 +102,12 @@ pub fn given_block(w: &Witness) -> String {
             format!("{k}: {shown}")
         })
         .collect();
-    format!("given {{ {} }}", parts.join(", "))
+    let timeouts: Vec<&str> = w.get(crate::eval::TIMEOUTS_KEY).and_then(|t| t.as_array()).map(|t| t.iter().filter_map(|s| s.as_str()).collect()).unwrap_or_default();
+    let mut lines = vec![format!("given {{ {} }}", parts.join(", "))];
+    if !timeouts.is_empty() {
+        lines.push(format!("timeout {}", timeouts.join(", ")));
+    }
+    lines
 }
 
 fn is_variant_like(s: &str) -> bool {

@@ -335,6 +335,8 @@ pub struct TestDecl {
     pub name_span: Span,
     pub run: RunTarget,
     pub given: Vec<(Name, Literal)>,
+    /// `timeout STEP, …`: the steps whose timeout fires, in path order.
+    pub timeouts: Vec<Name>,
     pub expects: Vec<Expect>,
     pub span: Span,
 }

@@ -766,6 +766,7 @@ impl Builder<'_> {
             name_span: at,
             run: RunTarget { is_table: false, name: Name { text: "".into(), span: at } },
             given: vec![],
+            timeouts: vec![],
             expects: vec![],
             span: at,
         };
@@ -793,6 +794,18 @@ impl Builder<'_> {
                         let value = self.literal();
                         self.close();
                         test.given.push((key, value));
+                    }
+                    self.close();
+                }
+                Rule::test_timeout => {
+                    self.open();
+                    self.skip_kid(); // `timeout`
+                    while let Some((kid, _)) = self.peek_kid() {
+                        if kid == Rule::comma {
+                            self.skip();
+                        } else {
+                            test.timeouts.push(self.name());
+                        }
                     }
                     self.close();
                 }
