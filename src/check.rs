@@ -266,3 +266,34 @@ pub fn check_text_everywhere(text: &str) {
         let _ = crate::render::github::render(&result);
     }
 }
+
+/// For every `undefined-name` finding whose name is declared in a file of
+/// `outside` (the rest of the project's folder, which this check did not
+/// include), says so in the help instead of suggesting a declaration that
+/// would be a duplicate. `folder` is the folder to check instead.
+pub fn note_declared_elsewhere(result: &mut CheckResult, outside: &Loaded, folder: &str) {
+    let mut declared: std::collections::HashMap<String, String> = Default::default();
+    for (id, parsed) in parse_all(&outside.sources, &outside.files) {
+        let Ok(file) = parsed else { continue };
+        let path = &outside.sources.get(id).path;
+        for item in &file.items {
+            let name = match item {
+                ast::Item::Enum(d) => &d.name,
+                ast::Item::Input(d) => &d.name,
+                ast::Item::Team(d) => &d.name,
+                ast::Item::Action(d) => &d.name,
+                ast::Item::Outcome(d) => &d.name,
+                ast::Item::Table(d) => &d.name,
+                ast::Item::Flow(d) => &d.name,
+                ast::Item::Require(_) | ast::Item::Test(_) => continue,
+            };
+            declared.entry(name.text.to_string()).or_insert_with(|| path.clone());
+        }
+    }
+    for d in result.diagnostics.iter_mut().filter(|d| d.code == crate::diagnostics::Code::UndefinedName && d.labels.is_empty()) {
+        let name = result.sources.text(d.span).to_string();
+        if let Some(path) = declared.get(&name) {
+            d.help = Some(format!("`{name}` is declared in {path}, which this check does not include; check the whole folder: `sopflow check {folder}`"));
+        }
+    }
+}

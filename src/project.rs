@@ -21,6 +21,9 @@ fn max_files() -> usize {
 pub enum LoadError {
     #[error("path `{0}` does not exist")]
     Missing(String),
+    /// A folder without a `*.sop` file: checking it would report clean on nothing.
+    #[error("no `*.sop` file under `{0}`; nothing to check there (is it the policy folder?)")]
+    NoFiles(String),
     #[error("the project has more than {0} `*.sop` files; check a smaller folder (or raise SOPFLOW_MAX_FILES)")]
     TooManyFiles(usize),
 }
@@ -56,6 +59,7 @@ pub fn collect(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), LoadErr
             files.push(path.clone());
             continue;
         }
+        let before = files.len();
         let walk = walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name();
         for entry in walk {
             match entry {
@@ -69,6 +73,9 @@ pub fn collect(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), LoadErr
                     _ => format!("skipped: {err}"),
                 }),
             }
+        }
+        if files.len() == before {
+            return Err(LoadError::NoFiles(display(path)));
         }
     }
     files.sort_by_key(|p| display(p));
@@ -149,4 +156,21 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).map_err(|e| format!("cannot write `{shown}`: {e}"))?;
     tmp.persist(path).map_err(|e| format!("cannot write `{shown}`: {}", e.error))?;
     Ok(())
+}
+
+/// The rest of the project a check of `paths` leaves out: the folder of
+/// `sopflow.toml` (or, without one, the folder of the files given), and its
+/// `*.sop` files that are not among `paths`. `None` when nothing is left out.
+pub fn outside(paths: &[PathBuf]) -> Option<(String, Vec<PathBuf>)> {
+    let first = paths.first()?;
+    let folder = match crate::config::find(first) {
+        Some(config) => config.parent()?.to_path_buf(),
+        None if paths.iter().all(|p| p.is_file()) => first.parent()?.to_path_buf(),
+        None => return None,
+    };
+    let folder = if folder.as_os_str().is_empty() { PathBuf::from(".") } else { folder };
+    let given: Vec<PathBuf> = collect(paths).ok()?.0.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
+    let (all, _) = collect(std::slice::from_ref(&folder)).ok()?;
+    let rest: Vec<PathBuf> = all.into_iter().filter(|p| std::fs::canonicalize(p).is_ok_and(|c| !given.contains(&c))).collect();
+    (!rest.is_empty()).then(|| (display(&folder), rest))
 }

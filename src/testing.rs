@@ -18,6 +18,8 @@ pub struct TestResult {
     pub failures: Vec<String>,
     /// The run, when the test could run.
     pub run: Option<Run>,
+    /// How long the test took, in seconds.
+    pub seconds: f64,
 }
 
 impl TestResult {
@@ -92,11 +94,16 @@ pub fn run_tests(program: &Program, filter: Option<&str>) -> Vec<TestResult> {
         .iter()
         .enumerate()
         .filter(|(_, t)| filter.is_none_or(|f| t.name.contains(f)))
-        .map(|(i, t)| run_test(program, i, t))
+        .map(|(i, t)| {
+            let clock = std::time::Instant::now();
+            let (failures, run) = run_test(program, t);
+            TestResult { test: i, failures, run, seconds: clock.elapsed().as_secs_f64() }
+        })
         .collect()
 }
 
-fn run_test(program: &Program, index: usize, test: &Test) -> TestResult {
+/// A test's failures, and its run when it could run.
+fn run_test(program: &Program, test: &Test) -> (Vec<String>, Option<Run>) {
     let mut failures = Vec::new();
     let mut case: eval::Case = vec![None; program.inputs.len()];
     for (name, _, lit) in &test.given {
@@ -110,7 +117,7 @@ fn run_test(program: &Program, index: usize, test: &Test) -> TestResult {
     }
     let Some(run_target) = test.run else {
         failures.push("the flow or table to run is not defined".into());
-        return TestResult { test: index, failures, run: None };
+        return (failures, None);
     };
     let (flow, ok) = match run_target {
         RunTarget::Flow(f) => (Some(f), program.flows[f].ok),
@@ -118,7 +125,7 @@ fn run_test(program: &Program, index: usize, test: &Test) -> TestResult {
     };
     if !ok {
         failures.push("the flow or table under test has errors; run `sopflow check`".into());
-        return TestResult { test: index, failures, run: None };
+        return (failures, None);
     }
     let timeouts = match run_target {
         RunTarget::Flow(f) => {
@@ -135,7 +142,7 @@ fn run_test(program: &Program, index: usize, test: &Test) -> TestResult {
         RunTarget::Table(_) => Vec::new(),
     };
     if !failures.is_empty() {
-        return TestResult { test: index, failures, run: None };
+        return (failures, None);
     }
     let run = crate::render::run::run(program, run_target, &case, &timeouts);
     let actual = describe_end(program, flow, &run.end);
@@ -153,7 +160,7 @@ fn run_test(program: &Program, index: usize, test: &Test) -> TestResult {
             failures.push(format!("expected path {}, got {}", want.join(", "), got.join(", ")));
         }
     }
-    TestResult { test: index, failures, run: Some(run) }
+    (failures, Some(run))
 }
 
 /// Coverage of one flow or table.

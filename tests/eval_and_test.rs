@@ -63,12 +63,9 @@ fn eval_reads_a_case_file_and_delegated_tables() {
 #[test]
 fn eval_reports_conflicts_and_fall_through_as_failures() {
     let o = sopflow(
-        &["eval", "../shared/conformance/cases/02_conflicting_outcomes.sop", "--flow", "review", "--case", "-", "--format", "json"],
+        &["eval", "tests/conformance/02_conflicting_outcomes.sop", "--flow", "review", "--case", "-", "--format", "json"],
         r#"{"brand.authorized": true, "seller.strikes": 3}"#,
     );
-    if o.status.code() == Some(2) && err(&o).contains("does not exist") {
-        return; // no shared suite beside this checkout
-    }
     assert_eq!(o.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["result"], "conflict");
@@ -154,14 +151,106 @@ fn batch_mode_is_in_order_for_many_cases() {
 #[test]
 fn test_passes_on_the_policies_with_full_coverage() {
     let o = sopflow(&["test", "policies", "--coverage", "--coverage-format", "json"], "");
-    assert_eq!(o.status.code(), Some(0), "{}", out(&o));
-    let text = out(&o);
-    assert!(text.ends_with("\n42 passed, 0 failed\n"), "{text}");
-    let start = text.find("\n{").unwrap();
-    let end = text.rfind("\n}").unwrap() + 2;
-    let json: serde_json::Value = serde_json::from_str(&text[start..end]).unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // The JSON report is the whole of standard output; the test report goes
+    // to standard error, still ending with the contract's line.
+    let json: serde_json::Value = serde_json::from_str(&out(&o)).expect("standard output is JSON alone");
+    assert!(err(&o).ends_with("\n49 passed, 0 failed\n"), "{}", err(&o));
     assert_eq!(json["branches_total"], json["branches_taken"]);
     assert!(json["units"].as_array().unwrap().iter().all(|u| u["untaken"].as_array().unwrap().is_empty()));
+    // Timeout routes are branches too, and the policies' tests take them all.
+    let timeouts: u64 = json["units"].as_array().unwrap().iter().map(|u| u["timeouts_taken"].as_u64().unwrap()).sum();
+    assert_eq!(timeouts, 7);
+}
+
+/// With `--output`, the JSON coverage report is the file alone; with
+/// `--coverage-output`, the coverage goes to its own file and the test
+/// report keeps standard output.
+#[test]
+fn a_json_coverage_report_is_json_alone() {
+    let dir = std::env::temp_dir().join(format!("sopflow-cov-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("cov.json");
+    let o = sopflow(&["test", "policies", "--coverage", "--coverage-format", "json", "-o", file.to_str().unwrap()], "");
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).expect("the file is JSON alone");
+    assert!(json["units"].is_array());
+    let side = dir.join("side.json");
+    let o = sopflow(&["test", "policies", "--coverage", "--coverage-format", "json", "--coverage-output", side.to_str().unwrap()], "");
+    assert!(out(&o).ends_with("\n49 passed, 0 failed\n"), "{}", out(&o));
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&side).unwrap()).expect("the coverage file is JSON alone");
+    assert!(json["units"].is_array());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A test can say which steps time out; a step without a `timeout` route
+/// cannot, and a step the flow does not have is an undefined name.
+#[test]
+fn tests_take_timeout_routes() {
+    let dir = std::env::temp_dir().join(format!("sopflow-timeout-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("t.sop");
+    let policy = "input x: bool\nteam l2\noutcome a\nflow f {\n  start s\n  step s within 1h {\n    when x -> outcome a\n    otherwise -> u\n    timeout -> escalate l2\n  }\n  step u {\n    otherwise -> outcome a\n  }\n}\n";
+    let tests = "test \"late\" {\n  run flow f\n  given { x: true }\n  timeout s\n  expect escalate l2\n  expect path s\n}\n\
+                 test \"no route\" {\n  run flow f\n  given { x: false }\n  timeout s, u\n  expect escalate l2\n}\n";
+    std::fs::write(&file, format!("{policy}{tests}")).unwrap();
+    let o = sopflow(&["test", file.to_str().unwrap(), "--color", "never"], "");
+    let text = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(text.contains("\"late\" ... ok"), "{text}");
+    assert!(text.contains("step `u` has no `timeout` route, so it cannot time out"), "{text}");
+    assert!(text.ends_with("1 passed, 1 failed\n"), "{text}");
+    std::fs::write(&file, format!("{policy}test \"typo\" {{\n  run flow f\n  given {{ x: true }}\n  timeout q\n  expect escalate l2\n}}\n")).unwrap();
+    let o = sopflow(&["check", file.to_str().unwrap(), "--format", "json"], "");
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["diagnostics"][0]["code"], "undefined-name", "{json}");
+    assert_eq!(json["diagnostics"][0]["message"], "no step `q` in flow `f`");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `eval` takes a case's timeouts under `"@timeouts"`, and rejects steps
+/// that cannot time out.
+#[test]
+fn eval_takes_timeouts() {
+    let case = r#"{"ticket.topic": "fees", "@timeouts": ["first_line"]}"#;
+    let o = sopflow(&["eval", "policies", "--flow", "seller_ticket", "--case", "-", "--format", "json"], case);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["team"], "ts_leads", "{json}");
+    assert_eq!(json["path"], serde_json::json!(["route", "first_line"]));
+    let o = sopflow(&["eval", "policies", "--flow", "seller_ticket", "--case", "-", "--format", "json"], r#"{"ticket.topic": "fees", "@timeouts": ["route"]}"#);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["result"], "invalid_case");
+    assert!(json["error"].as_str().unwrap().contains("step `route` has no `timeout` route"), "{json}");
+}
+
+/// The note about `check`'s errors says what the tests do: an analysis
+/// error (a conflict) does not stop a run, and the tests pass or fail on
+/// their own cases.
+#[test]
+fn the_note_on_errors_agrees_with_the_results() {
+    let dir = std::env::temp_dir().join(format!("sopflow-note-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("t.sop");
+    std::fs::write(&file, "input x: bool\ninput y: bool\noutcome a\noutcome b\ntable t {\n  when x -> outcome a\n  when y -> outcome b\n  otherwise -> outcome a\n}\ntest \"x only\" {\n  run table t\n  given { x: true, y: false }\n  expect outcome a\n}\n").unwrap();
+    let o = sopflow(&["test", file.to_str().unwrap(), "--color", "never"], "");
+    let text = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(text.contains("1 other error(s) (conflicting-outcomes); tests run the policy as written"), "{text}");
+    assert!(!text.contains("tests of the flows and tables they"), "{text}");
+    assert!(text.ends_with("1 passed, 0 failed\n"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A filter that matches no test, or a project without tests, runs
+/// nothing: that is an error naming the filter, never a green run.
+#[test]
+fn a_test_run_that_runs_nothing_fails() {
+    let o = sopflow(&["test", "policies", "--filter", "no such test"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("no test name contains `no such test`"), "{}", err(&o));
+    let o = sopflow(&["test", "tests/conformance/02_conflicting_outcomes.sop"], "");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("no `test` blocks"), "{}", err(&o));
 }
 
 #[test]

@@ -33,7 +33,7 @@ fn assert_agree(text: &str, what: &str) -> bool {
 
 fn sop_files() -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for dir in ["policies", "tests/fixtures", "tests/fuzz-regressions", "../shared/conformance/cases", "examples/sop"] {
+    for dir in ["policies", "tests/fixtures", "tests/fuzz-regressions", "tests/conformance", "examples/sop"] {
         for e in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().flatten() {
             if e.file_type().is_file() {
                 if let Ok(text) = std::fs::read_to_string(e.path()) {

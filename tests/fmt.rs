@@ -20,7 +20,7 @@ fn sop_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn corpus() -> Vec<PathBuf> {
     let mut out = Vec::new();
-    for dir in ["policies", "tests/fixtures", "tests/formats", "tests/run", "examples/sop", "../shared/conformance/cases"] {
+    for dir in ["policies", "tests/fixtures", "tests/formats", "tests/run", "examples/sop", "tests/conformance"] {
         sop_files(Path::new(dir), &mut out);
     }
     out

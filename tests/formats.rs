@@ -106,7 +106,44 @@ fn output_is_written_atomically_and_replaces_the_file() {
 fn junit_lists_each_test() {
     let o = sopflow(&["test", "--format", "junit", "tests/run/failing.sop"]);
     assert_eq!(o.status.code(), Some(1));
-    insta::assert_snapshot!("format_junit", String::from_utf8(o.stdout).unwrap());
+    let xml = String::from_utf8(o.stdout).unwrap();
+    // Every test case and suite carries its time; the values vary by run.
+    let opened = xml.matches("<testcase ").count() + xml.matches("<testsuite ").count() + xml.matches("<testsuites ").count();
+    assert_eq!(xml.matches(" time=\"").count(), opened, "{xml}");
+    insta::assert_snapshot!("format_junit", redact_times(&xml));
+}
+
+/// `time="0.000012"` as `time="…"`.
+fn redact_times(xml: &str) -> String {
+    let mut out = String::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find(" time=\"") {
+        let value = i + " time=\"".len();
+        let end = value + rest[value..].find('"').unwrap();
+        out.push_str(&rest[..value]);
+        out.push('…');
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// A project with a syntax error still gets its JUnit report, the error as
+/// a failed case, so that a CI step has a report to upload.
+#[test]
+fn junit_is_written_when_the_project_has_syntax_errors() {
+    let dir = std::env::temp_dir().join(format!("sopflow-junit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("broken.sop");
+    std::fs::write(&file, "outcome a\nflow f {\n  start s\n  step s {\n    otherwise -> outcome\n  }\n}\n").unwrap();
+    let report = dir.join("junit.xml");
+    let o = sopflow(&["test", "--format", "junit", "-o", report.to_str().unwrap(), file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let xml = std::fs::read_to_string(&report).expect("the report is written");
+    assert!(xml.contains("tests=\"1\" failures=\"1\""), "{xml}");
+    assert!(xml.contains("<testcase name=\"syntax-error at 5:18\""), "{xml}");
+    assert!(xml.contains("<failure message=") && xml.contains("type=\"syntax-error\""), "{xml}");
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A condition shown in a message is its source on one line, without the

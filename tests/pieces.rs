@@ -15,7 +15,7 @@ fn assert_same(text: &str, what: &str) {
 
 fn sop_files() -> Vec<(String, String)> {
     let mut out = Vec::new();
-    for dir in ["policies", "tests/fixtures", "../shared/conformance/cases"] {
+    for dir in ["policies", "tests/fixtures", "tests/conformance"] {
         for e in walkdir::WalkDir::new(dir).sort_by_file_name().into_iter().flatten() {
             if e.path().extension().is_some_and(|x| x == "sop") {
                 if let Ok(text) = std::fs::read_to_string(e.path()) {

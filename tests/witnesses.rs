@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use sopflow::check::CheckResult;
 use sopflow::diagnostics::{Code, Diagnostic};
-use sopflow::eval::{self, cond_holds, End, Where};
+use sopflow::eval::{self, End, Where};
 use sopflow::model::{self, Program, Requirement};
 use sopflow::source::Span;
 
@@ -51,74 +51,126 @@ fn decision<'p>(p: &'p Program, place: &Place) -> &'p model::Decision {
     }
 }
 
-fn run(p: &Program, flow: Option<usize>, at: Where, case: &eval::Case) -> eval::Run {
+fn run(p: &Program, flow: Option<usize>, at: Where, case: &eval::Case, timeouts: &[usize]) -> eval::Run {
     match (flow, at) {
-        (Some(f), _) => eval::run_flow(p, f, case),
+        (Some(f), _) => eval::run_flow_timed(p, f, case, timeouts),
         (None, Where::Table(t)) => eval::run_table(p, t, case),
         _ => unreachable!(),
     }
 }
 
-/// Checks one witness; `Err` says how it fails to reproduce the finding.
-fn reproduces(p: &Program, d: &Diagnostic) -> Result<(), String> {
+/// Whether a condition holds for the witness alone (a missing input fails).
+fn holds(p: &Program, c: &model::Cond, case: &eval::Case) -> Result<bool, String> {
+    eval::cond_holds(p, c, case).map_err(|i| format!("the witness lacks `{}`, which the finding's condition names", p.inputs[i].name))
+}
+
+fn names(p: &Program, flow: usize, path: &[usize]) -> Vec<String> {
+    path.iter().map(|s| p.flows[flow].steps[*s].name.clone()).collect()
+}
+
+/// Checks one witness as section 10 of the contract asks: `eval` of the
+/// witness alone (its timeouts included) follows the reported path to the
+/// reported place, and every condition the finding names holds for it (for
+/// `non-exhaustive`, none holds). `Err` says how it fails.
+pub fn reproduces(p: &Program, d: &Diagnostic) -> Result<(), String> {
     let w = d.witness.as_ref().unwrap();
     let case = eval::case_from_json(p, w).map_err(|e| e.join("; "))?;
     let places = locate(p, d.span);
     let mut last = String::from("no decision at the finding's span");
     for place in &places {
-        let dec = decision(p, place);
-        let r = run(p, place.flow, place.at, &case);
-        let verdict = match d.code {
-            Code::ConflictingOutcomes => match r.end {
-                End::Conflict { decision, .. } if decision == place.at => Ok(()),
-                ref other => Err(format!("run ended {other:?}")),
-            },
-            Code::NonExhaustive => match r.end {
-                End::FallThrough { decision } if decision == place.at => Ok(()),
-                ref other => Err(format!("run ended {other:?}")),
-            },
-            Code::OverlappingBranches => {
-                let i = place.branch.unwrap();
-                let j = dec.branches.iter().position(|b| b.span == d.labels[0].span).unwrap();
-                let both = [i, j].iter().all(|k| cond_holds(p, dec.branches[*k].cond().unwrap(), &case) == Ok(true));
-                let reached = r.taken.iter().any(|(w, _)| *w == place.at);
-                if both && reached { Ok(()) } else { Err(format!("both hold: {both}, reached: {reached}")) }
-            }
-            Code::ShadowedBranch => {
-                let i = place.branch.unwrap();
-                let holds = cond_holds(p, dec.branches[i].cond().unwrap(), &case) == Ok(true);
-                let earlier = r.taken.iter().any(|(w, k)| *w == place.at && *k < i);
-                if holds && earlier { Ok(()) } else { Err(format!("holds: {holds}, an earlier branch took it: {earlier}")) }
-            }
-            Code::MissingEscalation => {
-                // Through a delegating flow when the finding has a route; the
-                // table on its own otherwise.
-                let runs: Vec<(Option<usize>, eval::Run)> = if d.path.is_some() && place.flow.is_none() {
-                    (0..p.flows.len()).filter(|f| p.flows[*f].ok).map(|f| (Some(f), eval::run_flow(p, f, &case))).collect()
-                } else {
-                    vec![(place.flow, r.clone())]
+        let verdict = (|| -> Result<(), String> {
+            let dec = decision(p, place);
+            // The runs to look at: through the place's flow, or (for a
+            // table finding with a route) through the flows that delegate.
+            let flows: Vec<Option<usize>> = match (place.flow, &d.path) {
+                (Some(f), _) => vec![Some(f)],
+                (None, Some(_)) => (0..p.flows.len()).filter(|f| p.flows[*f].ok).map(Some).collect(),
+                (None, None) => vec![None],
+            };
+            let mut runs = Vec::new();
+            for flow in flows {
+                let timeouts = eval::timeouts_from_json(p, flow, w).map_err(|e| e.join("; "))?;
+                let r = match flow {
+                    Some(f) => eval::run_flow_timed(p, f, &case, &timeouts),
+                    None => run(p, None, place.at, &case, &timeouts),
                 };
-                let req = required(p, d);
-                let ok = runs.iter().any(|(flow, r)| {
-                    let target = match r.end {
-                        End::Outcome { target, .. } | End::Escalated { target, .. } => target,
-                        _ => return false,
-                    };
-                    let escalated = r.escalations.iter().any(|t| req == Requirement::Any || req == Requirement::Team(*t));
-                    let path_ok = match (d.path.as_ref(), flow) {
-                        (Some(path), Some(f)) => {
-                            let names: Vec<&str> = r.path.iter().map(|s| p.flows[*f].steps[*s].name.as_str()).collect();
-                            names == path.iter().map(String::as_str).collect::<Vec<_>>()
+                if let (Some(f), Some(path)) = (flow, &d.path) {
+                    // The run follows the reported path to the reported place
+                    // (and goes on from there for a shadowed or overlapping branch).
+                    let got = names(p, f, &r.path);
+                    if !got.starts_with(path) {
+                        if place.flow.is_some() {
+                            return Err(format!("the run's path {got:?} is not the reported {path:?} (ended {:?})", r.end));
                         }
-                        (None, _) => true,
-                        (Some(_), None) => false,
-                    };
-                    target == d.span && !escalated && path_ok
-                });
-                if ok { Ok(()) } else { Err("no run reaches the target without the escalation".into()) }
+                        continue;
+                    }
+                }
+                if flow.is_some() && d.path.is_none() {
+                    return Err("a finding in a flow has no path".into());
+                }
+                runs.push(r);
             }
-            other => Err(format!("unexpected witness on {other}")),
-        };
+            let r = runs.first().ok_or("no run follows the reported path")?;
+            let cond = |i: usize| dec.branches[i].cond().ok_or_else(|| format!("branch {i} has no condition"));
+            match d.code {
+                Code::ConflictingOutcomes | Code::OverlappingBranches => {
+                    let i = place.branch.ok_or("not at a branch")?;
+                    let j = dec.branches.iter().position(|b| b.span == d.labels[0].span).ok_or("no earlier branch labelled")?;
+                    for k in [j, i] {
+                        if !holds(p, cond(k)?, &case)? {
+                            return Err(format!("branch {k} does not hold"));
+                        }
+                    }
+                    let reached = r.taken.iter().any(|(w, _)| *w == place.at) || matches!(r.end, End::Conflict { decision, .. } if decision == place.at);
+                    if d.code == Code::ConflictingOutcomes && !matches!(r.end, End::Conflict { decision, .. } if decision == place.at) {
+                        return Err(format!("run ended {:?}", r.end));
+                    }
+                    if !reached {
+                        return Err(format!("the run does not reach the decision (ended {:?})", r.end));
+                    }
+                    Ok(())
+                }
+                Code::NonExhaustive => {
+                    if !matches!(r.end, End::FallThrough { decision } if decision == place.at) {
+                        return Err(format!("run ended {:?}", r.end));
+                    }
+                    for (k, c) in dec.whens() {
+                        if holds(p, c, &case)? {
+                            return Err(format!("branch {k} holds"));
+                        }
+                    }
+                    Ok(())
+                }
+                Code::ShadowedBranch => {
+                    let i = place.branch.ok_or("not at a branch")?;
+                    if !holds(p, cond(i)?, &case)? {
+                        return Err("the shadowed branch does not hold".into());
+                    }
+                    if !r.taken.iter().any(|(w, k)| *w == place.at && *k < i) {
+                        return Err(format!("no earlier branch took it (ended {:?})", r.end));
+                    }
+                    Ok(())
+                }
+                Code::MissingEscalation => {
+                    let (req, rule) = required(p, d);
+                    if let Some(rule) = rule {
+                        if !holds(p, rule, &case)? {
+                            return Err("the rule's condition does not hold".into());
+                        }
+                    }
+                    let ok = runs.iter().any(|r| {
+                        let target = match r.end {
+                            End::Outcome { target, .. } | End::Escalated { target, .. } => target,
+                            _ => return false,
+                        };
+                        let escalated = r.escalations.iter().any(|t| req == Requirement::Any || req == Requirement::Team(*t));
+                        target == d.span && !escalated
+                    });
+                    if ok { Ok(()) } else { Err(format!("no run reaches the target without the escalation ({:?})", r.end)) }
+                }
+                other => Err(format!("unexpected witness on {other}")),
+            }
+        })();
         match verdict {
             Ok(()) => return Ok(()),
             Err(e) => last = e,
@@ -127,14 +179,15 @@ fn reproduces(p: &Program, d: &Diagnostic) -> Result<(), String> {
     Err(last)
 }
 
-/// The requirement a missing-escalation finding is about, from its label.
-fn required(p: &Program, d: &Diagnostic) -> Requirement {
+/// The requirement a missing-escalation finding is about, from its label,
+/// and the rule's condition for a `require … when` rule.
+fn required<'p>(p: &'p Program, d: &Diagnostic) -> (Requirement, Option<&'p model::Cond>) {
     let label = d.labels[0].span;
     if let Some(o) = p.outcomes.iter().find(|o| o.span == label) {
-        return o.requires.unwrap();
+        return (o.requires.unwrap(), None);
     }
     let rule = p.requires.iter().find(|r| r.span == label).expect("label is an outcome or a rule");
-    Requirement::Team(rule.team)
+    (Requirement::Team(rule.team), Some(&rule.cond))
 }
 
 fn check_all(cases: &[PathBuf]) -> (usize, Vec<String>) {
@@ -162,15 +215,10 @@ fn fixture_witnesses_reproduce_their_findings() {
 
 #[test]
 fn conformance_witnesses_reproduce_their_findings() {
-    let suite = Path::new("../shared/conformance/cases");
-    if !suite.exists() {
-        // The shared suite lives beside the project in CI and on developer
-        // machines; a bare checkout elsewhere has nothing to check here.
-        return;
-    }
+    let suite = Path::new("tests/conformance");
     let (checked, failures) = check_all(&common::cases(suite));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert!(checked >= 6, "only {checked} witnesses checked");
+    assert!(checked >= 9, "only {checked} witnesses checked");
 }
 
 #[test]
@@ -182,7 +230,8 @@ fn witnesses_hold_only_inputs_the_run_reads() {
             // A partial case (only the witness) must run without a missing input.
             let case = eval::case_from_json(program, d.witness.as_ref().unwrap()).unwrap();
             for place in locate(program, d.span).iter().filter(|p| p.flow.is_some()) {
-                let r = run(program, place.flow, place.at, &case);
+                let timeouts = eval::timeouts_from_json(program, place.flow, d.witness.as_ref().unwrap()).unwrap();
+                let r = run(program, place.flow, place.at, &case, &timeouts);
                 assert!(!matches!(r.end, End::Missing { .. }), "{:?} at {:?}: {:?}", d.code, d.span, r.end);
             }
         }
@@ -195,10 +244,7 @@ fn witnesses_hold_only_inputs_the_run_reads() {
 #[test]
 fn eval_command_reproduces_conformance_witnesses() {
     use std::io::Write;
-    let suite = Path::new("../shared/conformance/cases");
-    if !suite.exists() {
-        return;
-    }
+    let suite = Path::new("tests/conformance");
     let mut checked = 0;
     for case in common::cases(suite) {
         let result = common::check_path(&case);
@@ -224,7 +270,7 @@ fn eval_command_reproduces_conformance_witnesses() {
                 Code::ConflictingOutcomes => json["result"] == "conflict",
                 Code::NonExhaustive => json["result"] == "fall_through",
                 Code::MissingEscalation => {
-                    let team = match required(program, d) {
+                    let team = match required(program, d).0 {
                         Requirement::Team(t) => Some(program.teams[t].name.clone()),
                         Requirement::Any => None,
                     };
@@ -242,4 +288,122 @@ fn eval_command_reproduces_conformance_witnesses() {
         }
     }
     assert!(checked >= 6, "only {checked} witnesses checked");
+}
+
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (self.0 >> 33) % n
+    }
+}
+
+fn atom(rng: &mut Lcg) -> String {
+    match rng.next(8) {
+        0 => "a".into(),
+        1 => "not b".into(),
+        2 => format!("k == {}", ["x", "y", "z"][rng.next(3) as usize]),
+        3 => format!("k in {{ {}, {} }}", ["x", "y", "z"][rng.next(3) as usize], ["x", "y", "z"][rng.next(3) as usize]),
+        4 => format!("n {} {}", ["<", "<=", ">", ">=", "==", "!="][rng.next(6) as usize], rng.next(7)),
+        5 => format!("n not in {{ {}, {} }}", rng.next(6), rng.next(6)),
+        6 => "c".into(),
+        _ => "b".into(),
+    }
+}
+
+fn cond(rng: &mut Lcg, depth: u32) -> String {
+    if depth == 0 || rng.next(3) == 0 {
+        return atom(rng);
+    }
+    match rng.next(3) {
+        0 => format!("{} and {}", cond(rng, depth - 1), cond(rng, depth - 1)),
+        1 => format!("({} or {})", cond(rng, depth - 1), cond(rng, depth - 1)),
+        _ => format!("not ({})", cond(rng, depth - 1)),
+    }
+}
+
+/// A target for a branch of step `i` of `steps` (later steps only, so the
+/// flow is a DAG), or of a table (`i == None`).
+fn random_target(rng: &mut Lcg, i: Option<usize>, steps: usize) -> String {
+    let later = |rng: &mut Lcg| i.filter(|i| i + 1 < steps).map(|i| format!("s{}", i + 1 + rng.next((steps - i - 1) as u64) as usize));
+    match rng.next(9) {
+        0 | 1 | 2 => later(rng).unwrap_or_else(|| "outcome o1".into()),
+        3 => "outcome o1".into(),
+        4 => "outcome ban".into(),
+        5 => "escalate t1 -> outcome ban".into(),
+        6 => match later(rng) {
+            Some(s) => format!("escalate t2 -> {s}"),
+            None => "escalate t2".into(),
+        },
+        7 if i.is_some() => "table tb".into(),
+        _ => "do act -> outcome o1".into(),
+    }
+}
+
+fn decision_body(rng: &mut Lcg, i: Option<usize>, steps: usize, text: &mut String) {
+    for _ in 0..1 + rng.next(4) {
+        let depth = rng.next(3) as u32;
+        text.push_str(&format!("    when {} -> {}\n", cond(rng, depth), random_target(rng, i, steps)));
+    }
+    if rng.next(2) == 0 {
+        text.push_str(&format!("    otherwise -> {}\n", random_target(rng, i, steps)));
+    }
+}
+
+/// A random project: a table, a flow of a few steps (some `first`, some
+/// with a time limit and a `timeout` route, some reached only through one),
+/// an outcome that requires an escalation and a `require … when` rule.
+fn random_project(rng: &mut Lcg) -> String {
+    let mut text = String::from(
+        "input a: bool\ninput b: bool\ninput c: bool\ninput k: { x, y, z }\ninput n: int in 0 to 5\n\
+         team t1\nteam t2\naction act\noutcome o1\noutcome ban { severity high requires escalation to t1 }\n",
+    );
+    if rng.next(2) == 0 {
+        text.push_str(&format!("require escalation to t2 when {}\n", cond(rng, 2)));
+    }
+    text.push_str(&format!("table tb{} {{\n", if rng.next(2) == 0 { " first" } else { "" }));
+    decision_body(rng, None, 0, &mut text);
+    text.push_str("}\n");
+    let steps = 1 + rng.next(5) as usize;
+    text.push_str("flow f {\n  start s0\n");
+    for i in 0..steps {
+        let first = if rng.next(2) == 0 { " first" } else { "" };
+        let timed = rng.next(3) == 0;
+        text.push_str(&format!("  step s{i}{first}{} {{\n", if timed { " within 24h" } else { "" }));
+        decision_body(rng, Some(i), steps, &mut text);
+        if timed && rng.next(4) != 0 {
+            text.push_str(&format!("    timeout -> {}\n", random_target(rng, Some(i), steps)));
+        }
+        text.push_str("  }\n");
+    }
+    text.push_str("}\n");
+    text
+}
+
+/// Every witness of 10,000 random projects shows its finding on its own:
+/// `eval` of the witness (its timeouts included) follows the reported path
+/// to the reported place, and every condition the finding names holds.
+#[test]
+fn every_witness_of_random_projects_shows_its_finding() {
+    let mut rng = Lcg(2212);
+    let (mut checked, mut timed) = (0, 0);
+    let mut failures = Vec::new();
+    for round in 0..10_000 {
+        let text = random_project(&mut rng);
+        let mut sources = sopflow::source::SourceMap::default();
+        let id = sources.add("t.sop".into(), text.clone());
+        let loaded = sopflow::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
+        let result = sopflow::check::check(loaded);
+        let program = result.program.as_ref().expect("generated text parses");
+        for d in result.diagnostics.iter().filter(|d| d.witness.is_some()) {
+            checked += 1;
+            timed += usize::from(d.witness.as_ref().unwrap().contains_key(eval::TIMEOUTS_KEY));
+            if let Err(e) = reproduces(program, d) {
+                failures.push(format!("round {round}: {} at {:?}: witness {:?} path {:?}: {e}\n{text}", d.code, d.span, d.witness, d.path));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {checked} witnesses fail; the first:\n{}", failures.len(), failures[..failures.len().min(3)].join("\n"));
+    assert!(checked > 10_000 && timed > 300, "the generator should give witnesses ({checked}, {timed} with timeouts)");
 }

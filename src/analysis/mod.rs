@@ -125,20 +125,34 @@ impl<'a> Analysis<'a> {
         reach
     }
 
-    /// The cases of `from` that branch `i` takes.
+    /// The conditions a case of `when` branch `i` must not satisfy to take
+    /// it: the earlier branches, and in a unique decision also the later
+    /// ones with another chain (a case that satisfies both conflicts, and the
+    /// run stops there). An earlier branch with the same chain leads where
+    /// `i` does: the evaluator names the earlier one as taken.
+    pub fn excluded<'c>(&self, d: &'c Decision, conds: &'c [Option<CaseSet>], i: usize) -> impl Iterator<Item = &'c CaseSet> + use<'c, '_> {
+        let target = &d.branches[i].target;
+        let first = d.first;
+        conds.iter().enumerate().filter_map(move |(j, c)| {
+            let c = c.as_ref()?;
+            let excluded = j < i || (!first && j > i && !d.branches[j].target.same_chain(target));
+            excluded.then_some(c)
+        })
+    }
+
+    /// The cases of `from` that branch `i` takes: the cases the evaluator
+    /// sends down it (conflicting cases stop at the decision).
     pub fn guard_set(&self, d: &Decision, conds: &[Option<CaseSet>], from: &CaseSet, i: usize) -> CaseSet {
         let space = &self.space;
         match &d.branches[i].kind {
             BranchKind::Timeout => from.clone(),
             BranchKind::When(_) => {
                 let mut g = from.intersect(space, conds[i].as_ref().unwrap());
-                if d.first {
-                    for c in conds[..i].iter().flatten() {
-                        if g.is_empty() {
-                            break;
-                        }
-                        g.subtract_assign(space, c);
+                for c in self.excluded(d, conds, i) {
+                    if g.is_empty() {
+                        break;
                     }
+                    g.subtract_assign(space, c);
                 }
                 g
             }
@@ -167,10 +181,7 @@ impl<'a> Analysis<'a> {
             BranchKind::Timeout => return from.cubes.first().cloned(),
             BranchKind::When(_) => {
                 let region = from.intersect(space, conds[i].as_ref().unwrap());
-                if !d.first {
-                    return region.cubes.first().cloned();
-                }
-                (region, conds[..i].iter().flatten().filter(|c| !c.approx).flat_map(|c| &c.cubes).collect())
+                (region, self.excluded(d, conds, i).filter(|c| !c.approx).flat_map(|c| &c.cubes).collect())
             }
             BranchKind::Otherwise => (from, conds.iter().flatten().filter(|c| !c.approx).flat_map(|c| &c.cubes).collect()),
         };
@@ -180,27 +191,25 @@ impl<'a> Analysis<'a> {
         })
     }
 
-    /// Whether a point takes branch `i` of a decision.
+    /// Whether a point takes branch `i` of a decision (a timeout route
+    /// whenever the step times out).
     pub fn point_takes(&self, d: &Decision, i: usize, point: &Point) -> bool {
-        let space = &self.space;
-        match &d.branches[i].kind {
-            BranchKind::Timeout => true,
-            BranchKind::When(c) => holds(space, c, point) && !(d.first && d.whens().take_while(|(j, _)| *j < i).any(|(_, c)| holds(space, c, point))),
-            BranchKind::Otherwise => !d.whens().any(|(_, c)| holds(space, c, point)),
-        }
+        matches!(d.branches[i].kind, BranchKind::Timeout) || self.point_runs(d, i, point)
     }
 
     /// Whether the evaluator, at a decision that does not time out, takes
-    /// branch `i` for `point` without a conflict: `i` holds (or, for
-    /// `otherwise`, none does) and every branch that holds has its chain.
+    /// branch `i` for `point` without a conflict: `i` is the first branch
+    /// that holds (for `otherwise`: none does), and in a unique decision
+    /// every later branch that holds has its chain.
     pub fn point_runs(&self, d: &Decision, i: usize, point: &Point) -> bool {
         let space = &self.space;
         match &d.branches[i].kind {
             BranchKind::Timeout => false,
             BranchKind::Otherwise => !d.whens().any(|(_, c)| holds(space, c, point)),
-            BranchKind::When(_) if d.first => self.point_takes(d, i, point),
+            BranchKind::When(c) if d.first => holds(space, c, point) && !d.whens().take_while(|(j, _)| *j < i).any(|(_, c)| holds(space, c, point)),
             BranchKind::When(c) => {
-                holds(space, c, point) && d.whens().all(|(j, cj)| d.branches[j].target.same_chain(&d.branches[i].target) || !holds(space, cj, point))
+                holds(space, c, point)
+                    && d.whens().all(|(j, cj)| j == i || (j > i && d.branches[j].target.same_chain(&d.branches[i].target)) || !holds(space, cj, point))
             }
         }
     }
@@ -208,8 +217,7 @@ impl<'a> Analysis<'a> {
     /// A route of steps from `start` to `step` that `point` can travel with
     /// every step's set in `sets` holding it and every branch passing `keep`,
     /// with the steps whose timeout it takes. Routes the evaluator follows
-    /// without a timeout are preferred, then timeout routes, then any branch
-    /// the point satisfies.
+    /// without a timeout are preferred, then timeout routes.
     pub fn path_to(&self, facts: &FlowFacts, sets: &[CaseSet], step: StepId, point: &Point, keep: impl Fn(&Target) -> bool) -> Route {
         let flow = &self.program.flows[facts.flow];
         let mut route = Route { steps: vec![step], timeouts: Vec::new() };
@@ -223,8 +231,7 @@ impl<'a> Analysis<'a> {
             let d = |s: StepId| &flow.steps[s].decision;
             let pred = candidates()
                 .find(|&(s, i)| self.point_runs(d(s), i, point))
-                .or_else(|| candidates().find(|&(s, i)| matches!(d(s).branches[i].kind, BranchKind::Timeout)))
-                .or_else(|| candidates().find(|&(s, i)| self.point_takes(d(s), i, point)));
+                .or_else(|| candidates().find(|&(s, i)| matches!(d(s).branches[i].kind, BranchKind::Timeout)));
             match pred {
                 Some((s, i)) => {
                     if matches!(d(s).branches[i].kind, BranchKind::Timeout) {

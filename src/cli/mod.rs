@@ -112,6 +112,11 @@ pub struct TestArgs {
     /// Coverage report format
     #[arg(long, value_enum, default_value_t = CoverageFormat::Table)]
     pub coverage_format: CoverageFormat,
+    /// Write the coverage report to FILE (atomically); without it a JSON
+    /// coverage report is the whole of standard output (or `--output`) and
+    /// the test results go to standard error
+    #[arg(long, value_name = "FILE", requires = "coverage")]
+    pub coverage_output: Option<PathBuf>,
     /// When to use colours
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -184,7 +189,7 @@ pub enum RunFormat {
 pub enum CoverageFormat {
     /// A table in the terminal, then the branches no test takes
     Table,
-    /// A JSON document on standard output (after the test results)
+    /// A JSON document alone (see `--coverage-output`)
     Json,
 }
 
@@ -289,7 +294,16 @@ fn check(args: CheckArgs) -> i32 {
     }
     let read = clock.elapsed();
     let mut result = crate::check::check(loaded);
-    let failing = result.count(Level::Error) > 0 || (args.deny_warnings && result.count(Level::Warning) > 0);
+    if result.diagnostics.iter().any(|d| d.code == Code::UndefinedName) {
+        // A name missing here may be declared in a file the paths leave out.
+        if let Some((folder, files)) = crate::project::outside(&args.paths) {
+            if let Ok(outside) = crate::project::load(&files) {
+                crate::check::note_declared_elsewhere(&mut result, &outside, &folder);
+            }
+        }
+    }
+    let (errors, warnings) = (result.count(Level::Error), result.count(Level::Warning));
+    let failing = errors > 0 || (args.deny_warnings && warnings > 0);
     let color = args.output.is_none() && use_color(args.color) || args.color == ColorChoice::Always;
     let quiet = args.quiet && matches!(args.format, Format::Human | Format::Plain);
     if quiet {
@@ -311,6 +325,10 @@ fn check(args: CheckArgs) -> i32 {
     if let Err(e) = emit(args.output.as_deref(), &text) {
         eprintln!("error: {e}");
         return 2;
+    }
+    if quiet && errors == 0 && failing {
+        // Every non-zero exit says why, and `--quiet` hid the warnings.
+        eprintln!("error: {warnings} warning{} and `--deny-warnings` (`--quiet` hides warnings)", if warnings == 1 { "" } else { "s" });
     }
     if args.timings {
         let t = &result.timings;

@@ -108,14 +108,37 @@ pub fn eval(args: EvalArgs) -> i32 {
 }
 
 pub fn test(args: TestArgs) -> i32 {
-    let result = match load(&args.paths) {
-        Ok(r) => r,
-        Err(code) => return code,
+    let loaded = match crate::project::load(&args.paths) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
     };
-    let program = result.program.as_ref().expect("loaded");
+    let result = crate::check::check(loaded);
+    let Some(program) = result.program.as_ref() else {
+        // The JUnit report is written all the same, each syntax error a
+        // failed case, so that a CI step has a report to upload.
+        if args.format == TestFormat::Junit {
+            let xml = render::junit::render_cases(&syntax_cases(&result));
+            if let Err(e) = super::emit(args.output.as_deref(), &xml) {
+                eprintln!("error: {e}");
+            }
+        }
+        eprint!("{}", render::human::render(&result, false));
+        eprintln!("error: the project has syntax errors; fix them first (`sopflow check`)");
+        return 2;
+    };
     let color = args.output.is_none() && use_color(args.color);
-    let errors = result.count(Level::Error);
     let results = crate::testing::run_tests(program, args.filter.as_deref());
+    if results.is_empty() {
+        // Nothing ran: a CI gate must not pass on it.
+        match &args.filter {
+            Some(f) => eprintln!("error: no test name contains `{f}` (the project has {} tests)", program.tests.len()),
+            None => eprintln!("error: the project has no `test` blocks"),
+        }
+        return 2;
+    }
     let failed = i32::from(results.iter().any(|r| !r.passed()));
     if args.format == TestFormat::Junit {
         let xml = render::junit::render(program, &result.sources, &results);
@@ -126,28 +149,92 @@ pub fn test(args: TestArgs) -> i32 {
         return failed;
     }
     let mut out = String::new();
-    if errors > 0 {
-        out.push_str(&format!("note: `sopflow check` reports {errors} error(s); tests of the flows and tables they affect fail\n"));
-    }
+    out.push_str(&error_note(&result));
     out.push_str(&render::run::tests_human(program, &result.sources, &results, color));
-    // Coverage comes before the closing `N passed, N failed` line, which
-    // always ends the output (the contract; CI systems read it).
+    // The coverage report: in its own file with `--coverage-output`; a JSON
+    // report is JSON alone, so without that file it takes standard output
+    // (or `--output`) and the test report goes to standard error.
+    let mut json_alone = None;
     if args.coverage {
         let cov = crate::testing::coverage(program, &result.sources, &results);
-        match args.coverage_format {
-            CoverageFormat::Table => out.push_str(&render::run::coverage_human(&cov)),
-            CoverageFormat::Json => {
-                out.push_str(&serde_json::to_string_pretty(&cov).expect("serializes"));
-                out.push('\n');
+        let report = match args.coverage_format {
+            CoverageFormat::Table => render::run::coverage_human(&cov),
+            CoverageFormat::Json => serde_json::to_string_pretty(&cov).expect("serializes") + "\n",
+        };
+        match (&args.coverage_output, args.coverage_format) {
+            (Some(path), _) => {
+                if let Err(e) = super::emit(Some(path), &report) {
+                    eprintln!("error: {e}");
+                    return 2;
+                }
             }
+            (None, CoverageFormat::Json) => json_alone = Some(report),
+            // The table comes before the closing `N passed, N failed` line,
+            // which always ends the test report (the contract; CI reads it).
+            (None, CoverageFormat::Table) => out.push_str(&report),
         }
     }
     out.push_str(&render::run::tests_summary(&results));
-    if let Err(e) = super::emit(args.output.as_deref(), &out) {
+    let written = match json_alone {
+        Some(json) => {
+            eprint!("{out}");
+            super::emit(args.output.as_deref(), &json)
+        }
+        None => super::emit(args.output.as_deref(), &out),
+    };
+    if let Err(e) = written {
         eprintln!("error: {e}");
         return 2;
     }
     failed
+}
+
+/// What `check`'s errors mean for the tests: errors in names, types and
+/// targets keep the flows and tables they are in from running (their tests
+/// fail); the analysis findings do not stop a run, which fails only where a
+/// test's case meets one.
+fn error_note(result: &CheckResult) -> String {
+    let errors: Vec<&crate::diagnostics::Diagnostic> = result.diagnostics.iter().filter(|d| d.level == Level::Error).collect();
+    let (gating, other): (Vec<&crate::diagnostics::Diagnostic>, Vec<&crate::diagnostics::Diagnostic>) = errors.iter().partition(|d| d.code.gates_analysis());
+    let mut out = String::new();
+    if !gating.is_empty() {
+        out.push_str(&format!(
+            "note: `sopflow check` reports {} error(s) in names, types or targets; the tests of the flows and tables they are in fail\n",
+            gating.len()
+        ));
+    }
+    if !other.is_empty() {
+        let mut codes: Vec<&str> = other.iter().map(|d| d.code.as_str()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        out.push_str(&format!(
+            "note: `sopflow check` reports {} other error(s) ({}); tests run the policy as written and fail only where their case meets one\n",
+            other.len(),
+            codes.join(", ")
+        ));
+    }
+    out
+}
+
+/// Each syntax error or unreadable file as a failed JUnit case.
+fn syntax_cases(result: &CheckResult) -> Vec<render::junit::Case> {
+    result
+        .diagnostics
+        .iter()
+        .filter(|d| d.level == Level::Error)
+        .map(|d| {
+            let file = result.sources.get(d.span.file);
+            let (line, column) = file.line_col(d.span.start as usize);
+            render::junit::Case {
+                file: file.path.clone(),
+                name: format!("{} at {line}:{column}", d.code.as_str()),
+                line,
+                seconds: 0.0,
+                failures: vec![d.message.clone()],
+                kind: d.code.as_str(),
+            }
+        })
+        .collect()
 }
 
 pub fn export(args: ExportArgs) -> i32 {
