@@ -189,3 +189,53 @@ fn the_report_does_not_depend_on_the_thread_count() {
     assert_eq!(one, run("3"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A folder without a policy is an error naming it, never a clean report:
+/// a CI gate pointed at the wrong folder must fail.
+#[test]
+fn a_folder_without_policies_is_an_error() {
+    let dir = std::env::temp_dir().join(format!("sopflow-empty-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("docs")).unwrap();
+    std::fs::write(dir.join("docs/readme.md"), "no policies here").unwrap();
+    let shown = dir.to_str().unwrap();
+    for args in [vec!["check", shown], vec!["check", "--format", "json", shown], vec!["test", shown], vec!["export", "--format", "json", shown]] {
+        let o = sopflow(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(stderr(&o).contains(&format!("no `*.sop` file under `{shown}`")), "{args:?}: {}", stderr(&o));
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--quiet` hides warnings; when they fail the check with
+/// `--deny-warnings`, one line says why.
+#[test]
+fn every_failing_exit_says_why() {
+    let o = sopflow(&["check", "--quiet", "--deny-warnings", "tests/fixtures/dead-branch.sop"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    assert!(stderr(&o).contains("warning") && stderr(&o).contains("--deny-warnings"), "{}", stderr(&o));
+    let o = sopflow(&["check", "--quiet", "tests/fixtures/dead-branch.sop"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stderr(&o).is_empty());
+}
+
+/// Checking one file of a multi-file project: a name declared in another
+/// file of the folder is named as such, not "declare it".
+#[test]
+fn undefined_names_declared_in_another_file_say_where() {
+    let o = sopflow(&["check", "--format", "json", "policies/counterfeit.sop"]);
+    assert_eq!(o.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    let market = diagnostics.iter().find(|d| d["message"] == "no input named `market`").expect("market is undefined here");
+    assert_eq!(
+        market["help"],
+        "`market` is declared in policies/common.sop, which this check does not include; check the whole folder: `sopflow check policies`"
+    );
+    assert!(diagnostics.iter().all(|d| !d["help"].as_str().unwrap_or("").starts_with("declare it")), "{report}");
+    // A name declared nowhere keeps its help.
+    let o = sopflow(&["check", "--format", "json", "tests/fixtures/undefined-name.sop"]);
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(report["diagnostics"].as_array().unwrap().iter().any(|d| d["help"] == "declare it with `enum Region`"), "{report}");
+}

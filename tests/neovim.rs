@@ -3,13 +3,14 @@
 //! `sopflow lsp`; the test reads it back and checks code and line. Under
 //! `CI=true` a missing Neovim fails the test (.ci/run installs it).
 
+mod common;
+
 use std::process::Command;
 
 #[test]
 fn neovim_receives_the_conflict_from_the_language_server() {
     if Command::new("nvim").arg("--version").output().is_err() {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "Neovim is not installed; .ci/run installs it");
-        eprintln!("skipped: Neovim is not installed");
+        common::skip("Neovim is not installed");
         return;
     }
     let dir = std::env::temp_dir().join(format!("sopflow-nvim-{}", std::process::id()));

@@ -67,9 +67,11 @@ module.exports = grammar({
     test_declaration: ($) => seq(
       'test', $.string, '{', 'run', choice('flow', 'table'), $.identifier,
       optional(seq('given', '{', optional(seq(commaSep1($.given_pair), optional(','))), '}')),
+      optional($.timeouts),
       repeat($.expectation), '}',
     ),
     given_pair: ($) => seq($.dotted_name, ':', $._value),
+    timeouts: ($) => seq('timeout', commaSep1($.identifier)),
     expectation: ($) => seq('expect', choice(seq('outcome', $.identifier), seq('escalate', $.identifier), seq('path', commaSep1($.identifier)))),
   },
 });
