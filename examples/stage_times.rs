@@ -41,30 +41,33 @@ fn main() {
         drop(facts);
     }
     let t = Instant::now();
-    let facts: Vec<_> = (0..p.flows.len()).map(|f| analysis.flow_facts(f)).collect();
+    let mut facts: Vec<_> = (0..p.flows.len()).map(|f| analysis.flow_facts(f)).collect();
     println!("flow facts {:?}", t.elapsed());
+    let exact = sopflow::analysis::Exact::new(&analysis);
     stats(&facts);
     let mut out = Vec::new();
     let t = Instant::now();
+    for f in &mut facts {
+        sopflow::lints::unreachable_step::check(&analysis, f, &exact, &mut out);
+    }
     for f in &facts {
-        sopflow::lints::unreachable_step::check(&analysis, f, &mut out);
         sopflow::lints::missing_timeout::check(&analysis, f, &mut out);
     }
     println!("unreachable, timeout {:?}", t.elapsed());
     let t = Instant::now();
     for f in &facts {
-        sopflow::lints::missing_escalation::check_flow(&analysis, f, &mut out);
+        sopflow::lints::missing_escalation::check_flow(&analysis, f, &exact, &mut out);
     }
     println!("missing escalation {:?}", t.elapsed());
     let views = |each: &mut dyn FnMut(&sopflow::analysis::DecisionView<'_>)| {
         for f in &facts {
-            for v in analysis.step_views(f) {
+            for v in analysis.step_views(f, &exact) {
                 each(&v);
             }
         }
         let full = sopflow::analysis::domain::CaseSet::full(&analysis.space);
         for t in 0..p.tables.len() {
-            each(&analysis.table_view(t, &full));
+            each(&analysis.table_view(t, &full, &exact));
         }
     };
     let t = Instant::now();

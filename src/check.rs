@@ -22,8 +22,10 @@ pub struct CheckResult {
     pub program: Option<Program>,
     /// The syntax tree of each file that parsed (with recovery: what parsed).
     pub asts: Vec<(FileId, ast::File)>,
-    /// Flows and tables analysed with a widened set (see docs/analysis.md).
-    pub approximate: Vec<String>,
+    /// Flows and tables where a question was left undecided within the
+    /// analysis budget (`flow NAME`, `table NAME`; each has its
+    /// `analysis-incomplete` finding).
+    pub incomplete: Vec<String>,
     /// How long each stage took.
     pub timings: Timings,
     pub config: Config,
@@ -180,7 +182,7 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
     let mut suppressed_findings = Vec::new();
     let mut program = None;
     let mut finish_clock = std::time::Instant::now();
-    let mut approximate = Vec::new();
+    let mut incomplete = Vec::new();
     if !syntax_failed {
         diags.extend(config_diags);
         // Resolve borrows the trees when they are kept (the language server), else consumes them.
@@ -208,12 +210,12 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
         let graphs = crate::ir::step_graphs(&prog);
         timings.graph = clock.elapsed();
         let clock = std::time::Instant::now();
-        let lints = crate::lints::run_report_in(&prog, &graphs);
+        let lints = crate::lints::run_report_in(&prog, &graphs, config.budget.unwrap_or(crate::analysis::sat::DEFAULT_BUDGET));
         drop(graphs);
         timings.analysis = clock.elapsed();
         timings.resident[2] = resident_bytes();
         diags.extend(lints.diagnostics);
-        approximate = lints.approximate;
+        incomplete = lints.undecided.iter().map(|(item, _, _)| item.clone()).collect();
         finish_clock = std::time::Instant::now();
         for d in &mut diags {
             if d.code.configurable() {
@@ -247,7 +249,7 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
         program,
         asts,
         config,
-        approximate,
+        incomplete,
         timings,
     }
 }

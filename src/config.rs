@@ -1,8 +1,11 @@
-//! `sopflow.toml`: per-project lint levels.
+//! `sopflow.toml`: per-project lint levels and the analysis budget.
 //!
 //! ```toml
 //! [lints]
-//! unused-declaration = "allow"   # allow | warn | error
+//! unused-declaration = "allow"   # allow | note | warn | error
+//!
+//! [analysis]
+//! budget = 200000                # solver conflicts per flow or table
 //! ```
 //!
 //! The file is looked for in the first given path and its parents, stopping
@@ -20,6 +23,8 @@ use crate::source::{FileId, Span};
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     pub levels: BTreeMap<Code, Level>,
+    /// `[analysis] budget`: the solver's conflicts per flow or table.
+    pub budget: Option<u64>,
 }
 
 impl Config {
@@ -62,10 +67,14 @@ pub fn parse(file: FileId, text: &str) -> (Config, Vec<Diagnostic>) {
         }
     };
     for (key, value) in table.get_ref() {
+        if key.get_ref().as_ref() == "analysis" {
+            analysis(value, &span, &mut config, &mut diags);
+            continue;
+        }
         if key.get_ref().as_ref() != "lints" {
             diags.push(
                 Diagnostic::new(Code::InvalidConfig, span(key.span()), format!("unknown table `{}`", key.get_ref()))
-                    .with_help("`sopflow.toml` has one table, `[lints]`"),
+                    .with_help("`sopflow.toml` has two tables, `[lints]` and `[analysis]`"),
             );
             continue;
         }
@@ -100,11 +109,35 @@ pub fn parse(file: FileId, text: &str) -> (Config, Vec<Diagnostic>) {
                     };
                     diags.push(
                         Diagnostic::new(Code::InvalidConfig, span(level.span()), format!("{shown} is not a lint level"))
-                            .with_help("use \"allow\", \"warn\" or \"error\""),
+                            .with_help("use \"allow\", \"note\", \"warn\" or \"error\""),
                     );
                 }
             }
         }
     }
     (config, diags)
+}
+
+/// The `[analysis]` table: `budget`, a whole number of conflicts (0: no solver).
+fn analysis(value: &toml::Spanned<DeValue<'_>>, span: &dyn Fn(std::ops::Range<usize>) -> Span, config: &mut Config, diags: &mut Vec<Diagnostic>) {
+    let DeValue::Table(table) = value.get_ref() else {
+        diags.push(Diagnostic::new(Code::InvalidConfig, span(value.span()), "`analysis` must be a table"));
+        return;
+    };
+    for (name, v) in table {
+        if name.get_ref().as_ref() != "budget" {
+            diags.push(
+                Diagnostic::new(Code::InvalidConfig, span(name.span()), format!("unknown key `{}` in `[analysis]`", name.get_ref()))
+                    .with_help("`[analysis]` has one key, `budget` (solver conflicts per flow or table)"),
+            );
+            continue;
+        }
+        match v.get_ref() {
+            DeValue::Integer(n) if n.as_str().replace('_', "").parse::<u64>().is_ok() => config.budget = n.as_str().replace('_', "").parse().ok(),
+            _ => diags.push(
+                Diagnostic::new(Code::InvalidConfig, span(v.span()), "`budget` must be a whole number of solver conflicts (0: no solver)")
+                    .with_help(format!("the default is {}", crate::analysis::sat::DEFAULT_BUDGET)),
+            ),
+        }
+    }
 }

@@ -69,7 +69,13 @@ fn every_example_produces_the_finding_it_claims() {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         match tag.as_str() {
-            "sop" => std::fs::write(dir.join("example.sop"), &body).unwrap(),
+            "sop" => {
+                // A first line `// sopflow.toml: TOML` configures the example's project.
+                if let Some(config) = body.lines().next().and_then(|l| l.strip_prefix("// sopflow.toml: ")) {
+                    std::fs::write(dir.join("sopflow.toml"), config.replace("] ", "]\n")).unwrap();
+                }
+                std::fs::write(dir.join("example.sop"), &body).unwrap();
+            }
             "toml" => {
                 std::fs::write(dir.join("sopflow.toml"), &body).unwrap();
                 std::fs::write(dir.join("policy.sop"), "input flagged: bool\noutcome a\noutcome b\ntable t {\n  when flagged -> outcome a\n  otherwise -> outcome b\n}\n").unwrap();

@@ -185,12 +185,12 @@ impl AtomSet {
         &self.0
     }
 
-    fn has(&self, class: usize) -> bool {
+    pub(super) fn has(&self, class: usize) -> bool {
         self.0.get(class / 64).is_some_and(|w| w & (1 << (class % 64)) != 0)
     }
 
     /// The classes in the set, in order.
-    fn classes(&self) -> impl Iterator<Item = usize> + '_ {
+    pub(super) fn classes(&self) -> impl Iterator<Item = usize> + '_ {
         self.0.iter().enumerate().flat_map(|(k, &w)| {
             let mut w = w;
             std::iter::from_fn(move || {
@@ -205,6 +205,13 @@ impl AtomSet {
 
     pub fn is_empty(&self) -> bool {
         self.0.iter().all(|w| *w == 0)
+    }
+
+    /// The set of class `class` alone, in the shape of `full`.
+    pub(super) fn single(full: &AtomSet, class: usize) -> AtomSet {
+        let mut w: Words = smallvec![0u64; full.0.len()];
+        w[class / 64] = 1 << (class % 64);
+        AtomSet(w)
     }
 
     pub fn intersect(&self, other: &AtomSet) -> AtomSet {

@@ -4,7 +4,10 @@
 //! branch takes. The lints ask their questions of these facts. No IO here.
 
 pub mod domain;
+pub mod sat;
 pub mod sets;
+
+use std::cell::RefCell;
 
 use petgraph::visit::EdgeRef;
 
@@ -18,6 +21,8 @@ use sets::{cond_set, holds, uncovered, Point, Uncovered};
 pub struct Analysis<'a> {
     pub program: &'a Program,
     pub space: Space,
+    /// The solver's budget per flow or table, in conflicts.
+    pub budget: u64,
     /// Condition sets of every table's branches.
     pub tables: Vec<Vec<Option<CaseSet>>>,
 }
@@ -45,6 +50,75 @@ pub struct Route {
     pub timeouts: Vec<StepId>,
 }
 
+/// The exact fallback of one flow or table: its SAT solver (made when a
+/// question first needs it), and the questions left undecided when its
+/// budget ran out.
+pub struct Exact {
+    budget: u64,
+    sat: RefCell<Option<sat::Sat>>,
+    /// What was left undecided, in the order asked (`lint: what`).
+    pub undecided: RefCell<Vec<String>>,
+}
+
+impl Exact {
+    pub fn new(analysis: &Analysis<'_>) -> Exact {
+        Exact { budget: analysis.budget, sat: RefCell::new(None), undecided: RefCell::new(Vec::new()) }
+    }
+
+    /// Runs `f` with the solver of `program`.
+    pub fn with<R>(&self, program: &Program, f: impl FnOnce(&mut sat::Sat) -> R) -> R {
+        let mut cell = self.sat.borrow_mut();
+        f(cell.get_or_insert_with(|| sat::Sat::new(program, self.budget)))
+    }
+
+    /// Notes a question left undecided.
+    pub fn undecided(&self, what: String) {
+        let mut list = self.undecided.borrow_mut();
+        if !list.contains(&what) {
+            list.push(what);
+        }
+    }
+
+    /// Whether the solver was needed.
+    pub fn used(&self) -> bool {
+        self.sat.borrow().is_some()
+    }
+}
+
+/// A question a lint asks about a decision: is there a case that reaches
+/// it (along branches whose target passes `keep`), satisfies every
+/// condition of `holds` and none of `fails`, and takes each `(decision,
+/// branch)` of `takes` (as the evaluator chooses)?
+pub struct Question<'q> {
+    /// The filter on the route, with its key for the solver's memo (0: none).
+    pub keep: (u64, &'q dyn Fn(&Target) -> bool),
+    pub holds: Vec<&'q Cond>,
+    pub fails: Vec<&'q Cond>,
+    pub takes: Vec<(&'q Decision, usize)>,
+}
+
+impl<'q> Question<'q> {
+    pub fn new() -> Question<'q> {
+        Question { keep: (0, &|_| true), holds: Vec::new(), fails: Vec::new(), takes: Vec::new() }
+    }
+}
+
+impl Default for Question<'_> {
+    fn default() -> Self {
+        Question::new()
+    }
+}
+
+/// What the cube sets said of a question.
+pub enum Cubes {
+    /// A case (exact when the sets were exact; checked otherwise).
+    Found(Point),
+    /// No case, by exact sets (or by sets that only over-approximate).
+    None,
+    /// The sets cannot say: widened in the way that matters, or a search gave up.
+    Unsure,
+}
+
 /// A decision with its facts: a step of a flow, or a table.
 pub struct DecisionView<'a> {
     pub at: Where,
@@ -55,6 +129,8 @@ pub struct DecisionView<'a> {
     /// The step or table name.
     pub name_span: crate::source::Span,
     pub name: &'a str,
+    /// The exact fallback of the flow or table.
+    pub exact: &'a Exact,
 }
 
 impl<'a> Analysis<'a> {
@@ -65,7 +141,7 @@ impl<'a> Analysis<'a> {
             use rayon::prelude::*;
             program.tables.par_iter().map(|t| decision_sets(&space, &t.decision)).collect()
         };
-        Analysis { program, space, tables }
+        Analysis { program, space, tables, budget: sat::DEFAULT_BUDGET }
     }
 
     pub fn flow_facts(&self, flow_id: FlowId) -> FlowFacts {
@@ -169,26 +245,37 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    /// A region of cases of `from` (and of `extra`) that branch `i` takes,
-    /// or `None` when there is none (or none could be found in the budget).
-    pub fn guard_region(&self, d: &Decision, conds: &[Option<CaseSet>], from: &CaseSet, extra: Option<&CaseSet>, i: usize) -> Option<Cube> {
+    /// A case of `from` (and of `extra`) that branch `i` takes, as the cube
+    /// sets see it: `Unsure` when the search gave up or a set it would
+    /// subtract was widened.
+    pub fn guard_region(&self, d: &Decision, conds: &[Option<CaseSet>], from: &CaseSet, extra: Option<&CaseSet>, i: usize) -> Cubes {
         let space = &self.space;
         let from = match extra {
             Some(x) => from.intersect(space, x),
             None => from.clone(),
         };
-        let (regions, cover): (CaseSet, Vec<&Cube>) = match &d.branches[i].kind {
-            BranchKind::Timeout => return from.cubes.first().cloned(),
+        let (regions, cover, widened): (CaseSet, Vec<&Cube>, bool) = match &d.branches[i].kind {
+            BranchKind::Timeout => return from.cubes.first().map_or(Cubes::None, |c| Cubes::Found(c.pick(space))),
             BranchKind::When(_) => {
                 let region = from.intersect(space, conds[i].as_ref().unwrap());
-                (region, self.excluded(d, conds, i).filter(|c| !c.approx).flat_map(|c| &c.cubes).collect())
+                let widened = self.excluded(d, conds, i).any(|c| c.approx);
+                (region, self.excluded(d, conds, i).filter(|c| !c.approx).flat_map(|c| &c.cubes).collect(), widened)
             }
-            BranchKind::Otherwise => (from, conds.iter().flatten().filter(|c| !c.approx).flat_map(|c| &c.cubes).collect()),
+            BranchKind::Otherwise => (from, conds.iter().flatten().filter(|c| !c.approx).flat_map(|c| &c.cubes).collect(), conds.iter().flatten().any(|c| c.approx)),
         };
-        regions.cubes.iter().find_map(|r| match uncovered(space, r, &cover) {
-            Uncovered::Found(c) => Some(c),
-            _ => None,
-        })
+        let mut unsure = widened;
+        for r in &regions.cubes {
+            match uncovered(space, r, &cover) {
+                Uncovered::Found(c) => return Cubes::Found(c.pick(space)),
+                Uncovered::Unknown => unsure = true,
+                Uncovered::Covered => {}
+            }
+        }
+        if unsure {
+            Cubes::Unsure
+        } else {
+            Cubes::None
+        }
     }
 
     /// Whether a point takes branch `i` of a decision (a timeout route
@@ -214,42 +301,97 @@ impl<'a> Analysis<'a> {
         }
     }
 
-    /// A route of steps from `start` to `step` that `point` can travel with
-    /// every step's set in `sets` holding it and every branch passing `keep`,
-    /// with the steps whose timeout it takes. Routes the evaluator follows
-    /// without a timeout are preferred, then timeout routes.
-    pub fn path_to(&self, facts: &FlowFacts, sets: &[CaseSet], step: StepId, point: &Point, keep: impl Fn(&Target) -> bool) -> Route {
+    /// A route from `start` to `step` that the evaluator follows for
+    /// `point` when the route's timeouts fire, along branches whose target
+    /// passes `keep`, with those timeouts; `None` when there is none. At each
+    /// step the branch the case takes comes first, then the timeout route.
+    pub fn route(&self, facts: &FlowFacts, step: StepId, point: &Point, keep: &dyn Fn(&Target) -> bool) -> Option<Route> {
         let flow = &self.program.flows[facts.flow];
-        let mut route = Route { steps: vec![step], timeouts: Vec::new() };
-        let mut cur = step;
-        while cur != flow.start && route.steps.len() <= flow.steps.len() {
-            let candidates = || {
-                facts.preds[cur].iter().copied().filter(|&(s, i)| {
-                    keep(&flow.steps[s].decision.branches[i].target) && !route.steps.contains(&s) && sets[s].contains(&self.space, point)
-                })
-            };
-            let d = |s: StepId| &flow.steps[s].decision;
-            let pred = candidates()
-                .find(|&(s, i)| self.point_runs(d(s), i, point))
-                .or_else(|| candidates().find(|&(s, i)| matches!(d(s).branches[i].kind, BranchKind::Timeout)));
-            match pred {
-                Some((s, i)) => {
-                    if matches!(d(s).branches[i].kind, BranchKind::Timeout) {
-                        route.timeouts.push(s);
-                    }
-                    route.steps.push(s);
-                    cur = s;
+        // Depth-first over the DAG; a step that cannot lead to `step` is
+        // tried once. A frame: the step, the next choice to try there (the
+        // branch the case takes, then the timeout), and whether the route
+        // came in through a timeout.
+        let mut dead = vec![false; flow.steps.len()];
+        let mut stack: Vec<(StepId, u8, bool)> = vec![(flow.start, 0, false)];
+        while let Some(top) = stack.last_mut() {
+            let (s, choice) = (top.0, top.1);
+            if s == step {
+                let steps = stack.iter().map(|f| f.0).collect();
+                let timeouts = stack.windows(2).filter(|w| w[1].2).map(|w| w[0].0).collect();
+                return Some(Route { steps, timeouts });
+            }
+            top.1 += 1;
+            let d = &flow.steps[s].decision;
+            let pick = match choice {
+                0 => (0..d.branches.len()).find(|&i| !matches!(d.branches[i].kind, BranchKind::Timeout) && self.point_runs(d, i, point)).map(|i| (i, false)),
+                1 => d.timeout().map(|i| (i, true)),
+                _ => {
+                    dead[s] = true;
+                    stack.pop();
+                    continue;
                 }
-                None => break,
+            };
+            let Some((i, timeout)) = pick else { continue };
+            let b = &d.branches[i];
+            let End::Step(next) = b.target.end else { continue };
+            if keep(&b.target) && !dead[next] && !stack.iter().any(|f| f.0 == next) {
+                stack.push((next, 0, timeout));
             }
         }
-        route.steps.reverse();
-        route.timeouts.reverse();
-        route
+        None
+    }
+
+    /// Whether `point` answers the question at the view's decision.
+    pub fn answers(&self, view: &DecisionView<'_>, q: &Question<'_>, point: &Point) -> bool {
+        let space = &self.space;
+        q.holds.iter().all(|c| holds(space, c, point))
+            && !q.fails.iter().any(|c| holds(space, c, point))
+            && q.takes.iter().all(|(d, i)| matches!(d.branches[*i].kind, BranchKind::Timeout) || self.point_runs(d, *i, point))
+            && match (view.flow, view.at) {
+                (Some(facts), Where::Step(s)) => self.route(facts, s, point, q.keep.1).is_some(),
+                _ => true,
+            }
+    }
+
+    /// Decides a question: the cube sets' answer when it is sure (a case
+    /// they found is checked when `approx`), the solver's otherwise. `lint`
+    /// and `what` name a question left undecided.
+    pub fn decide(&self, view: &DecisionView<'_>, q: &Question<'_>, cubes: Cubes, approx: bool, lint: &str, what: impl FnOnce() -> String) -> sat::Answer {
+        match cubes {
+            Cubes::Found(p) if !approx || self.answers(view, q, &p) => return sat::Answer::Found(p),
+            Cubes::None if !approx => return sat::Answer::None,
+            _ => {}
+        }
+        let (program, space) = (self.program, &self.space);
+        let answer = view.exact.with(program, |sat| {
+            let mut lits = Vec::new();
+            if let (Some(facts), Where::Step(s)) = (view.flow, view.at) {
+                lits.push(sat.reaches(program, space, facts, s, q.keep.0, q.keep.1));
+            }
+            lits.extend(q.holds.iter().map(|c| sat.cond(space, c)));
+            lits.extend(q.fails.iter().map(|c| !sat.cond(space, c)));
+            for (d, i) in &q.takes {
+                lits.push(sat.takes(space, d, *i));
+            }
+            sat.find(program, space, &lits)
+        });
+        match answer {
+            // The model is checked by the evaluator's rules before use.
+            sat::Answer::Found(p) if self.answers(view, q, &p) => sat::Answer::Found(p),
+            sat::Answer::Found(_) => {
+                view.exact.undecided(format!("{lint}: {} (the solver's case did not check)", what()));
+                sat::Answer::Unknown
+            }
+            sat::Answer::None => sat::Answer::None,
+            sat::Answer::Unknown => {
+                view.exact.undecided(format!("{lint}: {}", what()));
+                sat::Answer::Unknown
+            }
+        }
     }
 
     /// The decision views of a flow's reachable steps.
-    pub fn step_views<'f>(&'f self, facts: &'f FlowFacts) -> impl Iterator<Item = DecisionView<'f>> {
+    pub fn step_views<'f>(&'f self, facts: &'f FlowFacts, exact: &'f Exact) -> impl Iterator<Item = DecisionView<'f>> {
         let flow = &self.program.flows[facts.flow];
         flow.steps.iter().enumerate().filter(move |(s, _)| !facts.reach[*s].is_empty()).map(move |(s, step)| DecisionView {
             at: Where::Step(s),
@@ -259,10 +401,11 @@ impl<'a> Analysis<'a> {
             reach: &facts.reach[s],
             name_span: step.name_span,
             name: &step.name,
+            exact,
         })
     }
 
-    pub fn table_view<'f>(&'f self, table: TableId, full: &'f CaseSet) -> DecisionView<'f> {
+    pub fn table_view<'f>(&'f self, table: TableId, full: &'f CaseSet, exact: &'f Exact) -> DecisionView<'f> {
         let t = &self.program.tables[table];
         DecisionView {
             at: Where::Table(table),
@@ -272,6 +415,7 @@ impl<'a> Analysis<'a> {
             reach: full,
             name_span: t.name_span,
             name: &t.name,
+            exact,
         }
     }
 
@@ -287,7 +431,7 @@ impl<'a> Analysis<'a> {
         let (mut reads, path) = match (view.flow, view.at) {
             (Some(facts), Where::Step(step)) => {
                 let flow = &self.program.flows[facts.flow];
-                let route = route.unwrap_or_else(|| self.path_to(facts, &facts.reach, step, point, |_| true));
+                let route = route.or_else(|| self.route(facts, step, point, &|_| true)).unwrap_or_else(|| Route { steps: vec![step], timeouts: vec![] });
                 let run = eval::run_flow_timed(self.program, facts.flow, &case, &route.timeouts);
                 let reads = if run.path.starts_with(&route.steps) {
                     run.reads

@@ -62,6 +62,10 @@ pub struct CheckArgs {
     /// Exit 1 when any warning remains, not only errors
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Exit 1 when the analysis of a flow or table left a question undecided
+    /// within its budget (`analysis-incomplete`)
+    #[arg(long)]
+    pub deny_incomplete: bool,
     /// Human and plain reports: show error-level findings only, and no summary line
     #[arg(long, short)]
     pub quiet: bool,
@@ -303,7 +307,8 @@ fn check(args: CheckArgs) -> i32 {
         }
     }
     let (errors, warnings) = (result.count(Level::Error), result.count(Level::Warning));
-    let failing = errors > 0 || (args.deny_warnings && warnings > 0);
+    let incomplete = !result.incomplete.is_empty();
+    let failing = errors > 0 || (args.deny_warnings && warnings > 0) || (args.deny_incomplete && incomplete);
     let color = args.output.is_none() && use_color(args.color) || args.color == ColorChoice::Always;
     let quiet = args.quiet && matches!(args.format, Format::Human | Format::Plain);
     if quiet {
@@ -326,9 +331,12 @@ fn check(args: CheckArgs) -> i32 {
         eprintln!("error: {e}");
         return 2;
     }
-    if quiet && errors == 0 && failing {
+    if quiet && errors == 0 && args.deny_warnings && warnings > 0 {
         // Every non-zero exit says why, and `--quiet` hid the warnings.
         eprintln!("error: {warnings} warning{} and `--deny-warnings` (`--quiet` hides warnings)", if warnings == 1 { "" } else { "s" });
+    }
+    if quiet && errors == 0 && args.deny_incomplete && incomplete {
+        eprintln!("error: the analysis of {} left questions undecided, and `--deny-incomplete`", result.incomplete.join(", "));
     }
     if args.timings {
         let t = &result.timings;

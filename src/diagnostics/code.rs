@@ -23,6 +23,7 @@ pub enum Code {
     DeadBranch,
     ShadowedBranch,
     MissingTimeout,
+    AnalysisIncomplete,
 }
 
 /// How a finding counts. `Allow` findings are not reported.
@@ -30,6 +31,8 @@ pub enum Code {
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     Allow,
+    /// Reported, never counted as a problem (exit code unchanged).
+    Note,
     Warning,
     Error,
 }
@@ -38,6 +41,7 @@ impl Level {
     pub fn as_str(self) -> &'static str {
         match self {
             Level::Allow => "allow",
+            Level::Note => "note",
             Level::Warning => "warning",
             Level::Error => "error",
         }
@@ -47,6 +51,7 @@ impl Level {
     pub fn from_config(text: &str) -> Option<Level> {
         match text {
             "allow" => Some(Level::Allow),
+            "note" => Some(Level::Note),
             "warn" => Some(Level::Warning),
             "error" => Some(Level::Error),
             _ => None,
@@ -55,7 +60,7 @@ impl Level {
 }
 
 impl Code {
-    pub const ALL: [Code; 19] = [
+    pub const ALL: [Code; 20] = [
         Code::SyntaxError,
         Code::UnreadableFile,
         Code::UndefinedName,
@@ -75,6 +80,7 @@ impl Code {
         Code::DeadBranch,
         Code::ShadowedBranch,
         Code::MissingTimeout,
+        Code::AnalysisIncomplete,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -98,6 +104,7 @@ impl Code {
             Code::DeadBranch => "dead-branch",
             Code::ShadowedBranch => "shadowed-branch",
             Code::MissingTimeout => "missing-timeout",
+            Code::AnalysisIncomplete => "analysis-incomplete",
         }
     }
 
@@ -114,6 +121,7 @@ impl Code {
             | Code::DeadBranch
             | Code::ShadowedBranch
             | Code::MissingTimeout => Level::Warning,
+            Code::AnalysisIncomplete => Level::Note,
             _ => Level::Error,
         }
     }

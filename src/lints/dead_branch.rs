@@ -1,7 +1,8 @@
 //! `dead-branch`: a branch whose condition never holds for a case that
 //! reaches its step.
 
-use crate::analysis::{Analysis, DecisionView};
+use crate::analysis::sat::Answer;
+use crate::analysis::{Analysis, Cubes, DecisionView, Question};
 use crate::diagnostics::{Code, Diagnostic};
 use crate::eval::Where;
 
@@ -53,7 +54,19 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Dia
             );
             continue;
         }
-        if !view.reach.meets(&analysis.space, c) {
+        // A widened set only grows: no meet is sure; a meet is checked.
+        let space = &analysis.space;
+        let meets = view.reach.meets(space, c);
+        let dead = if meets && (view.reach.approx || c.approx) {
+            let meet = view.reach.intersect(space, c);
+            let cubes = meet.cubes.first().map_or(Cubes::None, |m| Cubes::Found(m.pick(space)));
+            let q = Question { holds: vec![b.cond().expect("a `when` branch")], ..Question::new() };
+            let what = || format!("whether branch {} of {} can hold", i + 1, super::place(view));
+            matches!(analysis.decide(view, &q, cubes, true, "dead-branch", what), Answer::None)
+        } else {
+            !meets
+        };
+        if dead {
             let cond = b.cond_text.as_deref().unwrap_or("…");
             let mut d = Diagnostic::new(
                 Code::DeadBranch,

@@ -6,7 +6,9 @@ use std::collections::HashSet;
 
 use crate::analysis::domain::CaseSet;
 use crate::analysis::sets::cond_set;
-use crate::analysis::{Analysis, FlowFacts};
+use crate::analysis::sat::Answer;
+use crate::analysis::sets::Point;
+use crate::analysis::{Analysis, Cubes, Exact, FlowFacts, Question};
 use crate::diagnostics::{Code, Diagnostic, Label};
 use crate::eval::Where;
 use crate::model::{BranchKind, Cond, Decision, End, Requirement, TableId, Target};
@@ -96,7 +98,7 @@ fn subject(analysis: &Analysis<'_>, rule: &Rule, target: &Target) -> Option<(Str
     }
 }
 
-pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diagnostic>) {
+pub fn check_flow<'a>(analysis: &'a Analysis<'a>, facts: &'a FlowFacts, exact: &'a Exact, out: &mut Vec<Diagnostic>) {
     let p = analysis.program;
     let flow = &p.flows[facts.flow];
     let mut read = Vec::new();
@@ -122,7 +124,7 @@ pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diag
     }
     let reads = |inputs: &[usize]| inputs.iter().any(|i| read.contains(i));
     let mut seen = HashSet::new();
-    for rule in rules(analysis, &reads) {
+    for (r, rule) in rules(analysis, &reads).iter().enumerate() {
         let keep = |t: &Target| !t.escalates(rule.req);
         // Without an escalation on a route between steps, the cases that
         // reach a step without it are all the cases that reach it.
@@ -134,29 +136,39 @@ pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diag
         } else {
             &facts.reach
         };
-        for view in analysis.step_views(facts) {
+        let extra = rule.cases.as_ref().map(|(c, _)| c);
+        for view in analysis.step_views(facts, exact) {
             let Where::Step(s) = view.at else { continue };
             if noesc[s].is_empty() {
                 continue;
             }
+            let approx = noesc[s].approx || extra.is_some_and(|x| x.approx) || view.conds.iter().flatten().any(|c| c.approx);
             for (i, b) in view.decision.branches.iter().enumerate() {
-                let extra = rule.cases.as_ref().map(|(c, _)| c);
-                if let Some((message, label)) = subject(analysis, &rule, &b.target) {
+                let mut found = |point: Point, end_span: Span, message: String, labels: Vec<Label>| {
+                    let mut route = analysis.route(facts, s, &point, &keep).expect("a decided case has a route");
+                    if matches!(b.kind, BranchKind::Timeout) {
+                        route.timeouts.push(s);
+                    }
+                    let mut d = Diagnostic::new(Code::MissingEscalation, end_span, message).with_help(help(analysis, rule.req));
+                    d.labels = labels;
+                    let (w, path) = analysis.witness(&view, &point, Some(route), rule.cond.as_slice());
+                    d.witness = Some(w);
+                    d.path = path;
+                    out.push(d);
+                };
+                let question = |takes: Vec<(&'a Decision, usize)>| Question { keep: (r as u64 + 1, &keep), holds: rule.cond.into_iter().collect(), takes, ..Question::new() };
+                if let Some((message, label)) = subject(analysis, rule, &b.target) {
                     if !matches!(b.target.end, End::Table(_)) {
-                        if let Some(region) = analysis.guard_region(view.decision, view.conds, &noesc[s], extra, i) {
-                            let point = region.pick(&analysis.space);
-                            if seen.insert((b.target.end_span, rule.req, rule.cases.is_some())) {
-                                let mut route = analysis.path_to(facts, noesc, s, &point, keep);
-                                if matches!(b.kind, BranchKind::Timeout) {
-                                    route.timeouts.push(s);
-                                }
-                                let mut d = Diagnostic::new(Code::MissingEscalation, b.target.end_span, message).with_help(help(analysis, rule.req));
-                                d.labels.push(label);
-                                let (w, path) = analysis.witness(&view, &point, Some(route), rule.cond.as_slice());
-                                d.witness = Some(w);
-                                d.path = path;
-                                out.push(d);
-                            }
+                        let key = (b.target.end_span, rule.req, rule.cases.is_some());
+                        if seen.contains(&key) {
+                            continue;
+                        }
+                        let cubes = analysis.guard_region(view.decision, view.conds, &noesc[s], extra, i);
+                        let q = question(vec![(view.decision, i)]);
+                        let what = || format!("whether a case covered by the rule takes branch {} of {} without the escalation", i + 1, super::place(&view));
+                        if let Answer::Found(point) = analysis.decide(&view, &q, cubes, approx, "missing-escalation", what) {
+                            seen.insert(key);
+                            found(point, b.target.end_span, message, vec![label]);
                         }
                         continue;
                     }
@@ -170,20 +182,18 @@ pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diag
                     if let Some(x) = extra {
                         from = from.intersect(&analysis.space, x);
                     }
-                    for (j, point, end_span, message, label) in table_findings(analysis, &rule, t, &from) {
-                        let _ = j;
-                        if seen.insert((end_span, rule.req, rule.cases.is_some())) {
-                            let mut route = analysis.path_to(facts, noesc, s, &point, keep);
-                            if matches!(b.kind, BranchKind::Timeout) {
-                                route.timeouts.push(s);
-                            }
-                            let mut d = Diagnostic::new(Code::MissingEscalation, end_span, message).with_help(help(analysis, rule.req));
-                            d.labels.push(label);
-                            d.labels.push(Label { span: b.span, message: format!("cases reach table `{}` through this branch", p.tables[t].name) });
-                            let (w, path) = analysis.witness(&view, &point, Some(route), rule.cond.as_slice());
-                            d.witness = Some(w);
-                            d.path = path;
-                            out.push(d);
+                    let td: &Decision = &p.tables[t].decision;
+                    for (j, cubes, table_approx, end_span, message, label) in table_findings(analysis, rule, t, &from) {
+                        let key = (end_span, rule.req, rule.cases.is_some());
+                        if seen.contains(&key) {
+                            continue;
+                        }
+                        let q = question(vec![(view.decision, i), (td, j)]);
+                        let what = || format!("whether a case covered by the rule reaches branch {} of table `{}` from {} without the escalation", j + 1, p.tables[t].name, super::place(&view));
+                        if let Answer::Found(point) = analysis.decide(&view, &q, cubes, approx || table_approx, "missing-escalation", what) {
+                            seen.insert(key);
+                            let through = Label { span: b.span, message: format!("cases reach table `{}` through this branch", p.tables[t].name) };
+                            found(point, end_span, message, vec![label, through]);
                         }
                     }
                 }
@@ -192,40 +202,46 @@ pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diag
     }
 }
 
-type TableFinding = (usize, crate::analysis::sets::Point, Span, String, Label);
+type TableFinding = (usize, Cubes, bool, Span, String, Label);
 
-/// Branches of table `t` that cases of `from` take to a target the rule
-/// covers without the escalation.
+/// Branches of table `t` that cases of `from` may take to a target the rule
+/// covers without the escalation, with what the cube sets say of each.
 fn table_findings(analysis: &Analysis<'_>, rule: &Rule, t: TableId, from: &CaseSet) -> Vec<TableFinding> {
     let d: &Decision = &analysis.program.tables[t].decision;
     let conds = &analysis.tables[t];
+    let approx = from.approx || conds.iter().flatten().any(|c| c.approx);
     let mut out = Vec::new();
     if from.is_empty() {
         return out;
     }
     for (j, b) in d.branches.iter().enumerate() {
         let Some((message, label)) = subject(analysis, rule, &b.target) else { continue };
-        if let Some(region) = analysis.guard_region(d, conds, from, None, j) {
-            out.push((j, region.pick(&analysis.space), b.target.end_span, message, label));
+        let cubes = analysis.guard_region(d, conds, from, None, j);
+        if matches!(cubes, Cubes::None) && !approx {
+            continue;
         }
+        out.push((j, cubes, approx, b.target.end_span, message, label));
     }
     out
 }
 
-pub fn check_table(analysis: &Analysis<'_>, t: TableId, out: &mut Vec<Diagnostic>) {
+pub fn check_table(analysis: &Analysis<'_>, t: TableId, exact: &Exact, out: &mut Vec<Diagnostic>) {
     let mut read = Vec::new();
     for (_, c) in analysis.program.tables[t].decision.whens() {
         c.inputs(&mut read);
     }
     let reads = |inputs: &[usize]| inputs.iter().any(|i| read.contains(i));
     let full = CaseSet::full(&analysis.space);
-    let view = analysis.table_view(t, &full);
+    let view = analysis.table_view(t, &full, exact);
     for rule in rules(analysis, &reads) {
         let from = match &rule.cases {
             Some((c, _)) => c.clone(),
             None => CaseSet::full(&analysis.space),
         };
-        for (_, point, end_span, message, label) in table_findings(analysis, &rule, t, &from) {
+        for (j, cubes, approx, end_span, message, label) in table_findings(analysis, &rule, t, &from) {
+            let q = Question { holds: rule.cond.into_iter().collect(), takes: vec![(view.decision, j)], ..Question::new() };
+            let what = || format!("whether a case covered by the rule takes branch {} of table `{}` without the escalation", j + 1, view.name);
+            let Answer::Found(point) = analysis.decide(&view, &q, cubes, approx, "missing-escalation", what) else { continue };
             let mut d = Diagnostic::new(Code::MissingEscalation, end_span, message).with_help(help(analysis, rule.req));
             d.labels.push(label);
             let (w, _) = analysis.witness(&view, &point, None, rule.cond.as_slice());

@@ -3,6 +3,7 @@
 //! Front-end codes are checked in `resolve`, `config`, `syntax` and
 //! `diagnostics::suppress`; their documentation lives in `front`.
 
+pub mod analysis_incomplete;
 pub mod conflicting_outcomes;
 pub mod cycle;
 pub mod dead_branch;
@@ -15,10 +16,10 @@ pub mod shadowed_branch;
 pub mod unreachable_step;
 
 use crate::analysis::domain::CaseSet;
+use crate::analysis::sat::Answer;
 use crate::analysis::sets::Point;
-use crate::analysis::{Analysis, DecisionView, FlowFacts};
+use crate::analysis::{Analysis, Cubes, DecisionView, Exact, FlowFacts, Question};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::eval::{self, Where};
 use crate::model::Program;
 
 /// The documentation of a code, with the headings What it finds, Why it
@@ -34,17 +35,18 @@ pub fn doc(code: Code) -> &'static str {
         Code::NonExhaustive => non_exhaustive::DOC,
         Code::MissingEscalation => missing_escalation::DOC,
         Code::MissingTimeout => missing_timeout::DOC,
+        Code::AnalysisIncomplete => analysis_incomplete::DOC,
         other => front::doc(other),
     }
 }
 
-/// What the lints found, and which flows and tables were analysed with a
-/// widened (approximate) set somewhere.
+/// What the lints found, and the flows and tables where a question was
+/// left undecided when the solver's budget ran out.
 #[derive(Debug, Default)]
 pub struct LintReport {
     pub diagnostics: Vec<Diagnostic>,
-    /// `flow NAME` / `table NAME`, in declaration order.
-    pub approximate: Vec<String>,
+    /// `(flow NAME or table NAME, its name span, what was left undecided)`, in declaration order.
+    pub undecided: Vec<(String, crate::source::Span, Vec<String>)>,
 }
 
 /// Runs every flow and table lint on the flows and tables that resolved
@@ -54,70 +56,77 @@ pub fn run(program: &Program) -> Vec<Diagnostic> {
 }
 
 pub fn run_report(program: &Program) -> LintReport {
-    run_report_in(program, &crate::ir::step_graphs(program))
+    run_report_in(program, &crate::ir::step_graphs(program), crate::analysis::sat::DEFAULT_BUDGET)
 }
 
 /// [`run_report`] with every flow's step graph already built (`check`
 /// builds them as a stage of their own, for `--timings`).
-pub fn run_report_in(program: &Program, graphs: &[petgraph::graph::DiGraph<crate::model::StepId, (crate::model::StepId, usize)>]) -> LintReport {
-    let analysis = Analysis::new(program);
+pub fn run_report_in(program: &Program, graphs: &[petgraph::graph::DiGraph<crate::model::StepId, (crate::model::StepId, usize)>], budget: u64) -> LintReport {
+    let mut analysis = Analysis::new(program);
+    analysis.budget = budget;
     let mut report = LintReport::default();
     let full = CaseSet::full(&analysis.space);
     // Flows and tables are independent: analysed in parallel, reported in order.
-    report.gather(&program.flows, |f| format!("flow `{}`", f.name), |f, flow, out| {
+    report.gather(&program.flows, |f| (format!("flow `{}`", f.name), f.name_span), |f, flow, out| {
         if !flow.ok {
-            return false;
+            return Vec::new();
         }
-        let facts = analysis.flow_facts_in(f, &graphs[f]);
+        let mut facts = analysis.flow_facts_in(f, &graphs[f]);
         if cycle::check(&analysis, &facts, out) {
-            return false;
+            return Vec::new();
         }
-        unreachable_step::check(&analysis, &facts, out);
+        let exact = Exact::new(&analysis);
+        unreachable_step::check(&analysis, &mut facts, &exact, out);
         missing_timeout::check(&analysis, &facts, out);
-        for view in analysis.step_views(&facts) {
+        for view in analysis.step_views(&facts, &exact) {
             decision_lints(&analysis, &view, out);
         }
-        missing_escalation::check_flow(&analysis, &facts, out);
-        facts.reach.iter().any(|r| r.approx) || facts.conds.iter().flatten().flatten().any(|c| c.approx)
+        missing_escalation::check_flow(&analysis, &facts, &exact, out);
+        exact.undecided.take()
     });
-    report.gather(&program.tables, |t| format!("table `{}`", t.name), |t, table, out| {
+    report.gather(&program.tables, |t| (format!("table `{}`", t.name), t.name_span), |t, table, out| {
         if !table.ok {
-            return false;
+            return Vec::new();
         }
-        let view = analysis.table_view(t, &full);
+        let exact = Exact::new(&analysis);
+        let view = analysis.table_view(t, &full, &exact);
         decision_lints(&analysis, &view, out);
-        missing_escalation::check_table(&analysis, t, out);
-        view.conds.iter().flatten().any(|c| c.approx)
+        missing_escalation::check_table(&analysis, t, &exact, out);
+        exact.undecided.take()
     });
     dedup(&mut report.diagnostics);
+    for (item, span, undecided) in &report.undecided {
+        report.diagnostics.push(analysis_incomplete::finding(item, *span, undecided, budget));
+    }
     report
 }
 
 impl LintReport {
-    /// Runs `check` on every item in parallel (it returns whether the item
-    /// was analysed with a widened set) and takes the findings in item order.
+    /// Runs `check` on every item in parallel (it returns what it left
+    /// undecided) and takes the findings in item order.
     fn gather<T: Sync>(
         &mut self,
         items: &[T],
-        label: impl Fn(&T) -> String,
-        check: impl Fn(usize, &T, &mut Vec<Diagnostic>) -> bool + Sync + Send,
+        label: impl Fn(&T) -> (String, crate::source::Span),
+        check: impl Fn(usize, &T, &mut Vec<Diagnostic>) -> Vec<String> + Sync + Send,
     ) {
         use rayon::prelude::*;
         // One item per task, as in `check::parse_all`: items differ a lot in size.
-        let results: Vec<(Vec<Diagnostic>, bool)> = items
+        let results: Vec<(Vec<Diagnostic>, Vec<String>)> = items
             .par_iter()
             .with_max_len(1)
             .enumerate()
             .map(|(i, item)| {
                 let mut out = Vec::new();
-                let approx = check(i, item, &mut out);
-                (out, approx)
+                let undecided = check(i, item, &mut out);
+                (out, undecided)
             })
             .collect();
-        for ((diags, approx), item) in results.into_iter().zip(items) {
+        for ((diags, undecided), item) in results.into_iter().zip(items) {
             self.diagnostics.extend(diags);
-            if approx {
-                self.approximate.push(label(item));
+            if !undecided.is_empty() {
+                let (name, span) = label(item);
+                self.undecided.push((name, span, undecided));
             }
         }
     }
@@ -164,14 +173,28 @@ pub fn overlapping_pairs(analysis: &Analysis<'_>, view: &DecisionView<'_>) -> Ve
                 view.reach.cubes.iter().find(|r| r.meets(space, &meet)).and_then(|r| r.intersect(space, &meet))
             })
         });
-        if let Some(cube) = hit {
-            let point = cube.pick(space);
-            if confirm(analysis, view, &point, ci.approx || cj.approx) {
-                out.push(Overlap { first: i, second: j, point });
-            }
+        // Widened sets only grow: no meet is sure, a meet is checked.
+        let approx = hit.is_some() && (ci.approx || cj.approx || view.reach.approx);
+        let cubes = match hit {
+            Some(cube) => Cubes::Found(cube.pick(space)),
+            None => Cubes::None,
+        };
+        let d = view.decision;
+        let q = Question { holds: vec![d.branches[i].cond().unwrap(), d.branches[j].cond().unwrap()], ..Question::new() };
+        let what = || format!("whether branches {} and {} of {} can hold together", i + 1, j + 1, place(view));
+        if let Answer::Found(point) = analysis.decide(view, &q, cubes, approx, "conflicting-outcomes", what) {
+            out.push(Overlap { first: i, second: j, point });
         }
     }
     out
+}
+
+/// `step NAME` or `table NAME`, for what a question was about.
+pub fn place(view: &DecisionView<'_>) -> String {
+    match view.flow {
+        Some(_) => format!("step `{}`", view.name),
+        None => format!("table `{}`", view.name),
+    }
 }
 
 /// Above this many branches, pairs are found through an index.
@@ -296,22 +319,6 @@ pub fn pair_finding(analysis: &Analysis<'_>, view: &DecisionView<'_>, p: &Overla
     d.witness = Some(w);
     d.path = path;
     d
-}
-
-/// Whether a case found in an approximated region really reaches the
-/// decision; exact regions need no confirmation.
-pub fn confirm(analysis: &Analysis<'_>, view: &DecisionView<'_>, point: &Point, approx: bool) -> bool {
-    if !approx && !view.reach.approx {
-        return true;
-    }
-    match (view.flow, view.at) {
-        (Some(facts), Where::Step(s)) => {
-            let case: eval::Case = point.iter().cloned().map(Some).collect();
-            let route = analysis.path_to(facts, &facts.reach, s, point, |_| true);
-            eval::run_flow_timed(analysis.program, facts.flow, &case, &route.timeouts).path.contains(&s)
-        }
-        _ => true,
-    }
 }
 
 /// The conditions of the reachable branches that route into `step`, as

@@ -1,7 +1,8 @@
 //! `non-exhaustive`: a case reaches a decision and matches no branch.
 
 use crate::analysis::sets::{uncovered, Uncovered};
-use crate::analysis::{Analysis, DecisionView};
+use crate::analysis::sat::Answer;
+use crate::analysis::{Analysis, Cubes, DecisionView, Question};
 use crate::diagnostics::{Code, Diagnostic};
 
 pub const DOC: &str = "# non-exhaustive (error)
@@ -39,24 +40,29 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Dia
         return;
     }
     let space = &analysis.space;
-    let approx = view.conds.iter().flatten().any(|c| c.approx);
+    // Widened branch sets are left out of the cover (a part they might
+    // cover is checked); a search that gives up leaves the cubes unsure.
+    let approx = view.reach.approx || view.conds.iter().flatten().any(|c| c.approx);
     let cover: Vec<_> = view.conds.iter().flatten().filter(|c| !c.approx).flat_map(|c| &c.cubes).collect();
+    let mut cubes = Cubes::None;
     for r in &view.reach.cubes {
-        let Uncovered::Found(cube) = uncovered(space, r, &cover) else { continue };
-        let point = cube.pick(space);
-        if approx && view.decision.whens().any(|(_, c)| crate::analysis::sets::holds(space, c, &point)) {
-            continue;
+        match uncovered(space, r, &cover) {
+            Uncovered::Found(cube) => {
+                cubes = Cubes::Found(cube.pick(space));
+                break;
+            }
+            Uncovered::Unknown => cubes = Cubes::Unsure,
+            Uncovered::Covered => {}
         }
-        if !super::confirm(analysis, view, &point, false) {
-            continue;
-        }
-        let kind = if view.flow.is_some() { "step" } else { "table" };
-        let mut d = Diagnostic::new(Code::NonExhaustive, view.name_span, format!("some cases that reach {kind} `{}` match no branch", view.name))
-            .with_help("add a branch for these cases, or an `otherwise`");
-        let (w, path) = analysis.witness(view, &point, None, &[]);
-        d.witness = Some(w);
-        d.path = path;
-        out.push(d);
-        return;
     }
+    let q = Question { fails: view.decision.whens().map(|(_, c)| c).collect(), ..Question::new() };
+    let what = || format!("whether some case that reaches {} matches no branch", super::place(view));
+    let Answer::Found(point) = analysis.decide(view, &q, cubes, approx, "non-exhaustive", what) else { return };
+    let kind = if view.flow.is_some() { "step" } else { "table" };
+    let mut d = Diagnostic::new(Code::NonExhaustive, view.name_span, format!("some cases that reach {kind} `{}` match no branch", view.name))
+        .with_help("add a branch for these cases, or an `otherwise`");
+    let (w, path) = analysis.witness(view, &point, None, &[]);
+    d.witness = Some(w);
+    d.path = path;
+    out.push(d);
 }

@@ -1,6 +1,8 @@
 //! `unreachable-step`: a step no case can reach.
 
-use crate::analysis::{Analysis, FlowFacts};
+use crate::analysis::sat::Answer;
+use crate::analysis::{Analysis, Cubes, DecisionView, Exact, FlowFacts, Question};
+use crate::eval::Where;
 use crate::diagnostics::{Code, Diagnostic};
 
 pub const DOC: &str = "# unreachable-step (warning)
@@ -43,8 +45,26 @@ fix the condition on the route (here `market == VN` can never hold after
 `market == ID`).
 ";
 
-pub fn check(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diagnostic>) {
+/// Reports the unreachable steps, and empties the reaching set of a step
+/// the solver proves unreachable (its set was widened), so that no other
+/// lint looks at it.
+pub fn check(analysis: &Analysis<'_>, facts: &mut FlowFacts, exact: &Exact, out: &mut Vec<Diagnostic>) {
     let flow = &analysis.program.flows[facts.flow];
+    // A widened set that holds cases may still hold none that reach.
+    let mut proven = Vec::new();
+    for s in 0..flow.steps.len() {
+        if facts.structural[s] && facts.reach[s].approx && !facts.reach[s].is_empty() {
+            let step = &flow.steps[s];
+            let view = DecisionView { at: Where::Step(s), flow: Some(facts), decision: &step.decision, conds: &facts.conds[s], reach: &facts.reach[s], name_span: step.name_span, name: &step.name, exact };
+            let what = || format!("whether any case reaches step `{}`", step.name);
+            if matches!(analysis.decide(&view, &Question::new(), Cubes::Unsure, true, "unreachable-step", what), Answer::None) {
+                proven.push(s);
+            }
+        }
+    }
+    for s in proven {
+        facts.reach[s] = crate::analysis::domain::CaseSet::empty();
+    }
     for (s, step) in flow.steps.iter().enumerate() {
         if !facts.structural[s] {
             out.push(

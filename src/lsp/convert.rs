@@ -101,6 +101,7 @@ pub fn to_lsp_diagnostic(sources: &SourceMap, d: &Diagnostic, uri_of: &dyn Fn(&s
         range: range(file, d.span),
         severity: Some(match d.level {
             Level::Error => lsp::DiagnosticSeverity::ERROR,
+            Level::Note => lsp::DiagnosticSeverity::INFORMATION,
             _ => lsp::DiagnosticSeverity::WARNING,
         }),
         code: Some(lsp::NumberOrString::String(d.code.as_str().to_string())),

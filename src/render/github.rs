@@ -21,6 +21,7 @@ pub fn render(result: &CheckResult) -> String {
         let loc = super::json::location(&result.sources, d.span);
         let command = match d.level {
             Level::Error => "error",
+            Level::Note => "notice",
             _ => "warning",
         };
         let mut message = d.message.clone();

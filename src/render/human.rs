@@ -66,6 +66,7 @@ impl miette::Diagnostic for Report {
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.level {
             Level::Error => miette::Severity::Error,
+            Level::Note => miette::Severity::Advice,
             _ => miette::Severity::Warning,
         })
     }
@@ -158,7 +159,6 @@ pub fn render(result: &CheckResult, color: bool) -> String {
     for d in &result.diagnostics {
         let _ = handler.render_report(&mut out, &report(&result.sources, d));
     }
-    out.push_str(&super::approximation_notes(result));
     out.push_str(&super::summary_line(result));
     out.push('\n');
     out
@@ -172,7 +172,6 @@ pub fn render_plain(result: &CheckResult) -> String {
         let _ = handler.render_report(&mut out, &report(&result.sources, d));
         out.push('\n');
     }
-    out.push_str(&super::approximation_notes(result));
     out.push_str(&super::summary_line(result));
     out.push('\n');
     out

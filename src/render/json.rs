@@ -19,9 +19,12 @@ pub struct Summary {
     pub errors: usize,
     pub warnings: usize,
     pub suppressed: usize,
-    /// Flows and tables analysed approximately (absent when none).
+    /// Notes: `analysis-incomplete` findings and the like.
+    pub notes: usize,
+    /// Flows and tables whose analysis left a question undecided within
+    /// the budget (absent when none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub approximate: Vec<String>,
+    pub incomplete: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -83,7 +86,8 @@ pub fn report(result: &CheckResult) -> Report {
             errors: result.count(Level::Error),
             warnings: result.count(Level::Warning),
             suppressed: result.suppressed,
-            approximate: result.approximate.clone(),
+            notes: result.count(Level::Note),
+            incomplete: result.incomplete.clone(),
         },
     }
 }

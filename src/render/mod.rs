@@ -11,17 +11,6 @@ pub mod sarif;
 use crate::check::CheckResult;
 use crate::diagnostics::Level;
 
-/// Notes on flows analysed approximately, one line each.
-pub fn approximation_notes(result: &CheckResult) -> String {
-    result
-        .approximate
-        .iter()
-        .map(|name| {
-            format!("note: {name} was analysed approximately (its case sets outgrew the exact bound); findings there were confirmed by running their witnesses, and some may be missing\n")
-        })
-        .collect()
-}
-
 /// `2 errors, 1 warning in 3 files` (plus suppressed findings, if any).
 pub fn summary_line(result: &CheckResult) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
@@ -31,6 +20,9 @@ pub fn summary_line(result: &CheckResult) -> String {
         plural(result.count(Level::Warning), "warning"),
         plural(result.files, "file")
     );
+    if result.count(Level::Note) > 0 {
+        line.push_str(&format!(", {}", plural(result.count(Level::Note), "note")));
+    }
     if result.suppressed > 0 {
         line.push_str(&format!(" ({} suppressed)", result.suppressed));
     }

@@ -158,6 +158,7 @@ fn pascal(code: Code) -> String {
 fn level(level: Level) -> &'static str {
     match level {
         Level::Error => "error",
+        Level::Note => "note",
         Level::Warning => "warning",
         Level::Allow => "none",
     }
