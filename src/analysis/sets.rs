@@ -7,8 +7,9 @@ use crate::model::{Cond, InputId};
 /// A concrete case: a value for every input of the program.
 pub type Point = Vec<Value>;
 
-/// How many regions `uncovered` may split before it gives up.
-pub const SPLIT_BUDGET: usize = 200_000;
+/// How many regions `uncovered` may split before it gives up (and the
+/// question goes to the solver, `analysis::sat`).
+pub const SPLIT_BUDGET: usize = 5_000;
 
 /// The inputs whose bits are set in mask words, in order.
 struct Inputs<'a> {
