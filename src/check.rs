@@ -82,8 +82,11 @@ pub fn resident_bytes() -> Option<u64> {
     Some(pages * 4096)
 }
 
+/// Whether a check was cancelled (the language server: the text changed).
+pub type Cancel = std::sync::Arc<dyn Fn() -> bool + Send + Sync>;
+
 /// How to check.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct Options {
     /// Recover from syntax errors at declaration boundaries and analyse the
     /// rest (the language server); the command line reports syntax errors only.
@@ -92,6 +95,12 @@ pub struct Options {
     /// reads them). Without it `resolve` consumes them, freeing each flow's
     /// tree as soon as it is lowered (peak memory, docs/PERFORMANCE.md).
     pub keep_trees: bool,
+    /// Leave out the flow and table analyses (the language server answers
+    /// requests from such a check while the full one runs on a worker).
+    pub skip_lints: bool,
+    /// Polled by the analyses: when it says so, they stop early (the result
+    /// is then incomplete and only fit to be dropped).
+    pub cancel: Option<Cancel>,
 }
 
 fn syntax_diagnostic(e: crate::syntax::SyntaxError) -> Diagnostic {
@@ -210,7 +219,11 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
         let graphs = crate::ir::step_graphs(&prog);
         timings.graph = clock.elapsed();
         let clock = std::time::Instant::now();
-        let lints = crate::lints::run_report_in(&prog, &graphs, config.budget.unwrap_or(crate::analysis::sat::DEFAULT_BUDGET));
+        let lints = if options.skip_lints {
+            crate::lints::LintReport::default()
+        } else {
+            crate::lints::run_report_with(&prog, &graphs, config.budget.unwrap_or(crate::analysis::sat::DEFAULT_BUDGET), options.cancel.clone())
+        };
         drop(graphs);
         timings.analysis = clock.elapsed();
         timings.resident[2] = resident_bytes();
@@ -261,7 +274,7 @@ pub fn check_text_everywhere(text: &str) {
         let mut sources = SourceMap::default();
         let id = sources.add("fuzz.sop".into(), text.to_string());
         let loaded = Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
-        let result = check_with(loaded, Options { recover, keep_trees: true });
+        let result = check_with(loaded, Options { recover, keep_trees: true, ..Options::default() });
         let _ = crate::render::json::render(&result);
         let _ = crate::render::human::render(&result, false);
         let _ = crate::render::sarif::render(&result);

@@ -29,6 +29,7 @@ pub enum LoadError {
 }
 
 /// One project file: readable text, or why it could not be read.
+#[derive(Clone)]
 pub struct Loaded {
     pub sources: SourceMap,
     /// The `.sop` files, in sorted path order, with a read error if any.

@@ -39,7 +39,7 @@ impl Span {
 }
 
 /// One loaded file. `text` is empty for a file that could not be read.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     /// The path as the command was given it, with `/` separators.
     pub path: String,
@@ -85,7 +85,7 @@ impl SourceFile {
 }
 
 /// Every file of a project, in sorted path order.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct SourceMap {
     files: Vec<SourceFile>,
 }

@@ -258,3 +258,48 @@ fn the_server_survives_bad_input() {
     let _ = text;
     c.shutdown();
 }
+
+/// The flow and table analyses run off the request thread: while a table
+/// of 400 branches over 60 inputs is analysed, a hover on a small file of
+/// the project answers at once, before that table's findings arrive.
+#[test]
+fn requests_are_answered_while_a_large_table_is_analysed() {
+    let dir = std::env::temp_dir().join(format!("sopflow-lsp-{}-busy", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut seed = 7u64;
+    let mut next = |n: u64| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    let mut big: String = (0..60).map(|i| format!("input v{i}: bool\n")).collect();
+    big.push_str("outcome o0\noutcome o1\ntable big {\n");
+    for b in 0..400 {
+        let lits: Vec<String> = (0..3).map(|_| format!("{}v{}", if next(2) == 0 { "not " } else { "" }, next(60))).collect();
+        big.push_str(&format!("  when {} -> outcome o{}\n", lits.join(" and "), b % 2));
+    }
+    big.push_str("}\n");
+    std::fs::write(dir.join("big.sop"), &big).unwrap();
+    let text = std::fs::read_to_string("tests/lsp_ws/policy.sop").unwrap();
+    std::fs::write(dir.join("policy.sop"), &text).unwrap();
+    let root = std::fs::canonicalize(&dir).unwrap();
+    let (uri, big_uri) = (format!("file://{}/policy.sop", root.display()), format!("file://{}/big.sop", root.display()));
+    let mut c = Client::start(&dir);
+    let doc = json!({ "uri": uri });
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let clock = std::time::Instant::now();
+        let h = c.request("textDocument/hover", json!({ "textDocument": doc, "position": pos(&text, "when brand.authorized", 6) }));
+        times.push(clock.elapsed());
+        assert!(h["contents"]["value"].as_str().unwrap().contains("input brand.authorized: bool"), "{h}");
+    }
+    // The big table's findings had not arrived when the hovers were answered.
+    assert!(!c.notes.iter().any(|n| n.method == "textDocument/publishDiagnostics" && n.params["uri"] == big_uri.as_str()), "the analysis finished first");
+    times.sort();
+    assert!(times[2] < std::time::Duration::from_millis(50), "hover took {times:?}");
+    // The analysis goes on and publishes.
+    let found = c.diagnostics_for(&big_uri);
+    assert!(found.iter().any(|d| d["code"] == "conflicting-outcomes"), "{}", found.len());
+    c.shutdown();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -23,6 +23,8 @@ pub struct Analysis<'a> {
     pub space: Space,
     /// The solver's budget per flow or table, in conflicts.
     pub budget: u64,
+    /// Polled by the solver: stop now (the language server's text changed).
+    pub cancel: Option<crate::check::Cancel>,
     /// Condition sets of every table's branches.
     pub tables: Vec<Vec<Option<CaseSet>>>,
 }
@@ -55,6 +57,7 @@ pub struct Route {
 /// budget ran out.
 pub struct Exact {
     budget: u64,
+    cancel: Option<crate::check::Cancel>,
     sat: RefCell<Option<sat::Sat>>,
     /// What was left undecided, in the order asked (`lint: what`).
     pub undecided: RefCell<Vec<String>>,
@@ -62,13 +65,13 @@ pub struct Exact {
 
 impl Exact {
     pub fn new(analysis: &Analysis<'_>) -> Exact {
-        Exact { budget: analysis.budget, sat: RefCell::new(None), undecided: RefCell::new(Vec::new()) }
+        Exact { budget: analysis.budget, cancel: analysis.cancel.clone(), sat: RefCell::new(None), undecided: RefCell::new(Vec::new()) }
     }
 
     /// Runs `f` with the solver of `program`.
     pub fn with<R>(&self, program: &Program, f: impl FnOnce(&mut sat::Sat) -> R) -> R {
         let mut cell = self.sat.borrow_mut();
-        f(cell.get_or_insert_with(|| sat::Sat::new(program, self.budget)))
+        f(cell.get_or_insert_with(|| sat::Sat::new(program, self.budget, self.cancel.clone())))
     }
 
     /// Notes a question left undecided.
@@ -141,7 +144,13 @@ impl<'a> Analysis<'a> {
             use rayon::prelude::*;
             program.tables.par_iter().map(|t| decision_sets(&space, &t.decision)).collect()
         };
-        Analysis { program, space, tables, budget: sat::DEFAULT_BUDGET }
+        Analysis { program, space, tables, budget: sat::DEFAULT_BUDGET, cancel: None }
+    }
+
+    /// The context for flow facts alone: the tables' branch sets are not
+    /// built (a hover on a step needs its flow, not every table).
+    pub fn for_flows(program: &'a Program) -> Analysis<'a> {
+        Analysis { program, space: Space::new(program), tables: Vec::new(), budget: sat::DEFAULT_BUDGET, cancel: None }
     }
 
     pub fn flow_facts(&self, flow_id: FlowId) -> FlowFacts {

@@ -42,6 +42,7 @@ pub enum Answer {
 struct Budget {
     spent: u64,
     limit: u64,
+    cancel: Option<crate::check::Cancel>,
 }
 
 impl Callbacks for Budget {
@@ -52,7 +53,7 @@ impl Callbacks for Budget {
     }
 
     fn stop(&self) -> bool {
-        self.spent >= self.limit
+        self.spent >= self.limit || self.cancel.as_ref().is_some_and(|c| c())
     }
 }
 
@@ -71,8 +72,8 @@ pub struct Sat {
 }
 
 impl Sat {
-    pub fn new(program: &Program, budget: u64) -> Sat {
-        let mut solver = batsat::Solver::new(SolverOpts::default(), Budget { spent: 0, limit: budget });
+    pub fn new(program: &Program, budget: u64, cancel: Option<crate::check::Cancel>) -> Sat {
+        let mut solver = batsat::Solver::new(SolverOpts::default(), Budget { spent: 0, limit: budget, cancel });
         let truth = Lit::new(solver.new_var_default(), true);
         solver.add_clause_reuse(&mut vec![truth]);
         Sat { solver, truth, inputs: vec![None; program.inputs.len()], conds: HashMap::new(), reach: HashMap::new() }

@@ -62,13 +62,26 @@ pub fn run_report(program: &Program) -> LintReport {
 /// [`run_report`] with every flow's step graph already built (`check`
 /// builds them as a stage of their own, for `--timings`).
 pub fn run_report_in(program: &Program, graphs: &[petgraph::graph::DiGraph<crate::model::StepId, (crate::model::StepId, usize)>], budget: u64) -> LintReport {
+    run_report_with(program, graphs, budget, None)
+}
+
+/// [`run_report_in`] that stops early when `cancel` says so (each flow or
+/// table not yet begun is skipped, and the solver stops).
+pub fn run_report_with(
+    program: &Program,
+    graphs: &[petgraph::graph::DiGraph<crate::model::StepId, (crate::model::StepId, usize)>],
+    budget: u64,
+    cancel: Option<crate::check::Cancel>,
+) -> LintReport {
     let mut analysis = Analysis::new(program);
     analysis.budget = budget;
+    analysis.cancel = cancel;
+    let cancelled = || analysis.cancel.as_ref().is_some_and(|c| c());
     let mut report = LintReport::default();
     let full = CaseSet::full(&analysis.space);
     // Flows and tables are independent: analysed in parallel, reported in order.
     report.gather(&program.flows, |f| (format!("flow `{}`", f.name), f.name_span), |f, flow, out| {
-        if !flow.ok {
+        if !flow.ok || cancelled() {
             return Vec::new();
         }
         let mut facts = analysis.flow_facts_in(f, &graphs[f]);
@@ -85,7 +98,7 @@ pub fn run_report_in(program: &Program, graphs: &[petgraph::graph::DiGraph<crate
         exact.undecided.take()
     });
     report.gather(&program.tables, |t| (format!("table `{}`", t.name), t.name_span), |t, table, out| {
-        if !table.ok {
+        if !table.ok || cancelled() {
             return Vec::new();
         }
         let exact = Exact::new(&analysis);

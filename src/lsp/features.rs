@@ -118,7 +118,7 @@ pub fn hover(ws: &mut Workspace, params: lsp::HoverParams) -> Option<lsp::Hover>
             }
             text.push_str(&doc(&st.doc));
             if fl.ok {
-                let analysis = crate::analysis::Analysis::new(p);
+                let analysis = crate::analysis::Analysis::for_flows(p);
                 let facts = analysis.flow_facts(f);
                 if facts.order.is_some() {
                     text.push_str(&format!("\n\n{}", describe_reach(p, &analysis.space, &facts.reach[s])));

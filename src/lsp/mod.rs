@@ -92,30 +92,41 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
     let caps = serde_json::to_value(capabilities()).map_err(|e| e.to_string())?;
     let init = connection.initialize(caps).map_err(|e| e.to_string())?;
     let params: lsp::InitializeParams = serde_json::from_value(init).unwrap_or_default();
-    let mut ws = Workspace::new(root_of(&params));
-    publish(connection, &mut ws);
-    for msg in &connection.receiver {
-        match msg {
-            Message::Request(req) => {
-                if connection.handle_shutdown(&req).map_err(|e| e.to_string())? {
-                    return Ok(());
-                }
-                let resp = handle_request(&mut ws, req);
-                let notes = std::mem::take(&mut ws.outbox);
-                connection.sender.send(Message::Response(resp)).map_err(|e| e.to_string())?;
-                for n in notes {
-                    connection.sender.send(Message::Notification(n)).map_err(|e| e.to_string())?;
+    let (mut ws, analysed) = Workspace::new(root_of(&params));
+    loop {
+        crossbeam_channel::select! {
+            recv(connection.receiver) -> msg => {
+                let Ok(msg) = msg else { return Ok(()) };
+                match msg {
+                    Message::Request(req) => {
+                        if connection.handle_shutdown(&req).map_err(|e| e.to_string())? {
+                            return Ok(());
+                        }
+                        let resp = handle_request(&mut ws, req);
+                        let notes = std::mem::take(&mut ws.outbox);
+                        connection.sender.send(Message::Response(resp)).map_err(|e| e.to_string())?;
+                        for n in notes {
+                            connection.sender.send(Message::Notification(n)).map_err(|e| e.to_string())?;
+                        }
+                    }
+                    Message::Notification(n) => {
+                        if handle_notification(&mut ws, n) {
+                            publish(connection, &mut ws);
+                        }
+                    }
+                    Message::Response(_) => {}
                 }
             }
-            Message::Notification(n) => {
-                if handle_notification(&mut ws, n) {
-                    publish(connection, &mut ws);
+            // A full check from the worker: published if still current.
+            recv(analysed) -> a => {
+                if let Ok(a) = a {
+                    if ws.analysed(a) {
+                        publish(connection, &mut ws);
+                    }
                 }
             }
-            Message::Response(_) => {}
         }
     }
-    Ok(())
 }
 
 #[allow(deprecated, reason = "root_uri and root_path are what older clients send")]

@@ -1,7 +1,16 @@
 //! The workspace: files on disk, open buffers, and the latest analysis.
+//!
+//! Two checks of each version of the buffers: the front (syntax, names,
+//! types, the index, the tests), made at once on the request thread, which
+//! every request reads; and the full one with the flow and table analyses,
+//! made on a worker thread and published when it is done. A change cancels
+//! the full check of the version before it, so a slow analysis never keeps
+//! a request waiting.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use lsp_server::Notification;
 use lsp_types as lsp;
@@ -25,19 +34,88 @@ pub struct Workspace {
     cache: crate::check::ParseCache,
     /// Open buffers by absolute path.
     pub open: BTreeMap<PathBuf, String>,
+    /// The front check of the current version: what requests read.
     pub snapshot: Snapshot,
+    /// The full check of the current version, once the worker is done.
+    analysed: Option<Analysed>,
     published: HashSet<String>,
     /// Notifications to send after the current response.
     pub outbox: Vec<Notification>,
+    worker: Worker,
+}
+
+/// A full check, with the absolute path of each of its files.
+pub struct Analysed {
+    pub generation: u64,
+    pub result: CheckResult,
+    pub paths: Vec<PathBuf>,
+}
+
+/// The thread that runs full checks, newest version first.
+struct Worker {
+    jobs: crossbeam_channel::Sender<(u64, crate::project::Loaded, Vec<PathBuf>)>,
+    /// The newest version: a check of an older one stops early.
+    current: Arc<AtomicU64>,
+}
+
+impl Worker {
+    fn start(done: crossbeam_channel::Sender<Analysed>) -> Worker {
+        let (jobs, queue) = crossbeam_channel::unbounded::<(u64, crate::project::Loaded, Vec<PathBuf>)>();
+        let current = Arc::new(AtomicU64::new(0));
+        let newest = current.clone();
+        std::thread::Builder::new()
+            .name("sopflow-analysis".into())
+            .stack_size(256 << 20)
+            .spawn(move || {
+                while let Ok(mut job) = queue.recv() {
+                    // Only the newest version queued is worth checking.
+                    while let Ok(next) = queue.try_recv() {
+                        job = next;
+                    }
+                    let (generation, loaded, paths) = job;
+                    let newest = newest.clone();
+                    let cancel: crate::check::Cancel = Arc::new(move || newest.load(Ordering::Relaxed) != generation);
+                    let stale = cancel.clone();
+                    let options = Options { recover: true, keep_trees: false, skip_lints: false, cancel: Some(cancel) };
+                    let result = crate::check::check_with(loaded, options);
+                    if !stale() && done.send(Analysed { generation, result, paths }).is_err() {
+                        break;
+                    }
+                }
+            })
+            .expect("the analysis thread starts");
+        Worker { jobs, current }
+    }
 }
 
 impl Workspace {
-    pub fn new(root: Option<PathBuf>) -> Workspace {
+    /// The workspace, and the channel on which full checks arrive (hand
+    /// each to [`Workspace::analysed`]).
+    pub fn new(root: Option<PathBuf>) -> (Workspace, crossbeam_channel::Receiver<Analysed>) {
         let root = root.map(|r| std::fs::canonicalize(&r).unwrap_or(r));
-        let open = BTreeMap::new();
-        let mut cache = crate::check::ParseCache::default();
-        let snapshot = analyse(root.as_deref(), &open, &mut cache);
-        Workspace { root, cache, open, snapshot, published: HashSet::new(), outbox: Vec::new() }
+        let (done, arrivals) = crossbeam_channel::unbounded();
+        let mut ws = Workspace {
+            root,
+            cache: crate::check::ParseCache::default(),
+            open: BTreeMap::new(),
+            snapshot: Snapshot { result: crate::check::check(crate::project::Loaded { sources: Default::default(), files: vec![], config: None, walk_notes: vec![] }), paths: vec![], index: Index::default(), tests: vec![] },
+            analysed: None,
+            published: HashSet::new(),
+            outbox: Vec::new(),
+            worker: Worker::start(done),
+        };
+        ws.refresh();
+        (ws, arrivals)
+    }
+
+    /// Takes a full check from the worker; returns whether it is of the
+    /// current version (its diagnostics are then to be published).
+    pub fn analysed(&mut self, a: Analysed) -> bool {
+        if a.generation != self.worker.current.load(Ordering::Relaxed) {
+            return false;
+        }
+        self.analysed = Some(a);
+        true
     }
 
     /// Opens or changes a buffer; returns whether the analysis changed.
@@ -57,9 +135,15 @@ impl Workspace {
         self.open.remove(&path).is_some() && self.refresh()
     }
 
+    /// Checks the current version: the front at once, the full check on
+    /// the worker. Returns false: nothing is published until the full
+    /// check arrives.
     pub fn refresh(&mut self) -> bool {
-        self.snapshot = analyse(self.root.as_deref(), &self.open, &mut self.cache);
-        true
+        let (loaded, paths) = load(self.root.as_deref(), &self.open);
+        let generation = self.worker.current.fetch_add(1, Ordering::Relaxed) + 1;
+        let _ = self.worker.jobs.send((generation, loaded.clone(), paths.clone()));
+        self.snapshot = front(loaded, paths, &mut self.cache);
+        false
     }
 
     pub fn file(&self, uri: &lsp::Uri) -> Option<(FileId, &SourceFile)> {
@@ -74,10 +158,12 @@ impl Workspace {
         convert::path_to_uri(&self.snapshot.paths[id.0 as usize])
     }
 
-    /// Every file's diagnostics, and empty lists for files that had some.
+    /// Every file's diagnostics from the newest full check, and empty
+    /// lists for files that had some.
     pub fn diagnostics_to_publish(&mut self) -> Vec<(lsp::Uri, Vec<lsp::Diagnostic>)> {
-        let r = &self.snapshot.result;
-        let paths = &self.snapshot.paths;
+        let Some(analysed) = &self.analysed else { return Vec::new() };
+        let r = &analysed.result;
+        let paths = &analysed.paths;
         let by_path = |shown: &str| -> lsp::Uri {
             let k = (0..r.sources.len()).find(|k| r.sources.get(FileId(*k as u32)).path == shown).unwrap_or(0);
             convert::path_to_uri(&paths[k])
@@ -106,9 +192,9 @@ impl Workspace {
     }
 }
 
-/// Checks the project: every `*.sop` under the root, open buffers over the
-/// files on disk, with recovery from syntax errors.
-fn analyse(root: Option<&Path>, open: &BTreeMap<PathBuf, String>, cache: &mut crate::check::ParseCache) -> Snapshot {
+/// The project: every `*.sop` under the root, open buffers over the files
+/// on disk, and `sopflow.toml`; with the absolute path of each file.
+fn load(root: Option<&Path>, open: &BTreeMap<PathBuf, String>) -> (crate::project::Loaded, Vec<PathBuf>) {
     let mut paths: Vec<PathBuf> = match root {
         Some(r) => crate::project::collect(&[r.to_path_buf()]).map(|(f, _)| f).unwrap_or_default(),
         None => Vec::new(),
@@ -147,8 +233,14 @@ fn analyse(root: Option<&Path>, open: &BTreeMap<PathBuf, String>, cache: &mut cr
         paths.push(abs.clone());
         Some(sources.add(shown(&abs), text))
     });
-    let loaded = crate::project::Loaded { sources, files, config, walk_notes: vec![] };
-    let result = crate::check::check_cached(loaded, Options { recover: true, keep_trees: true }, cache);
+    (crate::project::Loaded { sources, files, config, walk_notes: vec![] }, paths)
+}
+
+/// The front check: with recovery from syntax errors, without the flow and
+/// table analyses; the index and the tests.
+fn front(loaded: crate::project::Loaded, paths: Vec<PathBuf>, cache: &mut crate::check::ParseCache) -> Snapshot {
+    let options = Options { recover: true, keep_trees: true, skip_lints: true, cancel: None };
+    let result = crate::check::check_cached(loaded, options, cache);
     let (index, tests) = match &result.program {
         Some(p) => (Index::build(&result.asts, p), crate::testing::run_tests(p, None)),
         None => (Index::default(), Vec::new()),
