@@ -263,6 +263,45 @@ pub fn cond_holds(program: &Program, cond: &Cond, case: &Case) -> Result<bool, I
     r.cond(cond).map_err(|Missing(i)| i)
 }
 
+/// A case as read from JSON: its object, and the first key given twice (a
+/// map would silently keep the last).
+pub struct CaseObject {
+    pub map: serde_json::Map<String, serde_json::Value>,
+    pub duplicate: Option<String>,
+}
+
+impl<'de> serde::Deserialize<'de> for CaseObject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = CaseObject;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object of input values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<CaseObject, A::Error> {
+                let mut out = CaseObject { map: serde_json::Map::new(), duplicate: None };
+                while let Some((key, value)) = access.next_entry::<String, serde_json::Value>()? {
+                    if out.map.contains_key(&key) && out.duplicate.is_none() {
+                        out.duplicate = Some(key.clone());
+                    }
+                    out.map.insert(key, value);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(Visitor)
+    }
+}
+
+/// A text from a case, shortened for a message (a value can be enormous).
+pub fn shorten(text: &str) -> String {
+    const MAX: usize = 60;
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}… ({} bytes)", &text[..at], text.len()),
+        None => text.to_string(),
+    }
+}
+
 /// The key of a case's timeouts in JSON (no input name starts with `@`).
 pub const TIMEOUTS_KEY: &str = "@timeouts";
 
@@ -278,7 +317,8 @@ pub fn case_from_json(program: &Program, json: &serde_json::Map<String, serde_js
             continue;
         }
         let Some(id) = program.input_by_name(key) else {
-            let near = crate::resolve::nearest(key, program.inputs.iter().map(|i| i.name.as_str()));
+            let near = if key.len() <= 200 { crate::resolve::nearest(key, program.inputs.iter().map(|i| i.name.as_str())) } else { None };
+            let key = shorten(key);
             errors.push(match near {
                 Some(n) => format!("unknown input `{key}` (did you mean `{n}`?)"),
                 None => format!("unknown input `{key}`"),
@@ -353,15 +393,15 @@ pub fn value_from_json(program: &Program, id: InputId, value: &serde_json::Value
         (Type::Int { lo, hi }, J::Number(n)) => match n.as_i64() {
             Some(v) if lo <= v && v <= hi => Ok(Value::Num(v)),
             Some(v) => Err(format!("input `{name}` is {v}, outside its range {lo} to {hi}")),
-            None => Err(format!("input `{name}` must be a whole number, not {n}")),
+            None => Err(format!("input `{name}` must be a whole number, not {}", shorten(&n.to_string()))),
         },
         (Type::Duration, J::String(s)) => match crate::source::Duration::parse(s) {
             Some(d) => Ok(Value::Num(d.seconds)),
-            None => Err(format!("input `{name}` must be a duration such as \"90m\", not \"{s}\"")),
+            None => Err(format!("input `{name}` must be a duration such as \"90m\", not \"{}\"", shorten(s))),
         },
         (Type::Duration, J::Number(n)) => match n.as_i64() {
             Some(v) if v >= 0 => Ok(Value::Num(v)),
-            _ => Err(format!("input `{name}` must be a non-negative number of seconds, not {n}")),
+            _ => Err(format!("input `{name}` must be a non-negative number of seconds, not {}", shorten(&n.to_string()))),
         },
         (Type::String, J::String(s)) => Ok(Value::Str(s.clone())),
         (Type::Enum(e), J::String(s)) => {
@@ -369,7 +409,8 @@ pub fn value_from_json(program: &Program, id: InputId, value: &serde_json::Value
             match variants.iter().position(|v| v == s) {
                 Some(i) => Ok(Value::Variant(i as u32)),
                 None => {
-                    let near = crate::resolve::nearest(s, variants.iter().map(String::as_str));
+                    let near = if s.len() <= 200 { crate::resolve::nearest(s, variants.iter().map(String::as_str)) } else { None };
+                    let s = shorten(s);
                     Err(match near {
                         Some(n) => format!("input `{name}` has no variant `{s}` (did you mean `{n}`?)"),
                         None => format!("input `{name}` has no variant `{s}`; it is one of {}", variants.join(", ")),
@@ -385,7 +426,7 @@ pub fn value_from_json(program: &Program, id: InputId, value: &serde_json::Value
                 Type::String => "a string",
                 Type::Enum(_) => "a variant name as a string",
             };
-            Err(format!("input `{name}` must be {expected}, not {other}"))
+            Err(format!("input `{name}` must be {expected}, not {}", shorten(&other.to_string())))
         }
     }
 }

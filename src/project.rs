@@ -132,16 +132,79 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     Ok(Loaded { sources, files: out, config, walk_notes })
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder that
-/// is renamed into place, so an interrupted write never leaves a partial file.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
+/// Writes `bytes` to what `path` names, destroying nothing:
+/// - a regular file with one link (or a new file): atomically, through a
+///   temporary file in the same folder renamed into place, with the file's
+///   mode and owner kept (when the owner cannot be kept, in place instead);
+/// - a symbolic link: the file it points to, as above (the link stays);
+/// - a file with other hard links: in place, so that every name sees it;
+/// - a device, a FIFO or a socket: in place (opened for writing).
+///
+/// Every error is returned, `ENOSPC` included, naming the path.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let shown = display(path);
+    let fail = |e: std::io::Error| format!("cannot write `{shown}`: {e}");
+    let target = link_target(path).map_err(fail)?;
+    match std::fs::metadata(&target) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => replace(&target, bytes, None).map_err(fail),
+        Err(e) => Err(fail(e)),
+        Ok(m) if m.is_dir() => Err(format!("cannot write `{shown}`: it is a folder")),
+        Ok(m) if m.is_file() && links(&m) == 1 => match replace(&target, bytes, Some(&m)) {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => in_place(&target, bytes, true).map_err(fail),
+            other => other.map_err(fail),
+        },
+        Ok(m) => in_place(&target, bytes, m.is_file()).map_err(fail),
+    }
+}
+
+/// The file a path names, following symbolic links (also to a target that
+/// does not exist yet).
+fn link_target(path: &Path) -> std::io::Result<PathBuf> {
+    let mut at = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let to = std::fs::read_link(&at)?;
+                at = match at.parent() {
+                    Some(dir) if to.is_relative() => dir.join(to),
+                    _ => to,
+                };
+            }
+            _ => return Ok(at),
+        }
+    }
+    Err(std::io::Error::other("too many levels of symbolic links"))
+}
+
+#[cfg(unix)]
+fn links(m: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::nlink(m)
+}
+
+#[cfg(not(unix))]
+fn links(_: &std::fs::Metadata) -> u64 {
+    1
+}
+
+/// Writes into the file itself (truncated first when it is a regular file).
+fn in_place(path: &Path, bytes: &[u8], truncate: bool) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new().write(true).truncate(truncate).open(path)?;
+    f.write_all(bytes)?;
+    f.flush()?;
+    if truncate {
+        f.sync_all()?;
+    }
+    Ok(())
+}
+
+/// A temporary file beside `path`, with `existing`'s mode and owner, renamed over it.
+fn replace(path: &Path, bytes: &[u8], existing: Option<&std::fs::Metadata>) -> std::io::Result<()> {
+    use std::io::Write;
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
     let mut builder = tempfile::Builder::new();
     // A new file gets the usual mode (0666 less the umask), not the private
     // mode of temporary files; a rewritten one keeps its own below.
@@ -150,12 +213,23 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder.tempfile_in(&dir).map_err(|e| format!("cannot write `{shown}`: {e}"))?;
-    if let Some(perms) = existing {
-        tmp.as_file().set_permissions(perms).map_err(|e| format!("cannot write `{shown}`: {e}"))?;
+    let mut tmp = builder.tempfile_in(&dir)?;
+    if let Some(m) = existing {
+        tmp.as_file().set_permissions(m.permissions())?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let mine = tmp.as_file().metadata()?;
+            if (mine.uid(), mine.gid()) != (m.uid(), m.gid()) {
+                // Only the owner's own process (or root) may give it back.
+                std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()))
+                    .map_err(|e| std::io::Error::new(std::io::ErrorKind::PermissionDenied, e))?;
+            }
+        }
     }
-    tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).map_err(|e| format!("cannot write `{shown}`: {e}"))?;
-    tmp.persist(path).map_err(|e| format!("cannot write `{shown}`: {}", e.error))?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
 

@@ -12,8 +12,15 @@ fn sopflow(args: &[&str], stdin: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("runs");
-    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
-    child.wait_with_output().unwrap()
+    // Written from a thread: a streaming command answers while it reads.
+    let mut pipe = child.stdin.take().unwrap();
+    let text = stdin.to_string();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(text.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
 }
 
 fn out(o: &Output) -> String {
@@ -106,26 +113,39 @@ fn durations_are_read_as_text_or_seconds() {
     }
 }
 
+/// Every input line gets one output line, with its line number: a blank
+/// line, a line that is not JSON, a case with a key given twice; an
+/// enormous value is not echoed whole.
 #[test]
 fn batch_mode_keeps_order_and_reports_bad_lines() {
+    let huge = "x".repeat(100_000);
     let input = [
-        r#"{"report.kind": "other"}"#,
-        r#"{"report.kind": "fraud", "market": "ID"}"#,
-        r#"{"report.kind": "fraud", "market": "#,
-        "",
-        r#"{"report.kind": "fraud", "market": "SG"}"#,
+        r#"{"report.kind": "other"}"#.to_string(),
+        r#"{"report.kind": "fraud", "market": "ID"}"#.to_string(),
+        r#"{"report.kind": "fraud", "market": "#.to_string(),
+        String::new(),
+        r#"{"report.kind": "fraud", "market": "SG"}"#.to_string(),
+        r#"{"report.kind": "fraud", "market": "SG", "market": "ID"}"#.to_string(),
+        format!(r#"{{"report.kind": "{huge}"}}"#),
     ]
     .join("\n");
     let o = sopflow(&["eval", "policies", "--flow", "counterfeit_review", "--cases", "-"], &input);
     assert_eq!(o.status.code(), Some(1));
     let lines: Vec<serde_json::Value> = out(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(lines.len(), 4);
+    assert_eq!(lines.len(), 7);
+    for (i, l) in lines.iter().enumerate() {
+        assert_eq!(l["line"], i + 1, "{l}");
+    }
     assert_eq!(lines[0]["outcome"], "no_action");
     assert_eq!(lines[1]["team"], "fraud_ops");
-    assert_eq!(lines[2]["line"], 3);
     assert_eq!(lines[2]["result"], "invalid_line");
     assert!(lines[2]["error"].as_str().unwrap().starts_with("not valid JSON"));
-    assert_eq!(lines[3]["outcome"], "remove_listing");
+    assert_eq!(lines[3]["result"], "blank");
+    assert_eq!(lines[4]["outcome"], "remove_listing");
+    assert_eq!(lines[5]["result"], "invalid_case");
+    assert_eq!(lines[5]["error"], "input `market` is given twice");
+    assert_eq!(lines[6]["result"], "invalid_case");
+    assert!(lines[6]["error"].as_str().unwrap().len() < 300, "{}", lines[6]["error"]);
 }
 
 #[test]

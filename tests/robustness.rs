@@ -181,7 +181,7 @@ fn interrupted_writes_leave_the_original_intact() {
     let dir = tempdir("atomic");
     let target = dir.join("report.json");
     std::fs::create_dir_all(&target).unwrap();
-    assert!(sopflow::project::write_atomically(&target, b"new").is_err());
+    assert!(sopflow::project::write_file(&target, b"new").is_err());
     assert!(target.is_dir());
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
     // The formatter leaves a file with a syntax error untouched.
@@ -220,7 +220,7 @@ fn atomic_writes_keep_the_usual_file_modes() {
     let plain = dir.join("plain.txt");
     std::fs::write(&plain, "x").unwrap();
     let fresh = dir.join("fresh.txt");
-    sopflow::project::write_atomically(&fresh, b"x").unwrap();
+    sopflow::project::write_file(&fresh, b"x").unwrap();
     assert_eq!(mode(&fresh), mode(&plain));
     let script = dir.join("policy.sop");
     std::fs::write(&script, "outcome   x\n").unwrap();

@@ -246,15 +246,9 @@ fn run(cli: Cli) -> i32 {
                 1
             }
         },
-        Command::Schema => {
-            print!("{}", crate::export::json::schema());
-            0
-        }
+        Command::Schema => printed(&crate::export::json::schema(), 0),
         Command::Explain { code } => match Code::parse(&code) {
-            Some(c) => {
-                print!("{}", c.doc());
-                0
-            }
+            Some(c) => printed(c.doc(), 0),
             None => {
                 let near = crate::resolve::nearest(&code, Code::ALL.iter().map(|c| c.as_str()));
                 eprintln!("error: unknown diagnostic code `{code}`");
@@ -270,8 +264,7 @@ fn run(cli: Cli) -> i32 {
             for c in Code::ALL {
                 out.push_str(&format!("{:<22} {}\n", c.as_str(), c.default_level().as_str()));
             }
-            print!("{out}");
-            0
+            printed(&out, 0)
         }
     }
 }
@@ -366,14 +359,34 @@ fn check(args: CheckArgs) -> i32 {
     i32::from(failing)
 }
 
-/// Prints `text`, or writes it to `path` atomically: into a temporary file in
-/// the same folder, renamed into place only when complete.
+/// Prints `text`, or writes it to `path` (`project::write_file`: atomically
+/// over a regular file, in place over a device or FIFO, through a symbolic
+/// link to its target).
 pub fn emit(path: Option<&std::path::Path>, text: &str) -> Result<(), String> {
-    let Some(path) = path else {
-        let mut stdout = std::io::stdout().lock();
-        let _ = stdout.write_all(text.as_bytes());
-        let _ = stdout.flush();
-        return Ok(());
-    };
-    crate::project::write_atomically(path, text.as_bytes())
+    match path {
+        None => print(text),
+        Some(path) => crate::project::write_file(path, text.as_bytes()),
+    }
+}
+
+/// Writes `text` to standard output. A closed pipe (`| head`) is quiet and
+/// not an error: the reader has what it wanted. Any other failure (`ENOSPC`,
+/// an I/O error) is an error to report, exit 2.
+pub fn print(text: &str) -> Result<(), String> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|_| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write to standard output: {e}")),
+        _ => Ok(()),
+    }
+}
+
+/// [`print`] as an exit code: `code`, or 2 after the message.
+pub(crate) fn printed(text: &str, code: i32) -> i32 {
+    match print(text) {
+        Ok(()) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            2
+        }
+    }
 }

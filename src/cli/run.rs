@@ -1,6 +1,6 @@
 //! `sopflow eval` and `sopflow test`.
 
-use std::io::{Read, Write};
+use std::io::{Read, Write as _};
 
 use super::{use_color, CoverageFormat, EvalArgs, ExportArgs, ExportFormat, FmtArgs, RunFormat, TestArgs, TestFormat};
 use crate::check::CheckResult;
@@ -69,18 +69,33 @@ pub fn eval(args: EvalArgs) -> i32 {
             return 2;
         }
     };
-    let mut stdout = std::io::stdout().lock();
     if let Some(path) = &args.cases {
-        let input = match read_input(path) {
-            Ok(t) => t,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return 2;
+        // Streamed: memory does not grow with the file.
+        let input: Box<dyn std::io::BufRead> = if path.as_os_str() == "-" {
+            Box::new(std::io::stdin().lock())
+        } else {
+            match std::fs::File::open(path) {
+                Ok(f) => Box::new(std::io::BufReader::with_capacity(1 << 20, f)),
+                Err(e) => {
+                    eprintln!("error: cannot read `{}`: {e}", crate::project::display(path));
+                    return 2;
+                }
             }
         };
-        let (out, failed) = render::run::batch(program, target, &input);
-        let _ = stdout.write_all(out.as_bytes());
-        return i32::from(failed > 0);
+        let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+        let done = render::run::batch(program, target, input, &mut stdout).and_then(|failed| stdout.flush().map(|_| failed).map_err(render::run::BatchError::Output));
+        return match done {
+            Ok(failed) => i32::from(failed > 0),
+            Err(render::run::BatchError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+            Err(render::run::BatchError::Output(e)) => {
+                eprintln!("error: cannot write to standard output: {e}");
+                2
+            }
+            Err(render::run::BatchError::Input(e)) => {
+                eprintln!("error: cannot read `{}`: {e}", crate::project::display(path));
+                2
+            }
+        };
     }
     let path = args.case.as_ref().expect("clap requires --case or --cases");
     let text = match read_input(path) {
@@ -97,8 +112,7 @@ pub fn eval(args: EvalArgs) -> i32 {
                 RunFormat::Json => serde_json::to_string_pretty(&json).expect("serializes") + "\n",
                 RunFormat::Human => render::run::eval_human(&json),
             };
-            let _ = stdout.write_all(out.as_bytes());
-            i32::from(!render::run::succeeded(&json))
+            super::printed(&out, i32::from(!render::run::succeeded(&json)))
         }
         Err(e) => {
             eprintln!("error: the case in `{}` is {e}", crate::project::display(path));
@@ -308,8 +322,7 @@ pub fn fmt(args: FmtArgs) -> i32 {
         }
         return match crate::fmt::format(&text) {
             Ok(out) => {
-                let _ = std::io::stdout().lock().write_all(out.as_bytes());
-                0
+                super::printed(&out, 0)
             }
             Err(e) => {
                 let mut sources = crate::source::SourceMap::default();
@@ -346,7 +359,7 @@ pub fn fmt(args: FmtArgs) -> i32 {
                 changed += 1;
                 if args.check {
                     println!("{shown}");
-                } else if let Err(e) = crate::project::write_atomically(path, out.as_bytes()) {
+                } else if let Err(e) = crate::project::write_file(path, out.as_bytes()) {
                     eprintln!("error: {e}");
                     broken += 1;
                 }

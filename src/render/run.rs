@@ -101,9 +101,12 @@ fn invalid_case(errors: Vec<String>) -> EvalJson {
 
 /// Parses and runs one JSON case; an invalid case is a result too.
 pub fn eval_text(program: &Program, target: RunTarget, text: &str, sources: Option<&SourceMap>) -> Result<EvalJson, String> {
-    let map: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(text) {
-        Ok(serde_json::Value::Object(m)) => m,
-        Ok(_) => return Err("a case must be a JSON object of input values".into()),
+    let map = match serde_json::from_str::<eval::CaseObject>(text) {
+        Ok(eval::CaseObject { map, duplicate: None }) => map,
+        Ok(eval::CaseObject { duplicate: Some(key), .. }) => {
+            return Ok(invalid_case(vec![format!("input `{}` is given twice", eval::shorten(&key))]));
+        }
+        Err(e) if e.is_data() => return Err("a case must be a JSON object of input values".into()),
         Err(e) => return Err(format!("not valid JSON: {e}")),
     };
     let case = eval::case_from_json(program, &map);
@@ -155,36 +158,73 @@ struct BadLine {
     error: String,
 }
 
+/// One batch result: its line number, then the evaluation.
+#[derive(Serialize)]
+struct Numbered {
+    line: usize,
+    #[serde(flatten)]
+    json: EvalJson,
+}
+
+/// Why a batch stopped.
+#[derive(Debug)]
+pub enum BatchError {
+    /// Reading the cases failed.
+    Input(std::io::Error),
+    /// Writing the results failed.
+    Output(std::io::Error),
+}
+
+/// Lines evaluated together (in parallel) before their results are written.
+const BATCH_LINES: usize = 4096;
+
 /// Batch mode: one JSON case per line in, one JSON result per line out, in
-/// input order, evaluated in parallel. A malformed line becomes a result
-/// naming its line number; blank lines are skipped. Returns the output and
-/// the number of lines that did not end in an outcome or hand-off.
-pub fn batch(program: &Program, target: RunTarget, input: &str) -> (String, usize) {
-    let lines: Vec<(usize, &str)> = input.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()).map(|(i, l)| (i + 1, l)).collect();
-    let chunks: Vec<(String, usize)> = lines
-        .par_chunks(4096)
-        .map(|chunk| {
-            let mut out = String::with_capacity(chunk.len() * 96);
-            let mut failed = 0;
-            for (n, line) in chunk {
-                let text = match eval_text(program, target, line, None) {
-                    Ok(json) => {
-                        failed += usize::from(!succeeded(&json));
-                        serde_json::to_string(&json)
-                    }
-                    Err(error) => {
-                        failed += 1;
-                        serde_json::to_string(&BadLine { line: *n, result: "invalid_line", error })
-                    }
-                };
-                out.push_str(&text.expect("results serialize"));
-                out.push('\n');
+/// input order, each with its `line` number; evaluated in parallel a chunk
+/// of lines at a time, so memory does not grow with the input. A line that
+/// is not a JSON object is `invalid_line`; a blank line is `blank` (not a
+/// failure). Returns the number of lines that did not end in an outcome or
+/// hand-off.
+pub fn batch(program: &Program, target: RunTarget, mut input: impl std::io::BufRead, out: &mut impl std::io::Write) -> Result<usize, BatchError> {
+    let mut failed = 0;
+    let mut number = 0;
+    let mut chunk: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH_LINES);
+    loop {
+        chunk.clear();
+        while chunk.len() < BATCH_LINES {
+            let mut line = Vec::new();
+            if input.read_until(b'\n', &mut line).map_err(BatchError::Input)? == 0 {
+                break;
             }
-            (out, failed)
-        })
-        .collect();
-    let failed = chunks.iter().map(|(_, f)| f).sum();
-    (chunks.into_iter().map(|(s, _)| s).collect(), failed)
+            number += 1;
+            chunk.push((number, line));
+        }
+        if chunk.is_empty() {
+            return Ok(failed);
+        }
+        let results: Vec<(String, bool)> = chunk.par_iter().map(|(n, line)| batch_line(program, target, *n, line)).collect();
+        for (text, bad) in results {
+            failed += usize::from(bad);
+            out.write_all(text.as_bytes()).and_then(|_| out.write_all(b"\n")).map_err(BatchError::Output)?;
+        }
+    }
+}
+
+/// One line of a batch as its JSON result, and whether it failed.
+fn batch_line(program: &Program, target: RunTarget, n: usize, line: &[u8]) -> (String, bool) {
+    let text = String::from_utf8_lossy(line);
+    let text = text.trim_end_matches(['\n', '\r']);
+    let (json, bad) = if text.trim().is_empty() {
+        (serde_json::to_string(&BadLine { line: n, result: "blank", error: "blank line".into() }), false)
+    } else {
+        match eval_text(program, target, text, None) {
+            Ok(json) => {
+                let bad = !succeeded(&json);
+                (serde_json::to_string(&Numbered { line: n, json }), bad)
+            }
+            Err(error) => (serde_json::to_string(&BadLine { line: n, result: "invalid_line", error }), true),
+        }
+    };
+    (json.expect("results serialize"), bad)
 }
 
 /// The human report of a test run (the closing line is [`tests_summary`]).
