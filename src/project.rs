@@ -46,45 +46,78 @@ pub fn display(path: &Path) -> String {
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
-/// Collects the `*.sop` files under `paths` (default: `.`), sorted by path.
-pub fn collect(paths: &[PathBuf]) -> Result<(Vec<PathBuf>, Vec<String>), LoadError> {
+/// What a walk of the given paths found.
+#[derive(Debug, Default)]
+pub struct Collected {
+    /// The `*.sop` files under the folders, and every path given that is
+    /// not a folder (whatever kind of file: a FIFO, `<(cat f.sop)`), sorted
+    /// by path; a file reached twice (a linked folder, `p.sop ./p.sop`) once.
+    pub files: Vec<PathBuf>,
+    /// Folders that could not be read, with why: the project is not whole.
+    pub unreadable: Vec<(PathBuf, String)>,
+    /// Symbolic link loops, skipped (what they lead to is walked once).
+    pub notes: Vec<String>,
+}
+
+/// Collects the `*.sop` files under `paths` (default: `.`).
+pub fn collect(paths: &[PathBuf]) -> Result<Collected, LoadError> {
     let default = [PathBuf::from(".")];
     let paths = if paths.is_empty() { &default[..] } else { paths };
-    let mut files = Vec::new();
-    let mut notes = Vec::new();
+    let mut out = Collected::default();
     for path in paths {
-        if !path.exists() {
+        if std::fs::metadata(path).is_err() && std::fs::symlink_metadata(path).is_err() {
             return Err(LoadError::Missing(display(path)));
         }
-        if path.is_file() {
-            files.push(path.clone());
+        if !path.is_dir() {
+            out.files.push(path.clone());
             continue;
         }
-        let before = files.len();
+        let before = out.files.len() + out.unreadable.len();
         let walk = walkdir::WalkDir::new(path).follow_links(true).sort_by_file_name();
         for entry in walk {
             match entry {
-                Ok(e) if e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "sop") => {
-                    files.push(e.into_path())
-                }
+                Ok(e) if !e.file_type().is_dir() && e.path().extension().is_some_and(|x| x == "sop") => out.files.push(e.into_path()),
                 Ok(_) => {}
-                Err(err) => notes.push(match (err.loop_ancestor(), err.path()) {
-                    (Some(_), Some(p)) => format!("skipped `{}`: symbolic link loop", display(p)),
-                    (_, Some(p)) => format!("skipped `{}`: {err}", display(p)),
-                    _ => format!("skipped: {err}"),
-                }),
+                Err(err) => match (err.loop_ancestor(), err.path()) {
+                    (Some(_), Some(p)) => out.notes.push(format!("skipped `{}`: symbolic link loop", display(p))),
+                    // A dangling link is only a policy not read when it is named as one.
+                    (_, Some(p)) if std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) && p.extension().is_none_or(|x| x != "sop") => {
+                        out.notes.push(format!("skipped `{}`: {err}", display(p)));
+                    }
+                    (_, Some(p)) => {
+                        let why = err.io_error().map_or_else(|| err.to_string(), |e| e.to_string());
+                        out.unreadable.push((p.to_path_buf(), why));
+                    }
+                    _ => out.unreadable.push((path.clone(), err.to_string())),
+                },
             }
         }
-        if files.len() == before {
+        if out.files.len() + out.unreadable.len() == before {
             return Err(LoadError::NoFiles(display(path)));
         }
     }
-    files.sort_by_key(|p| display(p));
-    files.dedup();
-    if files.len() > max_files() {
+    out.files.sort_by_key(|p| display(p));
+    out.files.dedup();
+    // The same file by two names: the first name in path order stays.
+    let mut seen = std::collections::HashSet::new();
+    out.files.retain(|p| identity(p).is_none_or(|id| seen.insert(id)));
+    if out.files.len() > max_files() {
         return Err(LoadError::TooManyFiles(max_files()));
     }
-    Ok((files, notes))
+    Ok(out)
+}
+
+/// What a path is, whatever it is called: device and inode (its canonical
+/// path elsewhere).
+#[cfg(unix)]
+fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(path: &Path) -> Option<PathBuf> {
+    std::fs::canonicalize(path).ok()
 }
 
 /// One file, indexed, and why it cannot be checked.
@@ -113,7 +146,7 @@ fn read_one(path: &Path) -> (SourceFile, Option<String>) {
 
 /// Reads the project. Unreadable files keep an entry with their error.
 pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
-    let (files, walk_notes) = collect(paths)?;
+    let Collected { files, unreadable, notes: walk_notes } = collect(paths)?;
     // Read (and checked as UTF-8) in parallel, one file per task; taken in
     // walk order.
     use rayon::prelude::*;
@@ -123,6 +156,11 @@ pub fn load(paths: &[PathBuf]) -> Result<Loaded, LoadError> {
     for (file, error) in read {
         let id = sources.add_file(file);
         out.push((id, error));
+    }
+    // A folder that could not be read is a part of the project not checked.
+    for (path, why) in unreadable {
+        let id = sources.add(display(&path), String::new());
+        out.push((id, Some(format!("a folder that cannot be read: {why}"))));
     }
     let first = paths.first().cloned().unwrap_or_else(|| PathBuf::from("."));
     let config = crate::config::find(&first).and_then(|p| {
@@ -244,8 +282,8 @@ pub fn outside(paths: &[PathBuf]) -> Option<(String, Vec<PathBuf>)> {
         None => return None,
     };
     let folder = if folder.as_os_str().is_empty() { PathBuf::from(".") } else { folder };
-    let given: Vec<PathBuf> = collect(paths).ok()?.0.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
-    let (all, _) = collect(std::slice::from_ref(&folder)).ok()?;
+    let given: Vec<PathBuf> = collect(paths).ok()?.files.iter().filter_map(|p| std::fs::canonicalize(p).ok()).collect();
+    let all = collect(std::slice::from_ref(&folder)).ok()?.files;
     let rest: Vec<PathBuf> = all.into_iter().filter(|p| std::fs::canonicalize(p).is_ok_and(|c| !given.contains(&c))).collect();
     (!rest.is_empty()).then(|| (display(&folder), rest))
 }

@@ -3,7 +3,8 @@
 //! A [`Span`] is a byte range in one file of the [`SourceMap`]. Positions
 //! shown to users are 1-based lines and 1-based columns counted in Unicode
 //! scalar values (characters), so a multi-byte character before a span moves
-//! the column by one. A `\r\n` line ending counts as the end of its line.
+//! the column by one. Line ends are `\n`, `\r\n` and a lone `\r` (the
+//! contract), the same in every report and in the language server.
 
 use serde::Serialize;
 
@@ -50,7 +51,9 @@ pub struct SourceFile {
 impl SourceFile {
     pub fn new(path: String, text: String) -> SourceFile {
         let mut line_starts = vec![0];
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        let bytes = text.as_bytes();
+        // After every `\n`, and after every `\r` that no `\n` follows.
+        line_starts.extend(memchr::memchr2_iter(b'\n', b'\r', bytes).filter(|&i| bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n')).map(|i| i + 1));
         SourceFile { path, text, line_starts }
     }
 
@@ -65,6 +68,18 @@ impl SourceFile {
         }
         let col = self.text[start..end].chars().count() + 1;
         (line + 1, col)
+    }
+
+    /// The text with every lone `\r` turned into `\n` (the same bytes
+    /// otherwise, so spans stay put): for tools that only know `\n` and
+    /// `\r\n`, such as the graphical report.
+    pub fn text_with_lf(&self) -> String {
+        let bytes = self.text.as_bytes();
+        if !bytes.iter().enumerate().any(|(i, b)| *b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+            return self.text.clone();
+        }
+        let out: Vec<u8> = bytes.iter().enumerate().map(|(i, b)| if *b == b'\r' && bytes.get(i + 1) != Some(&b'\n') { b'\n' } else { *b }).collect();
+        String::from_utf8(out).expect("a byte for a byte, both ASCII")
     }
 
     /// Byte offset of the start of a 0-based line.

@@ -230,3 +230,203 @@ fn atomic_writes_keep_the_usual_file_modes() {
     assert_eq!(std::fs::read_to_string(&script).unwrap(), "outcome x\n");
     assert_eq!(mode(&script), 0o640);
 }
+
+/// What the user names is read, whatever kind of file it is: a FIFO, and
+/// `<(cat policy.sop)` in a shell.
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_process_substitution_is_read() {
+    let dir = tempdir("fifo");
+    let fifo = dir.join("policy.sop");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let text = std::fs::read_to_string("tests/fixtures/conflicting-outcomes.sop").unwrap();
+    let writer = {
+        let (fifo, text) = (fifo.clone(), text.clone());
+        std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+    };
+    let o = sopflow(&["check", "--format", "json", fifo.to_str().unwrap()], &[]);
+    writer.join().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 1, "{json}");
+    assert_eq!(json["diagnostics"][0]["code"], "conflicting-outcomes");
+    assert_eq!(o.status.code(), Some(1));
+    let bin = env!("CARGO_BIN_EXE_sopflow");
+    let o = std::process::Command::new("bash").arg("-c").arg(format!("{bin} check --format json <(cat tests/fixtures/conflicting-outcomes.sop)")).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 1, "{json}");
+    assert_eq!(o.status.code(), Some(1));
+}
+
+/// A part of the project that cannot be read is an error, not a warning
+/// beside a clean report: here a policy that is a dangling link.
+#[cfg(unix)]
+#[test]
+fn a_policy_that_cannot_be_read_fails_the_check() {
+    let dir = tempdir("dangling");
+    std::fs::write(dir.join("a.sop"), "input x: bool\noutcome a\ntable t {\n  when x -> outcome a\n  otherwise -> outcome a\n}\n").unwrap();
+    std::os::unix::fs::symlink(dir.join("gone.sop"), dir.join("b.sop")).unwrap();
+    // A dangling link not named as a policy is not part of the project.
+    std::os::unix::fs::symlink(dir.join("gone.txt"), dir.join("notes.txt")).unwrap();
+    let o = sopflow(&["check", "--format", "json", dir.to_str().unwrap()], &[]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(o.status.code(), Some(1), "{json}");
+    let codes: Vec<&str> = json["diagnostics"].as_array().unwrap().iter().map(|d| d["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"unreadable-file"), "{json}");
+}
+
+/// The same file reached twice is read once: no false duplicates.
+#[cfg(unix)]
+#[test]
+fn the_same_file_by_two_names_is_read_once() {
+    let dir = tempdir("twice");
+    let text = "input x: bool\noutcome a\ntable t {\n  when x -> outcome a\n  otherwise -> outcome a\n}\n";
+    std::fs::create_dir_all(dir.join("real")).unwrap();
+    std::fs::write(dir.join("real/p.sop"), text).unwrap();
+    std::os::unix::fs::symlink(dir.join("real"), dir.join("linked")).unwrap();
+    let o = sopflow(&["check", "--format", "json", dir.to_str().unwrap()], &[]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["diagnostics"], serde_json::json!([]), "{json}");
+    assert_eq!(json["summary"]["files"], 1);
+    let p = dir.join("real/p.sop");
+    let again = format!("{}/real/./p.sop", dir.display());
+    let o = sopflow(&["check", "--format", "json", p.to_str().unwrap(), &again], &[]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["diagnostics"], serde_json::json!([]), "{json}");
+}
+
+/// CR-only line ends: one line model for JSON, the human report and the
+/// language server's positions.
+#[test]
+fn a_lone_carriage_return_ends_a_line_everywhere() {
+    let text = "input x: bool\routcome a\routcome b\rtable t {\r  when x -> outcome a\r  when x -> outcome b\r  otherwise -> outcome a\r}\r";
+    let dir = tempdir("cr");
+    let file = dir.join("cr.sop");
+    std::fs::write(&file, text).unwrap();
+    let o = sopflow(&["check", "--format", "json", file.to_str().unwrap()], &[]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["diagnostics"][0]["code"], "conflicting-outcomes");
+    assert_eq!((json["diagnostics"][0]["line"].as_u64(), json["diagnostics"][0]["column"].as_u64()), (Some(6), Some(3)), "{json}");
+    let o = sopflow(&["check", "--color", "never", file.to_str().unwrap()], &[]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("cr.sop:6:3]"), "{}", String::from_utf8_lossy(&o.stdout));
+    let source = sopflow::source::SourceFile::new("cr.sop".into(), text.into());
+    let at = text.find("when x -> outcome b").unwrap();
+    assert_eq!(source.line_col(at), (6, 3));
+}
+
+/// `--output` destroys nothing: through a symbolic link it writes the file
+/// the link names (the link stays); a FIFO and a device are written in
+/// place; a full device is an error, exit 2.
+#[cfg(unix)]
+#[test]
+fn output_writes_what_the_path_names() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempdir("output");
+    let real = dir.join("real.json");
+    std::fs::write(&real, "old").unwrap();
+    let link = dir.join("link.json");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let o = sopflow(&["check", "--format", "json", "-o", link.to_str().unwrap(), "policies"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(std::fs::read_to_string(&real).unwrap().contains("\"version\": 1"));
+    // A FIFO: the reader gets the report.
+    let fifo = dir.join("report.fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let o = sopflow(&["check", "--format", "json", "-o", fifo.to_str().unwrap(), "policies"], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(reader.join().unwrap().contains("\"version\": 1"));
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo());
+    // A full device: the error is reported and the device stays a device.
+    if std::path::Path::new("/dev/full").exists() {
+        let o = sopflow(&["check", "--format", "json", "-o", "/dev/full", "policies"], &[]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write `/dev/full`"), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(std::fs::metadata("/dev/full").unwrap().file_type().is_char_device());
+    }
+}
+
+/// `fmt` formats the file a link names (the link stays a link), keeps hard
+/// links together, and keeps the owner; it never says it formatted a file
+/// it could not write.
+#[cfg(unix)]
+#[test]
+fn fmt_keeps_links_owner_and_mode() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempdir("fmtlinks");
+    let messy = "outcome   x\n";
+    let real = dir.join("real.sop");
+    std::fs::write(&real, messy).unwrap();
+    let link = dir.join("link.sop");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let o = sopflow(&["fmt", link.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "outcome x\n");
+    // Hard links: both names see the formatted text; the inode is the same.
+    let a = dir.join("hard/a.sop");
+    std::fs::create_dir_all(dir.join("hard")).unwrap();
+    std::fs::write(&a, messy).unwrap();
+    let b = dir.join("b.sop");
+    std::fs::hard_link(&a, &b).unwrap();
+    let inode = std::fs::metadata(&a).unwrap().ino();
+    let o = sopflow(&["fmt", a.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&b).unwrap(), "outcome x\n");
+    assert_eq!(std::fs::metadata(&a).unwrap().ino(), inode);
+    // The owner (only root can give a file to another user to test it).
+    let owned = dir.join("owned.sop");
+    std::fs::write(&owned, messy).unwrap();
+    if std::os::unix::fs::chown(&owned, Some(4242), Some(4242)).is_ok() {
+        let o = sopflow(&["fmt", owned.to_str().unwrap()], &[]);
+        assert_eq!(o.status.code(), Some(0));
+        let m = std::fs::metadata(&owned).unwrap();
+        assert_eq!((m.uid(), m.gid()), (4242, 4242));
+        assert_eq!(std::fs::read_to_string(&owned).unwrap(), "outcome x\n");
+    } else {
+        use std::io::Write;
+        let _ = writeln!(std::io::stderr(), "SKIPPED: the owner part of fmt_keeps_links_owner_and_mode needs root");
+    }
+    // A file it cannot write: an error, and no "formatted" line.
+    let blocked = dir.join("blocked.sop");
+    std::fs::create_dir_all(&blocked).unwrap();
+    let o = sopflow(&["fmt", dir.join("hard").to_str().unwrap(), blocked.to_str().unwrap()], &[]);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("formatted 1 of"), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// Standard output that cannot be written is an error (exit 2, said); a
+/// reader that closes the pipe early is not.
+#[cfg(unix)]
+#[test]
+fn stdout_errors_are_reported_and_closed_pipes_are_quiet() {
+    if !std::path::Path::new("/dev/full").exists() {
+        return common_skip("/dev/full is missing");
+    }
+    let bin = env!("CARGO_BIN_EXE_sopflow");
+    for cmd in [
+        format!("echo 'outcome   x' | {bin} fmt --stdin > /dev/full"),
+        format!("{bin} export policies --format json > /dev/full"),
+        format!("{bin} check policies > /dev/full"),
+        format!("{bin} schema > /dev/full"),
+    ] {
+        let o = std::process::Command::new("bash").arg("-c").arg(&cmd).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{cmd}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("cannot write to standard output"), "{cmd}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    // Far more output than a pipe holds, read one line of.
+    let cmd = format!(
+        "set -o pipefail; yes '{{\"report.kind\": \"other\"}}' | head -n 300000 | {bin} eval policies --flow counterfeit_review --cases - | head -n 1 > /dev/null; echo \"${{PIPESTATUS[2]}}\""
+    );
+    let o = std::process::Command::new("bash").arg("-c").arg(&cmd).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "0", "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.stderr.is_empty(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+fn common_skip(reason: &str) {
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "{reason}");
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {reason}");
+}

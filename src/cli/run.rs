@@ -334,15 +334,20 @@ pub fn fmt(args: FmtArgs) -> i32 {
             }
         };
     }
-    let files = match crate::project::collect(&args.paths) {
-        Ok((files, _)) => files,
+    let collected = match crate::project::collect(&args.paths) {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return 2;
         }
     };
+    let files = collected.files;
     let mut changed = 0;
     let mut broken = 0;
+    for (path, why) in &collected.unreadable {
+        eprintln!("error: `{}` is a folder that cannot be read: {why}", crate::project::display(path));
+        broken += 1;
+    }
     for path in &files {
         let shown = crate::project::display(path);
         let text = match std::fs::read(path).map(String::from_utf8) {
@@ -356,12 +361,17 @@ pub fn fmt(args: FmtArgs) -> i32 {
         match crate::fmt::format(&text) {
             Ok(out) if out == text => {}
             Ok(out) => {
-                changed += 1;
                 if args.check {
-                    println!("{shown}");
+                    changed += 1;
+                    if let Err(e) = super::print(&format!("{shown}\n")) {
+                        eprintln!("error: {e}");
+                        return 2;
+                    }
                 } else if let Err(e) = crate::project::write_file(path, out.as_bytes()) {
                     eprintln!("error: {e}");
                     broken += 1;
+                } else {
+                    changed += 1;
                 }
             }
             Err(e) => {

@@ -196,7 +196,7 @@ impl Workspace {
 /// on disk, and `sopflow.toml`; with the absolute path of each file.
 fn load(root: Option<&Path>, open: &BTreeMap<PathBuf, String>) -> (crate::project::Loaded, Vec<PathBuf>) {
     let mut paths: Vec<PathBuf> = match root {
-        Some(r) => crate::project::collect(&[r.to_path_buf()]).map(|(f, _)| f).unwrap_or_default(),
+        Some(r) => crate::project::collect(&[r.to_path_buf()]).map(|c| c.files).unwrap_or_default(),
         None => Vec::new(),
     };
     paths = paths.into_iter().map(|p| std::fs::canonicalize(&p).unwrap_or(p)).collect();

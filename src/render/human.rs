@@ -145,7 +145,7 @@ fn report(sources: &SourceMap, d: &Diagnostic) -> Report {
         code: d.code.as_str().to_string(),
         message: d.message.clone(),
         level: d.level,
-        source: CharColumns { name: file.path.clone(), text: file.text.clone() },
+        source: CharColumns { name: file.path.clone(), text: file.text_with_lf() },
         labels,
         help: (!help.is_empty()).then(|| help.join("\n")),
     }
