@@ -19,7 +19,21 @@ struct Comment {
 /// Formats a file; `Err` with the syntax error when it does not parse.
 pub fn format(text: &str) -> Result<String, crate::syntax::SyntaxError> {
     let file = crate::syntax::parse_file(crate::source::FileId(0), text)?;
-    let mut f = Formatter { src: text, trivia: crate::syntax::trivia::Trivia::scan(text), comments: comments(text), next: 0, out: String::new(), indent: 0 };
+    // The suppression comments that suppress something where they stand.
+    let source = crate::source::SourceFile::new(String::new(), text.to_string());
+    let items = crate::check::item_spans(&file);
+    let suppressions = crate::diagnostics::suppress::scan(crate::source::FileId(0), &source, &items);
+    let effective = suppressions.iter().filter(|s| s.item.is_some()).map(|s| s.span.start as usize).collect();
+    let mut f = Formatter {
+        src: text,
+        trivia: crate::syntax::trivia::Trivia::scan(text),
+        comments: comments(text),
+        next: 0,
+        out: String::new(),
+        indent: 0,
+        deferred: Vec::new(),
+        effective,
+    };
     f.file(&file);
     let mut out = f.out;
     if text.starts_with('\u{feff}') {
@@ -65,6 +79,12 @@ struct Formatter<'a> {
     next: usize,
     out: String,
     indent: usize,
+    /// Suppression comments that stood at the end of a line inside the
+    /// construct being printed: they end its line, where they still
+    /// suppress nothing (see `leading_for`).
+    deferred: Vec<String>,
+    /// The starts of the suppression comments that cover an item.
+    effective: std::collections::HashSet<usize>,
 }
 
 impl Formatter<'_> {
@@ -104,25 +124,50 @@ impl Formatter<'_> {
     /// just above it; any other `///` comment (one that stood inside the
     /// construct, say) goes first with a blank line after it, so that it can
     /// never become a doc comment: formatting must not change meaning.
+    ///
+    /// A suppression comment (`// sopflow: …`) that covers no item where it
+    /// stands must not start to cover one: one at the end of a line (which
+    /// suppresses nothing) ends the printed line instead, and one on a line
+    /// of its own (which had nothing to suppress) keeps a blank line after
+    /// it (still nothing to suppress).
     fn leading_for(&mut self, start: usize, pos: usize) {
         let docs = self.doc_run(start);
         let mut own = Vec::new();
-        let mut moved_doc = false;
+        // Comments that must not touch the construct: `///` comments that
+        // are not its doc, and suppressions that cover nothing. They go first,
+        // with a blank line after, so that what stays next to the construct
+        // (a suppression that covers it) still does.
+        let mut detached = Vec::new();
+        let mut adjacent = Vec::new();
+        let _ = start;
         while self.next < self.comments.len() && self.comments[self.next].start < pos {
             let c = &self.comments[self.next];
+            let idle_suppression = !self.effective.contains(&c.start)
+                && c.text.strip_prefix("//").is_some_and(|b| !b.starts_with('/') && b.trim_start().starts_with("sopflow:"));
             if docs.contains(&c.start) {
                 own.push(c.text.clone());
+            } else if idle_suppression {
+                let line_start = self.src[..c.start].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+                if self.src[line_start..c.start].trim().is_empty() {
+                    detached.push(c.text.clone());
+                } else {
+                    self.deferred.push(c.text.clone());
+                }
+            } else if c.text.starts_with("///") {
+                detached.push(c.text.clone());
             } else {
-                moved_doc |= c.text.starts_with("///");
-                let line = format!("{}{}\n", self.pad(), c.text);
-                self.out.push_str(&line);
+                adjacent.push(c.text.clone());
             }
             self.next += 1;
         }
-        if moved_doc {
-            self.out.push('\n');
+        for text in &detached {
+            let line = format!("{}{text}\n", self.pad());
+            self.out.push_str(&line);
         }
-        for text in own {
+        if !detached.is_empty() {
+            self.blank();
+        }
+        for text in adjacent.into_iter().chain(own) {
             let line = format!("{}{text}\n", self.pad());
             self.out.push_str(&line);
         }
@@ -144,6 +189,9 @@ impl Formatter<'_> {
                 self.next += 1;
             }
         }
+        for text in std::mem::take(&mut self.deferred) {
+            self.out.push_str(&format!(" {text}"));
+        }
         self.out.push('\n');
     }
 
@@ -153,6 +201,23 @@ impl Formatter<'_> {
         let line = format!("{}{text}", self.pad());
         self.out.push_str(&line);
         self.end_line(span.end as usize);
+    }
+
+    /// The `}` that closes a block whose last member ends at `from`
+    /// (blanks, commas and comments may stand between).
+    fn closing_brace(&self, from: usize) -> usize {
+        let bytes = self.src.as_bytes();
+        let mut i = from;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'}' => return i,
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    i = self.src[i..].find(['\n', '\r']).map_or(bytes.len(), |n| i + n);
+                }
+                _ => i += 1,
+            }
+        }
+        from
     }
 
     fn raw(&self, span: Span) -> &str {
@@ -284,8 +349,13 @@ impl Formatter<'_> {
                 let kind = if d.run.is_table { "table" } else { "flow" };
                 self.line(d.run.name.span, &format!("run {kind} {}", d.run.name.text));
                 if let (Some(first), Some(last)) = (d.given.first(), d.given.last()) {
+                    // What stands before the first pair is inside `given { … }`:
+                    // never a doc comment of anything.
+                    self.leading_for(d.span.start as usize, first.0.span.start as usize);
                     let pairs: Vec<String> = d.given.iter().map(|(k, v)| format!("{}: {}", k.text, self.raw(v.span).to_string())).collect();
-                    self.line(first.0.span.to(last.1.span), &format!("given {{ {} }}", pairs.join(", ")));
+                    // The line ends at the block's `}`, so that a comment after it stays there.
+                    let brace = self.closing_brace(last.1.span.end as usize);
+                    self.line(first.0.span.to(Span::new(first.0.span.file, brace, brace + 1)), &format!("given {{ {} }}", pairs.join(", ")));
                 } else if self.raw(d.span).contains("given") {
                     self.line(d.run.name.span, "given {}");
                 }

@@ -118,3 +118,77 @@ fn the_fmt_command_checks_rewrites_and_reads_stdin() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8(out.stdout).unwrap(), formatted);
 }
+
+/// The formatter's invariant on mutated files: comments of every kind
+/// (suppressions included, on lines of their own and at the ends of lines)
+/// and line breaks dropped at random places of every policy and fixture.
+/// Where the mutant parses, formatting keeps its findings (codes, levels
+/// and what suppressions silence) and is idempotent.
+#[test]
+fn formatting_mutants_keeps_findings_and_is_idempotent() {
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self, n: usize) -> usize {
+            self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((self.0 >> 33) % n as u64) as usize
+        }
+    }
+    let inserts = [
+        "// sopflow: allow(conflicting-outcomes, overlapping-branches, dead-branch, shadowed-branch, non-exhaustive, unreachable-step, unused-declaration, missing-escalation) -- reviewed\n",
+        " // sopflow: allow(conflicting-outcomes, dead-branch, non-exhaustive) -- reviewed\n",
+        "// a plain note\n",
+        "/// a doc comment\n",
+        " /// a doc at the end of a line\n",
+        "\n",
+        "\n\n",
+    ];
+    let findings = |text: &str| {
+        let mut sources = sopflow::source::SourceMap::default();
+        let id = sources.add("m.sop".into(), text.to_string());
+        let loaded = sopflow::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
+        let r = sopflow::check::check(loaded);
+        let mut v: Vec<(String, String)> = r.diagnostics.iter().map(|d| (d.code.as_str().to_string(), d.level.as_str().to_string())).collect();
+        v.sort();
+        (v, r.suppressed)
+    };
+    let mut rng = Lcg(24);
+    let (mut tried, mut failures) = (0, Vec::new());
+    for path in corpus() {
+        let Ok(text) = std::fs::read_to_string(&path) else { continue };
+        if sopflow::fmt::format(&text).is_err() {
+            continue;
+        }
+        // Places between tokens: after a space or a line break.
+        let places: Vec<usize> = text.char_indices().filter(|(_, c)| *c == ' ' || *c == '\n').map(|(i, _)| i + 1).collect();
+        if places.is_empty() {
+            continue;
+        }
+        for _ in 0..32 {
+            let mut mutant = text.clone();
+            for _ in 0..1 + rng.next(3) {
+                let at = places[rng.next(places.len())].min(mutant.len());
+                if !mutant.is_char_boundary(at) {
+                    continue;
+                }
+                mutant.insert_str(at, inserts[rng.next(inserts.len())]);
+            }
+            let Ok(once) = sopflow::fmt::format(&mutant) else { continue };
+            tried += 1;
+            let twice = sopflow::fmt::format(&once).expect("formatted text parses");
+            if once != twice {
+                failures.push(format!("{}: not idempotent:\n--- mutant\n{mutant}\n--- once\n{once}\n--- twice\n{twice}", path.display()));
+                continue;
+            }
+            if findings(&mutant) != findings(&once) {
+                failures.push(format!("{}: findings changed {:?} -> {:?}:\n--- mutant\n{mutant}\n--- once\n{once}", path.display(), findings(&mutant), findings(&once)));
+            }
+        }
+    }
+    assert!(tried > 1000, "only {tried} mutants parsed");
+    if let Ok(dir) = std::env::var("FMT_MUTANT_DUMP") {
+        for (k, f) in failures.iter().enumerate() {
+            std::fs::write(format!("{dir}/failure{k}.txt"), f).unwrap();
+        }
+    }
+    assert!(failures.is_empty(), "{} of {tried} mutants:\n{}", failures.len(), failures[..failures.len().min(2)].join("\n"));
+}

@@ -303,3 +303,51 @@ fn requests_are_answered_while_a_large_table_is_analysed() {
     c.shutdown();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Framing over a real pipe: every broken header ends the session with a
+/// clear error on standard error and exit 1, within a few seconds, whatever
+/// the client does next; an enormous `Content-Length` is refused before
+/// anything is allocated. `exit` without `shutdown` exits 1.
+#[test]
+fn a_broken_stream_ends_the_session_cleanly() {
+    use std::io::Write;
+    let init = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"capabilities":{}}}"#;
+    let framed = |body: &str| format!("Content-Length: {}\r\n\r\n{body}", body.len());
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("no Content-Length", b"Content-Type: x\r\n\r\n{}".to_vec(), "no Content-Length"),
+        ("not a number", b"Content-Length: ten\r\n\r\n{}".to_vec(), "is not a number"),
+        ("negative", b"Content-Length: -5\r\n\r\n{}".to_vec(), "is not a number"),
+        ("overflowing", b"Content-Length: 99999999999999999999999\r\n\r\n{}".to_vec(), "is not a number"),
+        ("enormous", b"Content-Length: 1000000000000\r\n\r\n{}".to_vec(), "over the limit"),
+        ("LF-only", b"Content-Length: 2\n\n{}".to_vec(), "bare line feed"),
+        ("a NUL", b"Content-Length: 2\0\r\n\r\n{}".to_vec(), "NUL"),
+        ("a short body", b"Content-Length: 500\r\n\r\n{}".to_vec(), "shorter than its Content-Length"),
+        ("a line too long", [b"X-Pad: ".to_vec(), vec![b'a'; 10_000]].concat(), "longer than"),
+    ];
+    for (what, bytes, says) in cases {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sopflow"))
+            .arg("lsp")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(framed(init).as_bytes()).unwrap();
+        stdin.write_all(&bytes).unwrap();
+        // The client closes its end: the server must not wait forever.
+        drop(stdin);
+        let clock = std::time::Instant::now();
+        let out = child.wait_with_output().unwrap();
+        assert!(clock.elapsed() < std::time::Duration::from_secs(20), "{what}: took {:?}", clock.elapsed());
+        assert_eq!(out.status.code(), Some(1), "{what}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{what}: {err}");
+    }
+    // `exit` without `shutdown`.
+    let dir = std::env::temp_dir().join(format!("sopflow-lsp-{}-exit", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut c = Client::start(&dir);
+    c.notify("exit", Value::Null);
+    assert_eq!(c.child.wait().unwrap().code(), Some(1));
+}

@@ -5,6 +5,7 @@
 
 mod convert;
 mod features;
+pub mod frame;
 mod index;
 mod state;
 
@@ -18,44 +19,52 @@ use state::Workspace;
 
 /// Runs the server on standard input and output until `exit`.
 ///
-/// The transport is lsp-server's framing (`Message::read` / `write`), with
-/// one difference from `Connection::stdio`: a malformed message (bad JSON,
-/// not a JSON-RPC message) does not end the session. It has been read whole,
-/// so the stream is still in step; the server tells the client in a
-/// `window/logMessage` and goes on.
+/// The transport is lsp-server's framing (`Message::read` / `write`),
+/// behind a guard (`frame`): a header that breaks the rules, a body over
+/// 64 MiB or a stream that ends inside a message ends the session with an
+/// error (exit 1), never a hang. A whole message whose body is not
+/// JSON-RPC does not end it: the stream is still in step, so the server
+/// tells the client in a `window/logMessage` and goes on.
 pub fn run_stdio() -> Result<(), String> {
+    run_io(std::io::BufReader::new(std::io::stdin()), std::io::stdout())
+}
+
+/// The server on any byte stream (the `lsp_stream` fuzz target feeds it
+/// bytes): [`run_stdio`] without the process's standard streams.
+pub fn run_io(mut input: impl std::io::BufRead + Send + 'static, mut output: impl std::io::Write + Send + 'static) -> Result<(), String> {
     let (to_writer, writer_rx) = crossbeam_channel::unbounded::<Message>();
     let (reader_tx, from_reader) = crossbeam_channel::bounded::<Message>(0);
     let log = to_writer.clone();
     let writer = std::thread::spawn(move || {
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
         for msg in writer_rx {
-            if msg.write(&mut out).is_err() {
+            if msg.write(&mut output).is_err() {
                 break;
             }
         }
     });
-    std::thread::spawn(move || {
-        let stdin = std::io::stdin();
-        let mut input = stdin.lock();
+    let broken = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+    let broke = broken.clone();
+    let reader = std::thread::spawn(move || {
         loop {
-            match Message::read(&mut input) {
-                Ok(Some(msg)) => {
+            match frame::read(&mut input) {
+                Ok(frame::Frame::Message(msg)) => {
                     let exit = matches!(&msg, Message::Notification(n) if n.method == "exit");
                     if reader_tx.send(msg).is_err() || exit {
                         break;
                     }
                 }
-                Ok(None) => break,
-                Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+                Ok(frame::Frame::End) => break,
+                Ok(frame::Frame::Malformed(e)) => {
                     let params = lsp::LogMessageParams { typ: lsp::MessageType::ERROR, message: format!("sopflow ignored a malformed message: {e}") };
                     let _ = log.send(Message::Notification(Notification::new(
                         <lsp::notification::LogMessage as lsp::notification::Notification>::METHOD.to_string(),
                         params,
                     )));
                 }
-                Err(_) => break,
+                Err(e) => {
+                    *broke.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                    break;
+                }
             }
         }
     });
@@ -63,7 +72,17 @@ pub fn run_stdio() -> Result<(), String> {
     let result = serve(&connection);
     drop(connection);
     let _ = writer.join();
-    result
+    // The reader has ended, or is blocked on a stream nobody will write to
+    // again (the session is over either way).
+    if reader.is_finished() {
+        let _ = reader.join();
+    }
+    let broken = broken.lock().unwrap_or_else(|p| p.into_inner()).take();
+    // A broken stream is the cause of whatever else went wrong.
+    match (broken, result) {
+        (Some(b), _) => Err(b),
+        (None, result) => result,
+    }
 }
 
 pub fn capabilities() -> lsp::ServerCapabilities {
@@ -108,6 +127,11 @@ pub fn serve(connection: &Connection) -> Result<(), String> {
                         for n in notes {
                             connection.sender.send(Message::Notification(n)).map_err(|e| e.to_string())?;
                         }
+                    }
+                    Message::Notification(n) if n.method == "exit" => {
+                        // The protocol: `exit` after `shutdown` ends with 0 (handled
+                        // by `handle_shutdown`), without it with 1.
+                        return Err("the client sent `exit` without `shutdown`".into());
                     }
                     Message::Notification(n) => {
                         if handle_notification(&mut ws, n) {
