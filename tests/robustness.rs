@@ -390,11 +390,17 @@ fn fmt_keeps_links_owner_and_mode() {
         use std::io::Write;
         let _ = writeln!(std::io::stderr(), "SKIPPED: the owner part of fmt_keeps_links_owner_and_mode needs root");
     }
-    // A file it cannot write: an error, and no "formatted" line.
-    let blocked = dir.join("blocked.sop");
-    std::fs::create_dir_all(&blocked).unwrap();
-    let o = sopflow(&["fmt", dir.join("hard").to_str().unwrap(), blocked.to_str().unwrap()], &[]);
-    assert!(!String::from_utf8_lossy(&o.stderr).contains("formatted 1 of"), "{}", String::from_utf8_lossy(&o.stderr));
+    // A file it cannot write (no file may grow past 0 bytes, even for root):
+    // an error, the original intact, and no "formatted" line.
+    let stuck = dir.join("stuck.sop");
+    std::fs::write(&stuck, messy).unwrap();
+    let cmd = format!("trap '' XFSZ; ulimit -f 0; exec {} fmt {}", env!("CARGO_BIN_EXE_sopflow"), stuck.display());
+    let o = std::process::Command::new("bash").arg("-c").arg(&cmd).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot write"), "{err}");
+    assert!(!err.contains("formatted"), "{err}");
+    assert_eq!(std::fs::read_to_string(&stuck).unwrap(), messy);
 }
 
 /// Standard output that cannot be written is an error (exit 2, said); a
