@@ -403,9 +403,22 @@ impl<'r> Lower<'r> {
             }
             None => {
                 let d = Diagnostic::new(Code::UndefinedName, name.span, format!("no {} named `{}`", kind.noun(), name.text));
-                let d = match self.nearest_of(kind, &name.text) {
-                    Some(n) => d.with_help(format!("did you mean `{n}`?")),
-                    None => d.with_help(format!("declare it with `{} {}`", kind.noun(), name.text)),
+                // A variant where an input is read (`kind == a or b`): the
+                // condition meant `kind in { a, b }`.
+                let variant_of = (kind == Kind::Input)
+                    .then(|| {
+                        let e = self.program.enums.iter().position(|e| e.variants.iter().any(|v| **v == *name.text))?;
+                        self.program.inputs.iter().find(|i| i.ty == Type::Enum(e))
+                    })
+                    .flatten();
+                let d = match (variant_of, self.nearest_of(kind, &name.text)) {
+                    (Some(input), _) => d.with_help(format!(
+                        "`{v}` is a variant of `{i}`, not an input: to test several variants write `{i} in {{ …, {v} }}`",
+                        v = name.text,
+                        i = input.name
+                    )),
+                    (None, Some(n)) => d.with_help(format!("did you mean `{n}`?")),
+                    (None, None) => d.with_help(format!("declare it with `{} {}`", kind.noun(), name.text)),
                 };
                 self.report(d);
                 None
@@ -759,6 +772,19 @@ impl<'r> Lower<'r> {
                 if let Some(near) = near {
                     d = d.with_help(format!("did you mean `{near}`?"));
                 }
+                self.report(d);
+                None
+            }
+            LiteralKind::Str(s) => {
+                // A variant written as a string: drop the quotes.
+                let variants = self.program.enums[e].variants.join(", ");
+                let d = Diagnostic::new(Code::TypeMismatch, cmp, format!("`{}` is an enum: its values are variants, not strings", name.text))
+                    .with_label(v.span, "a string")
+                    .with_help(if self.program.enums[e].variants.iter().any(|x| x == s) {
+                        format!("drop the quotes: `{} == {s}` (the variants: {variants})", name.text)
+                    } else {
+                        format!("write a variant without quotes; the variants: {variants}")
+                    });
                 self.report(d);
                 None
             }

@@ -78,8 +78,9 @@ fn an_error_in_a_later_declaration_reads_as_in_the_whole_file() {
     let text = "outcome done\nflow f {\n  start s\n  step s {\n    otherwise -> outcome done\n  }\n\nflow g {\n  start s\n}\n";
     let e = parse_file(FileId(0), text).expect_err("the first flow is not closed");
     assert_eq!(e.message, parse_whole(FileId(0), text).expect_err("whole").message);
-    assert_eq!(e.span.start as usize, text.find("flow g").unwrap(), "{}", e.message);
-    assert!(e.message.ends_with("found `flow`"), "{}", e.message);
+    // Reported at the brace that is never closed.
+    assert_eq!(e.span.start as usize, text.find("f {").unwrap() + 2, "{}", e.message);
+    assert_eq!(e.message, "this `{` is never closed (`flow f {`)");
 }
 
 /// Branches and steps with line breaks between any two tokens, some with a

@@ -49,6 +49,11 @@ flow fraud_review {
 ## Fix
 Put the escalation in the chain: `-> escalate fraud_ops -> outcome permanent_ban`,
 or route these cases through the step where the team decides.
+
+The report's witness (`given { … }`, and `witness` in `--format json`) is a
+case that shows the finding: paste it into a `test` block as its `given`
+(with its `timeout` line, if any) to keep the fix, or replay it with
+`sopflow eval --flow NAME --case witness.json` (or `--table NAME`).
 ";
 
 /// One requirement to check: what must be passed, and for which cases.

@@ -33,6 +33,11 @@ flow triage {
 ## Fix
 Add the missing branch, or an `otherwise` that sends the remaining cases
 somewhere safe (often a manual review queue).
+
+The report's witness (`given { … }`, and `witness` in `--format json`) is a
+case that shows the finding: paste it into a `test` block as its `given`
+(with its `timeout` line, if any) to keep the fix, or replay it with
+`sopflow eval --flow NAME --case witness.json` (or `--table NAME`).
 ";
 
 pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Diagnostic>) {

@@ -32,6 +32,11 @@ table t {
 ## Fix
 Merge the branches (`when seller.strikes >= 3 or fraud.suspected -> …`) or
 make them exclusive.
+
+The report's witness (`given { … }`, and `witness` in `--format json`) is a
+case that shows the finding: paste it into a `test` block as its `given`
+(with its `timeout` line, if any) to keep the fix, or replay it with
+`sopflow eval --flow NAME --case witness.json` (or `--table NAME`).
 ";
 
 pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, pairs: &[Overlap], out: &mut Vec<Diagnostic>) {

@@ -35,6 +35,11 @@ table strikes_policy first {
 ## Fix
 Put the more specific branch first, or narrow the earlier one
 (`seller.strikes in { 3, 4 }`).
+
+The report's witness (`given { … }`, and `witness` in `--format json`) is a
+case that shows the finding: paste it into a `test` block as its `given`
+(with its `timeout` line, if any) to keep the fix, or replay it with
+`sopflow eval --flow NAME --case witness.json` (or `--table NAME`).
 ";
 
 pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Diagnostic>) {

@@ -135,6 +135,9 @@ pub fn friendly_message(file: FileId, text: &str, err: &pest::error::Error<super
         ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         ErrorVariant::CustomError { .. } => vec![],
     };
+    if let Some(err) = mistake(file, text, pos, &positives) {
+        return err;
+    }
     let after_condition = positives.contains(&Rule::arrow)
         && positives.iter().any(|r| matches!(r, Rule::k_and | Rule::k_or | Rule::cmp_op | Rule::k_in));
     let message = if after_condition {
@@ -167,6 +170,175 @@ pub fn friendly_message(file: FileId, text: &str, err: &pest::error::Error<super
         None
     };
     SyntaxError { span, message, help }
+}
+
+/// The words a misspelled keyword is compared with, and what other
+/// languages call them.
+const KEYWORD_WORDS: &[&str] = &["otherwise", "outcome", "escalate", "table", "when", "timeout", "within", "instructions", "first", "step", "start", "do"];
+const SYNONYMS: &[(&str, &str)] = &[("else", "otherwise"), ("default", "otherwise"), ("if", "when"), ("outcomes", "outcome"), ("escalation", "escalate")];
+
+fn error(file: FileId, start: usize, end: usize, message: String, help: &str) -> Option<SyntaxError> {
+    Some(SyntaxError { span: Span::new(file, start, end), message, help: Some(help.to_string()) })
+}
+
+/// The mistakes policy writers make most, each in its own words with the
+/// fix: operators from other languages, misspelled keywords (at the
+/// misspelled word), an unclosed `{` (at the brace), durations with other
+/// units, the input on the right of a comparison, modifiers in the wrong
+/// order. `None` leaves the error to the general description.
+fn mistake(file: FileId, text: &str, pos: usize, positives: &[Rule]) -> Option<SyntaxError> {
+    let rest = &text[pos..];
+    let in_condition = positives.iter().any(|r| matches!(r, Rule::arrow | Rule::cmp_op | Rule::k_and | Rule::k_or | Rule::condition | Rule::predicate | Rule::unary));
+    // Operators from other languages.
+    for (wrong, right, help) in [
+        ("=>", "->", "a branch leads to its target with `->`: `when flagged -> outcome remove`"),
+        ("&&", "and", "conditions combine with `and`, `or` and `not`: `when flagged and seller.strikes >= 3`"),
+        ("||", "or", "conditions combine with `and`, `or` and `not`: `when flagged or reported`"),
+    ] {
+        if rest.starts_with(wrong) {
+            return error(file, pos, pos + wrong.len(), format!("`{wrong}` is written `{right}` in SOPflow"), help);
+        }
+    }
+    if rest.starts_with('!') && !rest.starts_with("!=") {
+        return error(file, pos, pos + 1, "`!` is written `not` in SOPflow".into(), "negate a condition with `not`: `when not brand.authorized`");
+    }
+    if in_condition && rest.starts_with('=') && !rest.starts_with("==") {
+        return error(file, pos, pos + 1, "`=` is not a comparison: write `==`".into(), "compare an input with a value using `==`: `when report.kind == counterfeit`");
+    }
+    // A word where something else was expected.
+    let word_len = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').map(char::len_utf8).sum::<usize>();
+    let word = &rest[..word_len];
+    // Durations: a number with a unit SOPflow does not know, or two units.
+    if positives.contains(&Rule::duration) || positives.contains(&Rule::value) {
+        let digits = word.chars().take_while(|c| c.is_ascii_digit() || *c == '_').count();
+        let after_number = &rest[digits..];
+        let spaced_unit = after_number.trim_start_matches(' ');
+        let is_spaced = digits > 0 && after_number.starts_with(' ') && ["day", "days", "hour", "hours", "minute", "minutes", "week", "weeks", "second", "seconds", "min", "hr", "hrs"].iter().any(|u| spaced_unit.starts_with(u));
+        if digits > 0 && (word.len() > digits || is_spaced) && super::super::source::Duration::parse(word).is_none() {
+            let shown_end = if is_spaced { pos + digits + (after_number.len() - spaced_unit.len()) + spaced_unit.chars().take_while(|c| c.is_alphabetic()).count() } else { pos + word_len };
+            return error(
+                file,
+                pos,
+                shown_end,
+                format!("`{}` is not a duration", &text[pos..shown_end]),
+                "a duration is a whole number and one unit, written together: `30s`, `15m`, `24h`, `7d`, `2w` (`1d12h` is `36h`)",
+            );
+        }
+    }
+    // `1 day`: a number, a space and a unit word.
+    const UNIT_WORDS: [&str; 15] = ["s", "m", "h", "d", "w", "day", "days", "hour", "hours", "min", "minute", "minutes", "week", "weeks", "hrs"];
+    if UNIT_WORDS.contains(&word) {
+        let before = &text[..pos];
+        let number = before.trim_end_matches(' ');
+        let digits = number.chars().rev().take_while(|c| c.is_ascii_digit() || *c == '_').count();
+        if digits > 0 && number.len() < before.len() {
+            let start = number.len() - digits;
+            return error(
+                file,
+                start,
+                pos + word_len,
+                format!("`{}` is not a duration", &text[start..pos + word_len]),
+                "a duration is a whole number and one unit, written together: `30s`, `15m`, `24h`, `7d`, `2w` (`1d12h` is `36h`)",
+            );
+        }
+    }
+    // A number or duration where a condition starts: the input goes on the left.
+    if positives.iter().any(|r| matches!(r, Rule::condition | Rule::unary | Rule::predicate | Rule::dotted)) && rest.starts_with(|c: char| c.is_ascii_digit()) {
+        let line_end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+        let line = &rest[..line_end];
+        let value: String = line.chars().take_while(|c| !c.is_whitespace()).collect();
+        let after = line[value.len()..].trim_start();
+        let flipped = [("<=", ">="), (">=", "<="), ("<", ">"), (">", "<"), ("==", "=="), ("!=", "!=")].into_iter().find(|(op, _)| after.starts_with(op));
+        if let Some((op, other)) = flipped {
+            let input: String = after[op.len()..].trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.').collect();
+            if !input.is_empty() {
+                return error(
+                    file,
+                    pos,
+                    pos + value.len(),
+                    format!("a comparison puts the input on the left: `{input} {other} {value}`"),
+                    "conditions compare an input with a value, in that order",
+                );
+            }
+        }
+    }
+    // Modifiers of a step in the wrong order.
+    if word == "first" && positives.contains(&Rule::lbrace) && text[..pos].trim_end().rsplit(char::is_whitespace).nth(1) == Some("within") {
+        return error(file, pos, pos + word_len, "`first` comes before `within`".into(), "a step's header is `step NAME [\"title\"] [first] [within DURATION]`, in that order");
+    }
+    // A misspelled target keyword reads as a step name, and the error comes
+    // at the word after it (`-> escalte legal`): point at the misspelling.
+    if !word.is_empty() {
+        let before = text[..pos].trim_end();
+        let prev: &str = before.rsplit(|c: char| !(c.is_alphanumeric() || c == '_')).next().unwrap_or("");
+        let prev_start = before.len() - prev.len();
+        let arrow_before = text[..prev_start].trim_end().ends_with("->");
+        if arrow_before && !prev.is_empty() && !super::is_keyword(prev) {
+            let target_words = ["outcome", "escalate", "table", "do"];
+            let near = SYNONYMS.iter().find(|(w, _)| *w == prev).map(|(_, r)| *r).or_else(|| crate::resolve::nearest(prev, target_words.iter().copied()));
+            if let Some(right) = near {
+                return error(file, prev_start, prev_start + prev.len(), format!("unknown word `{prev}`: did you mean `{right}`?"), "a target is a step, `outcome NAME`, `escalate TEAM`, `do ACTION -> …` or `table NAME`");
+            }
+        }
+    }
+    // A misspelled keyword where keywords were expected.
+    let expects_keyword = positives.iter().any(|r| describe(*r).is_some_and(|d| d.starts_with('`')));
+    if expects_keyword && word.chars().count() >= 3 && !super::is_keyword(word) {
+        if let Some((_, right)) = SYNONYMS.iter().find(|(w, _)| *w == word) {
+            return error(file, pos, pos + word_len, format!("unknown word `{word}`: did you mean `{right}`?"), "SOPflow's keywords: `when`, `otherwise`, `timeout` in steps; `outcome`, `escalate`, `do`, `table` in targets");
+        }
+        if let Some(right) = crate::resolve::nearest(word, KEYWORD_WORDS.iter().copied()) {
+            return error(file, pos, pos + word_len, format!("unknown word `{word}`: did you mean `{right}`?"), "SOPflow's keywords: `when`, `otherwise`, `timeout` in steps; `outcome`, `escalate`, `do`, `table` in targets");
+        }
+    }
+    // A block that is never closed: at its opening brace.
+    let declaration_next = ["enum", "input", "team", "action", "outcome", "require", "table", "flow", "test"].contains(&word);
+    if positives.contains(&Rule::rbrace) && (rest.is_empty() || declaration_next) {
+        if let Some(open) = unclosed_brace(&text[..pos]) {
+            let line_start = text[..open].rfind('\n').map_or(0, |i| i + 1);
+            let head = text[line_start..open].trim();
+            return error(
+                file,
+                open,
+                open + 1,
+                format!("this `{{` is never closed{}", if head.is_empty() { String::new() } else { format!(" (`{head} {{`)") }),
+                "add the `}` that ends the block before the next declaration",
+            );
+        }
+    }
+    let _ = in_condition;
+    None
+}
+
+/// The innermost `{` of `text` that no `}` closes (strings and comments skipped).
+fn unclosed_brace(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut stack = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'{' => stack.push(i),
+            b'}' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    // The outermost open block is the one the writer forgot to close.
+    stack.first().copied()
 }
 
 /// Scans the text for conditions nested deeper than [`MAX_NESTING`]
