@@ -192,3 +192,17 @@ fn formatting_mutants_keeps_findings_and_is_idempotent() {
     }
     assert!(failures.is_empty(), "{} of {tried} mutants:\n{}", failures.len(), failures[..failures.len().min(2)].join("\n"));
 }
+
+/// The two cases that changed meaning or moved on every run: a suppression
+/// after `->` (which covers nothing) stays where it covers nothing, and a
+/// `///` inside `given { … }` settles after one run.
+#[test]
+fn a_suppression_after_an_arrow_and_a_doc_inside_given_stay_put() {
+    let text = "input x: bool\noutcome a\noutcome b\ntable t {\n  when x -> outcome a\n  when x -> // sopflow: allow(conflicting-outcomes) -- reviewed\n    outcome b\n  otherwise -> outcome a\n}\ntest \"t\" {\n  run table t\n  given { /// doc\n    x: true }\n  expect outcome a\n}\n";
+    let once = sopflow::fmt::format(text).unwrap();
+    assert_eq!(sopflow::fmt::format(&once).unwrap(), once);
+    assert!(once.contains("  when x    -> outcome b // sopflow: allow(conflicting-outcomes) -- reviewed\n"), "{once}");
+    let codes = |t: &str| common::check_source("keep.sop", t).diagnostics.iter().map(|d| d.code.as_str()).collect::<Vec<_>>();
+    assert_eq!(codes(text), ["conflicting-outcomes"]);
+    assert_eq!(codes(&once), ["conflicting-outcomes"]);
+}
