@@ -12,12 +12,7 @@ fn main() {
     let result = sopflow::check::check(sopflow::project::load(&["policies".into()]).expect("policies load"));
     let program = result.program.expect("policies parse");
     // The largest example flow: the most branches.
-    let (flow, f) = program
-        .flows
-        .iter()
-        .enumerate()
-        .max_by_key(|(_, f)| f.steps.iter().map(|s| s.decision.branches.len()).sum::<usize>())
-        .unwrap();
+    let (flow, f) = program.flows.iter().enumerate().max_by_key(|(_, f)| f.steps.iter().map(|s| s.decision.branches.len()).sum::<usize>()).unwrap();
     let mut read = Vec::new();
     for s in &f.steps {
         for (_, c) in s.decision.whens() {

@@ -40,14 +40,26 @@ fn main() {
     }
     client.sender.send(Message::Notification(Notification::new("initialized".into(), json!({})))).unwrap();
     let _ = wait_publish(&client);
-    client.sender.send(Message::Notification(Notification::new("textDocument/didOpen".into(), json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } })))).unwrap();
+    client
+        .sender
+        .send(Message::Notification(Notification::new(
+            "textDocument/didOpen".into(),
+            json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }),
+        )))
+        .unwrap();
     let _ = wait_publish(&client);
     let mut times: Vec<Duration> = Vec::new();
     for k in 0..30 {
         // Edit a condition in the middle of the flow, alternating values.
         let edited = text.replacen("seller.strikes >= 100", &format!("seller.strikes >= {}", 99 + k % 2), 1);
         let t = Instant::now();
-        client.sender.send(Message::Notification(Notification::new("textDocument/didChange".into(), json!({ "textDocument": { "uri": uri, "version": k + 2 }, "contentChanges": [{ "text": edited }] })))).unwrap();
+        client
+            .sender
+            .send(Message::Notification(Notification::new(
+                "textDocument/didChange".into(),
+                json!({ "textDocument": { "uri": uri, "version": k + 2 }, "contentChanges": [{ "text": edited }] }),
+            )))
+            .unwrap();
         let n = wait_publish(&client);
         times.push(t.elapsed());
         assert!(n.params["diagnostics"].is_array());

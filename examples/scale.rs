@@ -30,8 +30,7 @@ fn main() {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let files = sopflow::gen::corpus_styled(lines, 1, 2, style);
-        let planted: HashSet<(String, usize, String)> =
-            sopflow::gen::planted_marks(&files).into_iter().map(|p| (p.file, p.line, p.code)).collect();
+        let planted: HashSet<(String, usize, String)> = sopflow::gen::planted_marks(&files).into_iter().map(|p| (p.file, p.line, p.code)).collect();
         let mut total = 0;
         for (name, text) in &files {
             total += text.lines().count();
@@ -40,7 +39,14 @@ fn main() {
         let mut runs: Vec<(Duration, String, String)> = Vec::new();
         for _ in 0..5 {
             let t = Instant::now();
-            let o = Command::new("/usr/bin/time").arg("-f").arg("peak %M KB\ncpu %U s user + %S s system").arg(bin).args(["check", "--format", "json", "--timings"]).arg(&dir).output().unwrap();
+            let o = Command::new("/usr/bin/time")
+                .arg("-f")
+                .arg("peak %M KB\ncpu %U s user + %S s system")
+                .arg(bin)
+                .args(["check", "--format", "json", "--timings"])
+                .arg(&dir)
+                .output()
+                .unwrap();
             runs.push((t.elapsed(), String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned()));
         }
         runs.sort_by_key(|r| r.0);

@@ -93,5 +93,12 @@ fn stats(facts: &[sopflow::analysis::FlowFacts]) {
     let mut sizes: Vec<usize> = facts.iter().flat_map(|f| f.reach.iter().map(|r| r.cubes.len())).collect();
     sizes.sort();
     let approx = facts.iter().flat_map(|f| f.reach.iter()).filter(|r| r.approx).count();
-    println!("reach sets {}: median {} p90 {} max {} approx {}", sizes.len(), sizes[sizes.len() / 2], sizes[sizes.len() * 9 / 10], sizes.last().unwrap(), approx);
+    println!(
+        "reach sets {}: median {} p90 {} max {} approx {}",
+        sizes.len(),
+        sizes[sizes.len() / 2],
+        sizes[sizes.len() * 9 / 10],
+        sizes.last().unwrap(),
+        approx
+    );
 }

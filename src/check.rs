@@ -199,12 +199,8 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
         let clock = std::time::Instant::now();
         // Suppressions need only where each item is, in the files that may
         // hold one.
-        let item_spans_by_file: Vec<(FileId, Vec<Span>)> = ids
-            .iter()
-            .zip(&trees)
-            .filter(|(id, _)| suppress::may_hold(sources.get(**id)))
-            .map(|(id, tree)| (*id, item_spans(tree)))
-            .collect();
+        let item_spans_by_file: Vec<(FileId, Vec<Span>)> =
+            ids.iter().zip(&trees).filter(|(id, _)| suppress::may_hold(sources.get(**id))).map(|(id, tree)| (*id, item_spans(tree))).collect();
         let (prog, resolve_diags) = if options.keep_trees {
             let resolved = crate::resolve::resolve(&trees);
             asts = ids.into_iter().zip(trees).collect();
@@ -235,13 +231,10 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
                 d.level = config.level(d.code);
             }
         }
-        let sups: Vec<_> = item_spans_by_file
-            .iter()
-            .flat_map(|(id, spans)| suppress::scan(*id, sources.get(*id), spans))
-            .collect();
+        let sups: Vec<_> = item_spans_by_file.iter().flat_map(|(id, spans)| suppress::scan(*id, sources.get(*id), spans)).collect();
         suppressed_findings = suppress::apply(&sups, &mut diags);
         suppressed_findings.retain(|s| s.diagnostic.level != Level::Allow);
-        suppressed_findings.sort_by(|a, b| (a.diagnostic.span, a.diagnostic.code).cmp(&(b.diagnostic.span, b.diagnostic.code)));
+        suppressed_findings.sort_by_key(|a| (a.diagnostic.span, a.diagnostic.code));
         for d in &mut diags {
             if d.code == Code::InvalidSuppression {
                 d.level = config.level(d.code);

@@ -14,16 +14,32 @@ pub type Case = Vec<Option<Value>>;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum End {
-    Outcome { outcome: OutcomeId, target: Span },
-    Escalated { team: TeamId, target: Span },
+    Outcome {
+        outcome: OutcomeId,
+        target: Span,
+    },
+    Escalated {
+        team: TeamId,
+        target: Span,
+    },
     /// Two branches of a unique decision hold and lead to different targets.
-    Conflict { decision: Where, first: usize, second: usize },
+    Conflict {
+        decision: Where,
+        first: usize,
+        second: usize,
+    },
     /// No branch holds and there is no `otherwise`.
-    FallThrough { decision: Where },
+    FallThrough {
+        decision: Where,
+    },
     /// The run needs an input the case does not give.
-    Missing { input: InputId },
+    Missing {
+        input: InputId,
+    },
     /// The run came back to a step it had passed (a cycle).
-    Cycle { step: StepId },
+    Cycle {
+        step: StepId,
+    },
 }
 
 /// A decision: a step of the flow being run, or a table.
@@ -249,9 +265,7 @@ pub fn value_json(program: &Program, input: InputId, v: &Value) -> serde_json::V
         (_, Value::Bool(b)) => serde_json::Value::Bool(*b),
         (Type::Duration, Value::Num(n)) => serde_json::Value::String(crate::source::Duration::format_seconds(*n)),
         (_, Value::Num(n)) => serde_json::Value::from(*n),
-        (Type::Enum(e), Value::Variant(i)) => {
-            serde_json::Value::String(program.enums[e].variants.get(*i as usize).cloned().unwrap_or_default())
-        }
+        (Type::Enum(e), Value::Variant(i)) => serde_json::Value::String(program.enums[e].variants.get(*i as usize).cloned().unwrap_or_default()),
         (_, Value::Variant(i)) => serde_json::Value::from(*i),
         (_, Value::Str(s)) => serde_json::Value::String(s.clone()),
     }

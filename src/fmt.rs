@@ -142,8 +142,8 @@ impl Formatter<'_> {
         let _ = start;
         while self.next < self.comments.len() && self.comments[self.next].start < pos {
             let c = &self.comments[self.next];
-            let idle_suppression = !self.effective.contains(&c.start)
-                && c.text.strip_prefix("//").is_some_and(|b| !b.starts_with('/') && b.trim_start().starts_with("sopflow:"));
+            let idle_suppression =
+                !self.effective.contains(&c.start) && c.text.strip_prefix("//").is_some_and(|b| !b.starts_with('/') && b.trim_start().starts_with("sopflow:"));
             if docs.contains(&c.start) {
                 own.push(c.text.clone());
             } else if idle_suppression {
@@ -316,7 +316,11 @@ impl Formatter<'_> {
                     });
                 }
                 let body = if parts.is_empty() {
-                    if self.raw(d.span).contains('{') { " {}".to_string() } else { String::new() }
+                    if self.raw(d.span).contains('{') {
+                        " {}".to_string()
+                    } else {
+                        String::new()
+                    }
                 } else {
                     format!(" {{ {} }}", parts.join(" "))
                 };
@@ -352,7 +356,7 @@ impl Formatter<'_> {
                     // What stands before the first pair is inside `given { … }`:
                     // never a doc comment of anything.
                     self.leading_for(d.span.start as usize, first.0.span.start as usize);
-                    let pairs: Vec<String> = d.given.iter().map(|(k, v)| format!("{}: {}", k.text, self.raw(v.span).to_string())).collect();
+                    let pairs: Vec<String> = d.given.iter().map(|(k, v)| format!("{}: {}", k.text, self.raw(v.span))).collect();
                     // The line ends at the block's `}`, so that a comment after it stays there.
                     let brace = self.closing_brace(last.1.span.end as usize);
                     self.line(first.0.span.to(Span::new(first.0.span.file, brace, brace + 1)), &format!("given {{ {} }}", pairs.join(", ")));
@@ -484,12 +488,12 @@ impl Formatter<'_> {
                 format!("{}{} in {{ {} }}", input.text, if *negated { " not" } else { "" }, vs.join(", "))
             }
         };
-        let needs = match (parent, &c.kind) {
-            (Some(CondKind::And(_)), CondKind::Or(_) | CondKind::And(_)) => true,
-            (Some(CondKind::Or(_)), CondKind::Or(_)) => true,
-            (Some(CondKind::Not(_)), CondKind::Or(_) | CondKind::And(_)) => true,
-            _ => false,
-        };
+        let needs = matches!(
+            (parent, &c.kind),
+            (Some(CondKind::And(_)), CondKind::Or(_) | CondKind::And(_))
+                | (Some(CondKind::Or(_)), CondKind::Or(_))
+                | (Some(CondKind::Not(_)), CondKind::Or(_) | CondKind::And(_))
+        );
         if needs {
             format!("({text})")
         } else {

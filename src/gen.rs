@@ -93,9 +93,8 @@ pub fn table_with(rules: usize, seed: u64, first: bool, otherwise: bool) -> Stri
 pub fn project(files: usize, flows_per_file: usize, steps_per_flow: usize, seed: u64) -> Vec<(String, String)> {
     let mut out = vec![("decls.sop".to_string(), declarations(20))];
     for k in 0..files.saturating_sub(1) {
-        let text: Vec<String> = (0..flows_per_file)
-            .map(|j| clean_flow(&format!("flow_{k}_{j}"), steps_per_flow, seed + (k * flows_per_file + j) as u64))
-            .collect();
+        let text: Vec<String> =
+            (0..flows_per_file).map(|j| clean_flow(&format!("flow_{k}_{j}"), steps_per_flow, seed + (k * flows_per_file + j) as u64)).collect();
         out.push((format!("flows_{k:03}.sop"), text.join("\n")));
     }
     out
@@ -141,9 +140,7 @@ fn routed_flow(name: &str, steps: usize, seed: u64, style: Style) -> String {
             let jump = (i * 7 + 3) % 20;
             let skip = (i + 2 + rng.below(3) as usize).min(steps - 1);
             let markets = if realistic { ["market in { ID, VN } and ", "market != SG and ", "market in { MY, PH, TH } and "][i % 3] } else { "" };
-            out.push_str(&format!(
-                "    when {markets}category == c{exit} and seller.strikes >= {threshold} -> escalate review -> outcome suspend\n"
-            ));
+            out.push_str(&format!("    when {markets}category == c{exit} and seller.strikes >= {threshold} -> escalate review -> outcome suspend\n"));
             out.push_str(&format!("    when category == c{jump} and seller.verified -> s{skip}\n"));
             out.push_str(&format!("    otherwise -> s{}\n", i + 1));
         }

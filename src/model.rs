@@ -163,8 +163,7 @@ impl Target {
     /// Whether the chain passes an escalation meeting `req`.
     pub fn escalates(&self, req: Requirement) -> bool {
         let meets = |t: TeamId| req == Requirement::Any || req == Requirement::Team(t);
-        self.links.iter().any(|l| matches!(l, Link::Escalate(t) if meets(*t)))
-            || matches!(self.end, End::Escalate(t) if meets(t))
+        self.links.iter().any(|l| matches!(l, Link::Escalate(t) if meets(*t))) || matches!(self.end, End::Escalate(t) if meets(t))
     }
 }
 

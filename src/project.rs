@@ -124,11 +124,7 @@ fn identity(path: &Path) -> Option<PathBuf> {
 fn read_one(path: &Path) -> (SourceFile, Option<String>) {
     let shown = display(path);
     let too_big = std::fs::metadata(path).is_ok_and(|m| m.len() > MAX_FILE_BYTES);
-    let read = if too_big {
-        Err(std::io::Error::other(format!("larger than the limit of {} MiB", MAX_FILE_BYTES >> 20)))
-    } else {
-        std::fs::read(path)
-    };
+    let read = if too_big { Err(std::io::Error::other(format!("larger than the limit of {} MiB", MAX_FILE_BYTES >> 20))) } else { std::fs::read(path) };
     let (text, error) = match read {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => (text, None),

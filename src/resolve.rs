@@ -40,12 +40,7 @@ impl Kind {
 /// The closest candidate to `name`, when one is close enough to suggest.
 pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (name.chars().count() / 3).max(2);
-    candidates
-        .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(name, c), c))
-        .filter(|(d, _)| *d <= limit)
-        .min_by_key(|(d, c)| (*d, *c))
-        .map(|(_, c)| c)
+    candidates.into_iter().map(|c| (strsim::damerau_levenshtein(name, c), c)).filter(|(d, _)| *d <= limit).min_by_key(|(d, c)| (*d, *c)).map(|(_, c)| c)
 }
 
 /// Resolves every file of a project into one program.
@@ -178,8 +173,7 @@ impl Resolver {
             }
         }
         // Every enum is known now (inline ones came with their inputs).
-        self.variant_index =
-            self.program.enums.iter().map(|e| e.variants.iter().enumerate().map(|(i, v)| (ast::Sym::new(v), i as u32)).collect()).collect();
+        self.variant_index = self.program.enums.iter().map(|e| e.variants.iter().enumerate().map(|(i, v)| (ast::Sym::new(v), i as u32)).collect()).collect();
     }
 
     fn variants(&mut self, names: &[ast::Name]) -> Vec<String> {
@@ -268,11 +262,7 @@ impl Resolver {
         // A flow that delegates to a broken table is not analysed either.
         let broken_tables: Vec<bool> = self.program.tables.iter().map(|t| !t.ok).collect();
         for flow in &mut self.program.flows {
-            let delegates_broken = flow
-                .steps
-                .iter()
-                .flat_map(|s| &s.decision.branches)
-                .any(|b| matches!(b.target.end, End::Table(t) if broken_tables[t]));
+            let delegates_broken = flow.steps.iter().flat_map(|s| &s.decision.branches).any(|b| matches!(b.target.end, End::Table(t) if broken_tables[t]));
             if delegates_broken {
                 flow.ok = false;
             }
@@ -437,8 +427,12 @@ impl<'r> Lower<'r> {
             if let Some(&first) = step_ids.get(&*s.name.text) {
                 let first_span = steps_ast[first].name.span;
                 self.report(
-                    Diagnostic::new(Code::DuplicateDefinition, s.name.span, format!("step `{}` is defined more than once in flow `{}`", s.name.text, d.name.text))
-                        .with_label(first_span, "first defined here"),
+                    Diagnostic::new(
+                        Code::DuplicateDefinition,
+                        s.name.span,
+                        format!("step `{}` is defined more than once in flow `{}`", s.name.text, d.name.text),
+                    )
+                    .with_label(first_span, "first defined here"),
                 );
                 continue;
             }
@@ -488,15 +482,7 @@ impl<'r> Lower<'r> {
         if steps.is_empty() {
             self.out.broken = true;
         }
-        Flow {
-            name: d.name.text.to_string(),
-            name_span: d.name.span,
-            start,
-            steps,
-            span: d.span,
-            doc: d.doc.clone(),
-            ok: !self.out.broken,
-        }
+        Flow { name: d.name.text.to_string(), name_span: d.name.span, start, steps, span: d.span, doc: d.doc.clone(), ok: !self.out.broken }
     }
 
     /// Branches of a table (`steps == None`) or of a step of a flow.
@@ -597,8 +583,7 @@ impl<'r> Lower<'r> {
                         None => ok = false,
                     }
                 }
-                let ok = ok.then_some(())?;
-                let _ = ok;
+                ok.then_some(())?;
                 Some(if matches!(c.kind, CondKind::Or(_)) { Cond::Or(parts) } else { Cond::And(parts) })
             }
             CondKind::Not(inner) => self.cond(inner).map(|i| Cond::Not(Box::new(i))),
@@ -633,8 +618,12 @@ impl<'r> Lower<'r> {
                 let ordered = matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge);
                 if ordered && !matches!(ty, Type::Int { .. } | Type::Duration) {
                     self.report(
-                        Diagnostic::new(Code::TypeMismatch, c.span, format!("`{}` applies to ints and durations, and `{}` is {}", op.as_str(), name.text, self.type_name(ty)))
-                            .with_help("use `==`, `!=` or `in { … }`"),
+                        Diagnostic::new(
+                            Code::TypeMismatch,
+                            c.span,
+                            format!("`{}` applies to ints and durations, and `{}` is {}", op.as_str(), name.text, self.type_name(ty)),
+                        )
+                        .with_help("use `==`, `!=` or `in { … }`"),
                     );
                     return None;
                 }
@@ -674,15 +663,39 @@ impl<'r> Lower<'r> {
                         }
                     }
                     Type::Int { .. } | Type::Duration => {
-                        let nums = values.iter().filter_map(|v| self.num_value(name, ty, v, c.span).or_else(|| { ok = false; None })).collect();
+                        let nums = values
+                            .iter()
+                            .filter_map(|v| {
+                                self.num_value(name, ty, v, c.span).or_else(|| {
+                                    ok = false;
+                                    None
+                                })
+                            })
+                            .collect();
                         Pred::NumIn(nums, *negated)
                     }
                     Type::String => {
-                        let strs = values.iter().filter_map(|v| self.str_value(name, v, c.span).or_else(|| { ok = false; None })).collect();
+                        let strs = values
+                            .iter()
+                            .filter_map(|v| {
+                                self.str_value(name, v, c.span).or_else(|| {
+                                    ok = false;
+                                    None
+                                })
+                            })
+                            .collect();
                         Pred::StrIn(strs, *negated)
                     }
                     Type::Enum(e) => {
-                        let vs = values.iter().filter_map(|v| self.variant_value(name, e, v, c.span).or_else(|| { ok = false; None })).collect();
+                        let vs = values
+                            .iter()
+                            .filter_map(|v| {
+                                self.variant_value(name, e, v, c.span).or_else(|| {
+                                    ok = false;
+                                    None
+                                })
+                            })
+                            .collect();
                         Pred::EnumIn(vs, *negated)
                     }
                 };
@@ -763,12 +776,8 @@ impl<'r> Lower<'r> {
                 }
                 let near = nearest(n, variants.iter().map(String::as_str))
                     .or_else(|| variants.iter().min_by_key(|x| strsim::damerau_levenshtein(n, x)).map(String::as_str));
-                let mut d = Diagnostic::new(
-                    Code::UnknownVariant,
-                    v.span,
-                    format!("`{n}` is not a variant of `{}`", self.program.enums[e].name),
-                )
-                .with_label(self.program.enums[e].span, "variants declared here");
+                let mut d = Diagnostic::new(Code::UnknownVariant, v.span, format!("`{n}` is not a variant of `{}`", self.program.enums[e].name))
+                    .with_label(self.program.enums[e].span, "variants declared here");
                 if let Some(near) = near {
                     d = d.with_help(format!("did you mean `{near}`?"));
                 }
@@ -822,7 +831,10 @@ impl<'r> Lower<'r> {
                     self.report(Diagnostic::new(Code::UndefinedName, s.span, format!("no step `{}` in flow `{}`", s.text, t.run.name.text)));
                 }
                 Some(RunTarget::Table(_)) => {
-                    self.report(Diagnostic::new(Code::InvalidTarget, s.span, "a table has no steps to time out").with_help("`timeout STEP` names steps of the flow the test runs"));
+                    self.report(
+                        Diagnostic::new(Code::InvalidTarget, s.span, "a table has no steps to time out")
+                            .with_help("`timeout STEP` names steps of the flow the test runs"),
+                    );
                 }
                 _ => {}
             }
@@ -843,7 +855,6 @@ impl<'r> Lower<'r> {
         }
         test
     }
-
 }
 
 fn article(noun: &str) -> &'static str {

@@ -221,7 +221,9 @@ pub fn coverage(program: &Program, sources: &SourceMap, results: &[TestResult]) 
         }
     }
     let mut units = Vec::new();
-    let mut unit = |kind, name: &str, span: Span, steps: Vec<(Option<(StepId, &str)>, &Decision, Option<FlowId>, Where)>| {
+    // Each decision of a unit: its step (in a flow), the decision, the flow, where it is.
+    type UnitDecision<'p> = (Option<(StepId, &'p str)>, &'p Decision, Option<FlowId>, Where);
+    let mut unit = |kind, name: &str, span: Span, steps: Vec<UnitDecision<'_>>| {
         let mut u = UnitCoverage {
             kind,
             name: name.to_string(),

@@ -152,12 +152,17 @@ fn agree(seed: u64, rounds: usize, min_whens: usize, spread: u64, min_findings: 
                 for j in 0..i {
                     if sat.iter().any(|c| holds(j, c)) {
                         let same = table.decision.branches[i].target.same_chain(&table.decision.branches[j].target);
-                        if same { overlaps.insert(i) } else { conflicts.insert(i) };
+                        if same {
+                            overlaps.insert(i)
+                        } else {
+                            conflicts.insert(i)
+                        };
                     }
                 }
             }
         }
-        let gap = !otherwise && cases.iter().any(|c| matches!(eval::run_table(program, 0, c).end, End::FallThrough { .. }) || (!first && (0..whens).all(|i| !holds(i, c))));
+        let gap = !otherwise
+            && cases.iter().any(|c| matches!(eval::run_table(program, 0, c).end, End::FallThrough { .. }) || (!first && (0..whens).all(|i| !holds(i, c))));
 
         let ctx = format!("round {round}:\n{text}\nreported: {:?}", result.diagnostics.iter().map(|d| (line_of(d), d.code)).collect::<Vec<_>>());
         assert_eq!(reported(Code::DeadBranch), dead, "dead: {ctx}");
@@ -189,13 +194,13 @@ fn enums_of_every_size_agree_with_brute_force() {
                 _ => edges[rng.next(edges.len() as u64) as usize].min(n - 1),
             }
         };
-        let cases: Vec<eval::Case> =
-            (0..n as u32).flat_map(|k| [false, true].map(|a| vec![Some(Value::Variant(k)), Some(Value::Bool(a))])).collect();
+        let cases: Vec<eval::Case> = (0..n as u32).flat_map(|k| [false, true].map(|a| vec![Some(Value::Variant(k)), Some(Value::Bool(a))])).collect();
         for round in 0..40 {
             let first = rng.next(2) == 0;
             let otherwise = rng.next(3) == 0;
             let whens = 1 + rng.next(6) as usize;
-            let mut text = format!("input k: {{ {} }}\ninput a: bool\noutcome o1\noutcome o2\ntable t{} {{\n", variants.join(", "), if first { " first" } else { "" });
+            let mut text =
+                format!("input k: {{ {} }}\ninput a: bool\noutcome o1\noutcome o2\ntable t{} {{\n", variants.join(", "), if first { " first" } else { "" });
             for _ in 0..whens {
                 let atom = match rng.next(5) {
                     0 => format!("k == v{}", pick(&mut rng)),
@@ -227,7 +232,8 @@ fn enums_of_every_size_agree_with_brute_force() {
                 }
             }
             let gap = !otherwise && cases.iter().any(|c| (0..whens).all(|i| !holds(i, c)));
-            let ctx = format!("{n} variants, round {round}:\n{text}\nreported: {:?}", result.diagnostics.iter().map(|d| (line_of(d), d.code)).collect::<Vec<_>>());
+            let ctx =
+                format!("{n} variants, round {round}:\n{text}\nreported: {:?}", result.diagnostics.iter().map(|d| (line_of(d), d.code)).collect::<Vec<_>>());
             assert_eq!(reported(Code::DeadBranch), dead, "dead: {ctx}");
             assert_eq!(reported(Code::ShadowedBranch), shadowed, "shadowed: {ctx}");
             let both: BTreeSet<usize> = reported(Code::ConflictingOutcomes).union(&reported(Code::OverlappingBranches)).copied().collect();

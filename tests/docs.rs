@@ -78,7 +78,11 @@ fn every_example_produces_the_finding_it_claims() {
             }
             "toml" => {
                 std::fs::write(dir.join("sopflow.toml"), &body).unwrap();
-                std::fs::write(dir.join("policy.sop"), "input flagged: bool\noutcome a\noutcome b\ntable t {\n  when flagged -> outcome a\n  otherwise -> outcome b\n}\n").unwrap();
+                std::fs::write(
+                    dir.join("policy.sop"),
+                    "input flagged: bool\noutcome a\noutcome b\ntable t {\n  when flagged -> outcome a\n  otherwise -> outcome b\n}\n",
+                )
+                .unwrap();
             }
             other => panic!("{code}: example tagged `{other}`"),
         }

@@ -5,13 +5,8 @@ use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
 fn sopflow(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sopflow"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("runs");
+    let mut child =
+        Command::new(env!("CARGO_BIN_EXE_sopflow")).args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("runs");
     // Written from a thread: a streaming command answers while it reads.
     let mut pipe = child.stdin.take().unwrap();
     let text = stdin.to_string();

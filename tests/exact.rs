@@ -55,7 +55,8 @@ fn a_cnf_and_its_negation_give_no_finding_at_any_size() {
         ];
         for (what, text) in projects {
             let result = check_text(&text);
-            let found: Vec<Code> = codes(&result).into_iter().filter(|c| ![Code::DeadBranch, Code::UnreachableStep, Code::UnusedDeclaration].contains(c)).collect();
+            let found: Vec<Code> =
+                codes(&result).into_iter().filter(|c| ![Code::DeadBranch, Code::UnreachableStep, Code::UnusedDeclaration].contains(c)).collect();
             assert!(found.is_empty(), "{n} pairs, {what}: {:?}", result.diagnostics);
             assert!(result.incomplete.is_empty(), "{n} pairs, {what}: undecided {:?}", result.incomplete);
         }
@@ -137,11 +138,14 @@ fn random_three_literal_tables_near_the_hard_ratio() {
             let gap = holds.iter().any(|h| !h.contains(&true));
             assert_eq!(codes(&result).contains(&Code::NonExhaustive), gap, "{ctx}");
             if first {
-                let shadowed: Vec<usize> = (0..branches)
-                    .filter(|&i| holds.iter().any(|h| h[i]) && holds.iter().all(|h| !h[i] || h[..i].contains(&true)))
+                let shadowed: Vec<usize> =
+                    (0..branches).filter(|&i| holds.iter().any(|h| h[i]) && holds.iter().all(|h| !h[i] || h[..i].contains(&true))).collect();
+                let reported: Vec<usize> = result
+                    .diagnostics
+                    .iter()
+                    .filter(|x| x.code == Code::ShadowedBranch)
+                    .map(|x| d.branches.iter().position(|b| b.span == x.span).unwrap())
                     .collect();
-                let reported: Vec<usize> =
-                    result.diagnostics.iter().filter(|x| x.code == Code::ShadowedBranch).map(|x| d.branches.iter().position(|b| b.span == x.span).unwrap()).collect();
                 assert_eq!(reported, shadowed, "{ctx}");
             }
         }
@@ -189,8 +193,9 @@ fn an_exhausted_budget_is_reported_not_dropped() {
     let dir = std::env::temp_dir().join(format!("sopflow-budget-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("sopflow.toml"), "[analysis]\nbudget = 0\n").unwrap();
-    std::fs::write(dir.join("t.sop"), format!("{inputs}outcome x\noutcome y\ntable t {{\n  when {c} -> outcome x\n  when not ({c}) -> outcome y\n}}\n")).unwrap();
-    let result = sopflow::check::check(sopflow::project::load(&[dir.clone()]).unwrap());
+    std::fs::write(dir.join("t.sop"), format!("{inputs}outcome x\noutcome y\ntable t {{\n  when {c} -> outcome x\n  when not ({c}) -> outcome y\n}}\n"))
+        .unwrap();
+    let result = sopflow::check::check(sopflow::project::load(std::slice::from_ref(&dir)).unwrap());
     assert_eq!(codes(&result), [Code::AnalysisIncomplete]);
     assert_eq!(result.incomplete, ["table `t`"]);
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_sopflow")).args(["check", "--format", "json", dir.to_str().unwrap()]).output().unwrap();

@@ -7,7 +7,7 @@
 //! variants are syntax errors somewhere in a flow, a table or a condition.
 
 use pest::Parser as _;
-use sopflow::syntax::parser::{grammars_agree, fast_applies, PestParser, Rule};
+use sopflow::syntax::parser::{fast_applies, grammars_agree, PestParser, Rule};
 
 fn accepts(rule: Rule, text: &str) -> bool {
     PestParser::parse(rule, text).is_ok()
@@ -19,8 +19,12 @@ fn accepts(rule: Rule, text: &str) -> bool {
 /// its strings run to the next quote or backslash, line breaks and all.
 fn assert_agree(text: &str, what: &str) -> bool {
     let reference = accepts(Rule::file, text);
-    assert_eq!(fast_applies(text) && accepts(Rule::fast_file, text), reference, "{what}: the language's grammar {}, the fast one does not: {text:?}",
-        if reference { "accepts" } else { "rejects" });
+    assert_eq!(
+        fast_applies(text) && accepts(Rule::fast_file, text),
+        reference,
+        "{what}: the language's grammar {}, the fast one does not: {text:?}",
+        if reference { "accepts" } else { "rejects" }
+    );
     assert!(grammars_agree(text));
     // And the check's parser, whatever path it takes, reads it as the
     // parser in one piece does (the tree, or the error).
@@ -89,14 +93,69 @@ fn tokens(text: &str) -> Vec<&str> {
 /// What a mutation may insert: every keyword and piece of punctuation, and
 /// the trivia the grammars skip.
 const INSERTS: [&str; 60] = [
-    "when", "otherwise", "timeout", "step", "flow", "table", "start", "within", "instructions", "escalate", "do", "outcome",
-    "first", "and", "or", "not", "in", "true", "false", "->", "{", "}", "(", ")", ",", ":", "==", "!=", "<=", ">=", "<", ">",
-    "\"x\"", "24h", "3", "-1", "x.y", "foo", "require", "escalation", "to", "test", "run", "given", "// c\n", "\n", " ",
-    "\t", "/// d\n", "\r\n", "\u{a0}", "1_0",
+    "when",
+    "otherwise",
+    "timeout",
+    "step",
+    "flow",
+    "table",
+    "start",
+    "within",
+    "instructions",
+    "escalate",
+    "do",
+    "outcome",
+    "first",
+    "and",
+    "or",
+    "not",
+    "in",
+    "true",
+    "false",
+    "->",
+    "{",
+    "}",
+    "(",
+    ")",
+    ",",
+    ":",
+    "==",
+    "!=",
+    "<=",
+    ">=",
+    "<",
+    ">",
+    "\"x\"",
+    "24h",
+    "3",
+    "-1",
+    "x.y",
+    "foo",
+    "require",
+    "escalation",
+    "to",
+    "test",
+    "run",
+    "given",
+    "// c\n",
+    "\n",
+    " ",
+    "\t",
+    "/// d\n",
+    "\r\n",
+    "\u{a0}",
+    "1_0",
     // Non-ASCII letters (the fast grammar's names are Unicode classes,
     // `fast_applies` keeps such files from it): Latin, Thai, a combining
     // mark (a letter's continuation, not a start), in and out of strings.
-    "\u{e9}", "x\u{e9}", "\u{e01}", "\u{301}", "\"\u{e15}\u{e23}\u{e27}\u{e08}\"", "// \u{e9}\n", "\u{feff}", "\"a\\\"\u{e9}\"",
+    "\u{e9}",
+    "x\u{e9}",
+    "\u{e01}",
+    "\u{301}",
+    "\"\u{e15}\u{e23}\u{e27}\u{e08}\"",
+    "// \u{e9}\n",
+    "\u{feff}",
+    "\"a\\\"\u{e9}\"",
 ];
 
 /// A small deterministic generator (no dependency for a test's dice).

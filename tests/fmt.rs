@@ -75,7 +75,8 @@ fn formatted_policies_are_pinned() {
 
 #[test]
 fn layout_aligns_arrows_and_moves_inner_comments_before_the_line() {
-    let text = "input a: bool\ninput b: int\noutcome x\ntable t first {\nwhen a and   // inner\n (b > 1 or b < -1) -> outcome x // end\notherwise->outcome x\n}\n";
+    let text =
+        "input a: bool\ninput b: int\noutcome x\ntable t first {\nwhen a and   // inner\n (b > 1 or b < -1) -> outcome x // end\notherwise->outcome x\n}\n";
     let out = sopflow::fmt::format(text).unwrap();
     insta::assert_snapshot!("fmt_layout", out);
 }
@@ -180,7 +181,12 @@ fn formatting_mutants_keeps_findings_and_is_idempotent() {
                 continue;
             }
             if findings(&mutant) != findings(&once) {
-                failures.push(format!("{}: findings changed {:?} -> {:?}:\n--- mutant\n{mutant}\n--- once\n{once}", path.display(), findings(&mutant), findings(&once)));
+                failures.push(format!(
+                    "{}: findings changed {:?} -> {:?}:\n--- mutant\n{mutant}\n--- once\n{once}",
+                    path.display(),
+                    findings(&mutant),
+                    findings(&once)
+                ));
             }
         }
     }

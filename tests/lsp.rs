@@ -29,7 +29,10 @@ impl Client {
         let stdout = BufReader::new(child.stdout.take().unwrap());
         let mut c = Client { child, stdin, stdout, next_id: 0, notes: Vec::new() };
         let root_uri = format!("file://{}", std::fs::canonicalize(root).unwrap().display());
-        let caps = c.request("initialize", json!({ "processId": null, "rootUri": root_uri, "capabilities": {}, "workspaceFolders": [{ "uri": root_uri, "name": "ws" }] }));
+        let caps = c.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": root_uri, "capabilities": {}, "workspaceFolders": [{ "uri": root_uri, "name": "ws" }] }),
+        );
         assert!(caps["capabilities"]["hoverProvider"].as_bool().unwrap());
         c.notify("initialized", json!({}));
         c
@@ -68,9 +71,8 @@ impl Client {
                 let n = self.notes.remove(k);
                 return n.params["diagnostics"].as_array().unwrap().clone();
             }
-            match Message::read(&mut self.stdout).unwrap().expect("the server publishes") {
-                Message::Notification(n) => self.notes.push(n),
-                _ => {}
+            if let Message::Notification(n) = Message::read(&mut self.stdout).unwrap().expect("the server publishes") {
+                self.notes.push(n)
             }
         }
     }
@@ -148,10 +150,14 @@ fn navigation_hover_rename_completion_symbols() {
     let d = c.request("textDocument/definition", json!({ "textDocument": doc, "position": pos(&text, "-> brand_check", 4) }));
     assert_eq!(d["range"]["start"]["line"], 14);
     // References of an outcome: its declaration and three uses (one in the test).
-    let r = c.request("textDocument/references", json!({ "textDocument": doc, "position": pos(&text, "outcome approve", 8), "context": { "includeDeclaration": true } }));
+    let r = c.request(
+        "textDocument/references",
+        json!({ "textDocument": doc, "position": pos(&text, "outcome approve", 8), "context": { "includeDeclaration": true } }),
+    );
     assert_eq!(r.as_array().unwrap().len(), 3, "{r}");
     // Rename an input everywhere.
-    let e = c.request("textDocument/rename", json!({ "textDocument": doc, "position": pos(&text, "input seller.strikes", 6), "newName": "seller.strike_count" }));
+    let e =
+        c.request("textDocument/rename", json!({ "textDocument": doc, "position": pos(&text, "input seller.strikes", 6), "newName": "seller.strike_count" }));
     let edits = e["changes"][&uri].as_array().unwrap();
     assert_eq!(edits.len(), 3, "{e}");
     assert!(edits.iter().all(|x| x["newText"] == "seller.strike_count"));
@@ -242,7 +248,10 @@ fn the_server_survives_bad_input() {
     // Positions past the end of a line and of the file are clamped.
     let d = c.request("textDocument/definition", json!({ "textDocument": doc, "position": { "line": 1, "character": 500 } }));
     assert!(d.get("error").is_none(), "{d}");
-    let r = c.request("textDocument/references", json!({ "textDocument": doc, "position": { "line": 100000, "character": 0 }, "context": { "includeDeclaration": true } }));
+    let r = c.request(
+        "textDocument/references",
+        json!({ "textDocument": doc, "position": { "line": 100000, "character": 0 }, "context": { "includeDeclaration": true } }),
+    );
     assert!(r.get("error").is_none(), "{r}");
     // Invalid parameters are an error response.
     let e = c.request("textDocument/hover", json!({ "nonsense": true }));

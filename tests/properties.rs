@@ -5,6 +5,7 @@
 //!   must really exist, and each real one must be reported;
 //! - formatting is idempotent and keeps the meaning (same findings);
 //! - every witness reproduces its finding through the evaluator.
+//!
 //! `PROPTEST_CASES` sets the count (10,000 flows by default; see
 //! docs/RELIABILITY.md for the long-run figure).
 
@@ -46,8 +47,11 @@ struct GenStep {
 }
 
 fn flow() -> impl Strategy<Value = Vec<GenStep>> {
-    let step = (any::<bool>(), prop::collection::vec((cond(), 0u8..8), 1..4), prop::option::of(0u8..8))
-        .prop_map(|(first, whens, otherwise)| GenStep { first, whens, otherwise });
+    let step = (any::<bool>(), prop::collection::vec((cond(), 0u8..8), 1..4), prop::option::of(0u8..8)).prop_map(|(first, whens, otherwise)| GenStep {
+        first,
+        whens,
+        otherwise,
+    });
     prop::collection::vec(step, 1..5)
 }
 

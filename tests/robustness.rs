@@ -52,10 +52,55 @@ fn random_bytes_never_panic() {
 #[test]
 fn token_soup_never_panics() {
     let tokens = [
-        "enum", "input", "team", "action", "outcome", "table", "flow", "step", "start", "when", "otherwise", "timeout",
-        "within", "escalate", "do", "->", "{", "}", "(", ")", "x", "y.z", "==", "in", "not", "and", "or", ":", ",", "1",
-        "24h", "\"s\"", "first", "bool", "int", "to", "test", "run", "given", "expect", "path", "require", "escalation",
-        "requires", "severity", "high", "\n", "///doc\n", "// sopflow: allow(dead-branch)\n",
+        "enum",
+        "input",
+        "team",
+        "action",
+        "outcome",
+        "table",
+        "flow",
+        "step",
+        "start",
+        "when",
+        "otherwise",
+        "timeout",
+        "within",
+        "escalate",
+        "do",
+        "->",
+        "{",
+        "}",
+        "(",
+        ")",
+        "x",
+        "y.z",
+        "==",
+        "in",
+        "not",
+        "and",
+        "or",
+        ":",
+        ",",
+        "1",
+        "24h",
+        "\"s\"",
+        "first",
+        "bool",
+        "int",
+        "to",
+        "test",
+        "run",
+        "given",
+        "expect",
+        "path",
+        "require",
+        "escalation",
+        "requires",
+        "severity",
+        "high",
+        "\n",
+        "///doc\n",
+        "// sopflow: allow(dead-branch)\n",
     ];
     let mut rng = Lcg(11);
     for _ in 0..500 {
@@ -67,11 +112,8 @@ fn token_soup_never_panics() {
 
 #[test]
 fn deep_parentheses_are_a_clear_syntax_error() {
-    let text = format!(
-        "input a: bool\noutcome x\ntable t {{\n  when {}a{} -> outcome x\n  otherwise -> outcome x\n}}\n",
-        "(".repeat(10_000),
-        ")".repeat(10_000)
-    );
+    let text =
+        format!("input a: bool\noutcome x\ntable t {{\n  when {}a{} -> outcome x\n  otherwise -> outcome x\n}}\n", "(".repeat(10_000), ")".repeat(10_000));
     let result = common::check_source("deep.sop", &text);
     assert_eq!(result.diagnostics.len(), 1);
     assert_eq!(result.diagnostics[0].code, Code::SyntaxError);
@@ -170,7 +212,10 @@ fn a_symlink_loop_is_detected_and_the_rest_is_checked() {
 
 #[test]
 fn a_byte_order_mark_and_crlf_are_accepted() {
-    let result = common::check_source("bom.sop", "\u{feff}input a: bool\r\noutcome x\r\noutcome y\r\ntable t {\r\n  when a -> outcome x\r\n  otherwise -> outcome y\r\n}\r\n");
+    let result = common::check_source(
+        "bom.sop",
+        "\u{feff}input a: bool\r\noutcome x\r\noutcome y\r\ntable t {\r\n  when a -> outcome x\r\n  otherwise -> outcome y\r\n}\r\n",
+    );
     assert!(result.diagnostics.is_empty(), "{:?}", result.diagnostics);
 }
 
@@ -200,9 +245,7 @@ fn nesting_at_the_limit_fits_a_small_stack() {
     let depth = sopflow::syntax::errors::MAX_NESTING;
     let shapes = [("(not ".repeat(depth / 2), ")".repeat(depth / 2)), ("(".repeat(depth), ")".repeat(depth))];
     for (open, close) in shapes {
-        let text = format!(
-            "input a: bool\noutcome x\noutcome y\ntable t {{\n  when {open}a{close} -> outcome x\n  otherwise -> outcome y\n}}\n"
-        );
+        let text = format!("input a: bool\noutcome x\noutcome y\ntable t {{\n  when {open}a{close} -> outcome x\n  otherwise -> outcome y\n}}\n");
         let codes = std::thread::Builder::new().stack_size(2 << 20).spawn(move || check_text(&text)).unwrap().join().unwrap();
         assert_eq!(codes, []);
     }
@@ -251,7 +294,8 @@ fn a_fifo_or_a_process_substitution_is_read() {
     assert_eq!(json["diagnostics"][0]["code"], "conflicting-outcomes");
     assert_eq!(o.status.code(), Some(1));
     let bin = env!("CARGO_BIN_EXE_sopflow");
-    let o = std::process::Command::new("bash").arg("-c").arg(format!("{bin} check --format json <(cat tests/fixtures/conflicting-outcomes.sop)")).output().unwrap();
+    let o =
+        std::process::Command::new("bash").arg("-c").arg(format!("{bin} check --format json <(cat tests/fixtures/conflicting-outcomes.sop)")).output().unwrap();
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["summary"]["files"], 1, "{json}");
     assert_eq!(o.status.code(), Some(1));

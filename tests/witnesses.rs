@@ -166,7 +166,11 @@ pub fn reproduces(p: &Program, d: &Diagnostic) -> Result<(), String> {
                         let escalated = r.escalations.iter().any(|t| req == Requirement::Any || req == Requirement::Team(*t));
                         target == d.span && !escalated
                     });
-                    if ok { Ok(()) } else { Err(format!("no run reaches the target without the escalation ({:?})", r.end)) }
+                    if ok {
+                        Ok(())
+                    } else {
+                        Err(format!("no run reaches the target without the escalation ({:?})", r.end))
+                    }
                 }
                 other => Err(format!("unexpected witness on {other}")),
             }
@@ -328,7 +332,7 @@ fn cond(rng: &mut Lcg, depth: u32) -> String {
 fn random_target(rng: &mut Lcg, i: Option<usize>, steps: usize) -> String {
     let later = |rng: &mut Lcg| i.filter(|i| i + 1 < steps).map(|i| format!("s{}", i + 1 + rng.next((steps - i - 1) as u64) as usize));
     match rng.next(9) {
-        0 | 1 | 2 => later(rng).unwrap_or_else(|| "outcome o1".into()),
+        0..=2 => later(rng).unwrap_or_else(|| "outcome o1".into()),
         3 => "outcome o1".into(),
         4 => "outcome ban".into(),
         5 => "escalate t1 -> outcome ban".into(),

@@ -270,7 +270,9 @@ impl<'a> Analysis<'a> {
                 let widened = self.excluded(d, conds, i).any(|c| c.approx);
                 (region, self.excluded(d, conds, i).filter(|c| !c.approx).flat_map(|c| &c.cubes).collect(), widened)
             }
-            BranchKind::Otherwise => (from, conds.iter().flatten().filter(|c| !c.approx).flat_map(|c| &c.cubes).collect(), conds.iter().flatten().any(|c| c.approx)),
+            BranchKind::Otherwise => {
+                (from, conds.iter().flatten().filter(|c| !c.approx).flat_map(|c| &c.cubes).collect(), conds.iter().flatten().any(|c| c.approx))
+            }
         };
         let mut unsure = widened;
         for r in &regions.cubes {

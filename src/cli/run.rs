@@ -33,11 +33,8 @@ fn target(program: &Program, args: &EvalArgs) -> Result<RunTarget, String> {
         ("table", name, t.map(RunTarget::Table), t.is_some_and(|t| program.tables[t].ok))
     };
     let Some(found) = found else {
-        let names: Vec<&str> = if kind == "flow" {
-            program.flows.iter().map(|f| f.name.as_str()).collect()
-        } else {
-            program.tables.iter().map(|t| t.name.as_str()).collect()
-        };
+        let names: Vec<&str> =
+            if kind == "flow" { program.flows.iter().map(|f| f.name.as_str()).collect() } else { program.tables.iter().map(|t| t.name.as_str()).collect() };
         let hint = crate::resolve::nearest(name, names.iter().copied()).map(|n| format!(" (did you mean `{n}`?)")).unwrap_or_default();
         return Err(format!("no {kind} named `{name}`{hint}"));
     };
@@ -83,7 +80,8 @@ pub fn eval(args: EvalArgs) -> i32 {
             }
         };
         let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-        let done = render::run::batch(program, target, input, &mut stdout).and_then(|failed| stdout.flush().map(|_| failed).map_err(render::run::BatchError::Output));
+        let done =
+            render::run::batch(program, target, input, &mut stdout).and_then(|failed| stdout.flush().map(|_| failed).map_err(render::run::BatchError::Output));
         return match done {
             Ok(failed) => i32::from(failed > 0),
             Err(render::run::BatchError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
@@ -321,9 +319,7 @@ pub fn fmt(args: FmtArgs) -> i32 {
             return 2;
         }
         return match crate::fmt::format(&text) {
-            Ok(out) => {
-                super::printed(&out, 0)
-            }
+            Ok(out) => super::printed(&out, 0),
             Err(e) => {
                 let mut sources = crate::source::SourceMap::default();
                 let id = sources.add("<stdin>".into(), text);

@@ -134,15 +134,7 @@ impl Code {
 
     /// Codes whose finding in a flow or table stops its analysis (gating).
     pub fn gates_analysis(self) -> bool {
-        matches!(
-            self,
-            Code::SyntaxError
-                | Code::UndefinedName
-                | Code::DuplicateDefinition
-                | Code::TypeMismatch
-                | Code::UnknownVariant
-                | Code::InvalidTarget
-        )
+        matches!(self, Code::SyntaxError | Code::UndefinedName | Code::DuplicateDefinition | Code::TypeMismatch | Code::UnknownVariant | Code::InvalidTarget)
     }
 
     /// The rule's documentation: what it finds, why it matters, example, fix.

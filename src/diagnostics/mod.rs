@@ -34,16 +34,7 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     pub fn new(code: Code, span: Span, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            code,
-            level: code.default_level(),
-            message: message.into(),
-            span,
-            labels: Vec::new(),
-            help: None,
-            witness: None,
-            path: None,
-        }
+        Diagnostic { code, level: code.default_level(), message: message.into(), span, labels: Vec::new(), help: None, witness: None, path: None }
     }
 
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Diagnostic {
@@ -59,7 +50,5 @@ impl Diagnostic {
 
 /// Sorts by file, position, then code: the stable order of every report.
 pub fn sort(diags: &mut [Diagnostic]) {
-    diags.sort_by(|a, b| {
-        (a.span.file, a.span.start, a.span.end, a.code.as_str()).cmp(&(b.span.file, b.span.start, b.span.end, b.code.as_str()))
-    });
+    diags.sort_by(|a, b| (a.span.file, a.span.start, a.span.end, a.code.as_str()).cmp(&(b.span.file, b.span.start, b.span.end, b.code.as_str())));
 }

@@ -46,12 +46,7 @@ pub fn scan(file: FileId, source: &SourceFile, items: &[Span]) -> Vec<Suppressio
         let mut sup = Suppression { span, codes: vec![], reason: None, item: None, malformed: false };
         match rest.strip_prefix("allow(").and_then(|r| r.split_once(')')) {
             Some((codes, after)) => {
-                sup.codes = codes
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|c| !c.is_empty())
-                    .map(|c| (c.to_string(), Code::parse(c)))
-                    .collect();
+                sup.codes = codes.split(',').map(str::trim).filter(|c| !c.is_empty()).map(|c| (c.to_string(), Code::parse(c))).collect();
                 sup.reason = after.trim_start().strip_prefix("--").map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
             }
             None => sup.malformed = true,

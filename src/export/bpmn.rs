@@ -64,18 +64,7 @@ struct Process {
 
 impl Process {
     fn add(&mut self, kind: Kind, id: String, name: String) -> usize {
-        self.elements.push(Element {
-            id,
-            kind,
-            name,
-            documentation: None,
-            performer: None,
-            attached_to: None,
-            timer: None,
-            default: None,
-            layer: 0,
-            row: 0,
-        });
+        self.elements.push(Element { id, kind, name, documentation: None, performer: None, attached_to: None, timer: None, default: None, layer: 0, row: 0 });
         self.elements.len() - 1
     }
 

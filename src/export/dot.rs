@@ -44,12 +44,7 @@ fn cluster(out: &mut String, k: usize, d: &Diagram) {
             Shape::Escalate | Shape::HandOff => "#e9d5ff",
             _ => "white",
         };
-        out.push_str(&format!(
-            "    {} [label={}, shape={shape}, style={style}, fillcolor={}",
-            quote(&n.id),
-            quote(&n.lines.join("\n")),
-            quote(fill)
-        ));
+        out.push_str(&format!("    {} [label={}, shape={shape}, style={style}, fillcolor={}", quote(&n.id), quote(&n.lines.join("\n")), quote(fill)));
         if !n.notes.is_empty() {
             out.push_str(&format!(", tooltip={}", quote(&n.notes.join("\n"))));
         }

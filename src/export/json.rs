@@ -56,11 +56,17 @@ pub struct IrInput {
 pub enum IrType {
     Bool,
     /// Both ends inclusive; a plain `int` is the 64-bit range.
-    Int { min: i64, max: i64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
     /// Written in source syntax in cases (`"90m"`), or as seconds.
     Duration,
     String,
-    Enum { name: String, variants: Vec<String> },
+    Enum {
+        name: String,
+        variants: Vec<String>,
+    },
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -116,14 +122,30 @@ pub struct IrRequirement {
 #[derive(Serialize, JsonSchema)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum IrCondition {
-    Const { value: bool },
-    And { args: Vec<IrCondition> },
-    Or { args: Vec<IrCondition> },
-    Not { arg: Box<IrCondition> },
+    Const {
+        value: bool,
+    },
+    And {
+        args: Vec<IrCondition>,
+    },
+    Or {
+        args: Vec<IrCondition>,
+    },
+    Not {
+        arg: Box<IrCondition>,
+    },
     /// `input CMP value`; a bool input alone is `input == true`.
-    Compare { input: String, cmp: String, value: serde_json::Value },
+    Compare {
+        input: String,
+        cmp: String,
+        value: serde_json::Value,
+    },
     /// `input in { … }`, or `not in` when `negated`.
-    In { input: String, values: Vec<serde_json::Value>, negated: bool },
+    In {
+        input: String,
+        values: Vec<serde_json::Value>,
+        negated: bool,
+    },
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -159,14 +181,25 @@ pub enum IrNodeKind {
         span: IrSpan,
     },
     /// `do ACTION ->`
-    Action { action: String },
+    Action {
+        action: String,
+    },
     /// `escalate TEAM ->`: the case passes the team and continues.
-    Escalate { team: String },
+    Escalate {
+        team: String,
+    },
     /// A final `escalate TEAM`: the team takes the case.
-    HandOff { team: String },
-    Outcome { outcome: String, severity: String },
+    HandOff {
+        team: String,
+    },
+    Outcome {
+        outcome: String,
+        severity: String,
+    },
     /// `table NAME`: the table decides.
-    Table { table: String },
+    Table {
+        table: String,
+    },
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -261,9 +294,7 @@ impl Ctx<'_> {
                 match &a.pred {
                     Pred::BoolIs(b) => IrCondition::Compare { input, cmp: "==".into(), value: (*b).into() },
                     Pred::Cmp(op, n) => IrCondition::Compare { input, cmp: op.as_str().into(), value: self.value(a.input, Value::Num(*n)) },
-                    Pred::NumIn(ns, neg) => {
-                        IrCondition::In { input, values: ns.iter().map(|n| self.value(a.input, Value::Num(*n))).collect(), negated: *neg }
-                    }
+                    Pred::NumIn(ns, neg) => IrCondition::In { input, values: ns.iter().map(|n| self.value(a.input, Value::Num(*n))).collect(), negated: *neg },
                     Pred::EnumIn(vs, neg) if vs.len() == 1 => IrCondition::Compare {
                         input,
                         cmp: if *neg { CmpOp::Ne } else { CmpOp::Eq }.as_str().into(),
@@ -272,11 +303,9 @@ impl Ctx<'_> {
                     Pred::EnumIn(vs, neg) => {
                         IrCondition::In { input, values: vs.iter().map(|v| self.value(a.input, Value::Variant(*v))).collect(), negated: *neg }
                     }
-                    Pred::StrIn(ss, neg) if ss.len() == 1 => IrCondition::Compare {
-                        input,
-                        cmp: if *neg { CmpOp::Ne } else { CmpOp::Eq }.as_str().into(),
-                        value: ss[0].clone().into(),
-                    },
+                    Pred::StrIn(ss, neg) if ss.len() == 1 => {
+                        IrCondition::Compare { input, cmp: if *neg { CmpOp::Ne } else { CmpOp::Eq }.as_str().into(), value: ss[0].clone().into() }
+                    }
                     Pred::StrIn(ss, neg) => IrCondition::In { input, values: ss.iter().map(|s| s.clone().into()).collect(), negated: *neg },
                 }
             }
@@ -327,10 +356,9 @@ impl Ctx<'_> {
                     Node::Action { action } => IrNodeKind::Action { action: self.p.actions[*action].name.clone() },
                     Node::Escalate { team } => IrNodeKind::Escalate { team: self.p.teams[*team].name.clone() },
                     Node::HandOff { team } => IrNodeKind::HandOff { team: self.p.teams[*team].name.clone() },
-                    Node::Outcome { outcome } => IrNodeKind::Outcome {
-                        outcome: self.p.outcomes[*outcome].name.clone(),
-                        severity: severity(self.p.outcomes[*outcome].severity),
-                    },
+                    Node::Outcome { outcome } => {
+                        IrNodeKind::Outcome { outcome: self.p.outcomes[*outcome].name.clone(), severity: severity(self.p.outcomes[*outcome].severity) }
+                    }
                     Node::Table { table } => IrNodeKind::Table { table: self.p.tables[*table].name.clone() },
                 },
             })

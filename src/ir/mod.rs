@@ -11,14 +11,27 @@ use crate::model::{self, Flow, FlowId, Link, Program, StepId, TableId};
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Node {
-    Step { step: StepId, name: String },
-    Action { action: model::ActionId },
+    Step {
+        step: StepId,
+        name: String,
+    },
+    Action {
+        action: model::ActionId,
+    },
     /// An escalation that continues (`escalate T -> …`).
-    Escalate { team: model::TeamId },
+    Escalate {
+        team: model::TeamId,
+    },
     /// A final hand-off to a team.
-    HandOff { team: model::TeamId },
-    Outcome { outcome: model::OutcomeId },
-    Table { table: TableId },
+    HandOff {
+        team: model::TeamId,
+    },
+    Outcome {
+        outcome: model::OutcomeId,
+    },
+    Table {
+        table: TableId,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -76,8 +89,7 @@ pub fn step_graphs(program: &Program) -> Vec<DiGraph<StepId, (StepId, usize)>> {
 pub fn build(program: &Program, flow_id: FlowId) -> FlowGraph {
     let flow = &program.flows[flow_id];
     let mut graph = DiGraph::new();
-    let steps: Vec<NodeIndex> =
-        flow.steps.iter().enumerate().map(|(s, st)| graph.add_node(Node::Step { step: s, name: st.name.clone() })).collect();
+    let steps: Vec<NodeIndex> = flow.steps.iter().enumerate().map(|(s, st)| graph.add_node(Node::Step { step: s, name: st.name.clone() })).collect();
     for (s, step) in flow.steps.iter().enumerate() {
         for (i, b) in step.decision.branches.iter().enumerate() {
             let kind = match b.kind {
@@ -136,11 +148,7 @@ impl Serialize for FlowGraph {
         let g = G {
             flow: self.flow,
             nodes: self.graph.node_indices().map(|i| N { id: i.index(), node: &self.graph[i] }).collect(),
-            edges: self
-                .graph
-                .edge_references()
-                .map(|e| E { from: e.source().index(), to: e.target().index(), edge: e.weight() })
-                .collect(),
+            edges: self.graph.edge_references().map(|e| E { from: e.source().index(), to: e.target().index(), edge: e.weight() }).collect(),
         };
         g.serialize(serializer)
     }

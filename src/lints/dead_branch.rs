@@ -68,12 +68,8 @@ pub fn check(analysis: &Analysis<'_>, view: &DecisionView<'_>, out: &mut Vec<Dia
         };
         if dead {
             let cond = b.cond_text.as_deref().unwrap_or("…");
-            let mut d = Diagnostic::new(
-                Code::DeadBranch,
-                b.span,
-                format!("`{cond}` never holds for a case that reaches step `{}`", view.name),
-            )
-            .with_help("the conditions on every route here contradict it; correct the condition or move the branch");
+            let mut d = Diagnostic::new(Code::DeadBranch, b.span, format!("`{cond}` never holds for a case that reaches step `{}`", view.name))
+                .with_help("the conditions on every route here contradict it; correct the condition or move the branch");
             if let (Some(facts), Where::Step(s)) = (view.flow, view.at) {
                 d.labels = super::incoming(analysis, facts, s);
                 if let Some(routes) = super::route_conditions(analysis, facts, s) {

@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 
 use crate::analysis::domain::CaseSet;
-use crate::analysis::sets::cond_set;
 use crate::analysis::sat::Answer;
+use crate::analysis::sets::cond_set;
 use crate::analysis::sets::Point;
 use crate::analysis::{Analysis, Cubes, Exact, FlowFacts, Question};
 use crate::diagnostics::{Code, Diagnostic, Label};
@@ -133,7 +133,8 @@ pub fn check_flow<'a>(analysis: &'a Analysis<'a>, facts: &'a FlowFacts, exact: &
         let keep = |t: &Target| !t.escalates(rule.req);
         // Without an escalation on a route between steps, the cases that
         // reach a step without it are all the cases that reach it.
-        let escalates_between_steps = flow.steps.iter().flat_map(|s| &s.decision.branches).any(|b| matches!(b.target.end, End::Step(_)) && b.target.escalates(rule.req));
+        let escalates_between_steps =
+            flow.steps.iter().flat_map(|s| &s.decision.branches).any(|b| matches!(b.target.end, End::Step(_)) && b.target.escalates(rule.req));
         let propagated;
         let noesc: &[CaseSet] = if escalates_between_steps {
             propagated = analysis.propagate(facts, keep);
@@ -161,7 +162,12 @@ pub fn check_flow<'a>(analysis: &'a Analysis<'a>, facts: &'a FlowFacts, exact: &
                     d.path = path;
                     out.push(d);
                 };
-                let question = |takes: Vec<(&'a Decision, usize)>| Question { keep: (r as u64 + 1, &keep), holds: rule.cond.into_iter().collect(), takes, ..Question::new() };
+                let question = |takes: Vec<(&'a Decision, usize)>| Question {
+                    keep: (r as u64 + 1, &keep),
+                    holds: rule.cond.into_iter().collect(),
+                    takes,
+                    ..Question::new()
+                };
                 if let Some((message, label)) = subject(analysis, rule, &b.target) {
                     if !matches!(b.target.end, End::Table(_)) {
                         let key = (b.target.end_span, rule.req, rule.cases.is_some());
@@ -194,7 +200,14 @@ pub fn check_flow<'a>(analysis: &'a Analysis<'a>, facts: &'a FlowFacts, exact: &
                             continue;
                         }
                         let q = question(vec![(view.decision, i), (td, j)]);
-                        let what = || format!("whether a case covered by the rule reaches branch {} of table `{}` from {} without the escalation", j + 1, p.tables[t].name, super::place(&view));
+                        let what = || {
+                            format!(
+                                "whether a case covered by the rule reaches branch {} of table `{}` from {} without the escalation",
+                                j + 1,
+                                p.tables[t].name,
+                                super::place(&view)
+                            )
+                        };
                         if let Answer::Found(point) = analysis.decide(&view, &q, cubes, approx || table_approx, "missing-escalation", what) {
                             seen.insert(key);
                             let through = Label { span: b.span, message: format!("cases reach table `{}` through this branch", p.tables[t].name) };

@@ -80,33 +80,41 @@ pub fn run_report_with(
     let mut report = LintReport::default();
     let full = CaseSet::full(&analysis.space);
     // Flows and tables are independent: analysed in parallel, reported in order.
-    report.gather(&program.flows, |f| (format!("flow `{}`", f.name), f.name_span), |f, flow, out| {
-        if !flow.ok || cancelled() {
-            return Vec::new();
-        }
-        let mut facts = analysis.flow_facts_in(f, &graphs[f]);
-        if cycle::check(&analysis, &facts, out) {
-            return Vec::new();
-        }
-        let exact = Exact::new(&analysis);
-        unreachable_step::check(&analysis, &mut facts, &exact, out);
-        missing_timeout::check(&analysis, &facts, out);
-        for view in analysis.step_views(&facts, &exact) {
+    report.gather(
+        &program.flows,
+        |f| (format!("flow `{}`", f.name), f.name_span),
+        |f, flow, out| {
+            if !flow.ok || cancelled() {
+                return Vec::new();
+            }
+            let mut facts = analysis.flow_facts_in(f, &graphs[f]);
+            if cycle::check(&analysis, &facts, out) {
+                return Vec::new();
+            }
+            let exact = Exact::new(&analysis);
+            unreachable_step::check(&analysis, &mut facts, &exact, out);
+            missing_timeout::check(&analysis, &facts, out);
+            for view in analysis.step_views(&facts, &exact) {
+                decision_lints(&analysis, &view, out);
+            }
+            missing_escalation::check_flow(&analysis, &facts, &exact, out);
+            exact.undecided.take()
+        },
+    );
+    report.gather(
+        &program.tables,
+        |t| (format!("table `{}`", t.name), t.name_span),
+        |t, table, out| {
+            if !table.ok || cancelled() {
+                return Vec::new();
+            }
+            let exact = Exact::new(&analysis);
+            let view = analysis.table_view(t, &full, &exact);
             decision_lints(&analysis, &view, out);
-        }
-        missing_escalation::check_flow(&analysis, &facts, &exact, out);
-        exact.undecided.take()
-    });
-    report.gather(&program.tables, |t| (format!("table `{}`", t.name), t.name_span), |t, table, out| {
-        if !table.ok || cancelled() {
-            return Vec::new();
-        }
-        let exact = Exact::new(&analysis);
-        let view = analysis.table_view(t, &full, &exact);
-        decision_lints(&analysis, &view, out);
-        missing_escalation::check_table(&analysis, t, &exact, out);
-        exact.undecided.take()
-    });
+            missing_escalation::check_table(&analysis, t, &exact, out);
+            exact.undecided.take()
+        },
+    );
     dedup(&mut report.diagnostics);
     for (item, span, undecided) in &report.undecided {
         report.diagnostics.push(analysis_incomplete::finding(item, *span, undecided, budget));
@@ -233,11 +241,7 @@ impl BranchIndex {
         if n <= INDEX_FROM {
             return None;
         }
-        let mut inputs: Vec<usize> = sets
-            .iter()
-            .flat_map(|set| set.cubes.iter().flat_map(|c| c.inputs(space)))
-            .filter(|i| space.is_variants(*i))
-            .collect();
+        let mut inputs: Vec<usize> = sets.iter().flat_map(|set| set.cubes.iter().flat_map(|c| c.inputs(space))).filter(|i| space.is_variants(*i)).collect();
         inputs.sort_unstable();
         inputs.dedup();
         // A position's variants of `input` (`None`: it does not constrain

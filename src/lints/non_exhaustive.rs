@@ -1,7 +1,7 @@
 //! `non-exhaustive`: a case reaches a decision and matches no branch.
 
-use crate::analysis::sets::{uncovered, Uncovered};
 use crate::analysis::sat::Answer;
+use crate::analysis::sets::{uncovered, Uncovered};
 use crate::analysis::{Analysis, Cubes, DecisionView, Question};
 use crate::diagnostics::{Code, Diagnostic};
 

@@ -1,10 +1,10 @@
 //! `shadowed-branch`: a branch of a `first` decision whose cases are all
 //! taken by earlier branches.
 
-use crate::analysis::sets::holds;
-use crate::analysis::sets::{uncovered, Uncovered};
 use crate::analysis::domain::CaseSet;
 use crate::analysis::sat::Answer;
+use crate::analysis::sets::holds;
+use crate::analysis::sets::{uncovered, Uncovered};
 use crate::analysis::{Analysis, Cubes, DecisionView, Question};
 use crate::diagnostics::{Code, Diagnostic};
 

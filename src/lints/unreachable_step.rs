@@ -2,8 +2,8 @@
 
 use crate::analysis::sat::Answer;
 use crate::analysis::{Analysis, Cubes, DecisionView, Exact, FlowFacts, Question};
-use crate::eval::Where;
 use crate::diagnostics::{Code, Diagnostic};
+use crate::eval::Where;
 
 pub const DOC: &str = "# unreachable-step (warning)
 
@@ -55,7 +55,16 @@ pub fn check(analysis: &Analysis<'_>, facts: &mut FlowFacts, exact: &Exact, out:
     for s in 0..flow.steps.len() {
         if facts.structural[s] && facts.reach[s].approx && !facts.reach[s].is_empty() {
             let step = &flow.steps[s];
-            let view = DecisionView { at: Where::Step(s), flow: Some(facts), decision: &step.decision, conds: &facts.conds[s], reach: &facts.reach[s], name_span: step.name_span, name: &step.name, exact };
+            let view = DecisionView {
+                at: Where::Step(s),
+                flow: Some(facts),
+                decision: &step.decision,
+                conds: &facts.conds[s],
+                reach: &facts.reach[s],
+                name_span: step.name_span,
+                name: &step.name,
+                exact,
+            };
             let what = || format!("whether any case reaches step `{}`", step.name);
             if matches!(analysis.decide(&view, &Question::new(), Cubes::Unsure, true, "unreachable-step", what), Answer::None) {
                 proven.push(s);

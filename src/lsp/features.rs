@@ -97,9 +97,21 @@ pub fn hover(ws: &mut Workspace, params: lsp::HoverParams) -> Option<lsp::Hover>
             } else if let Some(e) = p.enums.iter().find(|e| &e.name == name) {
                 format!("```sopflow\nenum {} {{ {} }}\n```", e.name, e.variants.join(", "))
             } else if let Some(t) = p.tables.iter().find(|t| &t.name == name) {
-                format!("```sopflow\ntable {}{}\n```\n\n{} branches{}", t.name, if t.decision.first { " first" } else { "" }, t.decision.branches.len(), doc(&t.doc))
+                format!(
+                    "```sopflow\ntable {}{}\n```\n\n{} branches{}",
+                    t.name,
+                    if t.decision.first { " first" } else { "" },
+                    t.decision.branches.len(),
+                    doc(&t.doc)
+                )
             } else if let Some(f) = p.flows.iter().find(|f| &f.name == name) {
-                format!("```sopflow\nflow {}\n```\n\n{} steps, starting at `{}`{}", f.name, f.steps.len(), f.steps.get(f.start).map_or("", |s| s.name.as_str()), doc(&f.doc))
+                format!(
+                    "```sopflow\nflow {}\n```\n\n{} steps, starting at `{}`{}",
+                    f.name,
+                    f.steps.len(),
+                    f.steps.get(f.start).map_or("", |s| s.name.as_str()),
+                    doc(&f.doc)
+                )
             } else {
                 return None;
             }
@@ -156,6 +168,8 @@ pub fn rename(ws: &mut Workspace, params: lsp::RenameParams) -> Option<lsp::Work
     if !valid {
         return None;
     }
+    // `Uri` hashes its text, which does not change.
+    #[allow(clippy::mutable_key_type)]
     let mut changes: std::collections::HashMap<lsp::Uri, Vec<lsp::TextEdit>> = Default::default();
     for o in ws.snapshot.index.references(&symbol) {
         let loc = location(ws, o.span);
@@ -200,11 +214,7 @@ pub fn completion(ws: &mut Workspace, params: lsp::CompletionParams) -> Option<l
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let line = &text[line_start..at];
     // The word being typed, and what stands before it.
-    let word_start = line
-        .char_indices()
-        .rev()
-        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '.'))
-        .map_or(0, |(i, c)| i + c.len_utf8());
+    let word_start = line.char_indices().rev().find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '.')).map_or(0, |(i, c)| i + c.len_utf8());
     let before = line[..word_start].trim_end();
     let p = ws.snapshot.result.program.as_ref()?;
     let mut items = Vec::new();
@@ -221,7 +231,11 @@ pub fn completion(ws: &mut Workspace, params: lsp::CompletionParams) -> Option<l
     // `input == ` / `input != ` / `input in { …, `: the input's values.
     let value_input = {
         let t = before.trim_end_matches(|c: char| c == '{' || c == ',' || c.is_whitespace() || c.is_ascii_alphanumeric() || c == '_');
-        let t = if before.ends_with("==") || before.ends_with("!=") { before.trim_end_matches(['=', '!']).trim_end() } else { t.trim_end_matches(" in").trim_end_matches(" not").trim_end() };
+        let t = if before.ends_with("==") || before.ends_with("!=") {
+            before.trim_end_matches(['=', '!']).trim_end()
+        } else {
+            t.trim_end_matches(" in").trim_end_matches(" not").trim_end()
+        };
         let t = t.trim_end();
         let name: String = t.chars().rev().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.').collect::<Vec<_>>().into_iter().rev().collect();
         let is_value_position = before.ends_with("==") || before.ends_with("!=") || (before.contains(" in {") && !before.contains('}'));
@@ -256,7 +270,14 @@ pub fn completion(ws: &mut Workspace, params: lsp::CompletionParams) -> Option<l
 }
 
 #[allow(deprecated, reason = "DocumentSymbol::deprecated is required by the type")]
-fn symbol(name: &str, detail: Option<String>, kind: lsp::SymbolKind, range: lsp::Range, selection: lsp::Range, children: Option<Vec<lsp::DocumentSymbol>>) -> lsp::DocumentSymbol {
+fn symbol(
+    name: &str,
+    detail: Option<String>,
+    kind: lsp::SymbolKind,
+    range: lsp::Range,
+    selection: lsp::Range,
+    children: Option<Vec<lsp::DocumentSymbol>>,
+) -> lsp::DocumentSymbol {
     lsp::DocumentSymbol { name: name.to_string(), detail, kind, tags: None, deprecated: None, range, selection_range: selection, children }
 }
 
@@ -276,7 +297,8 @@ pub fn document_symbols(ws: &mut Workspace, params: lsp::DocumentSymbolParams) -
             ast::Item::Require(d) => symbol(&format!("require escalation to {}", d.team.text), None, K::EVENT, r, range(file, d.team.span), None),
             ast::Item::Table(d) => symbol(&d.name.text, Some("table".into()), K::STRUCT, r, range(file, d.name.span), None),
             ast::Item::Flow(d) => {
-                let steps = d.steps.iter().map(|s| symbol(&s.name.text, s.title.clone(), K::FUNCTION, range(file, s.span), range(file, s.name.span), None)).collect();
+                let steps =
+                    d.steps.iter().map(|s| symbol(&s.name.text, s.title.clone(), K::FUNCTION, range(file, s.span), range(file, s.name.span), None)).collect();
                 symbol(&d.name.text, Some("flow".into()), K::MODULE, r, range(file, d.name.span), Some(steps))
             }
             ast::Item::Test(d) => symbol(&d.name, Some("test".into()), K::EVENT, r, range(file, d.name_span), None),
@@ -314,6 +336,8 @@ pub fn formatting(ws: &mut Workspace, params: lsp::DocumentFormattingParams) -> 
 }
 
 fn insert(uri: &lsp::Uri, at: lsp::Position, text: String) -> lsp::WorkspaceEdit {
+    // `Uri` hashes its text, which does not change.
+    #[allow(clippy::mutable_key_type)]
     let mut changes = std::collections::HashMap::new();
     changes.insert(uri.clone(), vec![lsp::TextEdit { range: lsp::Range { start: at, end: at }, new_text: text }]);
     lsp::WorkspaceEdit { changes: Some(changes), ..Default::default() }
@@ -347,7 +371,8 @@ pub fn code_actions(ws: &mut Workspace, params: lsp::CodeActionParams) -> Option
             let holder = items.iter().filter(|s| (s.start as usize) <= start && start <= s.end as usize).min_by_key(|s| s.end - s.start);
             let item_line = holder.map_or(line, |s| file.line_col(s.start as usize).0 - 1);
             let item_indent: String = file.line_text(item_line).chars().take_while(|c| c.is_whitespace()).collect();
-            let edit = insert(&uri, lsp::Position::new(item_line as u32, 0), format!("{item_indent}// sopflow: allow({code}) -- TODO: say why this is acceptable\n"));
+            let edit =
+                insert(&uri, lsp::Position::new(item_line as u32, 0), format!("{item_indent}// sopflow: allow({code}) -- TODO: say why this is acceptable\n"));
             out.push(action(format!("Suppress `{code}` here (with a reason)"), d, edit));
         }
         match code {
@@ -355,9 +380,7 @@ pub fn code_actions(ws: &mut Workspace, params: lsp::CodeActionParams) -> Option
                 // Before the closing brace of the step or table.
                 let close = text[start..].find("\n}").or_else(|| text[start..].find('}')).map(|i| start + i);
                 let close_line = close.map(|c| file.line_col(c + usize::from(text[c..].starts_with('\n'))).0 - 1);
-                let close_line = close_line.and_then(|l| {
-                    (l..file.line_count()).find(|k| file.line_text(*k).trim_start().starts_with('}'))
-                });
+                let close_line = close_line.and_then(|l| (l..file.line_count()).find(|k| file.line_text(*k).trim_start().starts_with('}')));
                 if let Some(l) = close_line {
                     let body_indent = format!("{}  ", file.line_text(l).chars().take_while(|c| c.is_whitespace()).collect::<String>());
                     let fallback = p.outcomes.iter().find(|o| o.requires.is_none()).map_or("outcome TODO".to_string(), |o| format!("outcome {}", o.name));
@@ -426,10 +449,18 @@ pub fn code_lens(ws: &mut Workspace, params: lsp::CodeLensParams) -> Option<Vec<
         if t.span.file != id {
             continue;
         }
-        let title = if r.passed() { "▶ Run test · ✓ passed".to_string() } else { format!("▶ Run test · ✗ failed: {}", r.failures.first().cloned().unwrap_or_default()) };
+        let title = if r.passed() {
+            "▶ Run test · ✓ passed".to_string()
+        } else {
+            format!("▶ Run test · ✗ failed: {}", r.failures.first().cloned().unwrap_or_default())
+        };
         out.push(lsp::CodeLens {
             range: range(file, t.name_span),
-            command: Some(lsp::Command { title, command: "sopflow.runTest".into(), arguments: Some(vec![serde_json::json!(params.text_document.uri.as_str()), serde_json::json!(t.name)]) }),
+            command: Some(lsp::Command {
+                title,
+                command: "sopflow.runTest".into(),
+                arguments: Some(vec![serde_json::json!(params.text_document.uri.as_str()), serde_json::json!(t.name)]),
+            }),
             data: None,
         });
     }

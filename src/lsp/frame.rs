@@ -61,7 +61,11 @@ pub fn read(input: &mut impl BufRead) -> Result<Frame, Broken> {
             return Err(Broken::Header("a NUL byte in the header".into()));
         }
         if !line.ends_with(b"\r\n") {
-            return Err(Broken::Header(if line.ends_with(b"\n") { "a header line ends with a bare line feed, not CRLF".into() } else { "the stream ended inside a header line".into() }));
+            return Err(Broken::Header(if line.ends_with(b"\n") {
+                "a header line ends with a bare line feed, not CRLF".into()
+            } else {
+                "the stream ended inside a header line".into()
+            }));
         }
         let text = String::from_utf8_lossy(&line[..line.len() - 2]).into_owned();
         if text.is_empty() {

@@ -44,27 +44,25 @@ pub fn run_io(mut input: impl std::io::BufRead + Send + 'static, mut output: imp
     });
     let broken = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
     let broke = broken.clone();
-    let reader = std::thread::spawn(move || {
-        loop {
-            match frame::read(&mut input) {
-                Ok(frame::Frame::Message(msg)) => {
-                    let exit = matches!(&msg, Message::Notification(n) if n.method == "exit");
-                    if reader_tx.send(msg).is_err() || exit {
-                        break;
-                    }
-                }
-                Ok(frame::Frame::End) => break,
-                Ok(frame::Frame::Malformed(e)) => {
-                    let params = lsp::LogMessageParams { typ: lsp::MessageType::ERROR, message: format!("sopflow ignored a malformed message: {e}") };
-                    let _ = log.send(Message::Notification(Notification::new(
-                        <lsp::notification::LogMessage as lsp::notification::Notification>::METHOD.to_string(),
-                        params,
-                    )));
-                }
-                Err(e) => {
-                    *broke.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+    let reader = std::thread::spawn(move || loop {
+        match frame::read(&mut input) {
+            Ok(frame::Frame::Message(msg)) => {
+                let exit = matches!(&msg, Message::Notification(n) if n.method == "exit");
+                if reader_tx.send(msg).is_err() || exit {
                     break;
                 }
+            }
+            Ok(frame::Frame::End) => break,
+            Ok(frame::Frame::Malformed(e)) => {
+                let params = lsp::LogMessageParams { typ: lsp::MessageType::ERROR, message: format!("sopflow ignored a malformed message: {e}") };
+                let _ = log.send(Message::Notification(Notification::new(
+                    <lsp::notification::LogMessage as lsp::notification::Notification>::METHOD.to_string(),
+                    params,
+                )));
+            }
+            Err(e) => {
+                *broke.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                break;
             }
         }
     });
@@ -167,10 +165,7 @@ fn root_of(params: &lsp::InitializeParams) -> Option<std::path::PathBuf> {
 fn publish(connection: &Connection, ws: &mut Workspace) {
     for (uri, diagnostics) in ws.diagnostics_to_publish() {
         let params = lsp::PublishDiagnosticsParams { uri, diagnostics, version: None };
-        let _ = connection.sender.send(Message::Notification(Notification::new(
-            lsp::notification::PublishDiagnostics::METHOD.to_string(),
-            params,
-        )));
+        let _ = connection.sender.send(Message::Notification(Notification::new(lsp::notification::PublishDiagnostics::METHOD.to_string(), params)));
     }
 }
 

@@ -98,7 +98,12 @@ impl Workspace {
             root,
             cache: crate::check::ParseCache::default(),
             open: BTreeMap::new(),
-            snapshot: Snapshot { result: crate::check::check(crate::project::Loaded { sources: Default::default(), files: vec![], config: None, walk_notes: vec![] }), paths: vec![], index: Index::default(), tests: vec![] },
+            snapshot: Snapshot {
+                result: crate::check::check(crate::project::Loaded { sources: Default::default(), files: vec![], config: None, walk_notes: vec![] }),
+                paths: vec![],
+                index: Index::default(),
+                tests: vec![],
+            },
             analysed: None,
             published: HashSet::new(),
             outbox: Vec::new(),
@@ -226,7 +231,7 @@ fn load(root: Option<&Path>, open: &BTreeMap<PathBuf, String>) -> (crate::projec
         let id = sources.add(shown(p), text);
         files.push((id, err));
     }
-    let config_path = root.and_then(|r| crate::config::find(r));
+    let config_path = root.and_then(crate::config::find);
     let config = config_path.as_ref().and_then(|p| {
         let abs = std::fs::canonicalize(p).unwrap_or(p.clone());
         let text = open.get(&abs).cloned().or_else(|| std::fs::read_to_string(p).ok())?;

@@ -103,7 +103,8 @@ pub fn given_lines(w: &Witness) -> Vec<String> {
             format!("{k}: {shown}")
         })
         .collect();
-    let timeouts: Vec<&str> = w.get(crate::eval::TIMEOUTS_KEY).and_then(|t| t.as_array()).map(|t| t.iter().filter_map(|s| s.as_str()).collect()).unwrap_or_default();
+    let timeouts: Vec<&str> =
+        w.get(crate::eval::TIMEOUTS_KEY).and_then(|t| t.as_array()).map(|t| t.iter().filter_map(|s| s.as_str()).collect()).unwrap_or_default();
     let mut lines = vec![format!("given {{ {} }}", parts.join(", "))];
     if !timeouts.is_empty() {
         lines.push(format!("timeout {}", timeouts.join(", ")));
@@ -113,8 +114,7 @@ pub fn given_lines(w: &Witness) -> Vec<String> {
 
 fn is_variant_like(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
         || crate::source::Duration::parse(s).is_some_and(|d| d.text == s && !s.starts_with('-'))
 }
 

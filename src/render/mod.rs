@@ -14,12 +14,8 @@ use crate::diagnostics::Level;
 /// `2 errors, 1 warning in 3 files` (plus suppressed findings, if any).
 pub fn summary_line(result: &CheckResult) -> String {
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    let mut line = format!(
-        "{}, {} in {}",
-        plural(result.count(Level::Error), "error"),
-        plural(result.count(Level::Warning), "warning"),
-        plural(result.files, "file")
-    );
+    let mut line =
+        format!("{}, {} in {}", plural(result.count(Level::Error), "error"), plural(result.count(Level::Warning), "warning"), plural(result.files, "file"));
     if result.count(Level::Note) > 0 {
         line.push_str(&format!(", {}", plural(result.count(Level::Note), "note")));
     }

@@ -199,8 +199,11 @@ fn location(sources: &SourceMap, span: Span, id: Option<usize>, message: Option<
 
 fn result(sources: &SourceMap, d: &Diagnostic, suppression: Option<Option<String>>) -> SarifResult {
     let rule_index = Code::ALL.iter().position(|c| *c == d.code).expect("every code is in the table");
-    let properties = (d.witness.is_some() || d.path.is_some() || d.help.is_some())
-        .then(|| Properties { witness: d.witness.clone(), path: d.path.clone(), help: d.help.clone() });
+    let properties = (d.witness.is_some() || d.path.is_some() || d.help.is_some()).then(|| Properties {
+        witness: d.witness.clone(),
+        path: d.path.clone(),
+        help: d.help.clone(),
+    });
     SarifResult {
         rule_id: d.code.as_str(),
         rule_index,

@@ -308,8 +308,16 @@ pub enum CondKind {
     Const(bool),
     /// A bool input is true.
     Input(Name),
-    Compare { input: Name, op: CmpOp, value: Literal },
-    In { input: Name, negated: bool, values: Vec<Literal> },
+    Compare {
+        input: Name,
+        op: CmpOp,
+        value: Literal,
+    },
+    In {
+        input: Name,
+        negated: bool,
+        values: Vec<Literal>,
+    },
 }
 
 #[derive(Clone, Debug)]

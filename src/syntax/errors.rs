@@ -53,8 +53,9 @@ fn describe(rule: Rule) -> Option<&'static str> {
         sla_clause => "`sla`",
         severity_clause => "`severity`",
         requires_clause => "`requires escalation`",
-        enum_decl | input_decl | team_decl | action_decl | outcome_decl | require_decl | table_decl | flow_decl
-        | test_decl => "a declaration (`enum`, `input`, `team`, `action`, `outcome`, `require`, `table`, `flow` or `test`)",
+        enum_decl | input_decl | team_decl | action_decl | outcome_decl | require_decl | table_decl | flow_decl | test_decl => {
+            "a declaration (`enum`, `input`, `team`, `action`, `outcome`, `require`, `table`, `flow` or `test`)"
+        }
         test_run => "`run flow NAME` or `run table NAME`",
         test_given => "`given { … }`",
         test_expect => "`expect`",
@@ -138,8 +139,7 @@ pub fn friendly_message(file: FileId, text: &str, err: &pest::error::Error<super
     if let Some(err) = mistake(file, text, pos, &positives) {
         return err;
     }
-    let after_condition = positives.contains(&Rule::arrow)
-        && positives.iter().any(|r| matches!(r, Rule::k_and | Rule::k_or | Rule::cmp_op | Rule::k_in));
+    let after_condition = positives.contains(&Rule::arrow) && positives.iter().any(|r| matches!(r, Rule::k_and | Rule::k_or | Rule::cmp_op | Rule::k_in));
     let message = if after_condition {
         format!("expected `->` after the condition, found {found}")
     } else {
@@ -158,13 +158,9 @@ pub fn friendly_message(file: FileId, text: &str, err: &pest::error::Error<super
         }
     };
     let word = found.trim_matches('`');
-    let help = if positives.contains(&Rule::rbrace)
-        && matches!(word, "when" | "otherwise" | "instructions" | "timeout")
-    {
+    let help = if positives.contains(&Rule::rbrace) && matches!(word, "when" | "otherwise" | "instructions" | "timeout") {
         Some("inside a step or table: `instructions` lines, then `when` branches, then at most one `otherwise`, then at most one `timeout`".into())
-    } else if positives.iter().any(|r| matches!(r, Rule::ident | Rule::dotted))
-        && super::is_keyword(word)
-    {
+    } else if positives.iter().any(|r| matches!(r, Rule::ident | Rule::dotted)) && super::is_keyword(word) {
         Some(format!("`{word}` is a keyword and cannot be used as a name"))
     } else {
         None
@@ -188,7 +184,8 @@ fn error(file: FileId, start: usize, end: usize, message: String, help: &str) ->
 /// order. `None` leaves the error to the general description.
 fn mistake(file: FileId, text: &str, pos: usize, positives: &[Rule]) -> Option<SyntaxError> {
     let rest = &text[pos..];
-    let in_condition = positives.iter().any(|r| matches!(r, Rule::arrow | Rule::cmp_op | Rule::k_and | Rule::k_or | Rule::condition | Rule::predicate | Rule::unary));
+    let in_condition =
+        positives.iter().any(|r| matches!(r, Rule::arrow | Rule::cmp_op | Rule::k_and | Rule::k_or | Rule::condition | Rule::predicate | Rule::unary));
     // Operators from other languages.
     for (wrong, right, help) in [
         ("=>", "->", "a branch leads to its target with `->`: `when flagged -> outcome remove`"),
@@ -203,7 +200,13 @@ fn mistake(file: FileId, text: &str, pos: usize, positives: &[Rule]) -> Option<S
         return error(file, pos, pos + 1, "`!` is written `not` in SOPflow".into(), "negate a condition with `not`: `when not brand.authorized`");
     }
     if in_condition && rest.starts_with('=') && !rest.starts_with("==") {
-        return error(file, pos, pos + 1, "`=` is not a comparison: write `==`".into(), "compare an input with a value using `==`: `when report.kind == counterfeit`");
+        return error(
+            file,
+            pos,
+            pos + 1,
+            "`=` is not a comparison: write `==`".into(),
+            "compare an input with a value using `==`: `when report.kind == counterfeit`",
+        );
     }
     // A word where something else was expected.
     let word_len = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').map(char::len_utf8).sum::<usize>();
@@ -213,9 +216,17 @@ fn mistake(file: FileId, text: &str, pos: usize, positives: &[Rule]) -> Option<S
         let digits = word.chars().take_while(|c| c.is_ascii_digit() || *c == '_').count();
         let after_number = &rest[digits..];
         let spaced_unit = after_number.trim_start_matches(' ');
-        let is_spaced = digits > 0 && after_number.starts_with(' ') && ["day", "days", "hour", "hours", "minute", "minutes", "week", "weeks", "second", "seconds", "min", "hr", "hrs"].iter().any(|u| spaced_unit.starts_with(u));
+        let is_spaced = digits > 0
+            && after_number.starts_with(' ')
+            && ["day", "days", "hour", "hours", "minute", "minutes", "week", "weeks", "second", "seconds", "min", "hr", "hrs"]
+                .iter()
+                .any(|u| spaced_unit.starts_with(u));
         if digits > 0 && (word.len() > digits || is_spaced) && super::super::source::Duration::parse(word).is_none() {
-            let shown_end = if is_spaced { pos + digits + (after_number.len() - spaced_unit.len()) + spaced_unit.chars().take_while(|c| c.is_alphabetic()).count() } else { pos + word_len };
+            let shown_end = if is_spaced {
+                pos + digits + (after_number.len() - spaced_unit.len()) + spaced_unit.chars().take_while(|c| c.is_alphabetic()).count()
+            } else {
+                pos + word_len
+            };
             return error(
                 file,
                 pos,
@@ -264,7 +275,13 @@ fn mistake(file: FileId, text: &str, pos: usize, positives: &[Rule]) -> Option<S
     }
     // Modifiers of a step in the wrong order.
     if word == "first" && positives.contains(&Rule::lbrace) && text[..pos].trim_end().rsplit(char::is_whitespace).nth(1) == Some("within") {
-        return error(file, pos, pos + word_len, "`first` comes before `within`".into(), "a step's header is `step NAME [\"title\"] [first] [within DURATION]`, in that order");
+        return error(
+            file,
+            pos,
+            pos + word_len,
+            "`first` comes before `within`".into(),
+            "a step's header is `step NAME [\"title\"] [first] [within DURATION]`, in that order",
+        );
     }
     // A misspelled target keyword reads as a step name, and the error comes
     // at the word after it (`-> escalte legal`): point at the misspelling.
@@ -277,7 +294,13 @@ fn mistake(file: FileId, text: &str, pos: usize, positives: &[Rule]) -> Option<S
             let target_words = ["outcome", "escalate", "table", "do"];
             let near = SYNONYMS.iter().find(|(w, _)| *w == prev).map(|(_, r)| *r).or_else(|| crate::resolve::nearest(prev, target_words.iter().copied()));
             if let Some(right) = near {
-                return error(file, prev_start, prev_start + prev.len(), format!("unknown word `{prev}`: did you mean `{right}`?"), "a target is a step, `outcome NAME`, `escalate TEAM`, `do ACTION -> …` or `table NAME`");
+                return error(
+                    file,
+                    prev_start,
+                    prev_start + prev.len(),
+                    format!("unknown word `{prev}`: did you mean `{right}`?"),
+                    "a target is a step, `outcome NAME`, `escalate TEAM`, `do ACTION -> …` or `table NAME`",
+                );
             }
         }
     }
@@ -285,10 +308,22 @@ fn mistake(file: FileId, text: &str, pos: usize, positives: &[Rule]) -> Option<S
     let expects_keyword = positives.iter().any(|r| describe(*r).is_some_and(|d| d.starts_with('`')));
     if expects_keyword && word.chars().count() >= 3 && !super::is_keyword(word) {
         if let Some((_, right)) = SYNONYMS.iter().find(|(w, _)| *w == word) {
-            return error(file, pos, pos + word_len, format!("unknown word `{word}`: did you mean `{right}`?"), "SOPflow's keywords: `when`, `otherwise`, `timeout` in steps; `outcome`, `escalate`, `do`, `table` in targets");
+            return error(
+                file,
+                pos,
+                pos + word_len,
+                format!("unknown word `{word}`: did you mean `{right}`?"),
+                "SOPflow's keywords: `when`, `otherwise`, `timeout` in steps; `outcome`, `escalate`, `do`, `table` in targets",
+            );
         }
         if let Some(right) = crate::resolve::nearest(word, KEYWORD_WORDS.iter().copied()) {
-            return error(file, pos, pos + word_len, format!("unknown word `{word}`: did you mean `{right}`?"), "SOPflow's keywords: `when`, `otherwise`, `timeout` in steps; `outcome`, `escalate`, `do`, `table` in targets");
+            return error(
+                file,
+                pos,
+                pos + word_len,
+                format!("unknown word `{word}`: did you mean `{right}`?"),
+                "SOPflow's keywords: `when`, `otherwise`, `timeout` in steps; `outcome`, `escalate`, `do`, `table` in targets",
+            );
         }
     }
     // A block that is never closed: at its opening brace.

@@ -10,9 +10,44 @@ pub use errors::SyntaxError;
 
 /// The keywords of LANGUAGE.md section 3: none of them is a name.
 pub const KEYWORDS: [&str; 38] = [
-    "enum", "input", "team", "action", "outcome", "table", "flow", "step", "start", "when", "otherwise", "timeout", "within",
-    "instructions", "escalate", "do", "to", "first", "test", "run", "given", "expect", "path", "severity", "requires",
-    "require", "escalation", "and", "or", "not", "in", "true", "false", "bool", "int", "duration", "string", "sla",
+    "enum",
+    "input",
+    "team",
+    "action",
+    "outcome",
+    "table",
+    "flow",
+    "step",
+    "start",
+    "when",
+    "otherwise",
+    "timeout",
+    "within",
+    "instructions",
+    "escalate",
+    "do",
+    "to",
+    "first",
+    "test",
+    "run",
+    "given",
+    "expect",
+    "path",
+    "severity",
+    "requires",
+    "require",
+    "escalation",
+    "and",
+    "or",
+    "not",
+    "in",
+    "true",
+    "false",
+    "bool",
+    "int",
+    "duration",
+    "string",
+    "sla",
 ];
 
 /// Whether `word` is a keyword. A `match` on its length, first and last
@@ -93,10 +128,8 @@ pub fn parse_recovering(file: crate::source::FileId, text: &str) -> (ast::File, 
                 let end = starts.get(k).copied().unwrap_or(text.len());
                 let end = if end <= begin { text.len() } else { end };
                 // One space per byte, so that every offset stays where it was.
-                let blanked: String = masked[begin..end]
-                    .chars()
-                    .map(|c| if c == '\n' || c == '\r' { c.to_string() } else { " ".repeat(c.len_utf8()) })
-                    .collect();
+                let blanked: String =
+                    masked[begin..end].chars().map(|c| if c == '\n' || c == '\r' { c.to_string() } else { " ".repeat(c.len_utf8()) }).collect();
                 let mut next = masked.into_owned();
                 next.replace_range(begin..end, &blanked);
                 masked = std::borrow::Cow::Owned(next);

@@ -23,9 +23,7 @@ pub fn check_source(name: &str, text: &str) -> CheckResult {
 
 /// Every case of a suite folder: `.sop` files and folders, sorted.
 pub fn cases(dir: &Path) -> Vec<PathBuf> {
-    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.flatten().map(|e| e.path()).collect())
-        .unwrap_or_default();
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir).map(|rd| rd.flatten().map(|e| e.path()).collect()).unwrap_or_default();
     out.retain(|p| p.is_dir() || p.extension().is_some_and(|e| e == "sop"));
     out.sort();
     out
@@ -51,11 +49,7 @@ pub fn found(result: &CheckResult) -> Vec<(String, usize, String, String)> {
 /// from `// expect: code[:level], …` comments (`#` in TOML); witness
 /// expressions after ` witness:` are left to the witness tests.
 pub fn expected(case: &Path) -> Vec<(String, usize, String, String)> {
-    let files: Vec<PathBuf> = if case.is_dir() {
-        walk(case)
-    } else {
-        vec![case.to_path_buf()]
-    };
+    let files: Vec<PathBuf> = if case.is_dir() { walk(case) } else { vec![case.to_path_buf()] };
     let mut out = Vec::new();
     for path in files {
         let bytes = std::fs::read(&path).unwrap();
