@@ -8,7 +8,7 @@
 //! its line, and whether anything else was reported. It also gives the
 //! fastest of the 5 and the CPU time of the median run, user and system: on
 //! this VM a run whose memory the host must first provide spends up to 1.5 s
-//! more in the kernel (docs/PERFORMANCE.md, issue 8, fourth round). Build first:
+//! more in the kernel (docs/PERFORMANCE.md). Build first:
 //! `cargo build --release`. Figures in docs/PERFORMANCE.md.
 use std::collections::HashSet;
 use std::process::Command;

@@ -115,7 +115,7 @@ pub fn parse_all(sources: &SourceMap, files: &[(FileId, Option<String>)]) -> Vec
     use rayon::prelude::*;
     // One file per task: rayon otherwise hands each thread a run of files
     // by count, and a run with the big tables kept one core busy for twice
-    // as long as the other (docs/PERFORMANCE.md, issue 8, third round).
+    // as long as the other (docs/PERFORMANCE.md).
     files
         .par_iter()
         .with_max_len(1)

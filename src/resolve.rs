@@ -4,7 +4,7 @@
 //! `unused-declaration`. Never stops at the first finding.
 
 // Fx hashing: every name of every condition is looked up here, and SipHash
-// was most of the lookup (docs/PERFORMANCE.md, issue 8, fourth round).
+// was most of the lookup (docs/PERFORMANCE.md).
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::ast::{self, CmpOp, CondKind, LiteralKind, TypeExprKind};

@@ -1,6 +1,6 @@
 //! Strings, comments and blanks as the grammar reads them. Comments are one
 //! kind of `WHITESPACE` in the grammar, and a string's characters are read
-//! as character ranges (docs/PERFORMANCE.md, issue 8, third round): these
+//! as character ranges (docs/PERFORMANCE.md): these
 //! pin what that must not change.
 
 use sopflow::source::FileId;

@@ -1,5 +1,4 @@
-//! `parse_file` parses a file declaration by declaration (docs/PERFORMANCE.md,
-//! issue 8, fourth round); `parse_whole` parses it in one piece. They must
+//! `parse_file` parses a file declaration by declaration (docs/PERFORMANCE.md); `parse_whole` parses it in one piece. They must
 //! give the same trees, spans and errors. Here on every policy, fixture and
 //! conformance case, and on variants that put declaration keywords and doc
 //! comments in the first column where the pieces are cut.

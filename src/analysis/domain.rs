@@ -10,8 +10,7 @@
 //! cube is flat: a bit per input says which inputs it constrains, then
 //! every input's class bits sit at the input's fixed offset (zero when
 //! unconstrained), so that the operations of the analysis are a few word
-//! operations per constrained input (docs/PERFORMANCE.md, issue 8, eighth
-//! round). A [`CaseSet`] is a union of cubes. The language has no
+//! operations per constrained input (docs/PERFORMANCE.md). A [`CaseSet`] is a union of cubes. The language has no
 //! arithmetic, so every operation here is exact, except where a set
 //! outgrows [`MAX_CUBES`]: then it is widened to a superset and marked
 //! `approx`, which can still prove emptiness but not non-emptiness.

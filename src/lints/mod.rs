@@ -269,7 +269,7 @@ impl BranchIndex {
         };
         // The cost of an input's index (the pairs it leaves), counted without
         // building it: building every candidate was a third of the lints of
-        // large tables (docs/PERFORMANCE.md, issue 8, fifth round).
+        // large tables (docs/PERFORMANCE.md).
         let cost_of = |input: usize| -> Option<usize> {
             let width = space.is_variants(input).then(|| space.full(input).words().len())?;
             let mut counts = vec![0usize; width * 64];

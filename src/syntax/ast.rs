@@ -6,7 +6,7 @@ use crate::source::{Duration, Span};
 /// An interned name: one copy of each distinct text for the whole process
 /// (`ustr`'s global cache, never freed: the distinct names of a project are
 /// few), so that a name in the tree is a pointer, copied and compared
-/// without allocating (issue 8 asks for interned names). It reads as the
+/// without allocating (names are interned). It reads as the
 /// `str` it stands for, and prints as one (`Debug` too).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Sym(ustr::Ustr);

@@ -53,7 +53,7 @@ pub const KEYWORDS: [&str; 38] = [
 /// Whether `word` is a keyword. A `match` on its length, first and last
 /// byte, which name at most one keyword, then one comparison with it: every
 /// name the parser reads is asked (a search of [`KEYWORDS`] was a sixteenth
-/// of the parse, docs/PERFORMANCE.md, issue 8, fifth round; a `match` by
+/// of the parse, docs/PERFORMANCE.md; a `match` by
 /// first letter and length, comparing up to nine words, a fiftieth in the
 /// ninth). `tests/keywords.rs` checks the two against each other.
 pub fn is_keyword(word: &str) -> bool {

@@ -43,7 +43,7 @@ pub fn parse_file(file: FileId, text: &str) -> Result<File, SyntaxError> {
     }
     // Declaration by declaration, so that pest's token queue stays small and
     // its memory is reused: one queue for a whole file grew by copying into
-    // fresh pages (docs/PERFORMANCE.md, issue 8, fourth round). The pieces
+    // fresh pages (docs/PERFORMANCE.md). The pieces
     // parse exactly when the whole file does, into the same items: every
     // piece but the first starts at a line that starts a declaration, and no
     // declaration can go on with such a line (a declaration keyword stands
@@ -891,7 +891,7 @@ fn is_blank(c: char) -> bool {
 /// (two or three parts of a condition, one link of a target), and a `Vec`
 /// grown by pushing holds at least four: a quarter of the tree's memory was
 /// such slack, and fresh memory costs a page fault per 4 KiB on this VM
-/// (docs/PERFORMANCE.md, issue 8, fifth round).
+/// (docs/PERFORMANCE.md).
 fn exact<T, const N: usize>(items: SmallVec<[T; N]>) -> Vec<T> {
     // Written out: `into_vec` on inline items goes through a generic
     // collect, 0.5% more instructions for the whole check.
