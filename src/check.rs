@@ -260,21 +260,6 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
     }
 }
 
-/// Checks one text as a project of one file and renders the result in every
-/// format: the body of the `check` fuzz target and its regression tests.
-pub fn check_text_everywhere(text: &str) {
-    for recover in [false, true] {
-        let mut sources = SourceMap::default();
-        let id = sources.add("fuzz.sop".into(), text.to_string());
-        let loaded = Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
-        let result = check_with(loaded, Options { recover, keep_trees: true, ..Options::default() });
-        let _ = crate::render::json::render(&result);
-        let _ = crate::render::human::render(&result, false);
-        let _ = crate::render::sarif::render(&result);
-        let _ = crate::render::github::render(&result);
-    }
-}
-
 /// For every `undefined-name` finding whose name is declared in a file of
 /// `outside` (the rest of the project's folder, which this check did not
 /// include), says so in the help instead of suggesting a declaration that

@@ -15,6 +15,7 @@ pub mod diagnostics;
 pub mod eval;
 pub mod export;
 pub mod fmt;
+pub mod fuzzing;
 pub mod gen;
 pub mod ir;
 pub mod lints;

@@ -135,6 +135,24 @@ impl SourceMap {
     pub fn text(&self, span: Span) -> &str {
         &self.get(span.file).text[span.range()]
     }
+
+    /// 1-based start and end (exclusive end column) of a span, with its file.
+    pub fn location(&self, span: Span) -> Location {
+        let file = self.get(span.file);
+        let (line, column) = file.line_col(span.start as usize);
+        let (end_line, end_column) = file.line_col(span.end as usize);
+        Location { file: file.path.clone(), line, column, end_line, end_column }
+    }
+}
+
+/// Where a span is, as reports show it.
+#[derive(Clone, Debug, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
 }
 
 /// A duration literal in seconds, with the text it was written as.

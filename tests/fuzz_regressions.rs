@@ -7,7 +7,7 @@ fn run_all(data: &[u8]) {
     let text = String::from_utf8_lossy(data).into_owned();
     let _ = sopflow::syntax::parse_file(FileId(0), &text);
     let _ = sopflow::syntax::parse_recovering(FileId(0), &text);
-    sopflow::check::check_text_everywhere(&text);
+    sopflow::fuzzing::check_text_everywhere(&text);
     if let Ok(once) = sopflow::fmt::format(&text) {
         assert_eq!(sopflow::fmt::format(&once).expect("formatted text parses"), once);
         assert_eq!(sopflow::fmt::ast_shape(&text), sopflow::fmt::ast_shape(&once), "formatting keeps the AST");

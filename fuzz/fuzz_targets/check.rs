@@ -2,5 +2,5 @@
 //! never panics, and every finding renders in every format.
 #![no_main]
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
-    sopflow::check::check_text_everywhere(&String::from_utf8_lossy(data));
+    sopflow::fuzzing::check_text_everywhere(&String::from_utf8_lossy(data));
 });

@@ -20,5 +20,5 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
     let flow = RunTarget::Flow(p.flows.iter().position(|f| f.name == "counterfeit_review").unwrap());
     let _ = sopflow::render::run::eval_text(p, flow, &text, None);
-    let _ = sopflow::render::run::batch(p, flow, &text);
+    let _ = sopflow::render::run::batch(p, flow, data, &mut std::io::sink());
 });

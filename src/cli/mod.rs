@@ -248,7 +248,7 @@ fn run(cli: Cli) -> i32 {
         },
         Command::Schema => printed(&crate::export::json::schema(), 0),
         Command::Explain { code } => match Code::parse(&code) {
-            Some(c) => printed(c.doc(), 0),
+            Some(c) => printed(crate::lints::doc(c), 0),
             None => {
                 let near = crate::resolve::nearest(&code, Code::ALL.iter().map(|c| c.as_str()));
                 eprintln!("error: unknown diagnostic code `{code}`");

@@ -136,11 +136,6 @@ impl Code {
     pub fn gates_analysis(self) -> bool {
         matches!(self, Code::SyntaxError | Code::UndefinedName | Code::DuplicateDefinition | Code::TypeMismatch | Code::UnknownVariant | Code::InvalidTarget)
     }
-
-    /// The rule's documentation: what it finds, why it matters, example, fix.
-    pub fn doc(self) -> &'static str {
-        crate::lints::doc(self)
-    }
 }
 
 impl std::fmt::Display for Code {

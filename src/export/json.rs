@@ -275,7 +275,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn span(&self, span: Span) -> IrSpan {
-        let l = crate::render::json::location(self.sources, span);
+        let l = self.sources.location(span);
         IrSpan { file: l.file, line: l.line, column: l.column, end_line: l.end_line, end_column: l.end_column }
     }
 

@@ -18,7 +18,7 @@ pub fn escape_property(s: &str) -> String {
 pub fn render(result: &CheckResult) -> String {
     let mut out = String::new();
     for d in &result.diagnostics {
-        let loc = super::json::location(&result.sources, d.span);
+        let loc = result.sources.location(d.span);
         let command = match d.level {
             Level::Error => "error",
             Level::Note => "notice",

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::check::CheckResult;
 use crate::diagnostics::{Diagnostic, Level, Witness};
-use crate::source::{SourceMap, Span};
+use crate::source::{Location, SourceMap};
 
 #[derive(Serialize)]
 pub struct Report {
@@ -28,15 +28,6 @@ pub struct Summary {
 }
 
 #[derive(Serialize)]
-pub struct Location {
-    pub file: String,
-    pub line: usize,
-    pub column: usize,
-    pub end_line: usize,
-    pub end_column: usize,
-}
-
-#[derive(Serialize)]
 pub struct JsonLabel {
     #[serde(flatten)]
     pub location: Location,
@@ -56,21 +47,13 @@ pub struct JsonDiagnostic {
     pub path: Option<Vec<String>>,
 }
 
-/// 1-based start and end (exclusive end column) of a span.
-pub fn location(sources: &SourceMap, span: Span) -> Location {
-    let file = sources.get(span.file);
-    let (line, column) = file.line_col(span.start as usize);
-    let (end_line, end_column) = file.line_col(span.end as usize);
-    Location { file: file.path.clone(), line, column, end_line, end_column }
-}
-
 pub fn diagnostic(sources: &SourceMap, d: &Diagnostic) -> JsonDiagnostic {
     JsonDiagnostic {
         code: d.code.as_str(),
         severity: d.level.as_str(),
         message: d.message.clone(),
-        location: location(sources, d.span),
-        labels: d.labels.iter().map(|l| JsonLabel { location: location(sources, l.span), message: l.message.clone() }).collect(),
+        location: sources.location(d.span),
+        labels: d.labels.iter().map(|l| JsonLabel { location: sources.location(l.span), message: l.message.clone() }).collect(),
         help: d.help.clone(),
         witness: d.witness.clone(),
         path: d.path.clone(),

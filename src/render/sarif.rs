@@ -166,7 +166,7 @@ fn level(level: Level) -> &'static str {
 
 /// The first paragraph under `## What it finds` of a rule's doc.
 pub fn summary(code: Code) -> String {
-    let doc = code.doc();
+    let doc = crate::lints::doc(code);
     let body = doc.split("## What it finds").nth(1).unwrap_or("");
     let para = body.trim_start().split("\n\n").next().unwrap_or("");
     para.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -186,7 +186,7 @@ fn uri(path: &str) -> String {
 }
 
 fn location(sources: &SourceMap, span: Span, id: Option<usize>, message: Option<&str>) -> Location {
-    let loc = super::json::location(sources, span);
+    let loc = sources.location(span);
     Location {
         id,
         physical_location: PhysicalLocation {
@@ -223,9 +223,9 @@ pub fn log(result: &CheckResult) -> Log {
             id: code.as_str(),
             name: pascal(code),
             short_description: Text { text: summary(code) },
-            full_description: Text { text: code.doc().lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n").trim().to_string() },
+            full_description: Text { text: crate::lints::doc(code).lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n").trim().to_string() },
             help_uri: format!("{RULES_URI}{}.md", code.as_str()),
-            help: Markdown { text: summary(code), markdown: code.doc().to_string() },
+            help: Markdown { text: summary(code), markdown: crate::lints::doc(code).to_string() },
             default_configuration: Configuration { level: level(code.default_level()) },
         })
         .collect();
