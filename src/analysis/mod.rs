@@ -403,8 +403,13 @@ impl<'a> Analysis<'a> {
 
     /// The decision views of a flow's reachable steps.
     pub fn step_views<'f>(&'f self, facts: &'f FlowFacts, exact: &'f Exact) -> impl Iterator<Item = DecisionView<'f>> {
-        let flow = &self.program.flows[facts.flow];
-        flow.steps.iter().enumerate().filter(move |(s, _)| !facts.reach[*s].is_empty()).map(move |(s, step)| DecisionView {
+        (0..facts.reach.len()).filter(move |s| !facts.reach[*s].is_empty()).map(move |s| self.step_view(facts, s, exact))
+    }
+
+    /// The decision view of step `s` of a flow.
+    pub fn step_view<'f>(&'f self, facts: &'f FlowFacts, s: StepId, exact: &'f Exact) -> DecisionView<'f> {
+        let step = &self.program.flows[facts.flow].steps[s];
+        DecisionView {
             at: Where::Step(s),
             flow: Some(facts),
             decision: &step.decision,
@@ -413,7 +418,7 @@ impl<'a> Analysis<'a> {
             name_span: step.name_span,
             name: &step.name,
             exact,
-        })
+        }
     }
 
     pub fn table_view<'f>(&'f self, table: TableId, full: &'f CaseSet, exact: &'f Exact) -> DecisionView<'f> {

@@ -1,9 +1,8 @@
 //! `unreachable-step`: a step no case can reach.
 
 use crate::analysis::sat::Answer;
-use crate::analysis::{Analysis, Cubes, DecisionView, Exact, FlowFacts, Question};
+use crate::analysis::{Analysis, Cubes, Exact, FlowFacts, Question};
 use crate::diagnostics::{Code, Diagnostic};
-use crate::eval::Where;
 
 pub const DOC: &str = "# unreachable-step (warning)
 
@@ -54,18 +53,8 @@ pub fn check(analysis: &Analysis<'_>, facts: &mut FlowFacts, exact: &Exact, out:
     let mut proven = Vec::new();
     for s in 0..flow.steps.len() {
         if facts.structural[s] && facts.reach[s].approx && !facts.reach[s].is_empty() {
-            let step = &flow.steps[s];
-            let view = DecisionView {
-                at: Where::Step(s),
-                flow: Some(facts),
-                decision: &step.decision,
-                conds: &facts.conds[s],
-                reach: &facts.reach[s],
-                name_span: step.name_span,
-                name: &step.name,
-                exact,
-            };
-            let what = || format!("whether any case reaches step `{}`", step.name);
+            let view = analysis.step_view(facts, s, exact);
+            let what = || format!("whether any case reaches step `{}`", flow.steps[s].name);
             if matches!(analysis.decide(&view, &Question::new(), Cubes::Unsure, true, "unreachable-step", what), Answer::None) {
                 proven.push(s);
             }

@@ -307,16 +307,8 @@ fn mistake(file: FileId, text: &str, pos: usize, positives: &[Rule]) -> Option<S
     // A misspelled keyword where keywords were expected.
     let expects_keyword = positives.iter().any(|r| describe(*r).is_some_and(|d| d.starts_with('`')));
     if expects_keyword && word.chars().count() >= 3 && !super::is_keyword(word) {
-        if let Some((_, right)) = SYNONYMS.iter().find(|(w, _)| *w == word) {
-            return error(
-                file,
-                pos,
-                pos + word_len,
-                format!("unknown word `{word}`: did you mean `{right}`?"),
-                "SOPflow's keywords: `when`, `otherwise`, `timeout` in steps; `outcome`, `escalate`, `do`, `table` in targets",
-            );
-        }
-        if let Some(right) = crate::resolve::nearest(word, KEYWORD_WORDS.iter().copied()) {
+        let synonym = SYNONYMS.iter().find(|(w, _)| *w == word).map(|(_, right)| *right);
+        if let Some(right) = synonym.or_else(|| crate::resolve::nearest(word, KEYWORD_WORDS.iter().copied())) {
             return error(
                 file,
                 pos,
