@@ -70,12 +70,30 @@ pub fn check(analysis: &Analysis<'_>, facts: &mut FlowFacts, exact: &Exact, out:
                     .with_help(format!("route to `{}` from another step, or remove it", step.name)),
             );
         } else if facts.reach[s].is_empty() {
-            let mut d = Diagnostic::new(
-                Code::UnreachableStep,
-                step.name_span,
-                format!("no case can reach step `{}`: every route to it needs contradicting conditions", step.name),
-            )
-            .with_help("fix the conditions on the routes to this step, or remove it");
+            // A route in from a unique step whose condition some arriving
+            // case satisfies: those cases meet a conflict there and stop.
+            let space = &analysis.space;
+            let conflicted = facts.preds[s].iter().find(|&&(p, i)| {
+                let d = &flow.steps[p].decision;
+                !d.first && facts.conds[p][i].as_ref().is_some_and(|c| facts.reach[p].meets(space, c))
+            });
+            let mut d = match conflicted {
+                Some(&(p, _)) => Diagnostic::new(
+                    Code::UnreachableStep,
+                    step.name_span,
+                    format!(
+                        "no case can reach step `{}`: the cases that would take the route in from step `{}` meet a conflict there (another branch, with another target, holds for each of them)",
+                        step.name, flow.steps[p].name
+                    ),
+                )
+                .with_help(format!("fix the `conflicting-outcomes` finding in step `{}`: its cases go no further", flow.steps[p].name)),
+                None => Diagnostic::new(
+                    Code::UnreachableStep,
+                    step.name_span,
+                    format!("no case can reach step `{}`: every route to it needs contradicting conditions", step.name),
+                )
+                .with_help("fix the conditions on the routes to this step, or remove it"),
+            };
             d.labels = super::incoming(analysis, facts, s);
             // Name the conditions of the routes in (those of the steps before
             // them are in the labels of their own dead branches).
