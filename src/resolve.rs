@@ -571,6 +571,18 @@ impl<'r> Lower<'r> {
         ok.then_some(Target { links, end, span: t.span, end_span })
     }
 
+    /// An input a condition reads, with its type; `None` when it is not
+    /// declared, or its type is not (reported at the type): then there is
+    /// nothing to check against, and nothing to analyse.
+    fn typed_input(&mut self, name: &ast::Name) -> Option<(InputId, Type)> {
+        let input = self.lookup(Kind::Input, name, true)?;
+        if !self.program.inputs[input].typed {
+            self.out.broken = true;
+            return None;
+        }
+        Some((input, self.program.inputs[input].ty))
+    }
+
     /// Resolves and type-checks a condition; `None` after a finding.
     fn cond(&mut self, c: &ast::Cond) -> Option<Cond> {
         match &c.kind {
@@ -589,14 +601,7 @@ impl<'r> Lower<'r> {
             CondKind::Not(inner) => self.cond(inner).map(|i| Cond::Not(Box::new(i))),
             CondKind::Const(b) => Some(Cond::Const(*b)),
             CondKind::Input(name) => {
-                let input = self.lookup(Kind::Input, name, true)?;
-                let ty = self.program.inputs[input].ty;
-                if !self.program.inputs[input].typed {
-                    // Its type is not declared (reported there): nothing to
-                    // check against, and nothing to analyse.
-                    self.out.broken = true;
-                    return None;
-                }
+                let (input, ty) = self.typed_input(name)?;
                 if ty != Type::Bool {
                     self.report(
                         Diagnostic::new(Code::TypeMismatch, c.span, format!("`{}` is {}, not a bool", name.text, self.type_name(ty)))
@@ -607,14 +612,7 @@ impl<'r> Lower<'r> {
                 Some(Cond::Atom(Atom { input, pred: Pred::BoolIs(true), span: c.span }))
             }
             CondKind::Compare { input: name, op, value } => {
-                let input = self.lookup(Kind::Input, name, true)?;
-                let ty = self.program.inputs[input].ty;
-                if !self.program.inputs[input].typed {
-                    // Its type is not declared (reported there): nothing to
-                    // check against, and nothing to analyse.
-                    self.out.broken = true;
-                    return None;
-                }
+                let (input, ty) = self.typed_input(name)?;
                 let ordered = matches!(op, CmpOp::Lt | CmpOp::Le | CmpOp::Gt | CmpOp::Ge);
                 if ordered && !matches!(ty, Type::Int { .. } | Type::Duration) {
                     self.report(
@@ -637,14 +635,7 @@ impl<'r> Lower<'r> {
                 Some(Cond::Atom(Atom { input, pred, span: c.span }))
             }
             CondKind::In { input: name, negated, values } => {
-                let input = self.lookup(Kind::Input, name, true)?;
-                let ty = self.program.inputs[input].ty;
-                if !self.program.inputs[input].typed {
-                    // Its type is not declared (reported there): nothing to
-                    // check against, and nothing to analyse.
-                    self.out.broken = true;
-                    return None;
-                }
+                let (input, ty) = self.typed_input(name)?;
                 let mut ok = true;
                 let pred = match ty {
                     Type::Bool => {

@@ -3,20 +3,15 @@
 //! reported conflict, gap, dead or shadowed branch must really exist, and
 //! each real one must be reported.
 
+mod common;
+
 use std::collections::BTreeSet;
 
 use sopflow::analysis::domain::Value;
 use sopflow::diagnostics::Code;
 use sopflow::eval::{self, End};
 
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
+use common::Lcg;
 
 const HEADER: &str = "input a: bool\ninput b: bool\ninput k: { x, y, z }\ninput n: int in 0 to 5\noutcome o1\noutcome o2\naction act\n";
 /// Lines before the first branch of the table.

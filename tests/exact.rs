@@ -4,6 +4,8 @@
 //! case is enumerated), no silent miss (every real gap and shadowed branch is
 //! found, or the decision gets an `analysis-incomplete` note).
 
+mod common;
+
 use sopflow::analysis::domain::Value;
 use sopflow::check::CheckResult;
 use sopflow::diagnostics::Code;
@@ -20,14 +22,7 @@ fn codes(result: &CheckResult) -> Vec<Code> {
     result.diagnostics.iter().map(|d| d.code).collect()
 }
 
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
+use common::Lcg;
 
 /// `(a0 or b0) and … and (a{n-1} or b{n-1})`, with its inputs.
 fn cnf(n: usize) -> (String, String) {

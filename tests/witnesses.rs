@@ -294,14 +294,7 @@ fn eval_command_reproduces_conformance_witnesses() {
     assert!(checked >= 6, "only {checked} witnesses checked");
 }
 
-struct Lcg(u64);
-
-impl Lcg {
-    fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        (self.0 >> 33) % n
-    }
-}
+use common::Lcg;
 
 fn atom(rng: &mut Lcg) -> String {
     match rng.next(8) {
