@@ -202,6 +202,14 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// Whether a case that takes `when` branch `i` satisfies no condition
+    /// of branch `j`, as the evaluator chooses: every earlier branch, and
+    /// in a unique decision every later one with another target chain (a
+    /// case for which both hold is a conflict, and stops there).
+    pub fn excludes(&self, i: usize, j: usize) -> bool {
+        j < i || (!self.first && j > i && !self.branches[j].target.same_chain(&self.branches[i].target))
+    }
+
     pub fn whens(&self) -> impl Iterator<Item = (usize, &Cond)> {
         self.branches.iter().enumerate().filter_map(|(i, b)| b.cond().map(|c| (i, c)))
     }

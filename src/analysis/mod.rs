@@ -216,13 +216,7 @@ impl<'a> Analysis<'a> {
     /// run stops there). An earlier branch with the same chain leads where
     /// `i` does: the evaluator names the earlier one as taken.
     pub fn excluded<'c>(&self, d: &'c Decision, conds: &'c [Option<CaseSet>], i: usize) -> impl Iterator<Item = &'c CaseSet> + use<'c, '_> {
-        let target = &d.branches[i].target;
-        let first = d.first;
-        conds.iter().enumerate().filter_map(move |(j, c)| {
-            let c = c.as_ref()?;
-            let excluded = j < i || (!first && j > i && !d.branches[j].target.same_chain(target));
-            excluded.then_some(c)
-        })
+        conds.iter().enumerate().filter_map(move |(j, c)| d.excludes(i, j).then_some(c.as_ref()?))
     }
 
     /// The cases of `from` that branch `i` takes: the cases the evaluator

@@ -202,11 +202,9 @@ impl Sat {
         match &d.branches[i].kind {
             BranchKind::Timeout => self.truth,
             BranchKind::When(c) => {
-                let target = &d.branches[i].target;
                 let mut lits = vec![self.cond(space, c)];
                 for (j, cj) in d.whens() {
-                    let excluded = j < i || (!d.first && j > i && !d.branches[j].target.same_chain(target));
-                    if excluded {
+                    if d.excludes(i, j) {
                         lits.push(!self.cond(space, cj));
                     }
                 }
