@@ -9,7 +9,7 @@ use sopflow::syntax::KEYWORDS;
 
 #[test]
 fn the_keyword_list_matches_the_grammar() {
-    let mut from_grammar: Vec<String> = Rule::all_rules().iter().filter_map(|r| format!("{r:?}").strip_prefix("k_").map(str::to_string)).collect();
+    let mut from_grammar: Vec<String> = Rule::all_rules().iter().filter_map(|r| format!("{r:?}").strip_prefix("kw_").map(str::to_string)).collect();
     let mut listed: Vec<String> = KEYWORDS.iter().map(|k| k.to_string()).collect();
     from_grammar.sort();
     listed.sort();

@@ -9,5 +9,4 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let whole = sopflow::syntax::parse_whole(id, &text);
     assert_eq!(format!("{pieces:?}"), format!("{whole:?}"));
     let _ = sopflow::syntax::parse_recovering(id, &text);
-    assert!(sopflow::syntax::parser::grammars_agree(&text));
 });

@@ -1,16 +1,12 @@
-//! Syntax errors in words a policy writer understands, and the nesting limit
-//! that keeps deeply nested conditions from overflowing the parser's stack.
+//! Syntax errors in words a policy writer understands.
 
 use pest::error::{ErrorVariant, InputLocation};
 
 use super::parser::Rule;
 use crate::source::{FileId, Span};
 
-/// Deepest nesting of parentheses and `not` a condition may have.
-pub const MAX_NESTING: usize = 200;
-
-/// The longest string literal, in bytes.
-pub const MAX_STRING: usize = 64 << 10;
+pub use super::lexical::{MAX_NESTING, MAX_STRING};
+use super::lexical::{string_error, unclosed_brace};
 
 #[derive(Clone, Debug)]
 pub struct SyntaxError {
@@ -29,18 +25,18 @@ fn describe(rule: Rule) -> Option<&'static str> {
         rparen => "`)`",
         colon => "`:`",
         comma => "`,`",
-        ident | end_step => "a name",
+        ident => "a name",
         dotted => "an input name",
         integer => "a whole number",
         duration => "a duration such as `24h`",
         string | str_inner => "a quoted string",
         level => "a severity level (`none`, `low`, `medium`, `high` or `critical`)",
         type_expr | type_name | int_range | inline_enum => "a type (`bool`, `int`, `int in LO to HI`, `duration`, `string`, an enum)",
-        condition | and_expr | unary | paren | predicate => "a condition",
-        membership | comparison => "`in { … }` or a comparison",
+        condition | paren => "a condition",
+        membership => "`in { … }` or a comparison",
         cmp_op => "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
         value => "a value",
-        target | target_end | chain_link | link_escalate | link_do | end_outcome | end_escalate | end_table => {
+        link_escalate | link_do | end_outcome | end_escalate | end_table | end_step => {
             "a target (a step, `outcome NAME`, `escalate TEAM`, `do ACTION -> …` or `table NAME`)"
         }
         when_branch => "a `when` branch",
@@ -48,14 +44,14 @@ fn describe(rule: Rule) -> Option<&'static str> {
         timeout_branch => "`timeout`",
         instructions => "`instructions`",
         step_decl => "a `step`",
-        start_decl => "`start STEP`",
-        within_clause => "`within`",
         sla_clause => "`sla`",
         severity_clause => "`severity`",
         requires_clause => "`requires escalation`",
-        enum_decl | input_decl | team_decl | action_decl | outcome_decl | require_decl | table_decl | flow_decl | test_decl => {
+        enum_decl | input_decl | team_decl | action_decl | outcome_decl | require_decl | test_decl => {
             "a declaration (`enum`, `input`, `team`, `action`, `outcome`, `require`, `table`, `flow` or `test`)"
         }
+        table_decl => "`table`",
+        flow_decl => "`flow`",
         test_run => "`run flow NAME` or `run table NAME`",
         test_given => "`given { … }`",
         test_expect => "`expect`",
@@ -69,16 +65,11 @@ fn describe(rule: Rule) -> Option<&'static str> {
         k_outcome => "`outcome`",
         k_table => "`table`",
         k_flow => "`flow`",
-        k_step => "`step`",
-        k_start => "`start`",
+        k_start => "`start STEP`",
         k_when => "`when`",
-        k_otherwise => "`otherwise`",
         k_timeout => "`timeout`",
-        k_within => "`within`",
-        k_instructions => "`instructions`",
         k_escalate => "`escalate`",
         k_escalation => "`escalation`",
-        k_do => "`do`",
         k_to => "`to`",
         k_first => "`first`",
         k_test => "`test`",
@@ -139,13 +130,23 @@ pub fn friendly_message(file: FileId, text: &str, err: &pest::error::Error<super
     if let Some(err) = mistake(file, text, pos, &positives) {
         return err;
     }
-    let after_condition = positives.contains(&Rule::arrow) && positives.iter().any(|r| matches!(r, Rule::k_and | Rule::k_or | Rule::cmp_op | Rule::k_in));
+    // The `->` of a `when` branch (not of `otherwise`, `timeout` or a link):
+    // what else was tried there can only go on with the condition.
+    let before = text[..pos].trim_end();
+    let after_condition = positives.contains(&Rule::arrow)
+        && positives.iter().all(|r| matches!(r, Rule::arrow | Rule::k_and | Rule::k_or | Rule::cmp_op | Rule::k_in | Rule::k_not | Rule::membership))
+        && !before.ends_with("otherwise")
+        && !before.ends_with("timeout");
     let message = if after_condition {
         format!("expected `->` after the condition, found {found}")
     } else {
         let mut words: Vec<&str> = Vec::new();
+        // A value in a condition is no node of its own: its kinds stand for it.
+        let value_kinds = [Rule::ident, Rule::integer, Rule::duration, Rule::string];
+        let a_value = value_kinds.iter().all(|r| positives.contains(r));
         for rule in &positives {
-            if let Some(w) = describe(*rule) {
+            let word = if a_value && value_kinds.contains(rule) { describe(Rule::value) } else { describe(*rule) };
+            if let Some(w) = word {
                 if !words.contains(&w) {
                     words.push(w);
                 }
@@ -184,8 +185,7 @@ fn error(file: FileId, start: usize, end: usize, message: String, help: &str) ->
 /// order. `None` leaves the error to the general description.
 fn mistake(file: FileId, text: &str, pos: usize, positives: &[Rule]) -> Option<SyntaxError> {
     let rest = &text[pos..];
-    let in_condition =
-        positives.iter().any(|r| matches!(r, Rule::arrow | Rule::cmp_op | Rule::k_and | Rule::k_or | Rule::condition | Rule::predicate | Rule::unary));
+    let in_condition = positives.iter().any(|r| matches!(r, Rule::arrow | Rule::cmp_op | Rule::k_and | Rule::k_or | Rule::condition | Rule::dotted));
     // Operators from other languages.
     for (wrong, right, help) in [
         ("=>", "->", "a branch leads to its target with `->`: `when flagged -> outcome remove`"),
@@ -254,7 +254,7 @@ fn mistake(file: FileId, text: &str, pos: usize, positives: &[Rule]) -> Option<S
         }
     }
     // A number or duration where a condition starts: the input goes on the left.
-    if positives.iter().any(|r| matches!(r, Rule::condition | Rule::unary | Rule::predicate | Rule::dotted)) && rest.starts_with(|c: char| c.is_ascii_digit()) {
+    if positives.iter().any(|r| matches!(r, Rule::condition | Rule::paren | Rule::dotted)) && rest.starts_with(|c: char| c.is_ascii_digit()) {
         let line_end = rest.find(['\n', '\r']).unwrap_or(rest.len());
         let line = &rest[..line_end];
         let value: String = line.chars().take_while(|c| !c.is_whitespace()).collect();
@@ -337,230 +337,3 @@ fn mistake(file: FileId, text: &str, pos: usize, positives: &[Rule]) -> Option<S
     None
 }
 
-/// The innermost `{` of `text` that no `}` closes (strings and comments skipped).
-fn unclosed_brace(text: &str) -> Option<usize> {
-    let bytes = text.as_bytes();
-    let mut stack = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'{' => stack.push(i),
-            b'}' => {
-                stack.pop();
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    // The outermost open block is the one the writer forgot to close.
-    stack.first().copied()
-}
-
-/// Scans the text for conditions nested deeper than [`MAX_NESTING`]
-/// (parentheses and chains of `not`), which the recursive parser and the
-/// analyses could not handle without a deep stack.
-pub fn nesting_error(file: FileId, text: &str) -> Option<SyntaxError> {
-    if surely_shallow(text.as_bytes()) {
-        return None;
-    }
-    scan_nesting(file, text)
-}
-
-/// The byte-by-byte scan of [`nesting_error`].
-fn scan_nesting(file: FileId, text: &str) -> Option<SyntaxError> {
-    let bytes = text.as_bytes();
-    let mut i = 0;
-    // Each open parenthesis remembers the `not` run in front of it.
-    let mut stack: Vec<usize> = Vec::new();
-    let mut run = 0usize;
-    let mut depth_sum = 0usize;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                // Like the grammar: a comment ends at `\n` or `\r`.
-                while i < bytes.len() && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'"' => {
-                let open = i;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                if i - open > MAX_STRING {
-                    return Some(SyntaxError {
-                        span: Span::new(file, open, open + 1),
-                        message: format!("string longer than {} KiB", MAX_STRING >> 10),
-                        help: Some("keep long instructions in the team's handbook and link to them".into()),
-                    });
-                }
-                run = 0;
-            }
-            b'(' => {
-                stack.push(run);
-                depth_sum += run + 1;
-                run = 0;
-            }
-            b')' => {
-                if let Some(r) = stack.pop() {
-                    depth_sum -= r + 1;
-                }
-                run = 0;
-            }
-            b if b.is_ascii_alphanumeric() || b == b'_' => {
-                let start = i;
-                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_' || bytes[i] == b'.') {
-                    i += 1;
-                }
-                if &text[start..i] == "not" {
-                    run += 1;
-                } else {
-                    run = 0;
-                }
-                if depth_sum + run > MAX_NESTING {
-                    return Some(too_deep(file, start, i));
-                }
-                continue;
-            }
-            b if b.is_ascii_whitespace() => {}
-            _ => run = 0,
-        }
-        if depth_sum + run > MAX_NESTING {
-            return Some(too_deep(file, i, i + 1));
-        }
-        i += 1;
-    }
-    None
-}
-
-/// A quick test that the scan of [`nesting_error`] cannot fail, so that most
-/// files skip it (it read every byte one by one: a twenty-fifth of the
-/// parse). The depth it tracks never exceeds the number of `(` plus the
-/// number of `not`s in the text; a string it reads ends at its line's end
-/// unless a backslash stands right before the line break.
-fn surely_shallow(bytes: &[u8]) -> bool {
-    let opens = memchr::memchr_iter(b'(', bytes).count();
-    if opens > MAX_NESTING || opens + memchr::memmem::find_iter(bytes, b"not").count() > MAX_NESTING {
-        return false;
-    }
-    if bytes.len() <= MAX_STRING {
-        return true;
-    }
-    if memchr::memmem::find(bytes, b"\\\n").is_some() || memchr::memmem::find(bytes, b"\\\r").is_some() {
-        return false;
-    }
-    // No line longer than `MAX_STRING`: a line break in every block of half
-    // that length but the last (then no run without one is as long), one
-    // `memchr` per block, not one per line (a line each was a fiftieth of
-    // the parse). A block without one leaves the answer to the scan.
-    let blocks = bytes.chunks(MAX_STRING / 2);
-    let last = blocks.len() - 1;
-    blocks.take(last).all(|block| memchr::memchr2(b'\n', b'\r', block).is_some())
-}
-
-fn too_deep(file: FileId, start: usize, end: usize) -> SyntaxError {
-    SyntaxError {
-        span: Span::new(file, start, end),
-        message: format!("condition nested more than {MAX_NESTING} levels deep"),
-        help: Some("split the condition into several branches or steps".into()),
-    }
-}
-
-/// A string literal starting at `pos` that has a bad escape or no closing
-/// quote on its line: pest reports only "expected a string" there.
-fn string_error(file: FileId, text: &str, pos: usize) -> Option<SyntaxError> {
-    let rest = text.get(pos..)?;
-    if !rest.starts_with('"') {
-        return None;
-    }
-    let mut chars = rest.char_indices().skip(1);
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '"' => return None,
-            '\\' => match chars.next() {
-                Some((_, '"' | '\\' | 'n' | 't')) => {}
-                Some((j, other)) => {
-                    let end = pos + j + other.len_utf8();
-                    return Some(SyntaxError {
-                        span: Span::new(file, pos + i, end),
-                        message: format!("unknown escape `\\{other}` in a string"),
-                        help: Some("strings know the escapes `\\\"`, `\\\\`, `\\n` and `\\t`".into()),
-                    });
-                }
-                None => break,
-            },
-            '\n' | '\r' => {
-                return Some(SyntaxError {
-                    span: Span::new(file, pos, pos + i),
-                    message: "string not closed before the end of the line".into(),
-                    help: Some("add the closing `\"`; write `\\n` for a line break inside a string".into()),
-                })
-            }
-            _ => {}
-        }
-    }
-    Some(SyntaxError {
-        span: Span::new(file, pos, text.len()),
-        message: "string not closed before the end of the file".into(),
-        help: Some("add the closing `\"`".into()),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Whenever the quick test lets a text through, the scan finds nothing
-    /// in it; and it lets the everyday texts through.
-    #[test]
-    fn the_quick_test_never_hides_what_the_scan_finds() {
-        let file = FileId(0);
-        let long = "x".repeat(MAX_STRING + 10);
-        let mut texts = Vec::new();
-        for n in (190..=210).chain([0, 1, 50, 400]) {
-            texts.push(format!("{}x{}", "(".repeat(n), ")".repeat(n)));
-            texts.push(format!("when {}x -> y", "not ".repeat(n)));
-            texts.push(format!("{}{}x", "(".repeat(n / 2), "not ".repeat(n - n / 2)));
-            texts.push(format!("// {}\n{}x", "(".repeat(n), "not (".repeat(n / 3)));
-        }
-        for (head, tail) in [("\"", "\""), ("\"\\\n", "\""), ("\"\\\r", "\""), ("\"", "\n\""), ("\"\\\r\n", "")] {
-            texts.push(format!("{head}{long}{tail}"));
-            texts.push(format!("{head}{}\n{}{tail}", &long[..MAX_STRING / 2], &long[..MAX_STRING / 2]));
-        }
-        texts.push(format!("\"{}\\\n{}\"", &long[..MAX_STRING / 2], &long[..MAX_STRING / 2]));
-        // Long files of short lines, ending in a long line (with or without
-        // an open string, at or past the limit).
-        let lines = "x\n".repeat(MAX_STRING);
-        for last in [MAX_STRING / 2 + 100, MAX_STRING - 2, MAX_STRING + 10] {
-            texts.push(format!("{lines}\"{}", &long[..last]));
-            texts.push(format!("{lines}{}", &long[..last]));
-        }
-        let mut let_through = 0;
-        for t in &texts {
-            if surely_shallow(t.as_bytes()) {
-                let_through += 1;
-                assert!(scan_nesting(file, t).is_none(), "{:?}", &t[..t.len().min(80)]);
-            }
-        }
-        assert!(let_through > 10);
-        assert!(scan_nesting(file, texts.iter().find(|t| t.starts_with("\"\\\n")).unwrap()).is_some());
-        assert!(surely_shallow(include_str!("../../policies/counterfeit.sop").as_bytes()));
-        assert!(surely_shallow(format!("{lines}{}", &long[..1000]).as_bytes()));
-        assert!(scan_nesting(file, &format!("{lines}\"{}", &long[..MAX_STRING + 10])).is_some());
-    }
-}

@@ -3,6 +3,7 @@
 
 pub mod ast;
 pub mod errors;
+pub mod lexical;
 pub mod parser;
 pub mod trivia;
 
@@ -113,7 +114,7 @@ pub use parser::{parse_file, parse_whole};
 pub fn parse_recovering(file: crate::source::FileId, text: &str) -> (ast::File, Vec<SyntaxError>) {
     let mut masked = std::borrow::Cow::Borrowed(text);
     let mut errors = Vec::new();
-    let starts = declaration_starts(text);
+    let starts = lexical::declaration_starts(text);
     for _ in 0..=starts.len() {
         match parse_file(file, &masked) {
             Ok(ast) => return (ast, errors),
@@ -139,25 +140,3 @@ pub fn parse_recovering(file: crate::source::FileId, text: &str) -> (ast::File, 
     (ast::File::default(), errors)
 }
 
-/// Byte offsets of the lines that start a top-level declaration (a keyword
-/// in the first column, or the doc comment above it).
-pub(crate) fn declaration_starts(text: &str) -> Vec<usize> {
-    const KEYWORDS: [&str; 9] = ["enum ", "input ", "team ", "action ", "outcome ", "require ", "table ", "flow ", "test "];
-    let mut out = Vec::new();
-    let mut offset = 0;
-    let mut doc_start: Option<usize> = None;
-    // Lines as `split_inclusive('\n')` gives them, found with `memchr`.
-    let ends = memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1).chain((!text.ends_with('\n') && !text.is_empty()).then_some(text.len()));
-    for end in ends {
-        let line = &text[offset..end];
-        if line.starts_with("///") {
-            doc_start.get_or_insert(offset);
-        } else if line.as_bytes().first().is_some_and(u8::is_ascii_lowercase) && KEYWORDS.iter().any(|k| line.starts_with(k)) {
-            out.push(doc_start.take().unwrap_or(offset));
-        } else if !line.trim().is_empty() {
-            doc_start = None;
-        }
-        offset = end;
-    }
-    out
-}

@@ -1,10 +1,7 @@
-//! Builds the AST from pest's token stream.
-//!
-//! The stream is `fast_file`'s (`grammar/fast.pest`): flows, tables and
-//! `require` without keyword or punctuation tokens and without wrapper nodes
-//! (a condition is its operands and `and`/`or` tokens in order), the other
-//! declarations as `sopflow.pest` has them. A file it rejects is parsed with
-//! `file` (`grammar/sopflow.pest`) for the error message.
+//! Builds the AST from pest's token stream (`grammar/sopflow.pest`): flows,
+//! tables and their branches come without keyword tokens and without
+//! wrapper nodes (a condition is its operands and `and`/`or` tokens in
+//! order, a target its links and its end side by side).
 //!
 //! The builder reads the flat stream of start and end tokens (`Pairs::tokens`)
 //! with a cursor, rather than walking `Pair`s: every `Pair` step clones two
@@ -20,26 +17,28 @@ use pest::iterators::Tokens;
 use pest::{Parser as _, Token};
 
 use super::ast::*;
-use super::errors::{friendly_message, nesting_error, SyntaxError};
+use super::errors::{friendly_message, SyntaxError};
+use super::lexical::{self, Lexical};
 use super::trivia::Trivia;
 use crate::source::{Duration, FileId, Span};
 
-/// The language's grammar (`file`, the source of every syntax error) and its
-/// fast twin (`fast_file`, which the tree is built from): one `Rule` enum.
+/// The language's grammar (`grammar/sopflow.pest`): the tree and every
+/// syntax error come from it.
 #[derive(pest_derive::Parser)]
 #[grammar = "../grammar/sopflow.pest"]
-#[grammar = "../grammar/fast.pest"]
 pub struct PestParser;
 
 /// Parses one file. A syntax error stops the parse of that file; the caller
-/// reports it as `syntax-error`.
+/// reports it as `syntax-error` ([`super::parse_recovering`] goes on past it).
 pub fn parse_file(file: FileId, text: &str) -> Result<File, SyntaxError> {
-    if let Some(err) = nesting_error(file, text) {
-        return Err(err);
-    }
+    let lexical = match lexical::check(file, text) {
+        Lexical::Clean => None,
+        Lexical::Fatal(err) => return Err(err),
+        Lexical::Error(err) => Some(err),
+    };
     let trivia = Trivia::scan(text);
-    if !fast_applies(text) {
-        return whole(file, text, &trivia);
+    if let Some(err) = lexical {
+        return Err(whole(file, text, &trivia).err().filter(|e| e.span.start < err.span.start).unwrap_or(err));
     }
     // Declaration by declaration, so that pest's token queue stays small and
     // its memory is reused: one queue for a whole file grew by copying into
@@ -50,12 +49,12 @@ pub fn parse_file(file: FileId, text: &str) -> Result<File, SyntaxError> {
     // where no part of a declaration can continue). Where a piece does not
     // parse (such a keyword in the first column inside a declaration, or a
     // syntax error), the whole file is parsed, so that errors read the same.
-    let starts = super::declaration_starts(text);
+    let starts = lexical::declaration_starts(text);
     let bounds: Vec<usize> = std::iter::once(0).chain(starts.into_iter().filter(|&s| s > 0)).chain([text.len()]).collect();
     let mut keyword_name = None;
     let mut items = Vec::new();
     for piece in bounds.windows(2) {
-        let Ok(pairs) = PestParser::parse(Rule::fast_file, &text[piece[0]..piece[1]]) else {
+        let Ok(pairs) = PestParser::parse(Rule::file, &text[piece[0]..piece[1]]) else {
             return whole(file, text, &trivia);
         };
         let mut b = Builder { file, trivia: &trivia, text, keyword_name, base: piece[0], tokens: pairs.tokens().peekable() };
@@ -68,101 +67,17 @@ pub fn parse_file(file: FileId, text: &str) -> Result<File, SyntaxError> {
 /// [`parse_file`] in one piece: the reference that the tests and the
 /// `parse` fuzz target hold it to.
 pub fn parse_whole(file: FileId, text: &str) -> Result<File, SyntaxError> {
-    if let Some(err) = nesting_error(file, text) {
-        return Err(err);
+    let trivia = Trivia::scan(text);
+    match lexical::check(file, text) {
+        Lexical::Clean => whole(file, text, &trivia),
+        Lexical::Fatal(err) => Err(err),
+        Lexical::Error(err) => Err(whole(file, text, &trivia).err().filter(|e| e.span.start < err.span.start).unwrap_or(err)),
     }
-    whole(file, text, &Trivia::scan(text))
 }
 
-/// Whether the fast grammar and the language's grammar both accept `text`
-/// or both reject it, as they must (`grammar/fast.pest`): what
-/// `tests/fast_grammar.rs` and the `parse` fuzz target ask.
-pub fn grammars_agree(text: &str) -> bool {
-    // Nesting deeper than the limit never reaches pest (it would overflow
-    // the stack of either grammar).
-    if nesting_error(FileId(0), text).is_some() {
-        return true;
-    }
-    let fast = fast_applies(text) && PestParser::parse(Rule::fast_file, text).is_ok();
-    fast == PestParser::parse(Rule::file, text).is_ok()
-}
-
-/// Whether the fast grammar reads `text` as the language's grammar does
-/// (`grammar/fast.pest`): every string ends on its line, with no `\r` in
-/// it and no escape but `\"`, `\\`, `\n`, `\t`, and every character outside
-/// strings and comments is ASCII or U+FEFF (whitespace). Every valid file
-/// passes; a file that does not is read by `sopflow.pest` alone (for its
-/// error). Strings and comments are found as the grammar finds them, with
-/// `memchr` jumps from one `"` or `/` to the next.
-pub fn fast_applies(text: &str) -> bool {
-    let b = text.as_bytes();
-    let ascii = text.is_ascii();
-    let cr = memchr::memchr(b'\r', b).is_some();
-    // Code between strings and comments: ASCII but for U+FEFF.
-    let code_ok = |code: &[u8]| ascii || ascii_or_bom(code);
-    let (mut i, mut code_from) = (0, 0);
-    while let Some(k) = memchr::memchr2(b'"', b'/', &b[i..]) {
-        let at = i + k;
-        if b[at] == b'/' {
-            if b.get(at + 1) != Some(&b'/') {
-                i = at + 1;
-                continue;
-            }
-            if !code_ok(&b[code_from..at]) {
-                return false;
-            }
-            let end = if cr { memchr::memchr2(b'\n', b'\r', &b[at..]) } else { memchr::memchr(b'\n', &b[at..]) };
-            i = end.map_or(b.len(), |e| at + e);
-        } else {
-            if !code_ok(&b[code_from..at]) {
-                return false;
-            }
-            let mut j = at + 1;
-            loop {
-                let Some(e) = memchr::memchr3(b'"', b'\\', b'\n', &b[j..]) else { return false };
-                let e = j + e;
-                match b[e] {
-                    b'"' => {
-                        j = e;
-                        break;
-                    }
-                    b'\\' if matches!(b.get(e + 1), Some(b'"' | b'\\' | b'n' | b't')) => j = e + 2,
-                    _ => return false,
-                }
-            }
-            if cr && memchr::memchr(b'\r', &b[at..j]).is_some() {
-                return false;
-            }
-            i = j + 1;
-        }
-        code_from = i;
-    }
-    code_ok(&b[code_from.min(b.len())..])
-}
-
-/// Whether `code` is ASCII but for U+FEFF.
-fn ascii_or_bom(mut code: &[u8]) -> bool {
-    while let Some(k) = code.iter().position(|&c| c >= 0x80) {
-        if !code[k..].starts_with("\u{feff}".as_bytes()) {
-            return false;
-        }
-        code = &code[k + 3..];
-    }
-    true
-}
-
-/// The file parsed in one piece (after the nesting check). Most files that
-/// get here have a syntax error (a piece did not parse), so the language's
-/// grammar reads it first, and its error is the one reported; the tree of
-/// a file it accepts comes from the fast grammar.
+/// The file parsed in one piece (after the lexical check).
 fn whole(file: FileId, text: &str, trivia: &Trivia) -> Result<File, SyntaxError> {
-    if let Err(e) = PestParser::parse(Rule::file, text) {
-        return Err(friendly_message(file, text, &e));
-    }
-    // The two grammars disagree here only through a bug, which
-    // `tests/fast_grammar.rs` and the `parse` fuzz target look for: the
-    // fast one's error still says where.
-    let pairs = PestParser::parse(Rule::fast_file, text).map_err(|e| friendly_message(file, text, &e))?;
+    let pairs = PestParser::parse(Rule::file, text).map_err(|e| friendly_message(file, text, &e))?;
     let mut b = Builder { file, trivia, text, keyword_name: None, base: 0, tokens: pairs.tokens().peekable() };
     let mut items = Vec::new();
     b.items(&mut items);
@@ -201,7 +116,7 @@ fn keyword_as_name(file: FileId, word: &str, start: usize) -> SyntaxError {
 
 /// Punctuation and comments, which the builder steps over.
 fn is_punctuation(rule: Rule) -> bool {
-    matches!(rule, Rule::lbrace | Rule::rbrace | Rule::lparen | Rule::rparen | Rule::colon | Rule::comma | Rule::arrow | Rule::f_comment)
+    matches!(rule, Rule::lbrace | Rule::rbrace | Rule::lparen | Rule::rparen | Rule::colon | Rule::comma | Rule::arrow | Rule::comment)
 }
 
 fn unescape(raw: &str) -> String {
@@ -366,8 +281,8 @@ impl Builder<'_> {
     fn item(&mut self) -> Item {
         let (rule, start) = self.open();
         let doc = self.trivia.doc_before(start);
-        // The fast grammar's declarations have no keyword token.
-        if !matches!(rule, Rule::f_require_decl | Rule::f_table_decl | Rule::f_flow_decl) {
+        // Tables and flows have no keyword token.
+        if !matches!(rule, Rule::table_decl | Rule::flow_decl) {
             self.skip_kid(); // the keyword
         }
         let item = match rule {
@@ -434,13 +349,16 @@ impl Builder<'_> {
                 let span = self.finish(start);
                 Item::Outcome(OutcomeDecl { name, severity, requires, span, doc })
             }
-            Rule::f_require_decl => {
+            Rule::require_decl => {
+                self.skip_kid(); // `escalation`
+                self.skip_kid(); // `to`
                 let team = self.name();
+                self.skip_kid(); // `when`
                 let condition = self.condition();
                 let span = self.finish(start);
                 Item::Require(RequireDecl { team, condition, span, doc })
             }
-            Rule::f_table_decl => {
+            Rule::table_decl => {
                 let name = self.name();
                 let mut first = false;
                 let mut branches = Vec::new();
@@ -455,8 +373,9 @@ impl Builder<'_> {
                 let span = self.finish(start);
                 Item::Table(TableDecl { name, first, branches, span, doc })
             }
-            Rule::f_flow_decl => {
+            Rule::flow_decl => {
                 let name = self.name();
+                self.skip_kid(); // `start`
                 let start_step = self.name();
                 let mut steps = Vec::new();
                 while self.peek_kid().is_some() {
@@ -530,7 +449,7 @@ impl Builder<'_> {
         TypeExpr { kind, span }
     }
 
-    /// An `f_step` node.
+    /// A `step_decl` node.
     fn step(&mut self) -> Step {
         let (_, start) = self.open();
         let doc = self.trivia.doc_before(start);
@@ -541,13 +460,13 @@ impl Builder<'_> {
         let mut instructions: SmallVec<[String; 2]> = SmallVec::new();
         while let Some((kid, _)) = self.peek_kid() {
             match kid {
-                Rule::f_string => step.title = Some(self.string()),
+                Rule::string => step.title = Some(self.string()),
                 Rule::k_first => {
                     self.skip();
                     step.first = true;
                 }
                 Rule::duration => step.within = Some(self.duration()),
-                Rule::f_instructions => {
+                Rule::instructions => {
                     self.open();
                     instructions.push(self.string());
                     self.close();
@@ -560,25 +479,25 @@ impl Builder<'_> {
         step
     }
 
-    /// An `f_when_branch`, `f_otherwise_branch` or `f_timeout_branch` node.
+    /// A `when_branch`, `otherwise_branch` or `timeout_branch` node.
     fn branch(&mut self) -> Branch {
         let (rule, start) = self.open();
         let doc = self.trivia.doc_before(start);
         let word = match rule {
-            Rule::f_when_branch => "when",
-            Rule::f_otherwise_branch => "otherwise",
+            Rule::when_branch => "when",
+            Rule::otherwise_branch => "otherwise",
             _ => "timeout",
         };
         let keyword = self.span(start, start + word.len());
         let mut cond_text = None;
         let kind = match rule {
-            Rule::f_when_branch => {
+            Rule::when_branch => {
                 let (cond, span) = self.condition_node();
                 // Shared with the model's branch (`Arc`), not copied.
                 cond_text = Some(std::sync::Arc::from(&*super::trivia::folded(&self.text[span.range()])));
                 BranchKind::When(cond)
             }
-            Rule::f_otherwise_branch => BranchKind::Otherwise,
+            Rule::otherwise_branch => BranchKind::Otherwise,
             _ => BranchKind::Timeout,
         };
         let target = self.target();
@@ -594,7 +513,7 @@ impl Builder<'_> {
         loop {
             let (rule, start) = self.peek_kid().expect("a target ends every branch");
             let from = *first.get_or_insert(start);
-            if rule == Rule::f_ident {
+            if rule == Rule::end_step {
                 let name = self.name();
                 let span = self.span(from, name.span.end as usize);
                 return Target { links: exact(links), end: TargetEnd::Step(name), span };
@@ -603,16 +522,16 @@ impl Builder<'_> {
             let name = self.name();
             let close = self.close();
             let end = match rule {
-                Rule::f_link_escalate => {
+                Rule::link_escalate => {
                     links.push(Link::Escalate(name));
                     continue;
                 }
-                Rule::f_link_do => {
+                Rule::link_do => {
                     links.push(Link::Do(name));
                     continue;
                 }
-                Rule::f_end_outcome => TargetEnd::Outcome(name),
-                Rule::f_end_escalate => TargetEnd::Escalate(name),
+                Rule::end_outcome => TargetEnd::Outcome(name),
+                Rule::end_escalate => TargetEnd::Escalate(name),
                 _ => TargetEnd::Table(name),
             };
             return Target { links: exact(links), end, span: self.span(from, close) };
@@ -621,12 +540,12 @@ impl Builder<'_> {
 
     // ---- Conditions -------------------------------------------------------
 
-    /// An `f_condition` node as the next child.
+    /// A `condition` node as the next child.
     fn condition(&mut self) -> Cond {
         self.condition_node().0
     }
 
-    /// An `f_condition` node as the next child, with the node's span (which
+    /// A `condition` node as the next child, with the node's span (which
     /// the condition's own span equals but for a parenthesised one). The
     /// node holds operands with `and` and `or` between them; `and` binds
     /// tighter, and a group of one operand is that operand.
@@ -676,7 +595,7 @@ impl Builder<'_> {
     fn primary(&mut self) -> Cond {
         let (rule, start) = self.peek_kid().expect("an operand");
         match rule {
-            Rule::f_paren => {
+            Rule::paren => {
                 self.open();
                 let kind = self.condition().kind;
                 Cond { kind, span: self.finish(start) }
@@ -702,7 +621,7 @@ impl Builder<'_> {
                         let span = self.span(start, value.span.end as usize);
                         Cond { kind: CondKind::Compare { input, op, value }, span }
                     }
-                    Some((Rule::f_membership, _)) => {
+                    Some((Rule::membership, _)) => {
                         self.open();
                         let mut negated = false;
                         let mut values: SmallVec<[Literal; 4]> = SmallVec::new();
@@ -736,7 +655,7 @@ impl Builder<'_> {
             self.close();
             return literal;
         }
-        if inner == Rule::string || inner == Rule::f_string {
+        if inner == Rule::string {
             let (text, span) = self.string_spanned();
             return Literal { kind: LiteralKind::Str(text), span };
         }
@@ -858,28 +777,11 @@ fn end_of(text: &str, start: usize, mut end: usize) -> usize {
         }
         end = trimmed;
         let line_start = text[..end].rfind(['\n', '\r']).map_or(0, |n| n + 1);
-        match comment_start(&text[line_start..end]) {
+        match lexical::comment_start(&text[line_start..end]) {
             Some(c) if line_start + c >= start => end = line_start + c,
             _ => return end,
         }
     }
-}
-
-/// Where the comment of a line starts: its first `//` outside a string.
-fn comment_start(line: &str) -> Option<usize> {
-    let bytes = line.as_bytes();
-    let mut in_string = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if in_string => i += 1,
-            b'"' => in_string = !in_string,
-            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => return Some(i),
-            _ => {}
-        }
-        i += 1;
-    }
-    None
 }
 
 /// Whitespace as the grammar counts it (a byte-order mark included).
