@@ -110,8 +110,9 @@ fn syntax_diagnostic(e: crate::syntax::SyntaxError) -> Diagnostic {
 }
 
 /// Parses every readable file, in parallel; `Err` holds the syntax-error
-/// diagnostics. The result is in file order.
-pub fn parse_all(sources: &SourceMap, files: &[(FileId, Option<String>)]) -> Vec<(FileId, Result<ast::File, Diagnostic>)> {
+/// diagnostics, one per broken declaration (the parse recovers at the next
+/// declaration, as the language server's does). The result is in file order.
+pub fn parse_all(sources: &SourceMap, files: &[(FileId, Option<String>)]) -> Vec<(FileId, Result<ast::File, Vec<Diagnostic>>)> {
     use rayon::prelude::*;
     // One file per task: rayon otherwise hands each thread a run of files
     // by count, and a run with the big tables kept one core busy for twice
@@ -121,7 +122,9 @@ pub fn parse_all(sources: &SourceMap, files: &[(FileId, Option<String>)]) -> Vec
         .with_max_len(1)
         .filter(|(_, err)| err.is_none())
         .map(|(id, _)| {
-            let parsed = crate::syntax::parse_file(*id, &sources.get(*id).text).map_err(syntax_diagnostic);
+            let text = &sources.get(*id).text;
+            let parsed =
+                crate::syntax::parse_file(*id, text).map_err(|_| crate::syntax::parse_recovering(*id, text).1.into_iter().map(syntax_diagnostic).collect());
             (*id, parsed)
         })
         .collect()
@@ -179,9 +182,9 @@ pub fn check_cached(loaded: Loaded, options: Options, cache: &mut ParseCache) ->
         for (id, result) in parse_all(&sources, &files) {
             match result {
                 Ok(file) => asts.push((id, file)),
-                Err(d) => {
+                Err(errors) => {
                     syntax_failed = true;
-                    diags.push(d);
+                    diags.extend(errors);
                 }
             }
         }

@@ -47,28 +47,8 @@ pub fn format(text: &str) -> Result<String, crate::syntax::SyntaxError> {
 
 /// Every comment, skipping string literals.
 fn comments(text: &str) -> Vec<Comment> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' && bytes[i] != b'\r' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                i += 1;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                // A comment ends at a line feed or a carriage return (as in the grammar).
-                let end = text[i..].find(['\n', '\r']).map_or(text.len(), |n| i + n);
-                out.push(Comment { start: i, text: text[i..end].trim_end().to_string() });
-                i = end;
-            }
-            _ => i += 1,
-        }
-    }
-    out
+    use crate::syntax::lexical::{segments, Kind};
+    segments(text).filter(|s| s.kind == Kind::Comment).map(|s| Comment { start: s.start, text: text[s.start..s.end].trim_end().to_string() }).collect()
 }
 
 struct Formatter<'a> {
@@ -206,18 +186,12 @@ impl Formatter<'_> {
     /// The `}` that closes a block whose last member ends at `from`
     /// (blanks, commas and comments may stand between).
     fn closing_brace(&self, from: usize) -> usize {
-        let bytes = self.src.as_bytes();
-        let mut i = from;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'}' => return i,
-                b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                    i = self.src[i..].find(['\n', '\r']).map_or(bytes.len(), |n| i + n);
-                }
-                _ => i += 1,
-            }
-        }
-        from
+        use crate::syntax::lexical::{segments, Kind};
+        let rest = &self.src[from..];
+        segments(rest)
+            .filter(|s| s.kind == Kind::Code)
+            .find_map(|s| memchr::memchr(b'}', &rest.as_bytes()[s.start..s.end]).map(|k| from + s.start + k))
+            .unwrap_or(from)
     }
 
     fn raw(&self, span: Span) -> &str {
@@ -540,17 +514,8 @@ pub fn quote(s: &str) -> String {
 
 /// The offset after the string literal that opens at `open`.
 fn string_end(src: &str, open: usize) -> Option<usize> {
-    let bytes = src.as_bytes();
-    let mut i = open + 1;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' => i += 2,
-            b'"' => return Some(i + 1),
-            b'\n' => return None,
-            _ => i += 1,
-        }
-    }
-    None
+    use crate::syntax::lexical::{segments, Kind};
+    segments(&src[open..]).next().filter(|s| s.kind == Kind::String).map(|s| open + s.end)
 }
 
 /// A file's syntax tree without spans and source text, to compare two

@@ -3,6 +3,8 @@
 //! as character ranges (docs/PERFORMANCE.md): these
 //! pin what that must not change.
 
+mod common;
+
 use sopflow::source::FileId;
 use sopflow::syntax::ast::Item;
 
@@ -45,4 +47,86 @@ fn comments_stand_wherever_blanks_do() {
     // One slash is not a comment.
     let (at, _) = error("action a / b\n");
     assert_eq!(at, 9);
+}
+
+/// Outside strings and comments a policy is ASCII (U+FEFF is whitespace):
+/// a letter from another script is an error at that letter, in a name or
+/// not; in strings and comments every character stands.
+#[test]
+fn outside_strings_and_comments_a_policy_is_ascii() {
+    for (text, at) in [("action caf\u{e9}\n", 10), ("action a\u{a0}\n", 8), ("outcome a // caf\u{e9}\noutcome \u{e9}t\u{e9}\n", 27)] {
+        let (found, message) = error(text);
+        assert_eq!(found, at, "{text:?}: {message}");
+        assert!(message.starts_with("unexpected `"), "{message}");
+    }
+    assert_eq!(description("\u{feff}action\u{feff}a\u{feff}\"caf\u{e9}\"// \u{e9}\n").as_deref(), Some("caf\u{e9}"));
+    // An earlier error of the grammar is the one reported.
+    let (found, message) = error("action 1\naction caf\u{e9}\n");
+    assert_eq!(found, 7, "{message}");
+}
+
+/// `syntax::lexical::segments` against a reference lexer that reads one
+/// character at a time, on every text of up to five characters from an
+/// alphabet of the characters that matter (and on longer random ones).
+#[test]
+fn segments_agree_with_a_character_by_character_lexer() {
+    use sopflow::syntax::lexical::{segments, Kind, Segment};
+    fn reference(text: &str) -> Vec<Segment> {
+        let b = text.as_bytes();
+        let mut out: Vec<Segment> = Vec::new();
+        let mut push = |kind: Kind, start: usize, end: usize| {
+            if let Some(last) = out.last_mut().filter(|l| l.kind == Kind::Code && kind == Kind::Code) {
+                last.end = end;
+            } else if end > start {
+                out.push(Segment { kind, start, end });
+            }
+        };
+        let mut i = 0;
+        while i < b.len() {
+            let line_end = (i..b.len()).find(|&k| b[k] == b'\n' || b[k] == b'\r').unwrap_or(b.len());
+            if b[i..].starts_with(b"//") {
+                push(Kind::Comment, i, line_end);
+                i = line_end;
+            } else if b[i] == b'"' {
+                let mut j = i + 1;
+                let mut kind = Kind::OpenString;
+                while j < line_end {
+                    match b[j] {
+                        b'"' => {
+                            kind = Kind::String;
+                            j += 1;
+                            break;
+                        }
+                        b'\\' => j += 2,
+                        _ => j += 1,
+                    }
+                }
+                let end = if kind == Kind::String { j } else { line_end };
+                push(kind, i, end);
+                i = end;
+            } else {
+                let len = text[i..].chars().next().unwrap().len_utf8();
+                push(Kind::Code, i, i + len);
+                i += len;
+            }
+        }
+        out
+    }
+    let alphabet = ["\"", "\\", "/", "\n", "\r", "a", "\u{e9}"];
+    let mut texts: Vec<String> = vec![String::new()];
+    let mut all = Vec::new();
+    for _ in 0..5 {
+        texts = texts.iter().flat_map(|t| alphabet.iter().map(move |c| format!("{t}{c}"))).collect();
+        all.extend(texts.iter().cloned());
+    }
+    let mut rng = common::Lcg(7);
+    for _ in 0..20_000 {
+        let len = rng.next(40) as usize;
+        all.push((0..len).map(|_| alphabet[rng.next(alphabet.len() as u64) as usize]).collect());
+    }
+    for text in &all {
+        let got: Vec<Segment> = segments(text).collect();
+        assert_eq!(got, reference(text), "{text:?}");
+    }
+    assert!(all.len() > 20_000);
 }

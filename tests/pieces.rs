@@ -3,6 +3,8 @@
 //! conformance case, and on variants that put declaration keywords and doc
 //! comments in the first column where the pieces are cut.
 
+mod common;
+
 use sopflow::source::FileId;
 use sopflow::syntax::{parse_file, parse_whole};
 
@@ -137,4 +139,24 @@ fn broken_lines_in_declarations_parse_the_same_in_pieces() {
         assert_same(&text, "broken lines");
     }
     assert!(parsed > cases / 4 && parsed < cases * 9 / 10, "some texts parse, some do not ({parsed} of {cases})");
+}
+
+/// `check` reports one syntax error per broken declaration, in file order,
+/// and nothing else (LANGUAGE.md section 10): the declarations between them
+/// were parsed on.
+#[test]
+fn check_reports_one_syntax_error_per_broken_declaration() {
+    let text = "outcome approve\n\
+                table a {\n  when flagged => outcome approve\n}\n\
+                input flagged: bool\n\
+                flow f {\n  start s\n  step s {\n    otherwize -> outcome approve\n  }\n}\n\
+                table b { otherwise -> outcome approve }\n\
+                action x \"unclosed\n";
+    let result = common::check_source("broken.sop", text);
+    let found: Vec<(usize, String)> = common::found(&result).into_iter().map(|(_, line, code, _)| (line, code)).collect();
+    assert_eq!(found, [(3, "syntax-error".to_string()), (9, "syntax-error".to_string()), (13, "syntax-error".to_string())]);
+    let messages: Vec<&str> = result.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert!(messages[0].contains("`=>`"), "{messages:?}");
+    assert!(messages[1].contains("otherwize"), "{messages:?}");
+    assert!(messages[2].contains("string not closed"), "{messages:?}");
 }

@@ -5,7 +5,7 @@
 
 use super::{Code, Diagnostic};
 use crate::source::{FileId, SourceFile, Span};
-use crate::syntax::trivia::{classify, LineKind};
+use crate::syntax::lexical::{classify, LineKind};
 
 #[derive(Clone, Debug)]
 pub struct Suppression {

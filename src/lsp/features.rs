@@ -211,6 +211,10 @@ pub fn completion(ws: &mut Workspace, params: lsp::CompletionParams) -> Option<l
     let (_, file) = ws.file(&params.text_document_position.text_document.uri)?;
     let at = offset(file, params.text_document_position.position);
     let text = file.text.clone();
+    // Nothing to complete in a comment or a string.
+    if crate::syntax::lexical::in_comment_or_string(&text, at) {
+        return Some(lsp::CompletionResponse::Array(Vec::new()));
+    }
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     let line = &text[line_start..at];
     // The word being typed, and what stands before it.

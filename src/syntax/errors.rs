@@ -5,8 +5,8 @@ use pest::error::{ErrorVariant, InputLocation};
 use super::parser::Rule;
 use crate::source::{FileId, Span};
 
-pub use super::lexical::{MAX_NESTING, MAX_STRING};
 use super::lexical::{string_error, unclosed_brace};
+pub use super::lexical::{MAX_NESTING, MAX_STRING};
 
 #[derive(Clone, Debug)]
 pub struct SyntaxError {
@@ -336,4 +336,3 @@ fn mistake(file: FileId, text: &str, pos: usize, positives: &[Rule]) -> Option<S
     let _ = in_condition;
     None
 }
-

@@ -196,6 +196,48 @@ fn unicode_name(c: char) -> String {
     format!("U+{:04X}", c as u32)
 }
 
+/// Whitespace as the grammar counts it: Unicode whitespace and U+FEFF.
+pub fn is_blank(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+/// The end of the line that starts at `start`: the next `\n` or `\r`, or the end.
+pub fn line_end(bytes: &[u8], start: usize) -> usize {
+    memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(bytes.len(), |n| start + n)
+}
+
+/// What a source line holds, as far as comments go.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LineKind {
+    Blank,
+    /// A `///` line, with its text after `///` (one leading space removed).
+    Doc(String),
+    /// A plain `//` comment line.
+    Comment,
+    Code,
+}
+
+/// What a line (without its line break) holds: strings never span lines,
+/// so a line whose first non-blank characters are `//` is a comment line.
+pub fn classify(line: &str) -> LineKind {
+    let t = line.trim_start_matches(['\u{feff}', ' ', '\t']).trim_end();
+    if t.is_empty() {
+        LineKind::Blank
+    } else if let Some(rest) = t.strip_prefix("///") {
+        LineKind::Doc(rest.strip_prefix(' ').unwrap_or(rest).to_string())
+    } else if t.starts_with("//") {
+        LineKind::Comment
+    } else {
+        LineKind::Code
+    }
+}
+
+/// Whether `offset` of `text` stands inside a comment or a string (after
+/// its first character).
+pub fn in_comment_or_string(text: &str, offset: usize) -> bool {
+    segments(text).any(|s| s.kind != Kind::Code && s.start < offset && offset <= s.end && !(s.kind == Kind::String && offset == s.end))
+}
+
 /// Where the comment of a line starts: its first `//` outside a string.
 pub fn comment_start(line: &str) -> Option<usize> {
     segments(line).find(|s| s.kind == Kind::Comment).map(|s| s.start)

@@ -106,18 +106,21 @@ pub fn is_keyword(word: &str) -> bool {
 
 pub use parser::{parse_file, parse_whole};
 
-/// Parses a file, recovering at declaration boundaries (for the language
-/// server): when parsing fails, the top-level declaration that holds the
+/// Parses a file, recovering at declaration boundaries (for `check` and the
+/// language server): when parsing fails, the top-level declaration that holds the
 /// error is blanked out (newlines kept, so offsets stay) and the rest is
 /// parsed again, until it parses. Returns what parsed and one error per
 /// declaration that did not.
 pub fn parse_recovering(file: crate::source::FileId, text: &str) -> (ast::File, Vec<SyntaxError>) {
     let mut masked = std::borrow::Cow::Borrowed(text);
-    let mut errors = Vec::new();
+    let mut errors: Vec<SyntaxError> = Vec::new();
     let starts = lexical::declaration_starts(text);
     for _ in 0..=starts.len() {
         match parse_file(file, &masked) {
-            Ok(ast) => return (ast, errors),
+            Ok(ast) => {
+                errors.sort_by_key(|e| e.span.start);
+                return (ast, errors);
+            }
             Err(e) => {
                 let pos = e.span.start as usize;
                 errors.push(e);
@@ -137,6 +140,6 @@ pub fn parse_recovering(file: crate::source::FileId, text: &str) -> (ast::File, 
             }
         }
     }
+    errors.sort_by_key(|e| e.span.start);
     (ast::File::default(), errors)
 }
-

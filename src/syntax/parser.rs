@@ -18,7 +18,7 @@ use pest::{Parser as _, Token};
 
 use super::ast::*;
 use super::errors::{friendly_message, SyntaxError};
-use super::lexical::{self, Lexical};
+use super::lexical::{self, is_blank, Lexical};
 use super::trivia::Trivia;
 use crate::source::{Duration, FileId, Span};
 
@@ -782,11 +782,6 @@ fn end_of(text: &str, start: usize, mut end: usize) -> usize {
             _ => return end,
         }
     }
-}
-
-/// Whitespace as the grammar counts it (a byte-order mark included).
-fn is_blank(c: char) -> bool {
-    c.is_whitespace() || c == '\u{feff}'
 }
 
 /// The list as a `Vec` of exactly its length. Lists in the tree are short

@@ -3,16 +3,8 @@
 //! collected for `diagnostics::suppress`. Strings never span lines, so a line
 //! whose first non-blank characters are `//` is a comment line.
 
-/// What a source line holds, as far as comments go.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LineKind {
-    Blank,
-    /// A `///` line, with its text after `///` (one leading space removed).
-    Doc(String),
-    /// A plain `//` comment line.
-    Comment,
-    Code,
-}
+pub use super::lexical::{classify, LineKind};
+use super::lexical::{line_end, segments, Kind};
 
 pub struct Trivia {
     line_starts: Vec<usize>,
@@ -130,24 +122,6 @@ impl Trivia {
     }
 }
 
-/// The end of the line that starts at `start`: the next `\n` or `\r`, or the end.
-fn line_end(bytes: &[u8], start: usize) -> usize {
-    memchr::memchr2(b'\n', b'\r', &bytes[start..]).map_or(bytes.len(), |n| start + n)
-}
-
-pub fn classify(line: &str) -> LineKind {
-    let t = line.trim_start_matches(['\u{feff}', ' ', '\t']).trim_end();
-    if t.is_empty() {
-        LineKind::Blank
-    } else if let Some(rest) = t.strip_prefix("///") {
-        LineKind::Doc(rest.strip_prefix(' ').unwrap_or(rest).to_string())
-    } else if t.starts_with("//") {
-        LineKind::Comment
-    } else {
-        LineKind::Code
-    }
-}
-
 /// Source text as messages, exports and the formatter show a construct on
 /// one line: without comments (each runs to its line end, as in the
 /// grammar), runs of whitespace as one space, string literals as written.
@@ -173,31 +147,29 @@ pub fn folded(raw: &str) -> std::borrow::Cow<'_, str> {
 fn fold(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut space = false;
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '/' && chars.peek() == Some(&'/') {
-            // A comment runs to the end of its line, as in the grammar.
-            while chars.next_if(|c| *c != '\n' && *c != '\r').is_some() {}
-            space = true;
-            continue;
-        }
-        if c.is_whitespace() || c == '\u{feff}' {
-            space = true;
-            continue;
-        }
-        if space && !out.is_empty() {
-            out.push(' ');
-        }
-        space = false;
-        out.push(c);
-        if c == '"' {
-            // A string literal, escapes and all (it ends on its line).
-            while let Some(s) = chars.next() {
-                out.push(s);
-                if s == '\\' {
-                    out.extend(chars.next());
-                } else if s == '"' {
-                    break;
+    for seg in segments(raw) {
+        let text = &raw[seg.start..seg.end];
+        match seg.kind {
+            // A comment runs to the end of its line: a blank.
+            Kind::Comment => space = true,
+            Kind::String | Kind::OpenString => {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                out.push_str(text);
+            }
+            Kind::Code => {
+                for c in text.chars() {
+                    if super::lexical::is_blank(c) {
+                        space = true;
+                        continue;
+                    }
+                    if space && !out.is_empty() {
+                        out.push(' ');
+                    }
+                    space = false;
+                    out.push(c);
                 }
             }
         }
@@ -207,7 +179,7 @@ fn fold(raw: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{fold, folded, Trivia};
+    use super::{classify, fold, folded, line_end, Trivia};
 
     /// The line of an offset is found from the last one asked about, in
     /// any order of questions, as a search over every line finds it.
@@ -234,10 +206,10 @@ mod tests {
         let checked = every_text(&alphabet, 5, |text| {
             let trivia = Trivia::scan(text);
             for (k, &start) in trivia.line_starts.iter().enumerate() {
-                let end = super::line_end(text.as_bytes(), start);
+                let end = line_end(text.as_bytes(), start);
                 let line = &text[start..end];
                 let first = start + line.len() - line.trim_start_matches(['\u{feff}', ' ', '\t']).len();
-                assert_eq!((trivia.line_firsts[k], &trivia.kinds[k]), (first, &super::classify(line)), "{text:?} line {k}");
+                assert_eq!((trivia.line_firsts[k], &trivia.kinds[k]), (first, &classify(line)), "{text:?} line {k}");
             }
         });
         assert!(checked > 100_000);
