@@ -4,7 +4,7 @@
 //! only the inputs it needs). It is independent of the analysis, which uses
 //! it to confirm witnesses.
 
-use crate::analysis::domain::Value;
+use crate::model::Value;
 use crate::ast::CmpOp;
 use crate::model::*;
 use crate::source::Span;
@@ -307,14 +307,7 @@ impl<'de> serde::Deserialize<'de> for CaseObject {
     }
 }
 
-/// A text from a case, shortened for a message (a value can be enormous).
-pub fn shorten(text: &str) -> String {
-    const MAX: usize = 60;
-    match text.char_indices().nth(MAX) {
-        Some((at, _)) => format!("{}… ({} bytes)", &text[..at], text.len()),
-        None => text.to_string(),
-    }
-}
+pub use crate::model::shorten;
 
 /// The key of a case's timeouts in JSON (no input name starts with `@`).
 pub const TIMEOUTS_KEY: &str = "@timeouts";
@@ -399,48 +392,14 @@ pub fn timeouts_by_name(program: &Program, flow: FlowId, names: &[Option<&str>])
 
 /// One input's value from JSON, checked against the input's type.
 pub fn value_from_json(program: &Program, id: InputId, value: &serde_json::Value) -> Result<Value, String> {
+    use crate::model::Raw;
     use serde_json::Value as J;
-    let input = &program.inputs[id];
-    let name = &input.name;
-    match (input.ty, value) {
-        (Type::Bool, J::Bool(b)) => Ok(Value::Bool(*b)),
-        (Type::Int { lo, hi }, J::Number(n)) => match n.as_i64() {
-            Some(v) if lo <= v && v <= hi => Ok(Value::Num(v)),
-            Some(v) => Err(format!("input `{name}` is {v}, outside its range {lo} to {hi}")),
-            None => Err(format!("input `{name}` must be a whole number, not {}", shorten(&n.to_string()))),
-        },
-        (Type::Duration, J::String(s)) => match crate::source::Duration::parse(s) {
-            Some(d) => Ok(Value::Num(d.seconds)),
-            None => Err(format!("input `{name}` must be a duration such as \"90m\", not \"{}\"", shorten(s))),
-        },
-        (Type::Duration, J::Number(n)) => match n.as_i64() {
-            Some(v) if v >= 0 => Ok(Value::Num(v)),
-            _ => Err(format!("input `{name}` must be a non-negative number of seconds, not {}", shorten(&n.to_string()))),
-        },
-        (Type::String, J::String(s)) => Ok(Value::Str(s.clone())),
-        (Type::Enum(e), J::String(s)) => {
-            let variants = &program.enums[e].variants;
-            match variants.iter().position(|v| v == s) {
-                Some(i) => Ok(Value::Variant(i as u32)),
-                None => {
-                    let near = if s.len() <= 200 { crate::resolve::nearest(s, variants.iter().map(String::as_str)) } else { None };
-                    let s = shorten(s);
-                    Err(match near {
-                        Some(n) => format!("input `{name}` has no variant `{s}` (did you mean `{n}`?)"),
-                        None => format!("input `{name}` has no variant `{s}`; it is one of {}", variants.join(", ")),
-                    })
-                }
-            }
-        }
-        (ty, other) => {
-            let expected = match ty {
-                Type::Bool => "true or false",
-                Type::Int { .. } => "a whole number",
-                Type::Duration => "a duration such as \"90m\" or a number of seconds",
-                Type::String => "a string",
-                Type::Enum(_) => "a variant name as a string",
-            };
-            Err(format!("input `{name}` must be {expected}, not {}", shorten(&other.to_string())))
-        }
-    }
+    let shown = value.to_string();
+    let raw = match value {
+        J::Bool(b) => Raw::Bool(*b),
+        J::Number(n) => Raw::Number(n.as_i64(), &shown),
+        J::String(s) => Raw::Text(s),
+        _ => Raw::Other(&shown),
+    };
+    program.typed_value(id, raw)
 }

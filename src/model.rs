@@ -266,7 +266,9 @@ pub struct Test {
     pub span: Span,
     pub name_span: Span,
     pub run: Option<RunTarget>,
-    pub given: Vec<(String, Span, crate::ast::Literal)>,
+    /// `given`: each input named, where, and its value typed against the
+    /// input (`Err`: the input is unknown or the value does not fit it).
+    pub given: Vec<(String, Span, Result<(InputId, Value), String>)>,
     /// `timeout STEP, …`: the steps whose timeout fires, by name.
     pub timeouts: Vec<(String, Span)>,
     pub expect_outcome: Option<OutcomeId>,
@@ -295,7 +297,107 @@ pub struct Program {
     pub string_literals: Vec<String>,
 }
 
+/// A concrete value of one input.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Value {
+    Bool(bool),
+    /// Int, or duration in seconds.
+    Num(i64),
+    Variant(u32),
+    Str(String),
+}
+
+/// A value as written, before it is typed against an input: from a test's
+/// `given` (a literal) or from a case of `eval` (JSON).
+#[derive(Clone, Copy, Debug)]
+pub enum Raw<'a> {
+    Bool(bool),
+    /// A whole-number literal (`None`: out of range).
+    Int(Option<i64>),
+    /// A JSON number (`None`: not a whole number that fits), also a
+    /// duration in seconds; `shown` is how it was written.
+    Number(Option<i64>, &'a str),
+    /// A duration literal, in seconds (`None`: out of range).
+    Duration(Option<i64>),
+    /// A bare name (a variant, in a literal).
+    Name(&'a str),
+    /// A quoted string literal.
+    Str(&'a str),
+    /// A JSON string: a string, a variant name or a duration such as "90m".
+    Text(&'a str),
+    /// Anything else, as written.
+    Other(&'a str),
+}
+
+/// The longest value that a message looks for a near match of.
+const SHOWN: usize = 200;
+
+/// A text from a case, shortened for a message (a value can be enormous).
+pub fn shorten(text: &str) -> String {
+    const MAX: usize = 60;
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}… ({} bytes)", &text[..at], text.len()),
+        None => text.to_string(),
+    }
+}
+
 impl Program {
+    /// A value as written, typed against input `id`: the one check of a
+    /// value's type, for tests, `eval` and the language server alike.
+    pub fn typed_value(&self, id: InputId, raw: Raw<'_>) -> Result<Value, String> {
+        let input = &self.inputs[id];
+        let name = &input.name;
+        match (input.ty, raw) {
+            (Type::Bool, Raw::Bool(b)) => Ok(Value::Bool(b)),
+            (Type::Int { lo, hi }, Raw::Int(Some(v)) | Raw::Number(Some(v), _)) if lo <= v && v <= hi => Ok(Value::Num(v)),
+            (Type::Int { lo, hi }, Raw::Int(Some(v)) | Raw::Number(Some(v), _)) => Err(format!("input `{name}` is {v}, outside its range {lo} to {hi}")),
+            (Type::Duration, Raw::Duration(Some(seconds))) => Ok(Value::Num(seconds)),
+            (Type::Duration, Raw::Number(Some(v), _)) if v >= 0 => Ok(Value::Num(v)),
+            (Type::Duration, Raw::Number(_, shown)) => Err(format!("input `{name}` must be a non-negative number of seconds, not {}", shorten(shown))),
+            (Type::Duration, Raw::Text(s)) => match crate::source::Duration::parse(s) {
+                Some(d) => Ok(Value::Num(d.seconds)),
+                None => Err(format!("input `{name}` must be a duration such as \"90m\", not \"{}\"", shorten(s))),
+            },
+            (Type::String, Raw::Str(s) | Raw::Text(s)) => Ok(Value::Str(s.to_string())),
+            (Type::Enum(e), Raw::Name(s) | Raw::Text(s)) => {
+                let variants = &self.enums[e].variants;
+                match variants.iter().position(|v| v == s) {
+                    Some(i) => Ok(Value::Variant(i as u32)),
+                    None => {
+                        let near = if s.len() <= SHOWN { crate::resolve::nearest(s, variants.iter().map(String::as_str)) } else { None };
+                        let s = shorten(s);
+                        Err(match near {
+                            Some(n) => format!("input `{name}` has no variant `{s}` (did you mean `{n}`?)"),
+                            None => format!("input `{name}` has no variant `{s}`; it is one of {}", variants.join(", ")),
+                        })
+                    }
+                }
+            }
+            (ty, raw) => {
+                let json = matches!(raw, Raw::Number(..) | Raw::Text(_) | Raw::Other(_));
+                let expected = match ty {
+                    Type::Bool => "`true` or `false`",
+                    Type::Int { .. } => "a whole number",
+                    Type::Duration if json => "a duration such as \"90m\" or a number of seconds",
+                    Type::Duration => "a duration such as `24h`",
+                    Type::String if json => "a string",
+                    Type::String => "a quoted string",
+                    Type::Enum(_) if json => "a variant name as a string",
+                    Type::Enum(_) => "a variant",
+                };
+                let shown = match raw {
+                    Raw::Bool(b) => b.to_string(),
+                    Raw::Int(Some(n)) => n.to_string(),
+                    Raw::Int(None) | Raw::Duration(None) => "out of range".to_string(),
+                    Raw::Duration(Some(seconds)) => crate::source::Duration::format_seconds(seconds),
+                    Raw::Name(s) | Raw::Number(_, s) | Raw::Other(s) => shorten(s),
+                    Raw::Str(s) | Raw::Text(s) => format!("\"{}\"", shorten(s)),
+                };
+                Err(format!("input `{name}` must be {expected}, not {shown}"))
+            }
+        }
+    }
+
     pub fn input_by_name(&self, name: &str) -> Option<InputId> {
         self.inputs.iter().position(|i| i.name == name)
     }

@@ -806,7 +806,17 @@ impl<'r> Lower<'r> {
             span: t.span,
             name_span: t.name_span,
             run,
-            given: t.given.iter().map(|(k, v)| (k.text.to_string(), k.span, v.clone())).collect(),
+            given: t
+                .given
+                .iter()
+                .map(|(k, v)| {
+                    let typed = match self.program.input_by_name(&k.text) {
+                        Some(id) => self.program.typed_value(id, crate::testing::raw_literal(v)).map(|value| (id, value)),
+                        None => Err(format!("`{}` is not an input", k.text)),
+                    };
+                    (k.text.to_string(), k.span, typed)
+                })
+                .collect(),
             timeouts: t.timeouts.iter().map(|n| (n.text.to_string(), n.span)).collect(),
             expect_outcome: None,
             expect_escalate: None,

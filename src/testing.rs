@@ -3,7 +3,6 @@
 
 use serde::Serialize;
 
-use crate::analysis::domain::Value;
 use crate::ast::{Literal, LiteralKind};
 use crate::eval::{self, End, Run, Where};
 use crate::model::*;
@@ -28,30 +27,15 @@ impl TestResult {
     }
 }
 
-/// A `given` literal as a value of its input.
-pub fn value_from_literal(program: &Program, input: InputId, lit: &Literal) -> Result<Value, String> {
-    let i = &program.inputs[input];
-    let name = &i.name;
-    match (i.ty, &lit.kind) {
-        (Type::Bool, LiteralKind::Bool(b)) => Ok(Value::Bool(*b)),
-        (Type::Int { lo, hi }, LiteralKind::Int(Some(n))) if lo <= *n && *n <= hi => Ok(Value::Num(*n)),
-        (Type::Int { lo, hi }, LiteralKind::Int(Some(n))) => Err(format!("`{name}` is {n}, outside its range {lo} to {hi}")),
-        (Type::Duration, LiteralKind::Duration(Some(d))) => Ok(Value::Num(d.seconds)),
-        (Type::String, LiteralKind::Str(s)) => Ok(Value::Str(s.clone())),
-        (Type::Enum(e), LiteralKind::Name(v)) => match program.enums[e].variants.iter().position(|x| **x == **v) {
-            Some(k) => Ok(Value::Variant(k as u32)),
-            None => Err(format!("`{name}` has no variant `{v}`; it is one of {}", program.enums[e].variants.join(", "))),
-        },
-        (ty, _) => {
-            let expected = match ty {
-                Type::Bool => "`true` or `false`",
-                Type::Int { .. } => "a whole number",
-                Type::Duration => "a duration such as `24h`",
-                Type::String => "a quoted string",
-                Type::Enum(_) => "a variant",
-            };
-            Err(format!("`{name}` must be {expected}"))
-        }
+/// A `given` literal as it is written, for [`Program::typed_value`].
+pub fn raw_literal(lit: &Literal) -> crate::model::Raw<'_> {
+    use crate::model::Raw;
+    match &lit.kind {
+        LiteralKind::Bool(b) => Raw::Bool(*b),
+        LiteralKind::Int(n) => Raw::Int(*n),
+        LiteralKind::Duration(d) => Raw::Duration(d.as_ref().map(|d| d.seconds)),
+        LiteralKind::Name(n) => Raw::Name(n),
+        LiteralKind::Str(s) => Raw::Str(s),
     }
 }
 
@@ -106,13 +90,10 @@ pub fn run_tests(program: &Program, filter: Option<&str>) -> Vec<TestResult> {
 fn run_test(program: &Program, test: &Test) -> (Vec<String>, Option<Run>) {
     let mut failures = Vec::new();
     let mut case: eval::Case = vec![None; program.inputs.len()];
-    for (name, _, lit) in &test.given {
-        match program.input_by_name(name) {
-            None => failures.push(format!("`given` names `{name}`, which is not an input")),
-            Some(id) => match value_from_literal(program, id, lit) {
-                Ok(v) => case[id] = Some(v),
-                Err(e) => failures.push(format!("`given` value: {e}")),
-            },
+    for (_, _, given) in &test.given {
+        match given {
+            Ok((id, v)) => case[*id] = Some(v.clone()),
+            Err(e) => failures.push(format!("`given`: {e}")),
         }
     }
     let Some(run_target) = test.run else {

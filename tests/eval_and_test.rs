@@ -78,7 +78,7 @@ fn eval_reports_conflicts_and_fall_through_as_failures() {
 fn every_case_validation_error_names_the_input() {
     let cases = [
         (r#"{"report.kind": "counterfeit", "brand.authorised": true}"#, "unknown input `brand.authorised` (did you mean `brand.authorized`?)"),
-        (r#"{"report.kind": "counterfeit", "brand.authorized": "yes"}"#, "input `brand.authorized` must be true or false"),
+        (r#"{"report.kind": "counterfeit", "brand.authorized": "yes"}"#, "input `brand.authorized` must be `true` or `false`, not \"yes\""),
         (r#"{"report.kind": "counterfeit", "seller.strikes": 101}"#, "input `seller.strikes` is 101, outside its range 0 to 100"),
         (r#"{"report.kind": "counterfiet"}"#, "input `report.kind` has no variant `counterfiet` (did you mean `counterfeit`?)"),
         (r#"{"report.kind": "counterfeit"}"#, "the run needs input `brand.authorized`, which the case does not give"),

@@ -141,15 +141,7 @@ impl Default for CaseSet {
     }
 }
 
-/// A concrete value of one input.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Value {
-    Bool(bool),
-    /// Int, or duration in seconds.
-    Num(i64),
-    Variant(u32),
-    Str(String),
-}
+pub use crate::model::Value;
 
 /// An input's set of values as written in messages: variants as bits,
 /// numbers as sorted, disjoint, non-adjacent inclusive intervals, strings as

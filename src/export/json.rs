@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::Selection;
-use crate::analysis::domain::Value;
+use crate::model::Value;
 use crate::ast::CmpOp;
 use crate::eval::value_json;
 use crate::ir::{self, EdgeKind, Node};
