@@ -125,7 +125,7 @@ fn run_test(program: &Program, test: &Test) -> (Vec<String>, Option<Run>) {
     if !failures.is_empty() {
         return (failures, None);
     }
-    let run = crate::render::run::run(program, run_target, &case, &timeouts);
+    let run = crate::eval::run(program, run_target, &case, &timeouts);
     let actual = describe_end(program, flow, &run.end);
     match (&run.end, test.expect_outcome, test.expect_escalate) {
         (End::Outcome { outcome, .. }, Some(want), _) if *outcome == want => {}

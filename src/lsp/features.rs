@@ -425,7 +425,7 @@ pub fn code_actions(ws: &mut Workspace, params: lsp::CodeActionParams) -> Option
             };
             let expect = match (crate::eval::case_from_json(p, &w), crate::eval::timeouts_from_json(p, flow_id, &w)) {
                 (Ok(case), Ok(timeouts)) => {
-                    let r = crate::render::run::run(p, target, &case, &timeouts);
+                    let r = crate::eval::run(p, target, &case, &timeouts);
                     match r.end {
                         crate::eval::End::Outcome { outcome, .. } => format!("\n  expect outcome {}", p.outcomes[outcome].name),
                         crate::eval::End::Escalated { team, .. } => format!("\n  expect escalate {}", p.teams[team].name),

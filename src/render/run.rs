@@ -1,12 +1,11 @@
 //! Output of `sopflow eval` (one case or a batch) and `sopflow test`
 //! (results and coverage).
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::diagnostics::{Code, Diagnostic, Level};
 use crate::eval::{self, End, Run};
-use crate::model::{FlowId, Program, RunTarget};
+use crate::model::{Program, RunTarget};
 use crate::source::SourceMap;
 use crate::testing::{self, Coverage, TestResult};
 
@@ -38,23 +37,9 @@ pub struct ExplainJson {
     pub column: usize,
 }
 
-fn flow_of(target: RunTarget) -> Option<FlowId> {
-    match target {
-        RunTarget::Flow(f) => Some(f),
-        RunTarget::Table(_) => None,
-    }
-}
-
-/// Runs one case, with the steps in `timeouts` timing out.
-pub fn run(program: &Program, target: RunTarget, case: &eval::Case, timeouts: &[crate::model::StepId]) -> Run {
-    match target {
-        RunTarget::Flow(f) => eval::run_flow_timed(program, f, case, timeouts),
-        RunTarget::Table(t) => eval::run_table(program, t, case),
-    }
-}
 
 pub fn eval_json(program: &Program, target: RunTarget, r: &Run, sources: Option<&SourceMap>) -> EvalJson {
-    let flow = flow_of(target);
+    let flow = eval::flow_of(target);
     let (result, outcome, team, error) = match &r.end {
         End::Outcome { outcome, .. } => ("outcome", Some(program.outcomes[*outcome].name.clone()), None, None),
         End::Escalated { team, .. } => ("escalated", None, Some(program.teams[*team].name.clone()), None),
@@ -101,19 +86,9 @@ fn invalid_case(errors: Vec<String>) -> EvalJson {
 
 /// Parses and runs one JSON case; an invalid case is a result too.
 pub fn eval_text(program: &Program, target: RunTarget, text: &str, sources: Option<&SourceMap>) -> Result<EvalJson, String> {
-    let map = match serde_json::from_str::<eval::CaseObject>(text) {
-        Ok(eval::CaseObject { map, duplicate: None }) => map,
-        Ok(eval::CaseObject { duplicate: Some(key), .. }) => {
-            return Ok(invalid_case(vec![format!("input `{}` is given twice", eval::shorten(&key))]));
-        }
-        Err(e) if e.is_data() => return Err("a case must be a JSON object of input values".into()),
-        Err(e) => return Err(format!("not valid JSON: {e}")),
-    };
-    let case = eval::case_from_json(program, &map);
-    let timeouts = eval::timeouts_from_json(program, flow_of(target), &map);
-    Ok(match (case, timeouts) {
-        (Ok(case), Ok(timeouts)) => eval_json(program, target, &run(program, target, &case, &timeouts), sources),
-        (case, timeouts) => invalid_case(case.err().into_iter().chain(timeouts.err()).flatten().collect()),
+    Ok(match eval::read_case(program, target, text)? {
+        eval::CaseRead::Case(case, timeouts) => eval_json(program, target, &eval::run(program, target, &case, &timeouts), sources),
+        eval::CaseRead::Invalid(errors) => invalid_case(errors),
     })
 }
 
@@ -166,53 +141,17 @@ struct Numbered {
     json: EvalJson,
 }
 
-/// Why a batch stopped.
-#[derive(Debug)]
-pub enum BatchError {
-    /// Reading the cases failed.
-    Input(std::io::Error),
-    /// Writing the results failed.
-    Output(std::io::Error),
-}
-
-/// Lines evaluated together (in parallel) before their results are written.
-const BATCH_LINES: usize = 4096;
-
-/// Batch mode: one JSON case per line in, one JSON result per line out, in
-/// input order, each with its `line` number; evaluated in parallel a chunk
-/// of lines at a time, so memory does not grow with the input. A line that
-/// is not a JSON object is `invalid_line`; a blank line is `blank` (not a
-/// failure). Returns the number of lines that did not end in an outcome or
-/// hand-off.
-pub fn batch(program: &Program, target: RunTarget, mut input: impl std::io::BufRead, out: &mut impl std::io::Write) -> Result<usize, BatchError> {
-    let mut failed = 0;
-    let mut number = 0;
-    let mut chunk: Vec<(usize, Vec<u8>)> = Vec::with_capacity(BATCH_LINES);
-    loop {
-        chunk.clear();
-        while chunk.len() < BATCH_LINES {
-            let mut line = Vec::new();
-            if input.read_until(b'\n', &mut line).map_err(BatchError::Input)? == 0 {
-                break;
-            }
-            number += 1;
-            chunk.push((number, line));
-        }
-        if chunk.is_empty() {
-            return Ok(failed);
-        }
-        let results: Vec<(String, bool)> = chunk.par_iter().map(|(n, line)| batch_line(program, target, *n, line)).collect();
-        for (text, bad) in results {
-            failed += usize::from(bad);
-            out.write_all(text.as_bytes()).and_then(|_| out.write_all(b"\n")).map_err(BatchError::Output)?;
-        }
-    }
+/// Batch mode with JSON results ([`eval::batch::run`]): one JSON case per
+/// line in, one JSON result per line out, each with its `line` number. A
+/// line that is not a JSON object is `invalid_line`; a blank line is `blank`
+/// (not a failure). Returns the number of lines that did not end in an
+/// outcome or hand-off.
+pub fn batch(program: &Program, target: RunTarget, input: impl std::io::BufRead, out: &mut impl std::io::Write) -> Result<usize, eval::batch::BatchError> {
+    eval::batch::run(input, out, |n, text| batch_line(program, target, n, text))
 }
 
 /// One line of a batch as its JSON result, and whether it failed.
-fn batch_line(program: &Program, target: RunTarget, n: usize, line: &[u8]) -> (String, bool) {
-    let text = String::from_utf8_lossy(line);
-    let text = text.trim_end_matches(['\n', '\r']);
+fn batch_line(program: &Program, target: RunTarget, n: usize, text: &str) -> (String, bool) {
     let (json, bad) = if text.trim().is_empty() {
         (serde_json::to_string(&BadLine { line: n, result: "blank", error: "blank line".into() }), false)
     } else {

@@ -4,6 +4,8 @@
 //! only the inputs it needs). It is independent of the analysis, which uses
 //! it to confirm witnesses.
 
+pub mod batch;
+
 use crate::model::Value;
 use crate::ast::CmpOp;
 use crate::model::*;
@@ -402,4 +404,42 @@ pub fn value_from_json(program: &Program, id: InputId, value: &serde_json::Value
         _ => Raw::Other(&shown),
     };
     program.typed_value(id, raw)
+}
+
+/// The flow that a run target runs, if it is one.
+pub fn flow_of(target: RunTarget) -> Option<FlowId> {
+    match target {
+        RunTarget::Flow(f) => Some(f),
+        RunTarget::Table(_) => None,
+    }
+}
+
+/// Runs one case, with the steps in `timeouts` timing out.
+pub fn run(program: &Program, target: RunTarget, case: &Case, timeouts: &[StepId]) -> Run {
+    match target {
+        RunTarget::Flow(f) => run_flow_timed(program, f, case, timeouts),
+        RunTarget::Table(t) => run_table(program, t, case),
+    }
+}
+
+/// A JSON case as read for a target.
+pub enum CaseRead {
+    /// The case, and the steps whose timeout fires.
+    Case(Case, Vec<StepId>),
+    /// What is wrong with it, every problem naming its input.
+    Invalid(Vec<String>),
+}
+
+/// Reads one JSON case; `Err` when the text is not a JSON object.
+pub fn read_case(program: &Program, target: RunTarget, text: &str) -> Result<CaseRead, String> {
+    let map = match serde_json::from_str::<CaseObject>(text) {
+        Ok(CaseObject { map, duplicate: None }) => map,
+        Ok(CaseObject { duplicate: Some(key), .. }) => return Ok(CaseRead::Invalid(vec![format!("input `{}` is given twice", shorten(&key))])),
+        Err(e) if e.is_data() => return Err("a case must be a JSON object of input values".into()),
+        Err(e) => return Err(format!("not valid JSON: {e}")),
+    };
+    Ok(match (case_from_json(program, &map), timeouts_from_json(program, flow_of(target), &map)) {
+        (Ok(case), Ok(timeouts)) => CaseRead::Case(case, timeouts),
+        (case, timeouts) => CaseRead::Invalid(case.err().into_iter().chain(timeouts.err()).flatten().collect()),
+    })
 }
