@@ -496,21 +496,7 @@ fn severity(s: SeverityLevel) -> &'static str {
     }
 }
 
-/// A string literal for a value.
-pub fn quote(s: &str) -> String {
-    let mut out = String::from("\"");
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
+pub use crate::syntax::lexical::quote;
 
 /// The offset after the string literal that opens at `open`.
 fn string_end(src: &str, open: usize) -> Option<usize> {

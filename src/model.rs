@@ -266,14 +266,22 @@ pub struct Test {
     pub span: Span,
     pub name_span: Span,
     pub run: Option<RunTarget>,
-    /// `given`: each input named, where, and its value typed against the
-    /// input (`Err`: the input is unknown or the value does not fit it).
-    pub given: Vec<(String, Span, Result<(InputId, Value), String>)>,
+    pub given: Vec<Given>,
     /// `timeout STEP, …`: the steps whose timeout fires, by name.
     pub timeouts: Vec<(String, Span)>,
     pub expect_outcome: Option<OutcomeId>,
     pub expect_escalate: Option<TeamId>,
     pub expect_path: Option<Vec<String>>,
+}
+
+/// One input of a test's `given`: its name as written, where, and its value
+/// typed against the input (`Err`: the input is unknown or the value does
+/// not fit it).
+#[derive(Clone, Debug)]
+pub struct Given {
+    pub name: String,
+    pub span: Span,
+    pub value: Result<(InputId, Value), String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -342,6 +350,19 @@ pub fn shorten(text: &str) -> String {
 }
 
 impl Program {
+    /// Input `id`'s value as a witness shows it.
+    pub fn witness_value(&self, id: InputId, value: &Value) -> crate::diagnostics::WitnessValue {
+        use crate::diagnostics::WitnessValue as W;
+        match (self.inputs[id].ty, value) {
+            (_, Value::Bool(b)) => W::Bool(*b),
+            (Type::Duration, Value::Num(n)) => W::Duration(*n),
+            (_, Value::Num(n)) => W::Int(*n),
+            (Type::Enum(e), Value::Variant(i)) => W::Variant(self.enums[e].variants.get(*i as usize).cloned().unwrap_or_default()),
+            (_, Value::Variant(i)) => W::Int(i64::from(*i)),
+            (_, Value::Str(s)) => W::Str(s.clone()),
+        }
+    }
+
     /// A value as written, typed against input `id`: the one check of a
     /// value's type, for tests, `eval` and the language server alike.
     pub fn typed_value(&self, id: InputId, raw: Raw<'_>) -> Result<Value, String> {

@@ -814,7 +814,7 @@ impl<'r> Lower<'r> {
                         Some(id) => self.program.typed_value(id, crate::testing::raw_literal(v)).map(|value| (id, value)),
                         None => Err(format!("`{}` is not an input", k.text)),
                     };
-                    (k.text.to_string(), k.span, typed)
+                    crate::model::Given { name: k.text.to_string(), span: k.span, value: typed }
                 })
                 .collect(),
             timeouts: t.timeouts.iter().map(|n| (n.text.to_string(), n.span)).collect(),

@@ -90,8 +90,8 @@ pub fn run_tests(program: &Program, filter: Option<&str>) -> Vec<TestResult> {
 fn run_test(program: &Program, test: &Test) -> (Vec<String>, Option<Run>) {
     let mut failures = Vec::new();
     let mut case: eval::Case = vec![None; program.inputs.len()];
-    for (_, _, given) in &test.given {
-        match given {
+    for given in &test.given {
+        match &given.value {
             Ok((id, v)) => case[*id] = Some(v.clone()),
             Err(e) => failures.push(format!("`given`: {e}")),
         }

@@ -25,7 +25,7 @@ fn a_widened_flow_is_decided_exactly() {
     let codes: Vec<Code> = result.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, [Code::NonExhaustive]);
     let program = result.program.as_ref().unwrap();
-    let case = eval::case_from_json(program, result.diagnostics[0].witness.as_ref().unwrap()).unwrap();
+    let case = eval::case_from_json(program, &common::witness_json(&result.diagnostics[0])).unwrap();
     assert!(matches!(eval::run_flow(program, 0, &case).end, End::FallThrough { .. }));
 }
 

@@ -95,7 +95,7 @@ fn random_table(rng: &mut Lcg, n: usize, branches: usize, first: bool, gap: Opti
 fn witnesses_show_their_findings(result: &CheckResult, ctx: &str) {
     let p = result.program.as_ref().unwrap();
     for d in result.diagnostics.iter().filter(|d| d.witness.is_some()) {
-        let case = eval::case_from_json(p, d.witness.as_ref().unwrap()).unwrap();
+        let case = eval::case_from_json(p, &common::witness_json(d)).unwrap();
         let r = eval::run_table(p, 0, &case);
         let ok = match d.code {
             Code::NonExhaustive => matches!(r.end, End::FallThrough { .. }),

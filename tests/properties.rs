@@ -188,7 +188,7 @@ proptest! {
         prop_assert_eq!(got, want, "{}", text);
         // Every witness reproduces: its case reaches the step and shows the problem.
         for d in result.diagnostics.iter().filter(|d| d.witness.is_some()) {
-            let case = eval::case_from_json(p, d.witness.as_ref().unwrap()).unwrap();
+            let case = eval::case_from_json(p, serde_json::to_value(d.witness.as_ref().unwrap()).unwrap().as_object().unwrap()).unwrap();
             let full: eval::Case = case.iter().zip(&cases[0]).map(|(v, default)| v.clone().or(default.clone())).collect();
             let s = f.steps.iter().position(|s| s.span.contains(d.span)).unwrap();
             prop_assert!(reached(p, &full).contains(&s), "witness {:?} does not reach s{}:\n{}", d.witness, s, text);

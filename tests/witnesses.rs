@@ -73,7 +73,7 @@ fn names(p: &Program, flow: usize, path: &[usize]) -> Vec<String> {
 /// reported place, and every condition the finding names holds for it (for
 /// `non-exhaustive`, none holds). `Err` says how it fails.
 pub fn reproduces(p: &Program, d: &Diagnostic) -> Result<(), String> {
-    let w = d.witness.as_ref().unwrap();
+    let w = &common::witness_json(d);
     let case = eval::case_from_json(p, w).map_err(|e| e.join("; "))?;
     let places = locate(p, d.span);
     let mut last = String::from("no decision at the finding's span");
@@ -232,9 +232,9 @@ fn witnesses_hold_only_inputs_the_run_reads() {
         let Some(program) = &result.program else { continue };
         for d in result.diagnostics.iter().filter(|d| d.witness.is_some() && d.path.is_some()) {
             // A partial case (only the witness) must run without a missing input.
-            let case = eval::case_from_json(program, d.witness.as_ref().unwrap()).unwrap();
+            let case = eval::case_from_json(program, &common::witness_json(d)).unwrap();
             for place in locate(program, d.span).iter().filter(|p| p.flow.is_some()) {
-                let timeouts = eval::timeouts_from_json(program, place.flow, d.witness.as_ref().unwrap()).unwrap();
+                let timeouts = eval::timeouts_from_json(program, place.flow, &common::witness_json(d)).unwrap();
                 let r = run(program, place.flow, place.at, &case, &timeouts);
                 assert!(!matches!(r.end, End::Missing { .. }), "{:?} at {:?}: {:?}", d.code, d.span, r.end);
             }
@@ -395,7 +395,7 @@ fn every_witness_of_random_projects_shows_its_finding() {
         let program = result.program.as_ref().expect("generated text parses");
         for d in result.diagnostics.iter().filter(|d| d.witness.is_some()) {
             checked += 1;
-            timed += usize::from(d.witness.as_ref().unwrap().contains_key(eval::TIMEOUTS_KEY));
+            timed += usize::from(!d.witness.as_ref().unwrap().timeouts.is_empty());
             if let Err(e) = reproduces(program, d) {
                 failures.push(format!("round {round}: {} at {:?}: witness {:?} path {:?}: {e}\n{text}", d.code, d.span, d.witness, d.path));
             }

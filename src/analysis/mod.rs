@@ -454,7 +454,7 @@ impl<'a> Analysis<'a> {
                     }
                     inputs
                 };
-                timeouts = route.timeouts.iter().map(|s| serde_json::Value::from(flow.steps[*s].name.clone())).collect();
+                timeouts = route.timeouts.iter().map(|s| flow.steps[*s].name.clone()).collect();
                 (reads, Some(route.steps.iter().map(|s| flow.steps[*s].name.clone()).collect()))
             }
             (_, Where::Table(t)) => (eval::run_table(self.program, t, &case).reads, None),
@@ -465,17 +465,9 @@ impl<'a> Analysis<'a> {
         }
         reads.sort_unstable();
         reads.dedup();
-        let mut w = self.witness_json(point, &reads);
-        if !timeouts.is_empty() {
-            w.insert(eval::TIMEOUTS_KEY.into(), serde_json::Value::Array(timeouts));
-        }
-        (w, path)
-    }
-
-    pub fn witness_json(&self, point: &Point, inputs: &[InputId]) -> Witness {
-        let mut sorted = inputs.to_vec();
-        sorted.sort();
-        sorted.into_iter().map(|i| (self.program.inputs[i].name.clone(), eval::value_json(self.program, i, &point[i]))).collect()
+        let mut values: Vec<_> = reads.iter().map(|&i| (self.program.inputs[i].name.clone(), self.program.witness_value(i, &point[i]))).collect();
+        values.sort_by(|a, b| a.0.cmp(&b.0));
+        (Witness { values, timeouts }, path)
     }
 }
 

@@ -80,8 +80,8 @@ pub fn eval(args: EvalArgs) -> i32 {
             }
         };
         let mut stdout = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-        let done =
-            render::run::batch(program, target, input, &mut stdout).and_then(|failed| stdout.flush().map(|_| failed).map_err(crate::eval::batch::BatchError::Output));
+        let done = render::run::batch(program, target, input, &mut stdout)
+            .and_then(|failed| stdout.flush().map(|_| failed).map_err(crate::eval::batch::BatchError::Output));
         return match done {
             Ok(failed) => i32::from(failed > 0),
             Err(crate::eval::batch::BatchError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,

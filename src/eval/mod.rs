@@ -6,8 +6,8 @@
 
 pub mod batch;
 
-use crate::model::Value;
 use crate::ast::CmpOp;
+use crate::model::Value;
 use crate::model::*;
 use crate::source::Span;
 
@@ -263,14 +263,7 @@ pub fn pred_holds(pred: &Pred, v: &Value) -> bool {
 
 /// A value as JSON, per the contract (durations in source syntax).
 pub fn value_json(program: &Program, input: InputId, v: &Value) -> serde_json::Value {
-    match (program.inputs[input].ty, v) {
-        (_, Value::Bool(b)) => serde_json::Value::Bool(*b),
-        (Type::Duration, Value::Num(n)) => serde_json::Value::String(crate::source::Duration::format_seconds(*n)),
-        (_, Value::Num(n)) => serde_json::Value::from(*n),
-        (Type::Enum(e), Value::Variant(i)) => serde_json::Value::String(program.enums[e].variants.get(*i as usize).cloned().unwrap_or_default()),
-        (_, Value::Variant(i)) => serde_json::Value::from(*i),
-        (_, Value::Str(s)) => serde_json::Value::String(s.clone()),
-    }
+    program.witness_value(input, v).json()
 }
 
 /// Whether a condition holds for a case; `Err` names an input the case lacks.
@@ -311,8 +304,7 @@ impl<'de> serde::Deserialize<'de> for CaseObject {
 
 pub use crate::model::shorten;
 
-/// The key of a case's timeouts in JSON (no input name starts with `@`).
-pub const TIMEOUTS_KEY: &str = "@timeouts";
+pub use crate::diagnostics::TIMEOUTS_KEY;
 
 /// Reads a case from a JSON object keyed by dotted input names. Every
 /// problem (unknown input, wrong type, out of range, unknown variant) is

@@ -6,10 +6,10 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::Selection;
-use crate::model::Value;
 use crate::ast::CmpOp;
 use crate::eval::value_json;
 use crate::ir::{self, EdgeKind, Node};
+use crate::model::Value;
 use crate::model::*;
 use crate::source::{Duration, SourceMap, Span};
 

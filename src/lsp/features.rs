@@ -434,7 +434,18 @@ pub fn code_actions(ws: &mut Workspace, params: lsp::CodeActionParams) -> Option
                 }
                 _ => String::new(),
             };
-            let given = crate::render::human::given_lines(&w).join("\n  ");
+            // The witness typed again by the program: the client sends back the JSON.
+            let Ok(case) = crate::eval::case_from_json(p, &w) else { continue };
+            let timeouts = crate::eval::timeouts_from_json(p, flow_id, &w).unwrap_or_default();
+            let witness = crate::diagnostics::Witness {
+                values: w
+                    .keys()
+                    .filter_map(|k| p.input_by_name(k))
+                    .filter_map(|i| Some((p.inputs[i].name.clone(), p.witness_value(i, case[i].as_ref()?))))
+                    .collect(),
+                timeouts: timeouts.iter().filter_map(|s| Some(p.flows[flow_id?].steps[*s].name.clone())).collect(),
+            };
+            let given = crate::render::human::given_lines(&witness).join("\n  ");
             let test = format!("\ntest \"{code} at line {}\" {{\n  {run}\n  {given}{expect}\n}}\n", line + 1);
             let end = super::convert::position(file, text.len());
             out.push(action("Add a test case from the witness".into(), d, insert(&uri, end, test)));

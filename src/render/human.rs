@@ -92,30 +92,12 @@ pub fn given_block(w: &Witness) -> String {
 
 /// The lines of [`given_block`]: the `given` block, then the timeouts if any.
 pub fn given_lines(w: &Witness) -> Vec<String> {
-    let parts: Vec<String> = w
-        .iter()
-        .filter(|(k, _)| *k != crate::eval::TIMEOUTS_KEY)
-        .map(|(k, v)| {
-            let shown = match v {
-                serde_json::Value::String(s) if is_variant_like(s) => s.clone(),
-                other => other.to_string(),
-            };
-            format!("{k}: {shown}")
-        })
-        .collect();
-    let timeouts: Vec<&str> =
-        w.get(crate::eval::TIMEOUTS_KEY).and_then(|t| t.as_array()).map(|t| t.iter().filter_map(|s| s.as_str()).collect()).unwrap_or_default();
+    let parts: Vec<String> = w.values.iter().map(|(k, v)| format!("{k}: {}", v.literal())).collect();
     let mut lines = vec![format!("given {{ {} }}", parts.join(", "))];
-    if !timeouts.is_empty() {
-        lines.push(format!("timeout {}", timeouts.join(", ")));
+    if !w.timeouts.is_empty() {
+        lines.push(format!("timeout {}", w.timeouts.join(", ")));
     }
     lines
-}
-
-fn is_variant_like(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_') && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        || crate::source::Duration::parse(s).is_some_and(|d| d.text == s && !s.starts_with('-'))
 }
 
 fn report(sources: &SourceMap, d: &Diagnostic) -> Report {

@@ -37,7 +37,6 @@ pub struct ExplainJson {
     pub column: usize,
 }
 
-
 pub fn eval_json(program: &Program, target: RunTarget, r: &Run, sources: Option<&SourceMap>) -> EvalJson {
     let flow = eval::flow_of(target);
     let (result, outcome, team, error) = match &r.end {

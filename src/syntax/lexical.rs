@@ -238,6 +238,22 @@ pub fn in_comment_or_string(text: &str, offset: usize) -> bool {
     segments(text).any(|s| s.kind != Kind::Code && s.start < offset && offset <= s.end && !(s.kind == Kind::String && offset == s.end))
 }
 
+/// `s` as a string literal: quoted, with the four escapes.
+pub fn quote(s: &str) -> String {
+    let mut out = String::from("\"");
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Where the comment of a line starts: its first `//` outside a string.
 pub fn comment_start(line: &str) -> Option<usize> {
     segments(line).find(|s| s.kind == Kind::Comment).map(|s| s.start)

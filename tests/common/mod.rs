@@ -135,3 +135,8 @@ impl Lcg {
         (self.0 >> 33) % n
     }
 }
+
+/// A finding's witness as the JSON a user gets (`check --format json`).
+pub fn witness_json(d: &sopflow::diagnostics::Diagnostic) -> serde_json::Map<String, serde_json::Value> {
+    serde_json::to_value(d.witness.as_ref().expect("a witness")).unwrap().as_object().expect("an object").clone()
+}
