@@ -42,8 +42,8 @@ fn bench(name: &str, text: &str, runs: usize) {
 
 fn main() {
     let runs = std::env::var("BENCH_RUNS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
-    bench("table-5000-rules-8-inputs", &sopflow::gen::table(5000, 1), runs);
-    bench("table-5000-first", &sopflow::gen::table_with(5000, 1, true, true), runs);
-    bench("table-5000-no-otherwise", &sopflow::gen::table_with(5000, 1, false, false), runs);
-    bench("flow-10000-steps", &sopflow::gen::flow(10_000, 1), runs);
+    bench("table-5000-rules-8-inputs", &sopflow_tools::gen::table(5000, 1), runs);
+    bench("table-5000-first", &sopflow_tools::gen::table_with(5000, 1, true, true), runs);
+    bench("table-5000-no-otherwise", &sopflow_tools::gen::table_with(5000, 1, false, false), runs);
+    bench("flow-10000-steps", &sopflow_tools::gen::flow(10_000, 1), runs);
 }

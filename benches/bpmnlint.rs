@@ -35,8 +35,8 @@ fn main() {
     let _ = std::fs::remove_dir_all(&dir);
     let src = dir.join("src");
     std::fs::create_dir_all(&src).unwrap();
-    let files = sopflow::gen::corpus(lines, 1, 1);
-    let planted = sopflow::gen::planted_marks(&files);
+    let files = sopflow_tools::gen::corpus(lines, 1, 1);
+    let planted = sopflow_tools::gen::planted_marks(&files);
     let mut total = 0;
     for (name, text) in &files {
         total += text.lines().count();
@@ -54,7 +54,7 @@ fn main() {
         d
     });
     let report = report.unwrap();
-    let found = sopflow::gen::reported(&report);
+    let found = sopflow_tools::gen::reported(&report);
 
     // The same flows as BPMN, linted by bpmnlint.
     let bpmn = dir.join("flows.bpmn");
@@ -87,7 +87,7 @@ fn main() {
     // Defect by defect: the planted flow alone, exported and linted.
     println!("| planted defect | in | `sopflow check` | bpmnlint on the exported flow |");
     println!("|---|---|---|---|");
-    for sopflow::gen::Planted { file, line, code, owner } in &planted {
+    for sopflow_tools::gen::Planted { file, line, code, owner } in &planted {
         let ours = if found.iter().any(|(f, l, c)| f == file && l == line && c == code) { "reported" } else { "missed" };
         let theirs = if owner.starts_with("planted_") && is_flow(&src.join(file), owner) {
             let one = dir.join(format!("{owner}.bpmn"));

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant};
 
-use sopflow::gen::Rng;
 use sopflow::model::{RunTarget, Type};
+use sopflow_tools::gen::Rng;
 
 fn main() {
     let count: usize = std::env::var("BENCH_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(1_000_000);

@@ -13,7 +13,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn main() {
     let steps = std::env::var("BENCH_STEPS").ok().and_then(|s| s.parse().ok()).unwrap_or(10_000);
-    let text = sopflow::gen::flow(steps, 1);
+    let text = sopflow_tools::gen::flow(steps, 1);
     let mut sources = SourceMap::default();
     let id = sources.add("flow.sop".into(), text);
     let ast = sopflow::syntax::parse_file(id, &sources.get(id).text).expect("parses");

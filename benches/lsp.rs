@@ -15,7 +15,7 @@ fn main() {
     // A clean project of 10 files, about 4,600 lines; the edits go to one
     // flow file.
     let mut lines = 0;
-    for (name, text) in sopflow::gen::project(10, 5, 20, 3) {
+    for (name, text) in sopflow_tools::gen::project(10, 5, 20, 3) {
         lines += text.lines().count();
         std::fs::write(dir.join(name), text).unwrap();
     }

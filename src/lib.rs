@@ -16,7 +16,6 @@ pub mod eval;
 pub mod export;
 pub mod fmt;
 pub mod fuzzing;
-pub mod gen;
 pub mod ir;
 pub mod lints;
 pub mod lsp;

@@ -164,7 +164,7 @@ fn the_report_does_not_depend_on_the_thread_count() {
     let dir = std::env::temp_dir().join(format!("sopflow-threads-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    for (name, text) in sopflow::gen::corpus(20_000, 7, 2) {
+    for (name, text) in sopflow_tools::gen::corpus(20_000, 7, 2) {
         std::fs::write(dir.join(name), text).unwrap();
     }
     let mut broken = String::new();

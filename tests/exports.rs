@@ -119,8 +119,8 @@ fn bpmnlint_and_bpmn_moddle_accept_every_bpmn_export() {
     let mut sources = sopflow::source::SourceMap::default();
     let text = format!(
         "{}team legal\nflow single {{\n  start a\n  step a within 1h {{\n    otherwise -> b\n  }}\n  step b {{\n    otherwise -> escalate legal -> outcome allow\n  }}\n}}\n{}",
-        sopflow::gen::declarations(20),
-        sopflow::gen::sop_flow("generated", 25, 1)
+        sopflow_tools::gen::declarations(20),
+        sopflow_tools::gen::sop_flow("generated", 25, 1)
     );
     let id = sources.add("single.sop".into(), text);
     let ast = sopflow::syntax::parse_file(id, &sources.get(id).text).expect("parses");

@@ -319,7 +319,7 @@ fn mistake(file: FileId, text: &str, pos: usize, positives: &[Rule]) -> Option<S
         }
     }
     // A block that is never closed: at its opening brace.
-    let declaration_next = ["enum", "input", "team", "action", "outcome", "require", "table", "flow", "test"].contains(&word);
+    let declaration_next = super::DECLARATION_KEYWORDS.contains(&word);
     if positives.contains(&Rule::rbrace) && (rest.is_empty() || declaration_next) {
         if let Some(open) = unclosed_brace(&text[..pos]) {
             let line_start = text[..open].rfind('\n').map_or(0, |i| i + 1);

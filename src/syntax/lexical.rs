@@ -425,7 +425,6 @@ pub(crate) fn unclosed_brace(text: &str) -> Option<usize> {
 /// Byte offsets of the lines that start a top-level declaration (a keyword
 /// in the first column, or the doc comment above it).
 pub fn declaration_starts(text: &str) -> Vec<usize> {
-    const KEYWORDS: [&str; 9] = ["enum ", "input ", "team ", "action ", "outcome ", "require ", "table ", "flow ", "test "];
     let mut out = Vec::new();
     let mut offset = 0;
     let mut doc_start: Option<usize> = None;
@@ -435,7 +434,7 @@ pub fn declaration_starts(text: &str) -> Vec<usize> {
         let line = &text[offset..end];
         if line.starts_with("///") {
             doc_start.get_or_insert(offset);
-        } else if line.as_bytes().first().is_some_and(u8::is_ascii_lowercase) && KEYWORDS.iter().any(|k| line.starts_with(k)) {
+        } else if line.as_bytes().first().is_some_and(u8::is_ascii_lowercase) && super::DECLARATION_KEYWORDS.iter().any(|k| line.strip_prefix(k).is_some_and(|rest| rest.starts_with(' '))) {
             out.push(doc_start.take().unwrap_or(offset));
         } else if !line.trim().is_empty() {
             doc_start = None;

@@ -51,6 +51,9 @@ pub const KEYWORDS: [&str; 38] = [
     "sla",
 ];
 
+/// The keywords that start a top-level declaration.
+pub const DECLARATION_KEYWORDS: [&str; 9] = ["enum", "input", "team", "action", "outcome", "require", "table", "flow", "test"];
+
 /// Whether `word` is a keyword. A `match` on its length, first and last
 /// byte, which name at most one keyword, then one comparison with it: every
 /// name the parser reads is asked (a search of [`KEYWORDS`] was a sixteenth

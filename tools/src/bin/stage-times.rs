@@ -1,5 +1,5 @@
 //! Development aid: time the stages of a check, and each analysis phase, on
-//! one thread. `cargo run --release --example stage_times [-- DIR]` (without
+//! one thread. `cargo run --release -p sopflow-tools --bin stage-times [-- DIR]` (without
 //! DIR, a small generated project).
 
 // The allocator of the binary, so that the figures match `sopflow check`.
@@ -20,7 +20,7 @@ fn main() {
             }
         }
         None => {
-            for (name, text) in sopflow::gen::project(10, 5, 20, 3) {
+            for (name, text) in sopflow_tools::gen::project(10, 5, 20, 3) {
                 files.push(sources.add(name, text));
             }
         }

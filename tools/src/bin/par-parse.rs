@@ -1,7 +1,7 @@
 //! Development aid: parses the `.sop` files of a folder in parallel, as
 //! `sopflow check` does, three times, and prints the wall time and, per
 //! worker thread, how long it was busy, how many bytes and files it parsed.
-//! Busy times far apart mean the work was badly shared (docs/PERFORMANCE.md). `cargo run --release --example par_parse -- DIR`
+//! Busy times far apart mean the work was badly shared (docs/PERFORMANCE.md). `cargo run --release -p sopflow-tools --bin par-parse -- DIR`
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use rayon::prelude::*;

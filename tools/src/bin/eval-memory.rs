@@ -1,4 +1,4 @@
-//! `cargo run --release --example eval_memory -- [MIB]`: writes a file of
+//! `cargo run --release -p sopflow-tools --bin eval-memory -- [MIB]`: writes a file of
 //! MIB mebibytes (default 1024) of JSON-lines cases, runs
 //! `target/release/sopflow eval policies --flow counterfeit_review --cases
 //! FILE` on it (output to /dev/null) under `/usr/bin/time`, and prints the

@@ -1,5 +1,5 @@
-//! `cargo run --release --example scale -- [--dense] [LINES…]` (default 10000
-//! 100000 1000000): generates corpora (`sopflow::gen::corpus`, realistic style
+//! `cargo run --release -p sopflow-tools --bin scale -- [--dense] [LINES…]` (default 10000
+//! 100000 1000000): generates corpora (`sopflow_tools::gen::corpus`, realistic style
 //! unless `--dense`, 2 planted copies of every defect), runs
 //! `target/release/sopflow check --format json --timings` on each (median of
 //! 5 by wall time: the machine is shared and noisy), and reports lines per second, time per stage, peak memory
@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let style = if args.iter().any(|a| a == "--dense") { sopflow::gen::Style::Dense } else { sopflow::gen::Style::Realistic };
+    let style = if args.iter().any(|a| a == "--dense") { sopflow_tools::gen::Style::Dense } else { sopflow_tools::gen::Style::Realistic };
     let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![10_000, 100_000, 1_000_000] } else { sizes };
     let bin = std::path::Path::new("target/release/sopflow");
@@ -29,8 +29,8 @@ fn main() {
         let dir = std::env::temp_dir().join(format!("sopflow-scale-{lines}"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let files = sopflow::gen::corpus_styled(lines, 1, 2, style);
-        let planted: HashSet<(String, usize, String)> = sopflow::gen::planted_marks(&files).into_iter().map(|p| (p.file, p.line, p.code)).collect();
+        let files = sopflow_tools::gen::corpus_styled(lines, 1, 2, style);
+        let planted: HashSet<(String, usize, String)> = sopflow_tools::gen::planted_marks(&files).into_iter().map(|p| (p.file, p.line, p.code)).collect();
         let mut total = 0;
         for (name, text) in &files {
             total += text.lines().count();
@@ -54,7 +54,7 @@ fn main() {
         let fastest = runs[0].0;
         let cpu = stderr.lines().find(|l| l.starts_with("cpu ")).unwrap_or("cpu ?").trim_start_matches("cpu ").to_string();
         let report: serde_json::Value = serde_json::from_str(stdout).unwrap();
-        let found: HashSet<(String, usize, String)> = sopflow::gen::reported(&report).into_iter().collect();
+        let found: HashSet<(String, usize, String)> = sopflow_tools::gen::reported(&report).into_iter().collect();
         let hit = planted.intersection(&found).count();
         let other = found.difference(&planted).count();
         let stage = |name: &str| stderr.split(&format!("{name} ")).nth(1).and_then(|s| s.split(',').next()).unwrap_or("?").to_string();

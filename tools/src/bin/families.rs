@@ -1,4 +1,4 @@
-//! `cargo run --release --example families`: the adversarial families of
+//! `cargo run --release -p sopflow-tools --bin families`: the adversarial families of
 //! decisions at growing sizes, each checked once in process; prints the
 //! time, the findings and whether every question was decided within the
 //! default budget. Figures in docs/PERFORMANCE.md.

@@ -1,5 +1,5 @@
 //! Development aid: single-threaded parse throughput over the `.sop` files of
-//! a folder (median of 5). `cargo run --release --example parse_speed -- DIR`
+//! a folder (median of 5). `cargo run --release -p sopflow-tools --bin parse-speed -- DIR`
 
 // The allocator of the binary, so that the figures match `sopflow check`.
 #[global_allocator]

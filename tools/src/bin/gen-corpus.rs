@@ -1,5 +1,5 @@
 //! `cargo run --release --bin gen-corpus -- --lines N --out DIR [--seed S] [--plant K] [--dense]`:
-//! writes a generated project (see `sopflow::gen::corpus`).
+//! writes a generated project (see `sopflow_tools::gen::corpus`).
 use clap::Parser;
 
 #[derive(Parser)]
@@ -28,8 +28,8 @@ fn main() {
         std::process::exit(2);
     }
     let mut lines = 0;
-    let style = if args.dense { sopflow::gen::Style::Dense } else { sopflow::gen::Style::Realistic };
-    let files = sopflow::gen::corpus_styled(args.lines, args.seed, args.plant, style);
+    let style = if args.dense { sopflow_tools::gen::Style::Dense } else { sopflow_tools::gen::Style::Realistic };
+    let files = sopflow_tools::gen::corpus_styled(args.lines, args.seed, args.plant, style);
     for (name, text) in &files {
         lines += text.lines().count();
         if let Err(e) = std::fs::write(args.out.join(name), text) {

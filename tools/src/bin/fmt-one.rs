@@ -1,4 +1,4 @@
-//! `cargo run --example fmt_one -- FILE`: prints the formatted file (a
+//! `cargo run -p sopflow-tools --bin fmt-one -- FILE`: prints the formatted file (a
 //! development aid; `sopflow fmt` is the command).
 fn main() {
     let path = std::env::args().nth(1).expect("usage: fmt_one FILE");

@@ -1,7 +1,7 @@
 //! Development aid: one line per file, a hash of everything the parser
 //! returns for it (`parse_file` and `parse_recovering`, through `Debug`), so
 //! that two builds of the grammar can be compared on the same inputs:
-//! `cargo run --release --example parse_dump -- DIR… > before.txt`, change
+//! `cargo run --release -p sopflow-tools --bin parse-dump -- DIR… > before.txt`, change
 //! the grammar, run again, `diff`. Files are read as bytes (lossy UTF-8, as
 //! the fuzz targets do), so fuzz corpora can be compared too.
 use std::hash::{DefaultHasher, Hash, Hasher};
