@@ -404,3 +404,29 @@ fn every_witness_of_random_projects_shows_its_finding() {
     assert!(failures.is_empty(), "{} of {checked} witnesses fail; the first:\n{}", failures.len(), failures[..failures.len().min(3)].join("\n"));
     assert!(checked > 10_000 && timed > 300, "the generator should give witnesses ({checked}, {timed} with timeouts)");
 }
+
+/// A witness written as a `given` block is a test that passes: each value
+/// written as the language writes it (strings quoted, variants bare,
+/// durations with their unit), whatever the value looks like.
+#[test]
+fn a_witness_as_a_given_block_replays_as_a_test() {
+    let policy = "enum Kind { fraud, spam }\ninput kind: Kind\ninput note: string\ninput age: duration\ninput n: int in 0 to 9\n\
+                  outcome a\noutcome b\n\
+                  table t {\n  when note in { \"fraud\", \"x y\" } and kind == spam and age > 24h and n == 3 -> outcome a\n  \
+                  when kind == spam -> outcome b\n  otherwise -> outcome a\n}\n";
+    let result = common::check_source("w.sop", policy);
+    let d = result.diagnostics.iter().find(|d| d.code == Code::ConflictingOutcomes).expect("a conflict");
+    let given = sopflow::render::human::given_block(d.witness.as_ref().unwrap());
+    for part in ["kind: spam", "age: 86401s", "n: 3"] {
+        assert!(given.contains(part), "{given}");
+    }
+    assert!(given.contains("note: \"fraud\"") || given.contains("note: \"x y\""), "{given}");
+    // The block as a test's `given`: both branches hold, so the run is a conflict.
+    let test = format!("{policy}test \"replay\" {{\n  run table t\n  {given}\n}}\n");
+    let replay = common::check_source("w.sop", &test);
+    let program = replay.program.as_ref().expect("the test parses and resolves");
+    let results = sopflow::testing::run_tests(program, None);
+    let failures = &results[0].failures;
+    assert!(failures.iter().all(|f| !f.contains("`given`")), "{failures:?}");
+    assert!(matches!(results[0].run.as_ref().map(|r| &r.end), Some(End::Conflict { .. })), "{given}: {:?}", results[0].run.as_ref().map(|r| &r.end));
+}
