@@ -434,7 +434,9 @@ pub fn declaration_starts(text: &str) -> Vec<usize> {
         let line = &text[offset..end];
         if line.starts_with("///") {
             doc_start.get_or_insert(offset);
-        } else if line.as_bytes().first().is_some_and(u8::is_ascii_lowercase) && super::DECLARATION_KEYWORDS.iter().any(|k| line.strip_prefix(k).is_some_and(|rest| rest.starts_with(' '))) {
+        } else if line.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+            && super::DECLARATION_KEYWORDS.iter().any(|k| line.strip_prefix(k).is_some_and(|rest| rest.starts_with(' ')))
+        {
             out.push(doc_start.take().unwrap_or(offset));
         } else if !line.trim().is_empty() {
             doc_start = None;
