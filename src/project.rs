@@ -283,3 +283,70 @@ pub fn outside(paths: &[PathBuf]) -> Option<(String, Vec<PathBuf>)> {
     let rest: Vec<PathBuf> = all.into_iter().filter(|p| std::fs::canonicalize(p).is_ok_and(|c| !given.contains(&c))).collect();
     (!rest.is_empty()).then(|| (display(&folder), rest))
 }
+
+/// Why a git revision could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum RevisionError {
+    #[error("`{0}` is neither a file or folder nor a git revision of this repository")]
+    Unknown(String),
+    #[error("cannot run git: {0}")]
+    Git(String),
+    #[error("no `*.sop` file in revision `{0}` under the current folder")]
+    NoFiles(String),
+}
+
+/// Reads the `*.sop` files of git revision `rev` under the current folder,
+/// from git's objects (nothing is checked out). Each file is named
+/// `REV:PATH`, its path relative to the current folder.
+pub fn load_revision(rev: &str) -> Result<Loaded, RevisionError> {
+    use std::io::{BufRead as _, Read as _, Write as _};
+    use std::process::{Command, Stdio};
+    let git = |args: &[&str]| Command::new("git").args(args).stderr(Stdio::null()).output().map_err(|e| RevisionError::Git(e.to_string()));
+    let commit = git(&["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")])?;
+    if !commit.status.success() {
+        return Err(RevisionError::Unknown(rev.to_string()));
+    }
+    let commit = String::from_utf8_lossy(&commit.stdout).trim().to_string();
+    let listed = git(&["ls-tree", "-r", "-z", "--name-only", &commit])?;
+    if !listed.status.success() {
+        return Err(RevisionError::Git(format!("`git ls-tree {rev}` failed")));
+    }
+    let mut names: Vec<String> = listed.stdout.split(|b| *b == 0).filter(|n| n.ends_with(b".sop")).map(|n| String::from_utf8_lossy(n).into_owned()).collect();
+    names.sort();
+    if names.is_empty() {
+        return Err(RevisionError::NoFiles(rev.to_string()));
+    }
+    // Every blob through one `git cat-file --batch`.
+    let mut child = Command::new("git")
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| RevisionError::Git(e.to_string()))?;
+    let mut stdin = child.stdin.take().expect("piped");
+    let request: String = names.iter().map(|n| format!("{commit}:./{n}\n")).collect();
+    let writer = std::thread::spawn(move || stdin.write_all(request.as_bytes()));
+    let mut out = std::io::BufReader::new(child.stdout.take().expect("piped"));
+    let mut sources = SourceMap::default();
+    let mut files = Vec::new();
+    for name in &names {
+        let mut header = String::new();
+        out.read_line(&mut header).map_err(|e| RevisionError::Git(e.to_string()))?;
+        let size: usize =
+            header.split_whitespace().nth(2).and_then(|s| s.parse().ok()).ok_or_else(|| RevisionError::Git(format!("cannot read `{rev}:{name}`")))?;
+        let mut blob = vec![0; size + 1];
+        out.read_exact(&mut blob).map_err(|e| RevisionError::Git(e.to_string()))?;
+        blob.pop();
+        let shown = format!("{rev}:{name}");
+        let (text, error) = match String::from_utf8(blob) {
+            Ok(t) => (t, None),
+            Err(_) => (String::new(), Some("not UTF-8 text".to_string())),
+        };
+        let id = sources.add(shown, text);
+        files.push((id, error));
+    }
+    let _ = writer.join();
+    let _ = child.wait();
+    Ok(Loaded { sources, files, config: None, walk_notes: Vec::new() })
+}

@@ -230,3 +230,114 @@ fn the_diff_holds_exactly_the_cases_whose_results_differ() {
     eprintln!("{pairs} pairs, {differing} differing cases, {regions} regions");
     assert!(differing > 10_000 && regions > 2_000, "{differing} differing cases, {regions} regions");
 }
+
+fn sopflow(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sopflow")).args(args).current_dir(dir).output().expect("sopflow runs")
+}
+
+/// The realistic example: a table's lines reordered, so that repeat
+/// offenders with a banned ingredient are no longer suspended.
+#[test]
+fn the_example_diff_is_pinned_as_markdown() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = sopflow(repo, &["diff", "examples/diff/before", "examples/diff/after", "--format", "markdown"]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("**milder**"), "{text}");
+    insta::assert_snapshot!("diff_example_markdown", text);
+    // Only milder changes here: failing on lost escalations passes.
+    let o = sopflow(repo, &["diff", "examples/diff/before", "examples/diff/after", "--fail-on", "escalation-lost"]);
+    assert_eq!(o.status.code(), Some(0));
+    let o = sopflow(repo, &["diff", "examples/diff/before", "examples/diff/after", "--fail-on", "milder", "--fail-on", "unreachable"]);
+    assert_eq!(o.status.code(), Some(1));
+    // A version against itself: no difference, exit 0.
+    let o = sopflow(repo, &["diff", "examples/diff/before", "examples/diff/before"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("no case changes result"));
+}
+
+#[test]
+fn the_committed_diff_schema_is_current_and_reports_validate() {
+    let path = std::path::Path::new("docs/diff.schema.json");
+    let schema = sopflow::render::diff::schema();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(path, &schema).unwrap();
+    }
+    assert_eq!(std::fs::read_to_string(path).unwrap_or_default(), schema, "run `UPDATE_DOCS=1 cargo test --test diff`");
+    let validator = jsonschema::validator_for(&serde_json::from_str(&schema).unwrap()).expect("a valid JSON Schema");
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for pair in [["examples/diff/before", "examples/diff/after"], ["examples/diff/after", "examples/diff/before"], ["policies", "policies"]] {
+        let o = sopflow(repo, &["diff", pair[0], pair[1], "--format", "json"]);
+        let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&json).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{pair:?}: {errors:?}");
+    }
+}
+
+/// Through the command line in a git repository: two commits, the working
+/// tree against a revision, and what cannot run.
+#[test]
+fn diff_reads_git_revisions_without_checking_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let git = |args: &[&str]| {
+        let o = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(dir.path())
+            .output();
+        match o {
+            Ok(o) => assert!(o.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&o.stderr)),
+            Err(e) => panic!("git is needed for this test: {e}"),
+        }
+    };
+    git(&["init", "-q"]);
+    let policy = dir.path().join("policy");
+    std::fs::create_dir(&policy).unwrap();
+    let before = std::fs::read_to_string("examples/diff/before/ingredients.sop").unwrap();
+    let after = std::fs::read_to_string("examples/diff/after/ingredients.sop").unwrap();
+    std::fs::write(policy.join("ingredients.sop"), &before).unwrap();
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "before"]);
+    std::fs::write(policy.join("ingredients.sop"), &after).unwrap();
+    git(&["commit", "-q", "-am", "after"]);
+    let o = sopflow(&policy, &["diff", "HEAD~1", "HEAD", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["summary"]["milder"], 4, "{json}");
+    assert!(json["changed"][0]["cells"][0]["regions"][0]["old_lines"][0].as_str().unwrap().starts_with("HEAD~1:ingredients.sop:"), "{json}");
+    // The working tree (the current folder) against a revision.
+    let o = sopflow(&policy, &["diff", "HEAD"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    std::fs::write(policy.join("ingredients.sop"), &before).unwrap();
+    let o = sopflow(&policy, &["diff", "HEAD", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1));
+    // The checkout was never touched: the file is what was written.
+    assert_eq!(std::fs::read_to_string(policy.join("ingredients.sop")).unwrap(), before);
+    // What cannot run exits 2 and says why.
+    let o = sopflow(&policy, &["diff", "no-such-revision"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("neither a file or folder nor a git revision"));
+    std::fs::write(policy.join("ingredients.sop"), "flow {").unwrap();
+    let o = sopflow(&policy, &["diff", "HEAD"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("syntax errors"), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+/// A slice: one flow, two markets.
+#[test]
+fn a_slice_compares_two_restrictions_of_one_flow() {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let o = sopflow(
+        repo,
+        &["diff", "examples/diff/before", "--flow", "cosmetics_review", "--where", "market == ID", "--against", "market == MY", "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // Indonesia notifies the authority when the lab confirms; Malaysia does not.
+    let text = json.to_string();
+    assert!(text.contains("notify_authority"), "{json}");
+    let o = sopflow(repo, &["diff", "examples/diff/before", "--flow", "cosmetics_review", "--where", "market == ID", "--against", "market == VN"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    let o = sopflow(repo, &["diff", "examples/diff/before", "--flow", "cosmetics_review", "--where", "markt == ID", "--against", "market == VN"]);
+    assert_eq!(o.status.code(), Some(2));
+}

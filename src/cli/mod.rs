@@ -34,8 +34,20 @@ pub enum Command {
     Test(TestArgs),
     /// Export compiled flows and tables: JSON IR, Graphviz, Mermaid or BPMN 2.0
     Export(ExportArgs),
-    /// Print the JSON Schema of the `export --format json` document
-    Schema,
+    /// What a change does to cases: every region whose result differs between two versions
+    ///
+    /// OLD and NEW are each a file or folder, or a git revision of the repository
+    /// of the current folder (read from git's objects, never checked out). With
+    /// only OLD, NEW is the current folder: `sopflow diff main` compares the
+    /// working tree against `main`.
+    Diff(DiffArgs),
+    /// Print the JSON Schema of the `export --format json` document (`--diff`:
+    /// of the `diff --format json` document)
+    Schema {
+        /// The schema of `sopflow diff --format json` instead
+        #[arg(long)]
+        diff: bool,
+    },
     /// Format *.sop files in the canonical layout (in place, atomically)
     Fmt(FmtArgs),
     /// Run the language server on standard input and output (for editors)
@@ -163,6 +175,55 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
 }
 
+#[derive(clap::Args, Debug)]
+pub struct DiffArgs {
+    /// The old version: a path or a git revision
+    pub old: String,
+    /// The new version: a path or a git revision (default: the current folder)
+    pub new: Option<String>,
+    /// Compare only this flow
+    #[arg(long, conflicts_with = "table")]
+    pub flow: Option<String>,
+    /// Compare only this table
+    #[arg(long)]
+    pub table: Option<String>,
+    /// A slice: compare the cases of --flow that satisfy this condition
+    /// (`market == VN`) with those that satisfy --against, in one version
+    #[arg(long = "where", value_name = "CONDITION", requires_all = ["against", "flow"])]
+    pub where_: Option<String>,
+    /// The other side of a slice (`market == TH`)
+    #[arg(long, value_name = "CONDITION", requires = "where_")]
+    pub against: Option<String>,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+    /// Which differences exit 1 (repeatable; default: any)
+    #[arg(long, value_enum)]
+    pub fail_on: Vec<FailOn>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// A summary for the terminal, then each change with a witness
+    Human,
+    /// Markdown for a pull-request comment
+    Markdown,
+    /// The JSON document described by `sopflow schema --diff`
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any case whose result changes, any flow or table added or removed
+    Any,
+    /// A case that now ends in a less severe outcome
+    Milder,
+    /// A case that now misses an escalation the policy requires
+    EscalationLost,
+    /// An outcome that no case reaches any more
+    Unreachable,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
     /// The compiled IR (`"format": "sopflow-ir"`), described by `sopflow schema`
@@ -246,7 +307,9 @@ fn run(cli: Cli) -> i32 {
                 1
             }
         },
-        Command::Schema => printed(&crate::export::json::schema(), 0),
+        Command::Diff(args) => run::diff(args),
+        Command::Schema { diff: false } => printed(&crate::export::json::schema(), 0),
+        Command::Schema { diff: true } => printed(&crate::render::diff::schema(), 0),
         Command::Explain { code } => match Code::parse(&code) {
             Some(c) => printed(crate::lints::doc(c), 0),
             None => {

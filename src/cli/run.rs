@@ -2,7 +2,7 @@
 
 use std::io::{Read, Write as _};
 
-use super::{use_color, CoverageFormat, EvalArgs, ExportArgs, ExportFormat, FmtArgs, RunFormat, TestArgs, TestFormat};
+use super::{use_color, CoverageFormat, DiffArgs, DiffFormat, EvalArgs, ExportArgs, ExportFormat, FailOn, FmtArgs, RunFormat, TestArgs, TestFormat};
 use crate::check::CheckResult;
 use crate::diagnostics::Level;
 use crate::model::{Program, RunTarget};
@@ -381,4 +381,112 @@ pub fn fmt(args: FmtArgs) -> i32 {
         eprintln!("formatted {changed} of {} files", files.len());
     }
     i32::from(broken > 0 || (args.check && changed > 0))
+}
+
+/// One version of `sopflow diff`: a path, or a git revision.
+fn load_version(what: &str) -> Result<CheckResult, i32> {
+    let path = std::path::Path::new(what);
+    let loaded = if path.exists() {
+        crate::project::load(&[path.to_path_buf()]).map_err(|e| e.to_string())
+    } else {
+        crate::project::load_revision(what).map_err(|e| e.to_string())
+    };
+    let loaded = loaded.map_err(|e| {
+        eprintln!("error: {e}");
+        2
+    })?;
+    let result = crate::check::check_with(loaded, crate::check::Options { skip_lints: true, ..Default::default() });
+    if result.program.is_none() {
+        eprint!("{}", render::human::render(&result, false));
+        eprintln!("error: `{what}` has syntax errors; the diff needs both versions to parse");
+        return Err(2);
+    }
+    Ok(result)
+}
+
+/// A condition of `--where`/`--against`, resolved in `result`'s project (as
+/// the one branch of a table added to it).
+fn slice_condition(result: &CheckResult, text: &str) -> Result<crate::model::Cond, String> {
+    let program = result.program.as_ref().expect("loaded");
+    let outcome = program.outcomes.first().ok_or("the project declares no outcome")?;
+    let mut sources = result.sources.clone();
+    let ids: Vec<crate::source::FileId> =
+        (0..sources.len()).map(|i| crate::source::FileId(i as u32)).filter(|id| sources.get(*id).path.ends_with(".sop")).collect();
+    let table = "__sopflow_slice__";
+    let id = sources.add("--where".into(), format!("table {table} {{\n  when {text} -> outcome {}\n}}\n", outcome.name));
+    let files = ids.into_iter().chain([id]).map(|i| (i, None)).collect();
+    let loaded = crate::project::Loaded { sources, files, config: None, walk_notes: vec![] };
+    let checked = crate::check::check_with(loaded, crate::check::Options { skip_lints: true, ..Default::default() });
+    let bad: Vec<String> = checked.diagnostics.iter().filter(|d| d.span.file == id && d.level == Level::Error).map(|d| d.message.clone()).collect();
+    let p = checked.program.as_ref().ok_or_else(|| format!("`{text}` is not a condition"))?;
+    let t = p.tables.iter().find(|t| t.name == table).filter(|t| t.ok && bad.is_empty()).ok_or_else(|| format!("`{text}`: {}", bad.join("; ")))?;
+    let cond = t.decision.branches[0].cond().expect("a `when` branch").clone();
+    Ok(cond)
+}
+
+pub fn diff(args: DiffArgs) -> i32 {
+    let new_name = args.new.clone().unwrap_or_else(|| ".".to_string());
+    let old = match load_version(&args.old) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let new = if args.where_.is_some() {
+        None
+    } else {
+        match load_version(&new_name) {
+            Ok(r) => Some(r),
+            Err(code) => return code,
+        }
+    };
+    let new_ref = new.as_ref().unwrap_or(&old);
+    let (op, np) = (old.program.as_ref().expect("loaded"), new_ref.program.as_ref().expect("loaded"));
+    let only = match (&args.flow, &args.table) {
+        (Some(f), _) => Some(crate::diff::Subject::Flow(f.clone())),
+        (_, Some(t)) => Some(crate::diff::Subject::Table(t.clone())),
+        _ => None,
+    };
+    if let Some(subject) = &only {
+        let known = |p: &Program| match subject {
+            crate::diff::Subject::Flow(n) => p.flows.iter().any(|f| &f.name == n),
+            crate::diff::Subject::Table(n) => p.tables.iter().any(|t| &t.name == n),
+        };
+        if !known(op) && !known(np) {
+            eprintln!("error: no flow or table named `{}` in either version", subject.name());
+            return 2;
+        }
+    }
+    let slice = match (&args.where_, &args.against) {
+        (Some(w), Some(a)) => match (slice_condition(&old, w), slice_condition(&old, a)) {
+            (Ok(w), Ok(a)) => Some((w, a)),
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        },
+        _ => None,
+    };
+    let (old_name, new_label) = match (&args.where_, &args.against) {
+        (Some(w), Some(a)) => (format!("{} where {w}", args.old), format!("{} where {a}", args.old)),
+        _ => (args.old.clone(), new_name.clone()),
+    };
+    let d = crate::diff::diff(&crate::diff::Request { old: op, new: np, only, slice });
+    let report = render::diff::report(
+        &d,
+        &render::diff::Version { name: &old_name, program: op, sources: &old.sources },
+        &render::diff::Version { name: &new_label, program: np, sources: &new_ref.sources },
+    );
+    let fail_on = if args.fail_on.is_empty() { vec![FailOn::Any] } else { args.fail_on.clone() };
+    let s = &report.summary;
+    let failed = fail_on.iter().any(|f| match f {
+        FailOn::Any => s.regions > 0 || !report.added.is_empty() || !report.removed.is_empty() || s.outcomes_lost > 0,
+        FailOn::Milder => s.milder > 0,
+        FailOn::EscalationLost => s.escalation_lost > 0,
+        FailOn::Unreachable => s.outcomes_lost > 0,
+    });
+    let text = match args.format {
+        DiffFormat::Human => render::diff::human(&report),
+        DiffFormat::Markdown => render::diff::markdown(&report),
+        DiffFormat::Json => serde_json::to_string_pretty(&report).expect("reports serialize") + "\n",
+    };
+    super::printed(&text, i32::from(failed))
 }

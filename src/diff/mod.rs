@@ -505,6 +505,10 @@ struct Side {
     lines: Vec<Span>,
 }
 
+/// A set of cases, the timeouts it fires (or not) by step name, and where
+/// each version's run of it stands.
+type Item = (CaseSet, Vec<(String, bool)>, [Side; 2]);
+
 /// How a decision splits a set.
 enum Choice {
     Branch(usize),
@@ -736,9 +740,9 @@ impl<'a> Explorer<'a> {
 
     /// Runs both sides on every case of `set`; the sets where both ended
     /// with different results.
-    fn run(&mut self, set: CaseSet, sides: [Side; 2]) -> Vec<(CaseSet, Vec<(String, bool)>, [Side; 2])> {
+    fn run(&mut self, set: CaseSet, sides: [Side; 2]) -> Vec<Item> {
         let mut found = Vec::new();
-        let mut work: Vec<(CaseSet, Vec<(String, bool)>, [Side; 2])> = vec![(set, Vec::new(), sides)];
+        let mut work: Vec<Item> = vec![(set, Vec::new(), sides)];
         while let Some((set, fired, sides)) = work.pop() {
             if set.is_empty() {
                 continue;
@@ -886,7 +890,8 @@ pub fn diff(req: &Request<'_>) -> Diff {
     };
     let tables_same = ex.same_tables();
     for subject in subjects {
-        let (sides, flows, ok, conds): ([Side; 2], [Option<FlowId>; 2], bool, [Vec<&Cond>; 2]) = match &subject {
+        type Start<'c> = ([Side; 2], [Option<FlowId>; 2], bool, [Vec<&'c Cond>; 2]);
+        let (sides, flows, ok, conds): Start<'_> = match &subject {
             Subject::Flow(name) => {
                 let (fo, fnew) = (old.flows.iter().position(|f| f.name == *name).unwrap(), new.flows.iter().position(|f| f.name == *name).unwrap());
                 let side = |p: &Program, f: FlowId| Side {
