@@ -505,6 +505,9 @@ struct Side {
     lines: Vec<Span>,
 }
 
+/// A decision: a step (its flow, its index) or a table (`None`, its index).
+type Key = (Option<FlowId>, usize);
+
 /// A set of cases, the timeouts it fires (or not) by step name, and where
 /// each version's run of it stands.
 type Item = (CaseSet, Vec<(String, bool)>, [Side; 2]);
@@ -521,12 +524,17 @@ struct Explorer<'a> {
     programs: [&'a Program; 2],
     flows: [Option<FlowId>; 2],
     /// Each decision's branch sets in the joint space, by side and decision.
-    sets: [HashMap<(bool, usize), Vec<CaseSet>>; 2],
+    sets: [HashMap<Key, std::rc::Rc<Vec<CaseSet>>>; 2],
+    /// Per table name: the cases outside which both versions of the table
+    /// decide alike (`None`: every case may differ).
+    table_scope: HashMap<String, Option<CaseSet>>,
     /// Steps (by name) from which both versions are the same.
     same_from: HashSet<String>,
     widened: bool,
     /// Where a table diff starts on each side.
     start_tables: [Pos; 2],
+    /// Decisions split so far (none: the versions are the same from the start).
+    partitions: usize,
 }
 
 /// Steps and tables compared by name: a decision of one version equals one
@@ -645,17 +653,78 @@ impl<'a> Explorer<'a> {
     }
 
     /// The branch sets of a decision of side `k` (cached).
-    fn branch_sets(&mut self, k: usize, key: (bool, usize), d: &Decision) -> &Vec<CaseSet> {
+    fn branch_sets(&mut self, k: usize, key: Key, d: &Decision) -> std::rc::Rc<Vec<CaseSet>> {
         let joint = self.joint;
         self.sets[k]
             .entry(key)
-            .or_insert_with(|| d.branches.iter().map(|b| b.cond().map_or_else(CaseSet::empty, |c| cond_set(&joint.space, &joint.map(k, c), false))).collect())
+            .or_insert_with(|| std::rc::Rc::new(d.branches.iter().map(|b| b.cond().map_or_else(CaseSet::empty, |c| cond_set(&joint.space, &joint.map(k, c), false))).collect()))
+            .clone()
+    }
+
+    /// The cases outside which table `name` decides alike in both versions:
+    /// the conditions of the rules that one version lacks or that moved
+    /// against the rules both have (those keep their order, by the longest
+    /// run of them in the same order). `None` when the tables differ in
+    /// `first`, `otherwise` or `timeout`.
+    fn table_scope(&mut self, name: &str) -> Option<CaseSet> {
+        if let Some(scope) = self.table_scope.get(name) {
+            return scope.clone();
+        }
+        let scope = self.compute_table_scope(name);
+        self.table_scope.insert(name.to_string(), scope.clone());
+        scope
+    }
+
+    fn compute_table_scope(&mut self, name: &str) -> Option<CaseSet> {
+        let (to, tn) = (self.program(0).tables.iter().position(|t| t.name == name)?, self.program(1).tables.iter().position(|t| t.name == name)?);
+        let (a, b) = (&self.program(0).tables[to].decision, &self.program(1).tables[tn].decision);
+        let tail = |d: &Decision, k: usize| {
+            d.branches.iter().filter(|x| x.cond().is_none()).map(|x| (matches!(x.kind, BranchKind::Otherwise), self.target_names(k, &x.target))).collect::<Vec<_>>()
+        };
+        if a.first != b.first || tail(a, 0) != tail(b, 1) {
+            return None;
+        }
+        // Each rule as text: its mapped condition and its target's names.
+        let key = |k: usize, x: &Branch| x.cond().map(|c| format!("{:?} {:?}", strip(&self.joint.map(k, c)), self.target_names(k, &x.target)));
+        let old: Vec<(usize, String)> = a.branches.iter().enumerate().filter_map(|(i, x)| key(0, x).map(|t| (i, t))).collect();
+        let new: Vec<(usize, String)> = b.branches.iter().enumerate().filter_map(|(i, x)| key(1, x).map(|t| (i, t))).collect();
+        // The new rules that the old table has too, each matched to the
+        // next unused old rule with the same text.
+        let mut unused: HashMap<&str, std::collections::VecDeque<usize>> = HashMap::new();
+        for (pos, (_, t)) in old.iter().enumerate() {
+            unused.entry(t.as_str()).or_default().push_back(pos);
+        }
+        let matched: Vec<Option<usize>> = new.iter().map(|(_, t)| unused.get_mut(t.as_str()).and_then(|q| q.pop_front())).collect();
+        // The longest increasing run of matched old positions: those rules
+        // keep their order; every other rule is in the scope.
+        let stable = longest_increasing(&matched);
+        let mut keep_old = vec![false; old.len()];
+        let mut keep_new = vec![false; new.len()];
+        for &n in &stable {
+            keep_new[n] = true;
+            keep_old[matched[n].expect("matched")] = true;
+        }
+        let space = &self.joint.space;
+        let (sa, sb) = (self.branch_sets(0, (None, to), a), self.branch_sets(1, (None, tn), b));
+        let mut scope = CaseSet::empty();
+        for (pos, (i, _)) in old.iter().enumerate() {
+            if !keep_old[pos] {
+                scope.union_owned(space, sa[*i].clone());
+            }
+        }
+        for (pos, (i, _)) in new.iter().enumerate() {
+            if !keep_new[pos] {
+                scope.union_owned(space, sb[*i].clone());
+            }
+        }
+        Some(scope)
     }
 
     /// How a decision splits `set`, as the evaluator decides.
-    fn partition(&mut self, k: usize, key: (bool, usize), d: &Decision, set: &CaseSet) -> Vec<(CaseSet, Choice)> {
+    fn partition(&mut self, k: usize, key: Key, d: &Decision, set: &CaseSet) -> Vec<(CaseSet, Choice)> {
+        self.partitions += 1;
+        let conds = self.branch_sets(k, key, d);
         let space = &self.joint.space;
-        let conds = self.branch_sets(k, key, d).clone();
         let whens: Vec<usize> = d.whens().map(|(i, _)| i).collect();
         let mut out = Vec::new();
         let hold: Vec<(usize, CaseSet)> = whens.iter().map(|&i| (i, set.intersect(space, &conds[i]))).filter(|(_, s)| !s.is_empty()).collect();
@@ -738,6 +807,20 @@ impl<'a> Explorer<'a> {
             && sides[0].actions.iter().map(|t| &self.program(0).actions[*t].name).eq(sides[1].actions.iter().map(|t| &self.program(1).actions[*t].name))
     }
 
+    /// The table both sides stand at, with the same history.
+    fn same_table(&self, sides: &[Side; 2]) -> Option<String> {
+        let (Pos::Table(a), Pos::Table(b)) = (sides[0].pos, sides[1].pos) else { return None };
+        let (old, new) = (self.program(0), self.program(1));
+        let name = &old.tables[a].name;
+        let same_history = sides[0].escalations.iter().map(|t| &old.teams[*t].name).eq(sides[1].escalations.iter().map(|t| &new.teams[*t].name))
+            && sides[0].actions.iter().map(|t| &old.actions[*t].name).eq(sides[1].actions.iter().map(|t| &new.actions[*t].name))
+            && match (self.flows[0], self.flows[1]) {
+                (Some(fo), Some(fnew)) => sides[0].path.iter().map(|s| &old.flows[fo].steps[*s].name).eq(sides[1].path.iter().map(|s| &new.flows[fnew].steps[*s].name)),
+                _ => sides[0].path.is_empty() && sides[1].path.is_empty(),
+            };
+        (name == &new.tables[b].name && same_history).then(|| name.clone())
+    }
+
     /// Runs both sides on every case of `set`; the sets where both ended
     /// with different results.
     fn run(&mut self, set: CaseSet, sides: [Side; 2]) -> Vec<Item> {
@@ -751,6 +834,21 @@ impl<'a> Explorer<'a> {
             if self.same_ahead(&sides) {
                 continue;
             }
+            // Both at the same table with the same history: only the cases
+            // in the table's scope can end differently.
+            let set = match self.same_table(&sides) {
+                Some(name) => match self.table_scope(&name) {
+                    Some(scope) => {
+                        let inside = set.intersect(&self.joint.space, &scope);
+                        if inside.is_empty() {
+                            continue;
+                        }
+                        inside
+                    }
+                    None => set,
+                },
+                None => set,
+            };
             // The side that is behind moves, so that both stand at the same
             // step when their histories agree.
             let k = match (sides[0].pos != Pos::Done, sides[1].pos != Pos::Done) {
@@ -776,9 +874,9 @@ impl<'a> Explorer<'a> {
                         work.push((set, fired, next));
                         continue;
                     }
-                    ((false, s), &p.flows[f].steps[s].decision, Some(p.flows[f].steps[s].name.clone()))
+                    ((Some(f), s), &p.flows[f].steps[s].decision, Some(p.flows[f].steps[s].name.clone()))
                 }
-                Pos::Table(t) => ((true, t), &p.tables[t].decision, None),
+                Pos::Table(t) => ((None, t), &p.tables[t].decision, None),
                 Pos::Done => unreachable!(),
             };
             let mut base = sides.clone();
@@ -884,9 +982,11 @@ pub fn diff(req: &Request<'_>) -> Diff {
         programs: [old, new],
         flows: [None, None],
         sets: [HashMap::new(), HashMap::new()],
+        table_scope: HashMap::new(),
         same_from: HashSet::new(),
         widened: false,
         start_tables: [Pos::Done; 2],
+        partitions: 0,
     };
     let tables_same = ex.same_tables();
     for subject in subjects {
@@ -923,6 +1023,7 @@ pub fn diff(req: &Request<'_>) -> Diff {
         ex.flows = flows;
         ex.start_tables = [sides[0].pos, sides[1].pos];
         ex.widened = false;
+        ex.partitions = 0;
         ex.same_from.clear();
         if flows[0].is_some() {
             ex.compute_same_from(&tables_same);
@@ -937,11 +1038,15 @@ pub fn diff(req: &Request<'_>) -> Diff {
             }
         }
         compared.regions.sort_by(|a, b| (&a.old, &a.new, &a.text).cmp(&(&b.old, &b.new, &b.text)));
-        if let (Some(o), Some(n)) = (reached(&mut ex, 0, &start, &sides[0]), reached(&mut ex, 1, &start, &sides[1])) {
+        if ex.partitions == 0 {
+            // Both versions the same from the start: the same outcomes.
+        } else if let (Some(o), Some(n)) = (reached(&mut ex, 0, &start, &sides[0]), reached(&mut ex, 1, &start, &sides[1])) {
             compared.outcomes_lost = o.difference(&n).cloned().collect();
             compared.outcomes_gained = n.difference(&o).cloned().collect();
             compared.outcomes_lost.sort();
             compared.outcomes_gained.sort();
+        } else {
+            out.notes.push(format!("`{}`: too many paths or rules to list the outcomes each version reaches", subject.name()));
         }
         out.compared.push(compared);
     }
@@ -962,6 +1067,8 @@ fn reached(ex: &mut Explorer<'_>, k: usize, start: &CaseSet, side: &Side) -> Opt
             return None;
         }
         let (key, decision, timeout) = match side.pos {
+            // A big decision splits a set into as many parts as it has rules.
+            Pos::Step(_) | Pos::Table(_) if steps > REACH_WORK / 10 && work.len() > REACH_WORK => return None,
             Pos::Done => {
                 if let Some(EndKey::Outcome(o)) = &side.end {
                     found.insert(o.clone());
@@ -973,9 +1080,9 @@ fn reached(ex: &mut Explorer<'_>, k: usize, start: &CaseSet, side: &Side) -> Opt
                     continue;
                 }
                 let d = &p.flows[ex.flows[k]?].steps[s].decision;
-                ((false, s), d, d.timeout())
+                ((ex.flows[k], s), d, d.timeout())
             }
-            Pos::Table(t) => ((true, t), &p.tables[t].decision, None),
+            Pos::Table(t) => ((None, t), &p.tables[t].decision, None),
         };
         let mut base = side.clone();
         if let Pos::Step(s) = side.pos {
@@ -1052,4 +1159,40 @@ fn confirm(ex: &Explorer<'_>, set: &CaseSet, fired: &[(String, bool)], sides: &[
 /// lines name (a table run starts at its own decision).
 fn initial_table(ex: &Explorer<'_>, k: usize, _sides: &[Side; 2]) -> Pos {
     ex.start_tables[k]
+}
+
+/// A condition without its spans, to compare two as text.
+fn strip(c: &Cond) -> Cond {
+    match c {
+        Cond::Const(b) => Cond::Const(*b),
+        Cond::And(cs) => Cond::And(cs.iter().map(strip).collect()),
+        Cond::Or(cs) => Cond::Or(cs.iter().map(strip).collect()),
+        Cond::Not(c) => Cond::Not(Box::new(strip(c))),
+        Cond::Atom(a) => Cond::Atom(Atom { input: a.input, pred: a.pred.clone(), span: Span::new(crate::source::FileId(0), 0, 0) }),
+    }
+}
+
+/// The indices of a longest strictly increasing run of the `Some` values
+/// (patience sorting, O(n log n)).
+fn longest_increasing(values: &[Option<usize>]) -> Vec<usize> {
+    let mut tails: Vec<usize> = Vec::new();
+    let mut prev: Vec<Option<usize>> = vec![None; values.len()];
+    for (i, v) in values.iter().enumerate() {
+        let Some(v) = v else { continue };
+        let at = tails.partition_point(|&t| values[t].expect("some") < *v);
+        prev[i] = at.checked_sub(1).map(|p| tails[p]);
+        if at == tails.len() {
+            tails.push(i);
+        } else {
+            tails[at] = i;
+        }
+    }
+    let mut out = Vec::new();
+    let mut at = tails.last().copied();
+    while let Some(i) = at {
+        out.push(i);
+        at = prev[i];
+    }
+    out.reverse();
+    out
 }
