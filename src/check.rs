@@ -281,7 +281,7 @@ pub fn note_declared_elsewhere(result: &mut CheckResult, outside: &Loaded, folde
                 ast::Item::Outcome(d) => &d.name,
                 ast::Item::Table(d) => &d.name,
                 ast::Item::Flow(d) => &d.name,
-                ast::Item::Require(_) | ast::Item::Test(_) => continue,
+                ast::Item::Require(_) | ast::Item::Resolution(_) | ast::Item::Test(_) => continue,
             };
             declared.entry(name.text.to_string()).or_insert_with(|| path.clone());
         }

@@ -304,6 +304,10 @@ impl Formatter<'_> {
                 let c = self.cond(&d.condition, None);
                 self.line(d.span, &format!("require escalation to {} when {c}", d.team.text));
             }
+            Item::Resolution(d) => {
+                let when = d.condition.as_ref().map(|c| format!(" when {}", self.cond(c, None))).unwrap_or_default();
+                self.line(d.span, &format!("require resolution within {} in {}{when}", self.raw(d.within.1), d.flow.text));
+            }
             Item::Table(d) => {
                 self.leading(d.span.start as usize);
                 let head = format!("table {}{} {{", d.name.text, if d.first { " first" } else { "" });
@@ -345,6 +349,7 @@ impl Formatter<'_> {
                     match e {
                         Expect::Outcome(n) => self.line(n.span, &format!("expect outcome {}", n.text)),
                         Expect::Escalate(n) => self.line(n.span, &format!("expect escalate {}", n.text)),
+                        Expect::Within(_, span) => self.line(*span, &format!("expect within {}", self.raw(*span))),
                         Expect::Path(ns) => {
                             let span = ns[0].span.to(ns[ns.len() - 1].span);
                             let names: Vec<&str> = ns.iter().map(|n| &*n.text).collect();

@@ -85,6 +85,18 @@ pub struct RequireRule {
     pub span: Span,
 }
 
+/// A resolution target: the cases of `flow` that satisfy `cond` (every case
+/// without one) end within `seconds`, in the worst case.
+#[derive(Clone, Debug)]
+pub struct Resolution {
+    pub flow: FlowId,
+    pub seconds: i64,
+    /// The duration as written (`24h`).
+    pub text: String,
+    pub cond: Option<Cond>,
+    pub span: Span,
+}
+
 /// A typed condition.
 #[derive(Clone, Debug)]
 pub enum Cond {
@@ -272,6 +284,8 @@ pub struct Test {
     pub expect_outcome: Option<OutcomeId>,
     pub expect_escalate: Option<TeamId>,
     pub expect_path: Option<Vec<String>>,
+    /// `expect within D`: the run's worst-case time, in seconds, at most D.
+    pub expect_within: Option<i64>,
 }
 
 /// One input of a test's `given`: its name as written, where, and its value
@@ -298,6 +312,8 @@ pub struct Program {
     pub actions: Vec<Action>,
     pub outcomes: Vec<Outcome>,
     pub requires: Vec<RequireRule>,
+    /// `require resolution within D in FLOW [when C]`, in source order.
+    pub resolutions: Vec<Resolution>,
     pub tables: Vec<Table>,
     pub flows: Vec<Flow>,
     pub tests: Vec<Test>,

@@ -97,7 +97,7 @@ impl Resolver {
                 ast::Item::Outcome(d) => (Kind::Outcome, &d.name),
                 ast::Item::Table(d) => (Kind::Table, &d.name),
                 ast::Item::Flow(d) => (Kind::Flow, &d.name),
-                ast::Item::Require(_) | ast::Item::Test(_) => continue,
+                ast::Item::Require(_) | ast::Item::Resolution(_) | ast::Item::Test(_) => continue,
             };
             if let Some((other, _, first)) = self.names.get(&*name.text) {
                 let (other, first) = (*other, *first);
@@ -229,6 +229,7 @@ impl Resolver {
         use rayon::prelude::*;
         enum Lowered {
             Require(Option<RequireRule>),
+            Resolution(Option<Resolution>),
             Table(Table),
             Flow(Flow),
             Nothing,
@@ -243,6 +244,7 @@ impl Resolver {
                 let mut l = Lower::new(program, names, variants);
                 let lowered = match item.borrow() {
                     ast::Item::Require(d) => Lowered::Require(l.require(d)),
+                    ast::Item::Resolution(d) => Lowered::Resolution(l.resolution(d)),
                     ast::Item::Table(d) if winners.contains(&(d.span, Kind::Table)) => Lowered::Table(l.table(d)),
                     ast::Item::Flow(d) if winners.contains(&(d.span, Kind::Flow)) => Lowered::Flow(l.flow(d)),
                     _ => Lowered::Nothing,
@@ -254,6 +256,7 @@ impl Resolver {
             self.absorb(sink);
             match lowered {
                 Lowered::Require(r) => self.program.requires.extend(r),
+                Lowered::Resolution(r) => self.program.resolutions.extend(r),
                 Lowered::Table(t) => self.program.tables.push(t),
                 Lowered::Flow(f) => self.program.flows.push(f),
                 Lowered::Nothing => {}
@@ -347,6 +350,17 @@ impl<'r> Lower<'r> {
             self.out.broken = true;
         }
         self.out.diags.push(d);
+    }
+
+    fn resolution(&mut self, d: &ast::ResolutionDecl) -> Option<Resolution> {
+        let flow = self.lookup(Kind::Flow, &d.flow, true);
+        let cond = match &d.condition {
+            Some(c) => Some(self.cond(c)?),
+            None => None,
+        };
+        let seconds = d.within.0.as_ref()?.seconds;
+        let text = d.within.0.as_ref()?.text.clone();
+        Some(Resolution { flow: flow?, seconds, text, cond, span: d.span })
     }
 
     fn require(&mut self, d: &ast::RequireDecl) -> Option<RequireRule> {
@@ -821,6 +835,7 @@ impl<'r> Lower<'r> {
             expect_outcome: None,
             expect_escalate: None,
             expect_path: None,
+            expect_within: None,
         };
         let flow_steps: Vec<String> = match run {
             Some(RunTarget::Flow(f)) => self.program.flows.get(f).map(|f| f.steps.iter().map(|s| s.name.clone()).collect()).unwrap_or_default(),
@@ -852,6 +867,7 @@ impl<'r> Lower<'r> {
                     }
                     test.expect_path = Some(steps.iter().map(|s| s.text.to_string()).collect());
                 }
+                ast::Expect::Within(d, _) => test.expect_within = d.as_ref().map(|d| d.seconds),
             }
         }
         test

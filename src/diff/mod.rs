@@ -211,18 +211,7 @@ pub struct Joint {
 }
 
 fn empty_program() -> Program {
-    Program {
-        inputs: vec![],
-        enums: vec![],
-        teams: vec![],
-        actions: vec![],
-        outcomes: vec![],
-        requires: vec![],
-        tables: vec![],
-        flows: vec![],
-        tests: vec![],
-        string_literals: vec![],
-    }
+    Program::default()
 }
 
 impl Joint {
@@ -936,6 +925,9 @@ impl<'a> Explorer<'a> {
 /// outcomes it reaches (beyond, they are not listed).
 const REACH_WORK: usize = 20_000;
 
+/// Nor for a table of more rules than this.
+const REACH_RULES: usize = 500;
+
 /// Compares two versions.
 pub fn diff(req: &Request<'_>) -> Diff {
     let (old, new) = (req.old, req.new);
@@ -1067,8 +1059,9 @@ fn reached(ex: &mut Explorer<'_>, k: usize, start: &CaseSet, side: &Side) -> Opt
             return None;
         }
         let (key, decision, timeout) = match side.pos {
-            // A big decision splits a set into as many parts as it has rules.
-            Pos::Step(_) | Pos::Table(_) if steps > REACH_WORK / 10 && work.len() > REACH_WORK => return None,
+            // A set split by every rule of a big decision, against every
+            // other (conflicts): not worth it for a list of outcomes.
+            Pos::Table(t) if p.tables[t].decision.branches.len() > REACH_RULES => return None,
             Pos::Done => {
                 if let Some(EndKey::Outcome(o)) = &side.end {
                     found.insert(o.clone());

@@ -299,6 +299,7 @@ pub fn document_symbols(ws: &mut Workspace, params: lsp::DocumentSymbolParams) -
             ast::Item::Action(d) => symbol(&d.name.text, Some("action".into()), K::METHOD, r, range(file, d.name.span), None),
             ast::Item::Outcome(d) => symbol(&d.name.text, Some("outcome".into()), K::CONSTANT, r, range(file, d.name.span), None),
             ast::Item::Require(d) => symbol(&format!("require escalation to {}", d.team.text), None, K::EVENT, r, range(file, d.team.span), None),
+            ast::Item::Resolution(d) => symbol(&format!("require resolution in {}", d.flow.text), None, K::EVENT, r, range(file, d.flow.span), None),
             ast::Item::Table(d) => symbol(&d.name.text, Some("table".into()), K::STRUCT, r, range(file, d.name.span), None),
             ast::Item::Flow(d) => {
                 let steps =

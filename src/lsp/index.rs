@@ -158,6 +158,12 @@ impl Index {
                 self.global(&d.team, false);
                 self.cond(&d.condition, program);
             }
+            Item::Resolution(d) => {
+                self.global(&d.flow, false);
+                if let Some(c) = &d.condition {
+                    self.cond(c, program);
+                }
+            }
             Item::Table(d) => {
                 self.global(&d.name, true);
                 self.branches(&d.branches, None, program);
@@ -190,7 +196,7 @@ impl Index {
                                 self.add(n, Symbol::Step { flow: d.run.name.text.to_string(), step: n.text.to_string() }, false);
                             }
                         }
-                        Expect::Path(_) => {}
+                        Expect::Path(_) | Expect::Within(..) => {}
                     }
                 }
             }

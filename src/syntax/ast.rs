@@ -88,6 +88,7 @@ pub enum Item {
     Action(ActionDecl),
     Outcome(OutcomeDecl),
     Require(RequireDecl),
+    Resolution(ResolutionDecl),
     Table(TableDecl),
     Flow(FlowDecl),
     Test(TestDecl),
@@ -102,6 +103,7 @@ impl Item {
             Item::Action(d) => d.span,
             Item::Outcome(d) => d.span,
             Item::Require(d) => d.span,
+            Item::Resolution(d) => d.span,
             Item::Table(d) => d.span,
             Item::Flow(d) => d.span,
             Item::Test(d) => d.span,
@@ -175,6 +177,16 @@ pub struct OutcomeDecl {
     pub severity: SeverityLevel,
     /// `requires escalation [to TEAM]`, with the span of the clause.
     pub requires: Option<(Option<Name>, Span)>,
+    pub span: Span,
+    pub doc: Option<String>,
+}
+
+/// `require resolution within DURATION in FLOW [when CONDITION]`.
+#[derive(Clone, Debug)]
+pub struct ResolutionDecl {
+    pub within: (Option<Duration>, Span),
+    pub flow: Name,
+    pub condition: Option<Cond>,
     pub span: Span,
     pub doc: Option<String>,
 }
@@ -360,6 +372,8 @@ pub enum Expect {
     Outcome(Name),
     Escalate(Name),
     Path(Vec<Name>),
+    /// `expect within 24h`: the run's worst-case time is at most this.
+    Within(Option<Duration>, Span),
 }
 
 #[cfg(test)]

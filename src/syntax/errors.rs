@@ -47,7 +47,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         sla_clause => "`sla`",
         severity_clause => "`severity`",
         requires_clause => "`requires escalation`",
-        enum_decl | input_decl | team_decl | action_decl | outcome_decl | require_decl | test_decl => {
+        enum_decl | input_decl | team_decl | action_decl | outcome_decl | require_decl | resolution_decl | test_decl => {
             "a declaration (`enum`, `input`, `team`, `action`, `outcome`, `require`, `table`, `flow` or `test`)"
         }
         table_decl => "`table`",
@@ -56,7 +56,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         test_given => "`given { … }`",
         test_expect => "`expect`",
         given_pair => "`input: value`",
-        expect_outcome | expect_escalate | expect_path => "`outcome`, `escalate` or `path`",
+        expect_outcome | expect_escalate | expect_path | expect_within => "`outcome`, `escalate`, `path` or `within`",
         EOI => "the end of the file",
         k_enum => "`enum`",
         k_input => "`input`",
@@ -91,6 +91,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         k_duration => "`duration`",
         k_string => "`string`",
         k_sla => "`sla`",
+        k_resolution => "`resolution`",
+        k_within => "`within`",
         _ => return None,
     })
 }

@@ -10,7 +10,7 @@ pub mod trivia;
 pub use errors::SyntaxError;
 
 /// The keywords of LANGUAGE.md section 3: none of them is a name.
-pub const KEYWORDS: [&str; 38] = [
+pub const KEYWORDS: [&str; 39] = [
     "enum",
     "input",
     "team",
@@ -49,6 +49,7 @@ pub const KEYWORDS: [&str; 38] = [
     "duration",
     "string",
     "sla",
+    "resolution",
 ];
 
 /// The keywords that start a top-level declaration.
@@ -101,6 +102,7 @@ pub fn is_keyword(word: &str) -> bool {
         (8, b'd', b'n') => "duration",
         (9, b'o', b'e') => "otherwise",
         (10, b'e', b'n') => "escalation",
+        (10, b'r', b'n') => "resolution",
         (12, b'i', b's') => "instructions",
         _ => return false,
     };

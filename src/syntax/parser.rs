@@ -358,6 +358,19 @@ impl Builder<'_> {
                 let span = self.finish(start);
                 Item::Require(RequireDecl { team, condition, span, doc })
             }
+            Rule::resolution_decl => {
+                self.skip_kid(); // `resolution`
+                self.skip_kid(); // `within`
+                let within = self.duration();
+                self.skip_kid(); // `in`
+                let flow = self.name();
+                let condition = self.peek_kid().is_some().then(|| {
+                    self.skip_kid(); // `when`
+                    self.condition()
+                });
+                let span = self.finish(start);
+                Item::Resolution(ResolutionDecl { within, flow, condition, span, doc })
+            }
             Rule::table_decl => {
                 let name = self.name();
                 let mut first = false;
@@ -733,7 +746,14 @@ impl Builder<'_> {
                     self.skip_kid(); // `expect`
                     let (rule, _) = self.peek_kid().unwrap();
                     self.open();
-                    self.skip_kid(); // `outcome`, `escalate` or `path`
+                    self.skip_kid(); // `outcome`, `escalate`, `path` or `within`
+                    if rule == Rule::expect_within {
+                        let (d, span) = self.duration();
+                        self.close();
+                        self.close();
+                        test.expects.push(Expect::Within(d, span));
+                        continue;
+                    }
                     let mut names = Vec::new();
                     while self.peek_kid().is_some() {
                         names.push(self.name());
