@@ -141,6 +141,16 @@ fn run_test(program: &Program, test: &Test) -> (Vec<String>, Option<Run>) {
             failures.push(format!("expected path {}, got {}", want.join(", "), got.join(", ")));
         }
     }
+    if let Some(want) = test.expect_within {
+        let time = match flow {
+            Some(f) => crate::lints::sla_exceeded::run_time(program, f, &run.path, &run.escalations),
+            None => crate::lints::sla_exceeded::run_time(program, 0, &[], &run.escalations),
+        };
+        let show = |t: Option<i64>| t.map_or_else(|| "no bound".to_string(), crate::source::Duration::format_seconds);
+        if time.is_none_or(|t| t > want) {
+            failures.push(format!("expected the run within {}, its worst case is {}", show(Some(want)), show(time)));
+        }
+    }
     (failures, Some(run))
 }
 

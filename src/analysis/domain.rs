@@ -285,10 +285,13 @@ fn each_atom(program: &Program, f: &mut impl FnMut(InputId, &Pred)) {
     for r in &program.requires {
         walk(&r.cond, f);
     }
+    for c in program.resolutions.iter().filter_map(|r| r.cond.as_ref()) {
+        walk(c, f);
+    }
 }
 
 /// The numbers and strings each input is compared with anywhere in the
-/// program (flows, tables, `require` rules): where its classes start. Read
+/// program (flows, tables, `require` rules, resolution targets): where its classes start. Read
 /// in parallel, flow by flow and table by table (a serial walk over every
 /// condition of a large project was a tenth of the analysis stage).
 fn comparisons(program: &Program) -> (Vec<Vec<i64>>, Vec<Vec<String>>) {
@@ -315,7 +318,8 @@ fn comparisons(program: &Program) -> (Vec<Vec<i64>>, Vec<Vec<String>>) {
         (c1, l1)
     };
     let found = decisions.par_iter().with_min_len(64).fold(empty, |acc, d| d.whens().fold(acc, |acc, (_, c)| add(acc, c))).reduce(empty, merge);
-    program.requires.iter().fold(found, |acc, r| add(acc, &r.cond))
+    let found = program.requires.iter().fold(found, |acc, r| add(acc, &r.cond));
+    program.resolutions.iter().filter_map(|r| r.cond.as_ref()).fold(found, add)
 }
 
 impl Space {

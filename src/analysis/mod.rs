@@ -475,3 +475,52 @@ impl<'a> Analysis<'a> {
 pub fn decision_sets(space: &Space, d: &Decision) -> Vec<Option<CaseSet>> {
     d.branches.iter().map(|b| b.cond().map(|c| cond_set(space, c, false))).collect()
 }
+
+/// How a decision splits a set of cases, as the evaluator decides.
+pub enum Choice {
+    /// The cases take this branch (a `when`, or `otherwise`).
+    Branch(usize),
+    /// Two branches with different targets hold: the run stops.
+    Conflict,
+    /// No branch holds and there is no `otherwise`: the run stops.
+    FallThrough,
+}
+
+/// The parts of `set` by the branch a decision takes for them (`conds`:
+/// the decision's branch sets, empty for `otherwise` and `timeout`): a
+/// `first` decision takes the first `when` that holds; a unique one stops
+/// on a conflict (two that hold with different target chains), else takes
+/// the first that holds; then `otherwise`, or a fall-through.
+pub fn partition(space: &Space, d: &Decision, conds: &[CaseSet], set: &CaseSet) -> Vec<(CaseSet, Choice)> {
+    let mut out = Vec::new();
+    let hold: Vec<(usize, CaseSet)> = d.whens().map(|(i, _)| (i, set.intersect(space, &conds[i]))).filter(|(_, s)| !s.is_empty()).collect();
+    let mut rem = set.clone();
+    let mut conflict = CaseSet::empty();
+    if !d.first {
+        for (a, (i, si)) in hold.iter().enumerate() {
+            for (j, _) in &hold[a + 1..] {
+                if !d.branches[*i].target.same_chain(&d.branches[*j].target) {
+                    let both = si.intersect(space, &conds[*j]);
+                    if !both.is_empty() {
+                        conflict.union_owned(space, both);
+                    }
+                }
+            }
+        }
+        rem.subtract_assign(space, &conflict);
+    }
+    for (i, _) in &hold {
+        let part = rem.intersect(space, &conds[*i]);
+        if !part.is_empty() {
+            rem.subtract_assign(space, &conds[*i]);
+            out.push((part, Choice::Branch(*i)));
+        }
+    }
+    if !conflict.is_empty() {
+        out.push((conflict, Choice::Conflict));
+    }
+    if !rem.is_empty() {
+        out.push((rem, d.otherwise().map_or(Choice::FallThrough, Choice::Branch)));
+    }
+    out
+}

@@ -19,6 +19,7 @@ pub enum Code {
     OverlappingBranches,
     NonExhaustive,
     MissingEscalation,
+    SlaExceeded,
     UnreachableStep,
     DeadBranch,
     ShadowedBranch,
@@ -60,7 +61,7 @@ impl Level {
 }
 
 impl Code {
-    pub const ALL: [Code; 20] = [
+    pub const ALL: [Code; 21] = [
         Code::SyntaxError,
         Code::UnreadableFile,
         Code::UndefinedName,
@@ -76,6 +77,7 @@ impl Code {
         Code::OverlappingBranches,
         Code::NonExhaustive,
         Code::MissingEscalation,
+        Code::SlaExceeded,
         Code::UnreachableStep,
         Code::DeadBranch,
         Code::ShadowedBranch,
@@ -100,6 +102,7 @@ impl Code {
             Code::OverlappingBranches => "overlapping-branches",
             Code::NonExhaustive => "non-exhaustive",
             Code::MissingEscalation => "missing-escalation",
+            Code::SlaExceeded => "sla-exceeded",
             Code::UnreachableStep => "unreachable-step",
             Code::DeadBranch => "dead-branch",
             Code::ShadowedBranch => "shadowed-branch",

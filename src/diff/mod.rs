@@ -501,12 +501,7 @@ type Key = (Option<FlowId>, usize);
 /// each version's run of it stands.
 type Item = (CaseSet, Vec<(String, bool)>, [Side; 2]);
 
-/// How a decision splits a set.
-enum Choice {
-    Branch(usize),
-    Conflict,
-    FallThrough,
-}
+use crate::analysis::Choice;
 
 struct Explorer<'a> {
     joint: &'a Joint,
@@ -646,7 +641,9 @@ impl<'a> Explorer<'a> {
         let joint = self.joint;
         self.sets[k]
             .entry(key)
-            .or_insert_with(|| std::rc::Rc::new(d.branches.iter().map(|b| b.cond().map_or_else(CaseSet::empty, |c| cond_set(&joint.space, &joint.map(k, c), false))).collect()))
+            .or_insert_with(|| {
+                std::rc::Rc::new(d.branches.iter().map(|b| b.cond().map_or_else(CaseSet::empty, |c| cond_set(&joint.space, &joint.map(k, c), false))).collect())
+            })
             .clone()
     }
 
@@ -668,7 +665,11 @@ impl<'a> Explorer<'a> {
         let (to, tn) = (self.program(0).tables.iter().position(|t| t.name == name)?, self.program(1).tables.iter().position(|t| t.name == name)?);
         let (a, b) = (&self.program(0).tables[to].decision, &self.program(1).tables[tn].decision);
         let tail = |d: &Decision, k: usize| {
-            d.branches.iter().filter(|x| x.cond().is_none()).map(|x| (matches!(x.kind, BranchKind::Otherwise), self.target_names(k, &x.target))).collect::<Vec<_>>()
+            d.branches
+                .iter()
+                .filter(|x| x.cond().is_none())
+                .map(|x| (matches!(x.kind, BranchKind::Otherwise), self.target_names(k, &x.target)))
+                .collect::<Vec<_>>()
         };
         if a.first != b.first || tail(a, 0) != tail(b, 1) {
             return None;
@@ -713,39 +714,7 @@ impl<'a> Explorer<'a> {
     fn partition(&mut self, k: usize, key: Key, d: &Decision, set: &CaseSet) -> Vec<(CaseSet, Choice)> {
         self.partitions += 1;
         let conds = self.branch_sets(k, key, d);
-        let space = &self.joint.space;
-        let whens: Vec<usize> = d.whens().map(|(i, _)| i).collect();
-        let mut out = Vec::new();
-        let hold: Vec<(usize, CaseSet)> = whens.iter().map(|&i| (i, set.intersect(space, &conds[i]))).filter(|(_, s)| !s.is_empty()).collect();
-        let mut rem = set.clone();
-        let mut conflict = CaseSet::empty();
-        if !d.first {
-            for (a, (i, si)) in hold.iter().enumerate() {
-                for (j, _) in &hold[a + 1..] {
-                    if !d.branches[*i].target.same_chain(&d.branches[*j].target) {
-                        let both = si.intersect(space, &conds[*j]);
-                        if !both.is_empty() {
-                            conflict.union_owned(space, both);
-                        }
-                    }
-                }
-            }
-            rem.subtract_assign(space, &conflict);
-        }
-        for (i, _) in &hold {
-            let part = rem.intersect(space, &conds[*i]);
-            if !part.is_empty() {
-                rem.subtract_assign(space, &conds[*i]);
-                out.push((part, Choice::Branch(*i)));
-            }
-        }
-        if !conflict.is_empty() {
-            out.push((conflict, Choice::Conflict));
-        }
-        if !rem.is_empty() {
-            out.push((rem, d.otherwise().map_or(Choice::FallThrough, Choice::Branch)));
-        }
-        out
+        crate::analysis::partition(&self.joint.space, d, &conds, set)
     }
 
     /// Follows a target chain on a side.
@@ -804,7 +773,9 @@ impl<'a> Explorer<'a> {
         let same_history = sides[0].escalations.iter().map(|t| &old.teams[*t].name).eq(sides[1].escalations.iter().map(|t| &new.teams[*t].name))
             && sides[0].actions.iter().map(|t| &old.actions[*t].name).eq(sides[1].actions.iter().map(|t| &new.actions[*t].name))
             && match (self.flows[0], self.flows[1]) {
-                (Some(fo), Some(fnew)) => sides[0].path.iter().map(|s| &old.flows[fo].steps[*s].name).eq(sides[1].path.iter().map(|s| &new.flows[fnew].steps[*s].name)),
+                (Some(fo), Some(fnew)) => {
+                    sides[0].path.iter().map(|s| &old.flows[fo].steps[*s].name).eq(sides[1].path.iter().map(|s| &new.flows[fnew].steps[*s].name))
+                }
                 _ => sides[0].path.is_empty() && sides[1].path.is_empty(),
             };
         (name == &new.tables[b].name && same_history).then(|| name.clone())

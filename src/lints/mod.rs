@@ -13,6 +13,7 @@ pub mod missing_timeout;
 pub mod non_exhaustive;
 pub mod overlapping_branches;
 pub mod shadowed_branch;
+pub mod sla_exceeded;
 pub mod unreachable_step;
 
 use crate::analysis::domain::CaseSet;
@@ -34,6 +35,7 @@ pub fn doc(code: Code) -> &'static str {
         Code::OverlappingBranches => overlapping_branches::DOC,
         Code::NonExhaustive => non_exhaustive::DOC,
         Code::MissingEscalation => missing_escalation::DOC,
+        Code::SlaExceeded => sla_exceeded::DOC,
         Code::MissingTimeout => missing_timeout::DOC,
         Code::AnalysisIncomplete => analysis_incomplete::DOC,
         other => front::doc(other),
@@ -98,6 +100,7 @@ pub fn run_report_with(
                 decision_lints(&analysis, &view, out);
             }
             missing_escalation::check_flow(&analysis, &facts, &exact, out);
+            sla_exceeded::check_flow(&analysis, &facts, &exact, out);
             exact.undecided.take()
         },
     );

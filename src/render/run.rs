@@ -26,6 +26,20 @@ pub struct EvalJson {
     pub error: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explain: Option<Vec<ExplainJson>>,
+    /// With `--explain`, for a flow: the worst-case time so far after each
+    /// step of the path, then with the escalations' SLAs (the time model of
+    /// `sla-exceeded`); `"no bound"` past a step without `within`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub times: Option<Vec<TimeJson>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worst_case: Option<String>,
+}
+
+/// The worst-case time so far, after a step.
+#[derive(Serialize)]
+pub struct TimeJson {
+    pub step: String,
+    pub time: String,
 }
 
 #[derive(Serialize)]
@@ -66,7 +80,20 @@ pub fn eval_json(program: &Program, target: RunTarget, r: &Run, sources: Option<
                 })
                 .collect()
         }),
+        times: sources.and(flow).map(|f| {
+            (1..=r.path.len())
+                .map(|k| TimeJson {
+                    step: program.flows[f].steps[r.path[k - 1]].name.clone(),
+                    time: time_text(crate::lints::sla_exceeded::run_time(program, f, &r.path[..k], &[])),
+                })
+                .collect()
+        }),
+        worst_case: sources.and(flow).map(|f| time_text(crate::lints::sla_exceeded::run_time(program, f, &r.path, &r.escalations))),
     }
+}
+
+fn time_text(t: Option<i64>) -> String {
+    t.map_or_else(|| "no bound".to_string(), crate::source::Duration::format_seconds)
 }
 
 fn invalid_case(errors: Vec<String>) -> EvalJson {
@@ -80,6 +107,8 @@ fn invalid_case(errors: Vec<String>) -> EvalJson {
         actions: vec![],
         error: Some(errors.join("; ")),
         explain: None,
+        times: None,
+        worst_case: None,
     }
 }
 
@@ -121,6 +150,13 @@ pub fn eval_human(json: &EvalJson) -> String {
         for e in explain {
             out.push_str(&format!("  {}:{}:{}  {}  → {}\n", e.file, e.line, e.column, e.condition, e.value));
         }
+    }
+    if let (Some(times), Some(worst)) = (&json.times, &json.worst_case) {
+        out.push_str("time (worst case so far):\n");
+        for t in times {
+            out.push_str(&format!("  {}  {}\n", t.step, t.time));
+        }
+        out.push_str(&format!("  with escalations' SLAs: {worst}\n"));
     }
     out
 }
