@@ -124,7 +124,7 @@ fn explain_prints_each_rule_and_names_unknown_codes() {
 fn rules_lists_every_code_with_its_level() {
     let o = sopflow(&["rules"]);
     let text = stdout(&o);
-    assert_eq!(text.lines().count(), 20);
+    assert_eq!(text.lines().count(), 21);
     assert!(text.contains("analysis-incomplete    note"));
     assert!(text.contains("dead-branch            warning"));
     assert!(text.contains("missing-escalation     error"));

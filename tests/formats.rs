@@ -34,7 +34,7 @@ fn sarif_format() {
     json["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"] = "file:///[root]/".into();
     // The rule descriptors are the rule docs, pinned by tests/docs.rs.
     let rules = json["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 20);
+    assert_eq!(rules.len(), 21);
     assert_eq!(rules[11]["id"], "conflicting-outcomes");
     assert_eq!(rules[11]["defaultConfiguration"]["level"], "error");
     assert!(rules[11]["helpUri"].as_str().unwrap().ends_with("docs/rules/conflicting-outcomes.md"));

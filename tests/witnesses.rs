@@ -172,6 +172,27 @@ pub fn reproduces(p: &Program, d: &Diagnostic) -> Result<(), String> {
                         Err(format!("no run reaches the target without the escalation ({:?})", r.end))
                     }
                 }
+                Code::SlaExceeded => {
+                    let target = p.resolutions.iter().find(|r| r.span == d.labels[0].span).ok_or("no target at the label")?;
+                    if let Some(c) = &target.cond {
+                        if !holds(p, c, &case)? {
+                            return Err("the target's condition does not hold".into());
+                        }
+                    }
+                    let over = runs.iter().any(|r| {
+                        let end = match r.end {
+                            End::Outcome { target, .. } | End::Escalated { target, .. } => target,
+                            _ => return false,
+                        };
+                        let time = sopflow::lints::sla_exceeded::run_time(p, target.flow, &r.path, &r.escalations);
+                        end == d.span && time.is_none_or(|t| t > target.seconds)
+                    });
+                    if over {
+                        Ok(())
+                    } else {
+                        Err(format!("no run ends there over the target ({:?})", r.end))
+                    }
+                }
                 other => Err(format!("unexpected witness on {other}")),
             }
         })();
