@@ -81,6 +81,14 @@ fn team_time(program: &Program, team: usize) -> Time {
     program.teams[team].sla_seconds
 }
 
+/// The SLAs of the escalations a chain passes before its end.
+fn chain_time(program: &Program, target: &Target) -> Time {
+    target.links.iter().try_fold(0i64, |acc, l| match l {
+        Link::Escalate(x) => Some(acc.saturating_add(team_time(program, *x)?)),
+        Link::Do(_) => Some(acc),
+    })
+}
+
 /// The worst-case time of a finished run (`eval`): its steps' limits and
 /// its escalations' SLAs, or no bound.
 pub fn run_time(program: &Program, flow: FlowId, path: &[StepId], escalations: &[usize]) -> Time {
@@ -244,7 +252,7 @@ fn worst_route(p: &Program, flow: FlowId, case: &crate::eval::Case, end: Span) -
         let mut found: Option<(Time, Route)> = None;
         for (b, fired) in choices {
             let target = &step.decision.branches[b].target;
-            let chain = target.links.iter().fold(Some(0), |acc, l| if let Link::Escalate(x) = l { add(acc, team_time(p, *x)) } else { acc });
+            let chain = chain_time(p, target);
             let rest: Option<(Time, Route)> = match target.end {
                 End::Step(n) => best(p, flow, n, case, end, memo),
                 End::Outcome(_) if target.end_span == end => Some((Some(0), Route { steps: vec![], timeouts: vec![] })),
@@ -254,7 +262,7 @@ fn worst_route(p: &Program, flow: FlowId, case: &crate::eval::Case, end: Span) -
                     match decide(p, &table.decision, case) {
                         Ok(tbb) if table.decision.branches[tbb].target.end_span == end => {
                             let tt = &table.decision.branches[tbb].target;
-                            let mut t = tt.links.iter().fold(Some(0), |acc, l| if let Link::Escalate(x) = l { add(acc, team_time(p, *x)) } else { acc });
+                            let mut t = chain_time(p, tt);
                             if let End::Escalate(x) = tt.end {
                                 t = add(t, team_time(p, x));
                             }
