@@ -1,5 +1,6 @@
 //! `cargo bench --bench analysis`: the decision analysis on a generated
-//! 5,000-rule table over eight inputs and a generated 10,000-step flow.
+//! 5,000-rule table over eight inputs and a generated 10,000-step flow
+//! (also with time limits and resolution targets).
 //! Prints the median of several runs of each stage; figures are recorded in
 //! docs/PERFORMANCE.md.
 
@@ -46,4 +47,11 @@ fn main() {
     bench("table-5000-first", &sopflow_tools::gen::table_with(5000, 1, true, true), runs);
     bench("table-5000-no-otherwise", &sopflow_tools::gen::table_with(5000, 1, false, false), runs);
     bench("flow-10000-steps", &sopflow_tools::gen::flow(10_000, 1), runs);
+    // The same flow with a time limit on every step, a team SLA and two
+    // resolution targets (one conditional): `sla-exceeded` adds the times
+    // up path by path.
+    let timed = sopflow_tools::gen::flow(10_000, 1)
+        .replace("team review\n", "team review { sla 24h }\nrequire resolution within 30d in long\nrequire resolution within 10d in long when market == TH\n")
+        .replace("\" {\n", "\" within 2h {\n");
+    bench("flow-10000-steps-with-targets", &timed, runs);
 }

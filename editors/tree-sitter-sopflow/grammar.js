@@ -13,7 +13,7 @@ module.exports = grammar({
     source_file: ($) => repeat($._item),
     _item: ($) => choice(
       $.enum_declaration, $.input_declaration, $.team_declaration, $.action_declaration,
-      $.outcome_declaration, $.require_declaration, $.table_declaration, $.flow_declaration,
+      $.outcome_declaration, $.resolution_declaration, $.require_declaration, $.table_declaration, $.flow_declaration,
       $.test_declaration,
     ),
 
@@ -41,6 +41,8 @@ module.exports = grammar({
       '{', optional(seq('severity', $.severity)), optional(seq('requires', 'escalation', optional(seq('to', $.identifier)))), '}',
     )))),
     require_declaration: ($) => seq('require', 'escalation', 'to', $.identifier, 'when', $._condition),
+
+    resolution_declaration: ($) => seq('require', 'resolution', 'within', $.duration, 'in', $.identifier, optional(seq('when', $._condition))),
     table_declaration: ($) => seq('table', field('name', $.identifier), optional('first'), '{', repeat($.when_branch), optional($.otherwise_branch), optional($.timeout_branch), '}'),
     flow_declaration: ($) => seq('flow', field('name', $.identifier), '{', 'start', $.identifier, repeat($.step), '}'),
     step: ($) => seq(
@@ -72,6 +74,6 @@ module.exports = grammar({
     ),
     given_pair: ($) => seq($.dotted_name, ':', $._value),
     timeouts: ($) => seq('timeout', commaSep1($.identifier)),
-    expectation: ($) => seq('expect', choice(seq('outcome', $.identifier), seq('escalate', $.identifier), seq('path', commaSep1($.identifier)))),
+    expectation: ($) => seq('expect', choice(seq('outcome', $.identifier), seq('escalate', $.identifier), seq('path', commaSep1($.identifier)), seq('within', $.duration))),
   },
 });

@@ -37,7 +37,8 @@ pub fn check(analysis: &Analysis<'_>, facts: &FlowFacts, out: &mut Vec<Diagnosti
     for (s, step) in flow.steps.iter().enumerate() {
         // An unreachable step gets `unreachable-step` only.
         let reachable = facts.structural[s] && !facts.reach[s].is_empty();
-        if reachable && step.within_seconds.is_some() && step.decision.timeout().is_none() {
+        // `within 0s` declares an automatic step: nothing to time out.
+        if reachable && step.within_seconds.is_some_and(|s| s > 0) && step.decision.timeout().is_none() {
             out.push(
                 Diagnostic::new(Code::MissingTimeout, step.name_span, format!("step `{}` has a time limit but no `timeout` route", step.name))
                     .with_help("add `timeout -> TARGET` as the last branch, e.g. `timeout -> escalate TEAM`"),

@@ -2,7 +2,7 @@
 if exists("b:current_syntax") | finish | endif
 
 syn keyword sopflowDeclaration enum input team action outcome table flow step test
-syn keyword sopflowKeyword start when otherwise timeout within escalate do first run given expect path require requires escalation to
+syn keyword sopflowKeyword start when otherwise timeout within escalate do first run given expect path require requires escalation resolution to
 syn keyword sopflowOther instructions severity sla
 syn keyword sopflowOperator and or not in
 syn keyword sopflowType bool int duration string

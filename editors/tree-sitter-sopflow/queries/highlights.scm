@@ -11,7 +11,7 @@
 (operator) @operator
 "->" @operator
 ["enum" "input" "team" "action" "outcome" "table" "flow" "step" "test" "require"] @keyword.storage.type
-["when" "otherwise" "timeout" "start" "within" "escalate" "do" "first" "run" "given" "expect" "path" "requires" "escalation" "to" "instructions" "severity" "sla"] @keyword
+["when" "otherwise" "timeout" "start" "within" "escalate" "do" "first" "run" "given" "expect" "path" "requires" "escalation" "resolution" "to" "instructions" "severity" "sla"] @keyword
 ["and" "or" "not" "in"] @keyword.operator
 (enum_declaration name: (identifier) @type)
 (input_declaration name: (dotted_name) @variable)
