@@ -170,12 +170,12 @@ fn test_passes_on_the_policies_with_full_coverage() {
     // The JSON report is the whole of standard output; the test report goes
     // to standard error, still ending with the contract's line.
     let json: serde_json::Value = serde_json::from_str(&out(&o)).expect("standard output is JSON alone");
-    assert!(err(&o).ends_with("\n49 passed, 0 failed\n"), "{}", err(&o));
+    assert!(err(&o).ends_with("\n56 passed, 0 failed\n"), "{}", err(&o));
     assert_eq!(json["branches_total"], json["branches_taken"]);
     assert!(json["units"].as_array().unwrap().iter().all(|u| u["untaken"].as_array().unwrap().is_empty()));
     // Timeout routes are branches too, and the policies' tests take them all.
     let timeouts: u64 = json["units"].as_array().unwrap().iter().map(|u| u["timeouts_taken"].as_u64().unwrap()).sum();
-    assert_eq!(timeouts, 7);
+    assert_eq!(timeouts, 11);
 }
 
 /// With `--output`, the JSON coverage report is the file alone; with
@@ -192,7 +192,7 @@ fn a_json_coverage_report_is_json_alone() {
     assert!(json["units"].is_array());
     let side = dir.join("side.json");
     let o = sopflow(&["test", "policies", "--coverage", "--coverage-format", "json", "--coverage-output", side.to_str().unwrap()], "");
-    assert!(out(&o).ends_with("\n49 passed, 0 failed\n"), "{}", out(&o));
+    assert!(out(&o).ends_with("\n56 passed, 0 failed\n"), "{}", out(&o));
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&side).unwrap()).expect("the coverage file is JSON alone");
     assert!(json["units"].is_array());
     let _ = std::fs::remove_dir_all(&dir);

@@ -157,6 +157,17 @@ pub struct IrFlow {
     pub span: IrSpan,
     pub nodes: Vec<IrNode>,
     pub edges: Vec<IrEdge>,
+    /// Resolution targets (`require resolution within D in FLOW [when C]`):
+    /// every case (that satisfies `when`) ends within `within`, in the worst case.
+    pub targets: Vec<IrResolution>,
+}
+
+#[derive(Serialize, JsonSchema)]
+pub struct IrResolution {
+    /// As written (`24h`).
+    pub within: String,
+    pub when: Option<IrCondition>,
+    pub span: IrSpan,
 }
 
 #[derive(Serialize, JsonSchema)]
@@ -390,7 +401,14 @@ impl Ctx<'_> {
                 }
             })
             .collect();
-        IrFlow { name: flow.name.clone(), doc: flow.doc.clone(), start: id(g.steps[flow.start]), span: self.span(flow.name_span), nodes, edges }
+        let targets = self
+            .p
+            .resolutions
+            .iter()
+            .filter(|r| r.flow == f)
+            .map(|r| IrResolution { within: r.text.clone(), when: r.cond.as_ref().map(|c| self.cond(c)), span: self.span(r.span) })
+            .collect();
+        IrFlow { name: flow.name.clone(), doc: flow.doc.clone(), start: id(g.steps[flow.start]), span: self.span(flow.name_span), nodes, edges, targets }
     }
 
     fn table(&self, t: TableId) -> IrTable {

@@ -64,6 +64,14 @@ pub struct Diagram {
     pub edges: Vec<DiagramEdge>,
 }
 
+/// An escalation's label: the team, and its SLA when it has one.
+fn team_lines(p: &Program, team: usize) -> Vec<String> {
+    let t = &p.teams[team];
+    let mut lines = vec![format!("escalate {}", t.name)];
+    lines.extend(t.sla_seconds.map(|s| format!("sla {}", crate::source::Duration::format_seconds(s))));
+    lines
+}
+
 fn notes(doc: &Option<String>, instructions: &[String]) -> Vec<String> {
     doc.iter().cloned().chain(instructions.iter().cloned()).collect()
 }
@@ -95,8 +103,8 @@ pub fn flow_diagram(p: &Program, f: FlowId, prefix: &str) -> Diagram {
                     lines.extend(a.description.clone());
                     (Shape::Action, lines, self::notes(&a.doc, &[]), None)
                 }
-                Node::Escalate { team } => (Shape::Escalate, vec![format!("escalate {}", p.teams[*team].name)], vec![], None),
-                Node::HandOff { team } => (Shape::HandOff, vec![format!("escalate {}", p.teams[*team].name)], vec![], None),
+                Node::Escalate { team } => (Shape::Escalate, team_lines(p, *team), vec![], None),
+                Node::HandOff { team } => (Shape::HandOff, team_lines(p, *team), vec![], None),
                 Node::Outcome { outcome } => {
                     let o = &p.outcomes[*outcome];
                     (Shape::Outcome, vec![o.name.clone()], self::notes(&o.doc, &[]), Some(o.severity))
@@ -127,7 +135,18 @@ pub fn flow_diagram(p: &Program, f: FlowId, prefix: &str) -> Diagram {
             DiagramEdge { from: id(e.source()), to: id(e.target()), label, dashed: w.kind == EdgeKind::Timeout }
         })
         .collect();
-    Diagram { title: format!("flow {}", flow.name), doc: flow.doc.clone(), nodes, edges }
+    // The flow's resolution targets follow its name.
+    let targets: Vec<String> = p
+        .resolutions
+        .iter()
+        .filter(|r| r.flow == f)
+        .map(|r| match &r.cond {
+            Some(_) => format!("resolved within {} (some cases)", r.text),
+            None => format!("resolved within {}", r.text),
+        })
+        .collect();
+    let title = if targets.is_empty() { format!("flow {}", flow.name) } else { format!("flow {}: {}", flow.name, targets.join(", ")) };
+    Diagram { title, doc: flow.doc.clone(), nodes, edges }
 }
 
 /// The diagram of a table: its decision, then each branch's chain.
