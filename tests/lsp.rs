@@ -1,6 +1,8 @@
 //! The language server end to end: the real binary over stdio, JSON-RPC
 //! framed by lsp-server (the same crate the server uses).
 
+mod common;
+
 use std::io::BufReader;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
@@ -197,12 +199,20 @@ fn formatting_code_actions_and_code_lens() {
     let titles = |v: &Value| -> Vec<String> { v.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap().to_string()).collect() };
     let a = c.request("textDocument/codeAction", json!({ "textDocument": doc, "range": gap["range"], "context": { "diagnostics": [gap] } }));
     let t = titles(&a);
-    assert!(t.contains(&"Add an `otherwise` branch".to_string()), "{t:?}");
+    // A choice of targets, none taken for the writer, and a placeholder.
+    assert!(t.contains(&"Add `otherwise -> outcome approve`".to_string()), "{t:?}");
+    assert!(t.contains(&"Add `otherwise -> TODO_choose_a_target`".to_string()), "{t:?}");
     assert!(t.contains(&"Add a test case from the witness".to_string()), "{t:?}");
     assert!(t.contains(&"Suppress `non-exhaustive` here (with a reason)".to_string()), "{t:?}");
-    let otherwise = a.as_array().unwrap().iter().find(|x| x["title"] == "Add an `otherwise` branch").unwrap();
+    // Applied, the branch lands inside the step: the file parses and the gap is closed.
+    let otherwise = a.as_array().unwrap().iter().find(|x| x["title"] == "Add `otherwise -> outcome approve`").unwrap();
     let edit = &otherwise["edit"]["changes"][&uri][0];
-    assert!(edit["newText"].as_str().unwrap().contains("otherwise -> outcome approve"), "{edit}");
+    let (line, col) = (edit["range"]["start"]["line"].as_u64().unwrap() as usize, edit["range"]["start"]["character"].as_u64().unwrap() as usize);
+    let at = messy.split_inclusive('\n').take(line).map(str::len).sum::<usize>() + col;
+    let fixed = format!("{}{}{}", &messy[..at], edit["newText"].as_str().unwrap(), &messy[at..]);
+    let checked = common::check_source("fixed.sop", &fixed);
+    let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.as_str()).collect();
+    assert!(!codes.contains(&"syntax-error") && !codes.contains(&"non-exhaustive"), "{codes:?}\n{fixed}");
     let test = a.as_array().unwrap().iter().find(|x| x["title"] == "Add a test case from the witness").unwrap();
     assert!(test["edit"]["changes"][&uri][0]["newText"].as_str().unwrap().contains("run flow review"));
     // Declare an undefined outcome.

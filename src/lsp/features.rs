@@ -382,15 +382,42 @@ pub fn code_actions(ws: &mut Workspace, params: lsp::CodeActionParams) -> Option
         }
         match code {
             Code::NonExhaustive => {
-                // Before the closing brace of the step or table.
-                let close = text[start..].find("\n}").or_else(|| text[start..].find('}')).map(|i| start + i);
-                let close_line = close.map(|c| file.line_col(c + usize::from(text[c..].starts_with('\n'))).0 - 1);
-                let close_line = close_line.and_then(|l| (l..file.line_count()).find(|k| file.line_text(*k).trim_start().starts_with('}')));
-                if let Some(l) = close_line {
-                    let body_indent = format!("{}  ", file.line_text(l).chars().take_while(|c| c.is_whitespace()).collect::<String>());
-                    let fallback = p.outcomes.iter().find(|o| o.requires.is_none()).map_or("outcome TODO".to_string(), |o| format!("outcome {}", o.name));
-                    let edit = insert(&uri, lsp::Position::new(l as u32, 0), format!("{body_indent}otherwise -> {fallback}\n"));
-                    out.push(action("Add an `otherwise` branch".into(), d, edit));
+                // Before the closing brace of the innermost step or table
+                // holding the finding (from the tree, not the text: a
+                // flow's brace is not a step's).
+                let decisions: Vec<Span> = ws
+                    .snapshot
+                    .result
+                    .asts
+                    .iter()
+                    .filter(|(f, _)| *f == id)
+                    .flat_map(|(_, a)| &a.items)
+                    .flat_map(|item| match item {
+                        ast::Item::Table(t) => vec![t.span],
+                        ast::Item::Flow(f) => f.steps.iter().map(|s| s.span).collect(),
+                        _ => vec![],
+                    })
+                    .collect();
+                let holder = decisions.iter().filter(|s| (s.start as usize) <= start && start < s.end as usize).min_by_key(|s| s.end - s.start);
+                if let Some(holder) = holder {
+                    let brace = holder.end as usize - 1;
+                    let brace_line = file.line_col(brace).0 - 1;
+                    let line_start = file.line_start(brace_line);
+                    let alone = text[line_start..brace].trim().is_empty();
+                    // A choice of targets, none taken for the writer: every
+                    // outcome, then a placeholder that does not check clean.
+                    let mut targets: Vec<String> = p.outcomes.iter().take(8).map(|o| format!("outcome {}", o.name)).collect();
+                    targets.push("TODO_choose_a_target".to_string());
+                    for target in targets {
+                        let (at, new_text) = if alone {
+                            let indent: String = file.line_text(brace_line).chars().take_while(|c| c.is_whitespace()).collect();
+                            (lsp::Position::new(brace_line as u32, 0), format!("{indent}  otherwise -> {target}\n"))
+                        } else {
+                            (super::convert::position(file, brace), format!("otherwise -> {target} "))
+                        };
+                        let title = format!("Add `otherwise -> {target}`");
+                        out.push(action(title, d, insert(&uri, at, new_text)));
+                    }
                 }
             }
             Code::UndefinedName => {
