@@ -155,3 +155,30 @@ fn condition_texts_leave_out_comments() {
     let d = result.diagnostics.iter().find(|d| d.code == sopflow::diagnostics::Code::DeadBranch).expect("a dead branch");
     assert!(d.message.contains("`a and not a and s == \"http://x  y\"`"), "{}", d.message);
 }
+
+/// Every SARIF result has a fingerprint that survives edits elsewhere in
+/// the file (lines added above it), and an absolute path is an absolute
+/// `file:` URI without `uriBaseId` (SARIF1004).
+#[test]
+fn sarif_fingerprints_are_stable_and_absolute_paths_are_uris() {
+    let text = std::fs::read_to_string("tests/fixtures/conflicting-outcomes.sop").unwrap();
+    let prints = |text: &str| -> Vec<String> {
+        let result = common::check_source("fp.sop", text);
+        let json: serde_json::Value = serde_json::from_str(&sopflow::render::sarif::render(&result)).unwrap();
+        let mut out: Vec<String> =
+            json["runs"][0]["results"].as_array().unwrap().iter().map(|r| r["partialFingerprints"]["sopflow/v1"].as_str().unwrap().to_string()).collect();
+        out.sort();
+        out
+    };
+    let before = prints(&text);
+    assert!(!before.is_empty());
+    assert_eq!(prints(&format!("// a comment\n\n\n{text}")), before);
+    let dir = tempfile::tempdir().unwrap();
+    let abs = dir.path().join("abs.sop");
+    std::fs::write(&abs, &text).unwrap();
+    let result = common::check_path(&abs);
+    let json: serde_json::Value = serde_json::from_str(&sopflow::render::sarif::render(&result)).unwrap();
+    let loc = &json["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert!(loc["uri"].as_str().unwrap().starts_with("file:///"), "{loc}");
+    assert!(loc.get("uriBaseId").is_none(), "{loc}");
+}

@@ -81,6 +81,9 @@ pub struct SarifResult {
     pub level: &'static str,
     pub message: Text,
     pub locations: Vec<Location>,
+    /// Stable across edits elsewhere in the file (no line numbers): the
+    /// code, the file, the finding's source text and message.
+    pub partial_fingerprints: std::collections::BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related_locations: Vec<Location>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -185,12 +188,34 @@ fn uri(path: &str) -> String {
     out
 }
 
+/// Where a file is: relative to the source root (`../` included), or an
+/// absolute `file:` URI, which SARIF forbids under a `uriBaseId`.
+fn artifact(path: &str) -> ArtifactLocation {
+    if path.starts_with('/') {
+        ArtifactLocation { uri: format!("file://{}", uri(path)), uri_base_id: None }
+    } else {
+        ArtifactLocation { uri: uri(path), uri_base_id: Some("SRCROOT") }
+    }
+}
+
+/// FNV-1a, 64 bits: the same on every machine and every build.
+fn fingerprint(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in part.bytes().chain([0]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
 fn location(sources: &SourceMap, span: Span, id: Option<usize>, message: Option<&str>) -> Location {
     let loc = sources.location(span);
     Location {
         id,
         physical_location: PhysicalLocation {
-            artifact_location: ArtifactLocation { uri: uri(&loc.file), uri_base_id: Some("SRCROOT") },
+            artifact_location: artifact(&loc.file),
             region: Region { start_line: loc.line, start_column: loc.column, end_line: loc.end_line, end_column: loc.end_column },
         },
         message: message.map(|m| Text { text: m.to_string() }),
@@ -210,6 +235,9 @@ fn result(sources: &SourceMap, d: &Diagnostic, suppression: Option<Option<String
         level: level(d.level),
         message: Text { text: d.message.clone() },
         locations: vec![location(sources, d.span, None, None)],
+        partial_fingerprints: [("sopflow/v1", fingerprint(&[d.code.as_str(), &sources.get(d.span.file).path, sources.text(d.span).trim(), &d.message]))]
+            .into_iter()
+            .collect(),
         related_locations: d.labels.iter().enumerate().map(|(i, l)| location(sources, l.span, Some(i + 1), Some(&l.message))).collect(),
         suppressions: suppression.map(|reason| vec![Suppression { kind: "inSource", justification: reason }]).unwrap_or_default(),
         properties,
