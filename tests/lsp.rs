@@ -36,6 +36,7 @@ impl Client {
             json!({ "processId": null, "rootUri": root_uri, "capabilities": {}, "workspaceFolders": [{ "uri": root_uri, "name": "ws" }] }),
         );
         assert!(caps["capabilities"]["hoverProvider"].as_bool().unwrap());
+        assert_eq!(caps["serverInfo"]["name"], "sopflow");
         c.notify("initialized", json!({}));
         c
     }

@@ -106,8 +106,12 @@ pub fn capabilities() -> lsp::ServerCapabilities {
 
 /// The session on a connection: initialize, then requests and notifications.
 pub fn serve(connection: &Connection) -> Result<(), String> {
-    let caps = serde_json::to_value(capabilities()).map_err(|e| e.to_string())?;
-    let init = connection.initialize(caps).map_err(|e| e.to_string())?;
+    let result = lsp::InitializeResult {
+        capabilities: capabilities(),
+        server_info: Some(lsp::ServerInfo { name: "sopflow".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+    };
+    let (id, init) = connection.initialize_start().map_err(|e| e.to_string())?;
+    connection.initialize_finish(id, serde_json::to_value(result).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
     let params: lsp::InitializeParams = serde_json::from_value(init).unwrap_or_default();
     let (mut ws, analysed) = Workspace::new(root_of(&params));
     loop {
