@@ -435,6 +435,29 @@ impl Program {
         }
     }
 
+    /// Every input that a run of `target` can read (its conditions, and
+    /// those of the tables a flow delegates to), in declaration order.
+    pub fn target_inputs(&self, target: RunTarget) -> Vec<InputId> {
+        let mut read = Vec::new();
+        let mut decision = |d: &Decision| d.whens().for_each(|(_, c)| c.inputs(&mut read));
+        match target {
+            RunTarget::Table(t) => decision(&self.tables[t].decision),
+            RunTarget::Flow(f) => {
+                for step in &self.flows[f].steps {
+                    decision(&step.decision);
+                    for b in &step.decision.branches {
+                        if let End::Table(t) = b.target.end {
+                            decision(&self.tables[t].decision);
+                        }
+                    }
+                }
+            }
+        }
+        read.sort_unstable();
+        read.dedup();
+        read
+    }
+
     pub fn input_by_name(&self, name: &str) -> Option<InputId> {
         self.inputs.iter().position(|i| i.name == name)
     }

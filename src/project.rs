@@ -297,8 +297,9 @@ pub enum RevisionError {
 
 /// Reads the `*.sop` files of git revision `rev` under the current folder,
 /// from git's objects (nothing is checked out). Each file is named
-/// `REV:PATH`, its path relative to the current folder.
-pub fn load_revision(rev: &str) -> Result<Loaded, RevisionError> {
+/// `REV:PATH`, its path relative to the current folder. With `under`, only
+/// the files under those paths (relative to the current folder) are read.
+pub fn load_revision(rev: &str, under: &[PathBuf]) -> Result<Loaded, RevisionError> {
     use std::io::{BufRead as _, Read as _, Write as _};
     use std::process::{Command, Stdio};
     let git = |args: &[&str]| Command::new("git").args(args).stderr(Stdio::null()).output().map_err(|e| RevisionError::Git(e.to_string()));
@@ -312,6 +313,11 @@ pub fn load_revision(rev: &str) -> Result<Loaded, RevisionError> {
         return Err(RevisionError::Git(format!("`git ls-tree {rev}` failed")));
     }
     let mut names: Vec<String> = listed.stdout.split(|b| *b == 0).filter(|n| n.ends_with(b".sop")).map(|n| String::from_utf8_lossy(n).into_owned()).collect();
+    let prefixes: Vec<String> =
+        under.iter().map(|p| p.to_string_lossy().trim_start_matches("./").trim_end_matches('/').to_string()).filter(|p| !p.is_empty() && p != ".").collect();
+    if !prefixes.is_empty() {
+        names.retain(|n| prefixes.iter().any(|p| n == p || n.strip_prefix(p.as_str()).is_some_and(|rest| rest.starts_with('/'))));
+    }
     names.sort();
     if names.is_empty() {
         return Err(RevisionError::NoFiles(rev.to_string()));

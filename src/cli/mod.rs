@@ -32,6 +32,18 @@ pub enum Command {
     Eval(EvalArgs),
     /// Run every `test` block of the project
     Test(TestArgs),
+    /// Run a flow or table over a file of historical cases and tally what it decides
+    ///
+    /// Reads JSON lines, CSV or Parquet (by the file's extension, or
+    /// --input-format). A column matches an input by its name (`seller.strikes`)
+    /// or with `_` for `.` (`seller_strikes`); values are typed by the input's
+    /// declaration. A bad row (a needed input missing, a value that does not
+    /// fit) is counted and reported with its row number, and the run goes on
+    /// (--strict stops at the first).
+    ///
+    /// Exit codes: 0 every row was evaluated, 1 some row was bad or the file
+    /// holds no cases, 2 the back-test could not run.
+    Backtest(BacktestArgs),
     /// Export compiled flows and tables: JSON IR, Graphviz, Mermaid or BPMN 2.0
     Export(ExportArgs),
     /// What a change does to cases: every region whose result differs between two versions
@@ -113,6 +125,57 @@ pub struct EvalArgs {
     /// Output format (batch mode always prints JSON lines)
     #[arg(long, value_enum, default_value_t = RunFormat::Human)]
     pub format: RunFormat,
+}
+
+#[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["flow", "table"])))]
+pub struct BacktestArgs {
+    /// Files or directories of the project (default: the current directory)
+    pub paths: Vec<PathBuf>,
+    /// The flow to run
+    #[arg(long)]
+    pub flow: Option<String>,
+    /// The table to run
+    #[arg(long)]
+    pub table: Option<String>,
+    /// The cases: a JSON lines, CSV or Parquet file; `-` reads JSON lines or CSV from standard input
+    #[arg(long, value_name = "FILE")]
+    pub cases: PathBuf,
+    /// The format of --cases (default: by its extension; `-` is JSON lines)
+    #[arg(long, value_enum)]
+    pub input_format: Option<CasesFormat>,
+    /// Break the results down by this column (an input such as `listing.market`, or any column)
+    #[arg(long, value_name = "COLUMN")]
+    pub by: Option<String>,
+    /// Also run this version (a path or a git revision) and show which results change
+    #[arg(long, value_name = "REV|PATH")]
+    pub baseline: Option<String>,
+    /// The column holding the decision moderators recorded (an outcome or team name): adherence to the SOP
+    #[arg(long, value_name = "COLUMN")]
+    pub decision_column: Option<String>,
+    /// The column that identifies a case, for the sample cases of a change (default: the row number)
+    #[arg(long, value_name = "COLUMN")]
+    pub id_column: Option<String>,
+    /// Stop at the first bad row (exit 2)
+    #[arg(long)]
+    pub strict: bool,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = BacktestFormat::Human)]
+    pub format: BacktestFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum CasesFormat {
+    Jsonl,
+    Csv,
+    Parquet,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum BacktestFormat {
+    Human,
+    Json,
+    Csv,
 }
 
 #[derive(clap::Args, Debug)]
@@ -299,6 +362,7 @@ fn run(cli: Cli) -> i32 {
         Command::Eval(args) => run::eval(args),
         Command::Test(args) => run::test(args),
         Command::Export(args) => run::export(args),
+        Command::Backtest(args) => run::backtest(args),
         Command::Fmt(args) => run::fmt(args),
         Command::Lsp => match crate::lsp::run_stdio() {
             Ok(()) => 0,
@@ -444,6 +508,20 @@ pub fn print(text: &str) -> Result<(), String> {
 }
 
 /// [`print`] as an exit code: `code`, or 2 after the message.
+/// A progress bar on standard error when it is a terminal (never in CI
+/// logs); hidden otherwise.
+pub(crate) fn progress_bar() -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() || std::env::var_os("CI").is_some() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} [{wide_bar}] {percent}% (eta {eta})")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    bar
+}
+
 pub(crate) fn printed(text: &str, code: i32) -> i32 {
     match print(text) {
         Ok(()) => code,

@@ -2,7 +2,10 @@
 
 use std::io::{Read, Write as _};
 
-use super::{use_color, CoverageFormat, DiffArgs, DiffFormat, EvalArgs, ExportArgs, ExportFormat, FailOn, FmtArgs, RunFormat, TestArgs, TestFormat};
+use super::{
+    use_color, BacktestArgs, BacktestFormat, CasesFormat, CoverageFormat, DiffArgs, DiffFormat, EvalArgs, ExportArgs, ExportFormat, FailOn, FmtArgs, RunFormat,
+    TestArgs, TestFormat,
+};
 use crate::check::CheckResult;
 use crate::diagnostics::Level;
 use crate::model::{Program, RunTarget};
@@ -24,12 +27,16 @@ fn load(paths: &[std::path::PathBuf]) -> Result<CheckResult, i32> {
 }
 
 fn target(program: &Program, args: &EvalArgs) -> Result<RunTarget, String> {
-    let (kind, name, found, ok) = if let Some(name) = &args.flow {
-        let f = program.flows.iter().position(|f| &f.name == name);
+    named_target(program, args.flow.as_deref(), args.table.as_deref())
+}
+
+fn named_target(program: &Program, flow: Option<&str>, table: Option<&str>) -> Result<RunTarget, String> {
+    let (kind, name, found, ok) = if let Some(name) = flow {
+        let f = program.flows.iter().position(|f| f.name == name);
         ("flow", name, f.map(RunTarget::Flow), f.is_some_and(|f| program.flows[f].ok))
     } else {
-        let name = args.table.as_ref().expect("clap requires --flow or --table");
-        let t = program.tables.iter().position(|t| &t.name == name);
+        let name = table.expect("clap requires --flow or --table");
+        let t = program.tables.iter().position(|t| t.name == name);
         ("table", name, t.map(RunTarget::Table), t.is_some_and(|t| program.tables[t].ok))
     };
     let Some(found) = found else {
@@ -385,11 +392,16 @@ pub fn fmt(args: FmtArgs) -> i32 {
 
 /// One version of `sopflow diff`: a path, or a git revision.
 fn load_version(what: &str) -> Result<CheckResult, i32> {
+    load_version_for(what, &[], "the diff needs both versions to parse")
+}
+
+/// A version as a path or a git revision (its files under `under`).
+fn load_version_for(what: &str, under: &[std::path::PathBuf], why: &str) -> Result<CheckResult, i32> {
     let path = std::path::Path::new(what);
     let loaded = if path.exists() {
         crate::project::load(&[path.to_path_buf()]).map_err(|e| e.to_string())
     } else {
-        crate::project::load_revision(what).map_err(|e| e.to_string())
+        crate::project::load_revision(what, under).map_err(|e| e.to_string())
     };
     let loaded = loaded.map_err(|e| {
         eprintln!("error: {e}");
@@ -398,7 +410,7 @@ fn load_version(what: &str) -> Result<CheckResult, i32> {
     let result = crate::check::check_with(loaded, crate::check::Options { skip_lints: true, ..Default::default() });
     if result.program.is_none() {
         eprint!("{}", render::human::render(&result, false));
-        eprintln!("error: `{what}` has syntax errors; the diff needs both versions to parse");
+        eprintln!("error: `{what}` has syntax errors; {why}");
         return Err(2);
     }
     Ok(result)
@@ -489,4 +501,76 @@ pub fn diff(args: DiffArgs) -> i32 {
         DiffFormat::Json => serde_json::to_string_pretty(&report).expect("reports serialize") + "\n",
     };
     super::printed(&text, i32::from(failed))
+}
+
+pub fn backtest(args: BacktestArgs) -> i32 {
+    use crate::backtest;
+    let result = match load(&args.paths) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let program = result.program.as_ref().expect("loaded");
+    let fail = |e: String| {
+        eprintln!("error: {e}");
+        2
+    };
+    let target = match named_target(program, args.flow.as_deref(), args.table.as_deref()) {
+        Ok(t) => t,
+        Err(e) => return fail(e),
+    };
+    let baseline = match &args.baseline {
+        None => None,
+        Some(what) => match load_version_for(what, &args.paths, "the baseline must parse") {
+            Ok(r) => Some(r),
+            Err(code) => return code,
+        },
+    };
+    let base = match &baseline {
+        None => None,
+        Some(b) => {
+            let p = b.program.as_ref().expect("loaded");
+            match named_target(p, args.flow.as_deref(), args.table.as_deref()) {
+                Ok(t) => Some((p, t)),
+                Err(e) => return fail(format!("in the baseline `{}`: {e}", args.baseline.as_deref().unwrap_or_default())),
+            }
+        }
+    };
+    let format = match args.input_format {
+        Some(CasesFormat::Jsonl) => backtest::Format::JsonLines,
+        Some(CasesFormat::Csv) => backtest::Format::Csv,
+        Some(CasesFormat::Parquet) => backtest::Format::Parquet,
+        None if args.cases.as_os_str() == "-" => backtest::Format::JsonLines,
+        None => match backtest::Format::of(&args.cases) {
+            Some(f) => f,
+            None => {
+                return fail(format!(
+                    "cannot tell the format of `{}` from its extension; name it with --input-format jsonl|csv|parquet",
+                    crate::project::display(&args.cases)
+                ))
+            }
+        },
+    };
+    let mut plan = backtest::Plan::new((program, target), base, args.by.as_deref(), args.decision_column.as_deref(), args.id_column.as_deref());
+    plan.strict = args.strict;
+    let progress = super::progress_bar();
+    let tally = backtest::run(&plan, &args.cases, format, &progress);
+    progress.finish_and_clear();
+    let tally = match tally {
+        Ok(t) => t,
+        Err(e) => return fail(e.to_string()),
+    };
+    let file = crate::project::display(&args.cases);
+    let report = backtest::report::build(&plan, &tally, &file, args.baseline.as_deref(), Some(&result.sources));
+    let out = match args.format {
+        BacktestFormat::Human => render::backtest::human(&report),
+        BacktestFormat::Json => serde_json::to_string_pretty(&report).expect("serializes") + "\n",
+        BacktestFormat::Csv => match render::backtest::csv(&report) {
+            Ok(text) => text,
+            Err(e) => return fail(e.to_string()),
+        },
+    };
+    if report.rows == 0 {
+        eprintln!("warning: `{file}` holds no cases");
+    }
+    super::printed(&out, i32::from(report.rows == 0 || report.bad_rows.rows > 0))
 }

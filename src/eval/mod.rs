@@ -45,7 +45,7 @@ pub enum End {
 }
 
 /// A decision: a step of the flow being run, or a table.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Where {
     Step(StepId),
     Table(TableId),

@@ -1,6 +1,7 @@
 //! Renderers: a finished [`CheckResult`] to text. Renderers return strings;
 //! only `cli` prints.
 
+pub mod backtest;
 pub mod diff;
 pub mod github;
 pub mod human;

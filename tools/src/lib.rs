@@ -5,4 +5,5 @@
 //! adversarial families (`families`) and compare builds (`parse-dump`).
 //! Run from the repository root: `cargo run --release -p sopflow-tools --bin NAME`.
 
+pub mod cases;
 pub mod gen;
