@@ -233,6 +233,15 @@ pub struct ExportArgs {
     /// Export only this table (not with `bpmn`, which exports flows)
     #[arg(long)]
     pub table: Option<String>,
+    /// SQL: the dialect of the query
+    #[arg(long, value_enum, default_value_t = SqlDialect::Duckdb)]
+    pub dialect: SqlDialect,
+    /// SQL: the table (or view) of cases the query reads
+    #[arg(long, value_name = "TABLE", default_value = "cases")]
+    pub from: String,
+    /// SQL: a column to pass through to the result (a case id), after the inputs' columns; repeatable
+    #[arg(long, value_name = "COLUMN")]
+    pub keep: Vec<String>,
     /// Write to FILE (atomically) instead of standard output
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -297,6 +306,17 @@ pub enum ExportFormat {
     Mermaid,
     /// BPMN 2.0 XML with a diagram, one pool per flow
     Bpmn,
+    /// One SQL query of one flow or table over a table of cases (--dialect; docs/sql.md)
+    Sql,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SqlDialect {
+    Duckdb,
+    Spark,
+    Trino,
+    Bigquery,
+    Postgres,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

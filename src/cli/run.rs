@@ -300,7 +300,33 @@ pub fn export(args: ExportArgs) -> i32 {
         eprintln!("error: {} {} errors; run `sopflow check` and fix them first", broken.join(", "), if broken.len() == 1 { "has" } else { "have" });
         return 2;
     }
+    if args.format == ExportFormat::Sql && selection.flows.len() + selection.tables.len() != 1 {
+        eprintln!("error: the SQL export is one query for one flow or table; name it with --flow or --table");
+        return 2;
+    }
     let text = match args.format {
+        ExportFormat::Sql => {
+            use crate::export::sql;
+            let dialect = match args.dialect {
+                super::SqlDialect::Duckdb => sql::Dialect::DuckDb,
+                super::SqlDialect::Spark => sql::Dialect::Spark,
+                super::SqlDialect::Trino => sql::Dialect::Trino,
+                super::SqlDialect::Bigquery => sql::Dialect::BigQuery,
+                super::SqlDialect::Postgres => sql::Dialect::Postgres,
+            };
+            let target = match (selection.flows.first(), selection.tables.first()) {
+                (Some(f), _) => RunTarget::Flow(*f),
+                (None, Some(t)) => RunTarget::Table(*t),
+                (None, None) => unreachable!("one flow or table, checked above"),
+            };
+            match sql::render(program, target, &sql::Options { dialect, from: args.from.clone(), keep: args.keep.clone() }) {
+                Ok(text) => text,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return 2;
+                }
+            }
+        }
         ExportFormat::Json => crate::export::json::render(program, &result.sources, &selection),
         ExportFormat::Dot => crate::export::dot::render(program, &selection),
         ExportFormat::Mermaid => crate::export::mermaid::render(program, &selection),

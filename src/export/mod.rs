@@ -6,6 +6,7 @@ pub mod bpmn;
 pub mod dot;
 pub mod json;
 pub mod mermaid;
+pub mod sql;
 
 use crate::ast::SeverityLevel;
 use crate::ir::{self, EdgeKind, Node};

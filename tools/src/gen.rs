@@ -200,7 +200,7 @@ pub const PLANTED: [&str; 9] = [
 
 /// One planted defect of each kind, named with `k`; each defect's line ends
 /// with `// planted: CODE`.
-fn planted(k: usize) -> String {
+pub fn planted(k: usize) -> String {
     format!(
         "flow planted_conflict_{k} {{\n  start s\n  step s {{\n    when market == ID -> outcome allow\n    when category == c1 -> outcome remove // planted: conflicting-outcomes\n    otherwise -> outcome hold\n  }}\n}}\n\n\
          table planted_overlap_{k} {{\n  when market == ID -> outcome hold\n  when category == c2 -> outcome hold // planted: overlapping-branches\n  otherwise -> outcome allow\n}}\n\n\
@@ -284,7 +284,7 @@ pub fn sop_flow(name: &str, steps: usize, seed: u64) -> String {
 }
 
 /// A unique table without declarations (see [`table`]).
-fn table_only(name: &str, rules: usize, seed: u64) -> String {
+pub fn table_only(name: &str, rules: usize, seed: u64) -> String {
     let full = table_with(rules, seed, false, true);
     let start = full.find("table big").unwrap_or(0);
     full[start..].replacen("table big", &format!("table {name}"), 1)
