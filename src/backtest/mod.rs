@@ -120,6 +120,13 @@ impl<'p> Plan<'p> {
     }
 }
 
+impl Plan<'_> {
+    /// Whether column `c` was named by the user (`--by`, `--decision-column`, `--id-column`).
+    fn named(&self, c: usize) -> bool {
+        [self.by, self.decision, self.id].contains(&Some(c))
+    }
+}
+
 /// What a run decided, by kind (ids of its version's program).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Decided {
@@ -225,6 +232,12 @@ impl Tally {
         }
     }
 
+    /// Whether some run stopped for want of an input read from column `c`.
+    fn needed(&self, plan: &Plan, c: usize) -> bool {
+        let wanted = |v: &Version, d: Option<Decided>| matches!(d, Some(Decided::Missing(i)) if v.inputs.iter().any(|&(input, col)| input == i && col == c));
+        self.cells.keys().any(|k| wanted(&plan.new, Some(k.new)) || plan.baseline.as_ref().is_some_and(|b| wanted(b, k.old)))
+    }
+
     fn string(&self, i: u32) -> Option<&str> {
         (i != NONE).then(|| self.strings[i as usize].as_str())
     }
@@ -315,10 +328,13 @@ impl<'a, 'p> Worker<'a, 'p> {
     }
 }
 
+/// Why a row is bad, and whether for a missing input.
+type Bad = (String, bool);
+
 /// Types a row's cells against a version's inputs and runs it: what it
 /// decided, its last branch (when asked), and why the row is bad (the
 /// reason, and whether an input was missing) if it is.
-fn decide(v: &Version, case: &mut eval::Case, cells: &[Cell], branch: bool) -> (Decided, Option<(Where, usize)>, Option<(String, bool)>) {
+fn decide(v: &Version, case: &mut eval::Case, cells: &[Cell], branch: bool) -> (Decided, Option<(Where, usize)>, Option<Bad>) {
     for &(input, column) in &v.inputs {
         match typed(v.program, input, &cells[column]) {
             Ok(value) => case[input] = value,

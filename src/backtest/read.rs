@@ -95,9 +95,11 @@ pub fn run(plan: &Plan, path: &Path, format: Format, progress: &ProgressBar) -> 
         Format::JsonLines => json_lines(plan, input, &shown, progress)?,
         _ => csv(plan, input, &shown, progress)?,
     };
-    if tally.rows > 0 && format == Format::JsonLines {
-        // No header to check up front: a column no row holds is as missing.
-        if let Some(c) = plan.columns.iter().zip(&tally.seen).find_map(|(c, seen)| (!seen).then_some(c)) {
+    if format == Format::JsonLines {
+        // No header to check up front: a column that no row holds is missing
+        // when it was named (`--by`, …) or a run needed it.
+        if let Some(c) = (0..plan.columns.len()).find(|&c| !tally.seen[c] && (plan.named(c) || tally.needed(plan, c))) {
+            let c = &plan.columns[c];
             return Err(Error::AbsentColumn { path: shown, column: c.name.clone(), looked: looked(c) });
         }
     }
@@ -302,6 +304,10 @@ fn csv(plan: &Plan, input: impl Read, path: &str, progress: &ProgressBar) -> Res
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let header: Vec<String> =
         reader.byte_headers().map_err(read_error)?.iter().map(|h| String::from_utf8_lossy(h).trim_start_matches('\u{feff}').trim().to_string()).collect();
+    if header.is_empty() {
+        // An empty file: no header, no cases.
+        return Ok(Worker::new(plan).tally);
+    }
     let mut fields = Vec::with_capacity(plan.columns.len());
     for c in &plan.columns {
         match header.iter().position(|h| c.spellings.contains(h)) {

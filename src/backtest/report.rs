@@ -221,7 +221,9 @@ pub fn build(plan: &Plan, tally: &Tally, file: &str, baseline: Option<&str>, sou
     let bad = tally.missing + tally.invalid;
     let mut results: BTreeMap<Result, u64> = BTreeMap::new();
     let mut groups: BTreeMap<Option<&str>, BTreeMap<Result, u64>> = BTreeMap::new();
-    let mut cells: BTreeMap<(Result, Result), (u64, Vec<(u64, String)>)> = BTreeMap::new();
+    // (baseline's result, new result) → rows, and the first cases: (row, id).
+    type Cases = Vec<(u64, String)>;
+    let mut cells: BTreeMap<(Result, Result), (u64, Cases)> = BTreeMap::new();
     let mut confusion: BTreeMap<(String, String), u64> = BTreeMap::new();
     let mut branches: BTreeMap<(Where, usize), (u64, u64)> = BTreeMap::new();
     let (mut compared, mut agree) = (0u64, 0u64);
