@@ -29,13 +29,7 @@ fn write_cases(program: &Program, dir: &Path, rows: usize, seed: u64) -> Vec<Vec
     let mut csv = csv::Writer::from_path(dir.join("cases.csv")).unwrap();
     csv.write_record(gen.columns()).unwrap();
     for r in &data {
-        csv.write_record(r.iter().map(|v| match v {
-            cases::V::Null => String::new(),
-            cases::V::Bool(b) => b.to_string(),
-            cases::V::Int(n) => n.to_string(),
-            cases::V::Str(s) => s.clone(),
-        }))
-        .unwrap();
+        csv.write_record(gen.fields(r)).unwrap();
     }
     csv.flush().unwrap();
     let schema = std::sync::Arc::new(gen.schema(&[]));

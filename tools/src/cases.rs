@@ -35,6 +35,8 @@ pub struct Cases {
     /// Per mille of values left out, and of rows with one value outside its domain.
     pub nulls: u64,
     pub invalid: u64,
+    /// Only these inputs, when set.
+    kept: Option<Vec<usize>>,
 }
 
 fn literals(c: &Cond, nums: &mut Vec<Vec<i64>>, strs: &mut Vec<Vec<String>>) {
@@ -86,7 +88,17 @@ impl Cases {
             types: program.inputs.iter().map(|i| i.ty).collect(),
             nulls: 20,
             invalid: 2,
+            kept: None,
         }
+    }
+
+    /// Generates only these inputs (the others are always null, and not written).
+    pub fn keep(&mut self, inputs: &[usize]) {
+        self.kept = Some(inputs.to_vec());
+    }
+
+    fn written(&self, i: usize) -> bool {
+        self.kept.as_ref().is_none_or(|k| k.contains(&i))
     }
 
     /// One row: a value per input.
@@ -94,8 +106,9 @@ impl Cases {
         let mut row: Vec<V> = self
             .gens
             .iter()
-            .map(|g| {
-                if rng.below(1000) < self.nulls {
+            .enumerate()
+            .map(|(i, g)| {
+                if !self.written(i) || rng.below(1000) < self.nulls {
                     return V::Null;
                 }
                 match g {
@@ -113,8 +126,9 @@ impl Cases {
                 }
             })
             .collect();
-        if !row.is_empty() && rng.below(1000) < self.invalid {
-            let i = rng.below(row.len() as u64) as usize;
+        let written: Vec<usize> = (0..row.len()).filter(|i| self.written(*i)).collect();
+        if !written.is_empty() && rng.below(1000) < self.invalid {
+            let i = written[rng.below(written.len() as u64) as usize];
             row[i] = match self.types[i] {
                 Type::Enum(_) => V::Str("not_a_variant".into()),
                 Type::Int { hi, .. } if hi < i64::MAX => V::Int(hi + 1),
@@ -125,17 +139,32 @@ impl Cases {
         row
     }
 
+    /// A row as CSV fields (null: empty), in the order of [`Self::columns`].
+    pub fn fields(&self, row: &[V]) -> Vec<String> {
+        row.iter()
+            .enumerate()
+            .filter(|(i, _)| self.written(*i))
+            .map(|(_, v)| match v {
+                V::Null => String::new(),
+                V::Bool(b) => b.to_string(),
+                V::Int(n) => n.to_string(),
+                V::Str(s) => s.clone(),
+            })
+            .collect()
+    }
+
     /// The column names of CSV and Parquet: `_` for `.`.
     pub fn columns(&self) -> Vec<String> {
-        self.names.iter().map(|n| n.replace('.', "_")).collect()
+        self.names.iter().enumerate().filter(|(i, _)| self.written(*i)).map(|(_, n)| n.replace('.', "_")).collect()
     }
 
     /// The Arrow type of each input's column.
     pub fn schema(&self, extra: &[&str]) -> arrow_schema::Schema {
+        let types = self.types.iter().enumerate().filter(|(i, _)| self.written(*i)).map(|(_, t)| t);
         let mut fields: Vec<arrow_schema::Field> = self
             .columns()
             .into_iter()
-            .zip(&self.types)
+            .zip(types)
             .map(|(name, ty)| {
                 let dt = match ty {
                     Type::Bool => arrow_schema::DataType::Boolean,
@@ -155,6 +184,9 @@ pub fn batch(cases: &Cases, schema: &Arc<arrow_schema::Schema>, rows: &[Vec<V>],
     use arrow_array::{ArrayRef, BooleanArray, Int64Array, StringArray};
     let mut columns: Vec<ArrayRef> = Vec::new();
     for (i, ty) in cases.types.iter().enumerate() {
+        if !cases.written(i) {
+            continue;
+        }
         let col: ArrayRef = match ty {
             Type::Bool => Arc::new(rows.iter().map(|r| if let V::Bool(b) = r[i] { Some(b) } else { None }).collect::<BooleanArray>()),
             Type::Int { .. } | Type::Duration => Arc::new(rows.iter().map(|r| if let V::Int(n) = r[i] { Some(n) } else { None }).collect::<Int64Array>()),
@@ -171,7 +203,10 @@ pub fn batch(cases: &Cases, schema: &Arc<arrow_schema::Schema>, rows: &[Vec<V>],
 /// A row as a JSON object keyed by dotted input names (nulls left out).
 pub fn json(cases: &Cases, row: &[V], extra: &[(&str, Option<&str>)]) -> String {
     let mut map = serde_json::Map::new();
-    for (name, v) in cases.names.iter().zip(row) {
+    for (i, (name, v)) in cases.names.iter().zip(row).enumerate() {
+        if !cases.written(i) {
+            continue;
+        }
         let j = match v {
             V::Null => continue,
             V::Bool(b) => serde_json::Value::Bool(*b),

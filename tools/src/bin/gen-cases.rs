@@ -38,6 +38,9 @@ struct Args {
     decision: Option<String>,
     #[arg(long, default_value_t = 10)]
     disagree: u64,
+    /// Write only the inputs this flow reads (the columns a warehouse export for it would hold)
+    #[arg(long, value_name = "FLOW")]
+    only: Option<String>,
     /// Parquet rows per row group
     #[arg(long, default_value_t = 131_072)]
     row_group: usize,
@@ -55,6 +58,10 @@ fn main() {
     let result = sopflow::check::check(loaded);
     let program = result.program.as_ref().expect("the project parses");
     let mut gen = Cases::new(program);
+    if let Some(name) = &args.only {
+        let f = program.flows.iter().position(|f| &f.name == name).unwrap_or_else(|| panic!("no flow `{name}`"));
+        gen.keep(&program.target_inputs(RunTarget::Flow(f)));
+    }
     gen.nulls = args.nulls;
     gen.invalid = args.invalid;
     let flow = args.decision.as_ref().map(|name| program.flows.iter().position(|f| &f.name == name).unwrap_or_else(|| panic!("no flow `{name}`")));
@@ -124,15 +131,7 @@ fn main() {
                 }
                 Sink::Csv(w) => {
                     for (k, row) in rows.iter().enumerate() {
-                        let mut record: Vec<String> = row
-                            .iter()
-                            .map(|v| match v {
-                                V::Null => String::new(),
-                                V::Bool(b) => b.to_string(),
-                                V::Int(n) => n.to_string(),
-                                V::Str(s) => s.clone(),
-                            })
-                            .collect();
+                        let mut record = gen.fields(row);
                         record.extend(extra.iter().map(|col| col[k].clone().unwrap_or_default()));
                         w.write_record(&record).unwrap();
                     }
