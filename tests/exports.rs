@@ -66,6 +66,16 @@ fn every_json_export_validates_against_the_schema() {
     let mut bad: serde_json::Value = serde_json::from_str(&export::json::render(p, &r.sources, &Selection::all(p))).unwrap();
     bad["flows"][0]["nodes"][0]["kind"] = "nonsense".into();
     assert!(!validator.is_valid(&bad));
+    // Closed: a field the schema does not name is rejected, at the top, in
+    // a flow, in a branch's condition and target.
+    let good: serde_json::Value = serde_json::from_str(&export::json::render(p, &r.sources, &Selection::all(p))).unwrap();
+    for pointer in ["", "/flows/0", "/tables/0/branches/0/condition", "/tables/0/branches/0/target/end"] {
+        let mut extra = good.clone();
+        extra.pointer_mut(pointer).unwrap_or_else(|| panic!("{pointer}")).as_object_mut().unwrap().insert("extra".into(), 1.into());
+        assert!(!validator.is_valid(&extra), "`extra` accepted at {pointer:?}");
+    }
+    // No format the standard does not define (ajv rejects them by default).
+    assert!(!export::json::schema().contains("\"uint") && !export::json::schema().contains("int64"));
 }
 
 /// Whether a tool can be run; under CI a missing tool is a failure.

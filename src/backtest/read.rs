@@ -183,7 +183,12 @@ fn json_lines(plan: &Plan, mut input: impl Read, path: &str, progress: &Progress
 fn json_part(plan: &Plan, names: &FxHashMap<&str, usize>, first: u64, bytes: &[u8]) -> Result<Tally, Stop> {
     let mut worker = Worker::new(plan);
     let mut cells: Vec<Cell> = vec![Cell::Null; plan.columns.len()];
-    for (k, text) in bytes.split(|b| *b == b'\n').enumerate() {
+    let mut keys = Keys { names, last: Vec::new() };
+    let mut start = 0;
+    let ends = memchr::memchr_iter(b'\n', bytes).chain((bytes.last() != Some(&b'\n')).then_some(bytes.len()));
+    for (k, end) in ends.enumerate() {
+        let text = &bytes[start..end];
+        start = end + 1;
         let text = text.strip_suffix(b"\r").unwrap_or(text);
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -191,7 +196,7 @@ fn json_part(plan: &Plan, names: &FxHashMap<&str, usize>, first: u64, bytes: &[u
         let row = first + k as u64;
         cells.iter_mut().for_each(|c| *c = Cell::Null);
         let mut de = serde_json::Deserializer::from_slice(text);
-        match (RowSeed { names, cells: &mut cells }).deserialize(&mut de).and_then(|()| de.end()) {
+        match (RowSeed { keys: &mut keys, cells: &mut cells }).deserialize(&mut de).and_then(|()| de.end()) {
             Ok(()) => worker.row(row, &cells)?,
             Err(e) if e.is_data() => worker.unreadable(row, "not a JSON object".into())?,
             Err(e) => worker.unreadable(row, format!("not valid JSON: {e}"))?,
@@ -200,29 +205,56 @@ fn json_part(plan: &Plan, names: &FxHashMap<&str, usize>, first: u64, bytes: &[u
     Ok(worker.tally)
 }
 
+/// Finds the column of a key. Rows of one file list their keys in the same
+/// order, mostly: the column found at each position is tried first.
+struct Keys<'a> {
+    names: &'a FxHashMap<&'a str, usize>,
+    /// Per key position in the last row: the key and its column.
+    last: Vec<Option<(&'a str, usize)>>,
+}
+
+impl<'a> Keys<'a> {
+    fn find(&mut self, at: usize, key: &str) -> Option<usize> {
+        if let Some(Some((name, column))) = self.last.get(at) {
+            if *name == key {
+                return Some(*column);
+            }
+        }
+        let (name, column) = self.names.get_key_value(key).map(|(n, c)| (*n, *c))?;
+        if self.last.len() <= at {
+            self.last.resize(at + 1, None);
+        }
+        self.last[at] = Some((name, column));
+        Some(column)
+    }
+}
+
 /// Reads one JSON object into the cells of the columns it names; other
 /// keys are skipped unread.
-struct RowSeed<'a, 'c, 'de> {
-    names: &'a FxHashMap<&'a str, usize>,
+struct RowSeed<'a, 'k, 'c, 'de> {
+    keys: &'k mut Keys<'a>,
     cells: &'c mut [Cell<'de>],
 }
 
-impl<'de> DeserializeSeed<'de> for RowSeed<'_, '_, 'de> {
+impl<'de> DeserializeSeed<'de> for RowSeed<'_, '_, '_, 'de> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
     }
 }
 
-impl<'de> Visitor<'de> for RowSeed<'_, '_, 'de> {
+impl<'de> Visitor<'de> for RowSeed<'_, '_, '_, 'de> {
     type Value = ();
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON object")
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut at = 0;
         while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            match self.names.get(key.as_ref()) {
-                Some(&i) => self.cells[i] = map.next_value::<Cell<'de>>()?,
+            let found = self.keys.find(at, key.as_ref());
+            at += 1;
+            match found {
+                Some(i) => self.cells[i] = map.next_value::<Cell<'de>>()?,
                 None => {
                     map.next_value::<IgnoredAny>()?;
                 }

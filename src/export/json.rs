@@ -274,9 +274,7 @@ pub enum IrEnd {
 
 /// The JSON Schema of the document.
 pub fn schema() -> String {
-    let mut s = serde_json::to_string_pretty(&schemars::schema_for!(IrDocument)).expect("the schema serializes");
-    s.push('\n');
-    s
+    super::strict_schema(&schemars::schema_for!(IrDocument))
 }
 
 struct Ctx<'a> {

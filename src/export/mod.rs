@@ -12,6 +12,73 @@ use crate::ast::SeverityLevel;
 use crate::ir::{self, EdgeKind, Node};
 use crate::model::*;
 
+/// A generated JSON Schema made strict and portable: every object closed
+/// (`additionalProperties: false`; `unevaluatedProperties: false` where an
+/// object's own properties combine with a `oneOf`/`anyOf`/`allOf` of
+/// variants, which stay open), and no `format` outside the standard's list
+/// (schemars writes `uint`, `int64`, which validators reject or ignore).
+/// Valid for ajv and Python's jsonschema with their default settings.
+pub fn strict_schema(schema: &schemars::Schema) -> String {
+    let mut value = schema.as_value().clone();
+    close(&mut value, false);
+    serde_json::to_string_pretty(&value).expect("schemas serialize") + "\n"
+}
+
+const COMBINATORS: [&str; 3] = ["oneOf", "anyOf", "allOf"];
+
+/// Closes an object schema unless `open` (a variant of a combinator whose
+/// parent has properties of its own), and every schema under it.
+fn close(v: &mut serde_json::Value, open: bool) {
+    let Some(m) = v.as_object_mut() else { return };
+    if m.get("format").and_then(|f| f.as_str()).is_some_and(|f| !STANDARD_FORMATS.contains(&f)) {
+        m.remove("format");
+    }
+    let has_properties = m.contains_key("properties");
+    let combined = COMBINATORS.iter().any(|c| m.contains_key(*c));
+    if has_properties && !open && !m.contains_key("additionalProperties") {
+        let key = if combined { "unevaluatedProperties" } else { "additionalProperties" };
+        m.insert(key.into(), serde_json::Value::Bool(false));
+    }
+    for c in COMBINATORS {
+        if let Some(serde_json::Value::Array(variants)) = m.get_mut(c) {
+            variants.iter_mut().for_each(|x| close(x, has_properties || open));
+        }
+    }
+    for key in ["properties", "$defs", "definitions"] {
+        if let Some(serde_json::Value::Object(children)) = m.get_mut(key) {
+            children.values_mut().for_each(|x| close(x, false));
+        }
+    }
+    for key in ["items", "additionalProperties", "not"] {
+        if let Some(child) = m.get_mut(key) {
+            close(child, false);
+        }
+    }
+}
+
+/// The `format` values JSON Schema 2020-12 defines.
+const STANDARD_FORMATS: [&str; 19] = [
+    "date-time",
+    "date",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uuid",
+    "uri-template",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+];
+
 /// Which flows and tables to export.
 #[derive(Clone, Debug, Default)]
 pub struct Selection {

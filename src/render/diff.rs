@@ -182,7 +182,7 @@ fn case_of(program: &Program, values: &[(String, crate::diagnostics::WitnessValu
 
 /// The JSON Schema of [`DiffJson`].
 pub fn schema() -> String {
-    serde_json::to_string_pretty(&schemars::schema_for!(DiffJson)).expect("schemas serialize") + "\n"
+    crate::export::strict_schema(&schemars::schema_for!(DiffJson))
 }
 
 fn end_text(o: &Outcome) -> String {
