@@ -160,3 +160,21 @@ fn the_export_command_writes_every_format() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("errors; run `sopflow check`"));
 }
+
+#[test]
+fn mermaid_stacks_one_top_to_bottom_diagram_per_flow_and_tells_hand_offs_from_escalations() {
+    let r = policies();
+    let p = r.program.as_ref().unwrap();
+    let text = export::mermaid::render(p, &Selection::all(p));
+    let subgraphs = text.lines().filter(|l| l.trim_start().starts_with("subgraph ")).count();
+    assert_eq!(subgraphs, p.flows.len() + p.tables.len());
+    assert_eq!(text.matches("    direction TB\n").count(), subgraphs, "every subgraph is laid out top to bottom");
+    // Stacked: each diagram linked invisibly to the one before it.
+    for k in 1..subgraphs {
+        assert!(text.contains(&format!("  g{} ~~~ g{k}\n", k - 1)), "g{k} is stacked");
+    }
+    // A passing escalation and a final hand-off have different shapes.
+    let hand_off = |team: &str| text.contains(&format!(">\"escalate {team}"));
+    let passing = |team: &str| text.contains(&format!("{{{{\"escalate {team}"));
+    assert!(p.teams.iter().any(|t| hand_off(&t.name)) && p.teams.iter().any(|t| passing(&t.name)), "{text}");
+}

@@ -1,6 +1,9 @@
 //! `export --format mermaid`: a `flowchart TD` with the same content as the
-//! DOT export. Node ids are generated (`f0_n3`), labels are quoted with
-//! Mermaid's entity codes, so any title renders.
+//! DOT export, one subgraph per flow or table, each laid out top to bottom
+//! and stacked under the one before (an invisible link between them: side
+//! by side, every flow of a project made one very wide row). Node ids are
+//! generated (`f0_n3`), labels are quoted with Mermaid's entity codes, so
+//! any title renders.
 
 use super::{Diagram, Selection, Shape};
 use crate::model::Program;
@@ -31,7 +34,10 @@ fn node(n: &super::DiagramNode) -> String {
     let (open, close) = match n.shape {
         Shape::Step => ("(\"", "\")"),
         Shape::Action => ("[[\"", "\"]]"),
-        Shape::Escalate | Shape::HandOff => ("{{\"", "\"}}"),
+        // A passing escalation (`escalate T ->`) is a hexagon; a final
+        // hand-off (`-> escalate T`), where the case leaves the flow, a flag.
+        Shape::Escalate => ("{{\"", "\"}}"),
+        Shape::HandOff => (">\"", "\"]"),
         Shape::Outcome => ("([\"", "\"])"),
         Shape::Table => ("[/\"", "\"/]"),
         Shape::Decision => ("{\"", "\"}"),
@@ -40,7 +46,7 @@ fn node(n: &super::DiagramNode) -> String {
 }
 
 fn subgraph(out: &mut String, k: usize, d: &Diagram) {
-    out.push_str(&format!("  subgraph g{k}[\"{}\"]\n", escape(&d.title)));
+    out.push_str(&format!("  subgraph g{k}[\"{}\"]\n    direction TB\n", escape(&d.title)));
     if let Some(doc) = &d.doc {
         for line in doc.lines() {
             out.push_str(&format!("    %% {line}\n"));
@@ -50,7 +56,8 @@ fn subgraph(out: &mut String, k: usize, d: &Diagram) {
         out.push_str(&format!("    {}\n", node(n)));
         match n.shape {
             Shape::Outcome => out.push_str(&format!("    style {} fill:{}\n", n.id, super::severity_color(n.severity))),
-            Shape::Escalate | Shape::HandOff => out.push_str(&format!("    style {} fill:#e9d5ff\n", n.id)),
+            Shape::Escalate => out.push_str(&format!("    style {} fill:#e9d5ff\n", n.id)),
+            Shape::HandOff => out.push_str(&format!("    style {} fill:#c4b5fd,stroke-width:2px\n", n.id)),
             _ => {}
         }
     }
@@ -66,8 +73,12 @@ fn subgraph(out: &mut String, k: usize, d: &Diagram) {
 
 pub fn render(p: &Program, selection: &Selection) -> String {
     let mut out = String::from("flowchart TD\n");
-    for (k, d) in super::diagrams(p, selection).iter().enumerate() {
+    let diagrams = super::diagrams(p, selection);
+    for (k, d) in diagrams.iter().enumerate() {
         subgraph(&mut out, k, d);
+    }
+    for k in 1..diagrams.len() {
+        out.push_str(&format!("  g{} ~~~ g{k}\n", k - 1));
     }
     out
 }
