@@ -371,3 +371,106 @@ fn a_broken_stream_ends_the_session_cleanly() {
     c.notify("exit", Value::Null);
     assert_eq!(c.child.wait().unwrap().code(), Some(1));
 }
+
+#[test]
+fn prepare_rename_highlight_folding_selection_and_nested_symbols() {
+    let (dir, uri, text) = workspace("structure");
+    let mut c = Client::start(&dir);
+    c.diagnostics_for(&uri);
+    c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
+    let doc = json!({ "uri": uri });
+    // prepareRename: the name under the cursor and its range; nothing on a keyword.
+    let p = c.request("textDocument/prepareRename", json!({ "textDocument": doc, "position": pos(&text, "input seller.strikes", 8) }));
+    assert_eq!(p["placeholder"], "seller.strikes", "{p}");
+    assert_eq!(p["range"]["start"], pos(&text, "input seller.strikes", 6));
+    let p = c.request("textDocument/prepareRename", json!({ "textDocument": doc, "position": pos(&text, "input seller.strikes", 1) }));
+    assert!(p.is_null(), "{p}");
+    // documentHighlight: the declaration (write) and every use in the file (read).
+    let h = c.request("textDocument/documentHighlight", json!({ "textDocument": doc, "position": pos(&text, "outcome approve", 8) }));
+    let h = h.as_array().unwrap();
+    assert_eq!(h.len(), 3, "{h:?}");
+    assert_eq!(h.iter().filter(|x| x["kind"] == 3).count(), 1, "one write: {h:?}");
+    assert_eq!(h.iter().filter(|x| x["kind"] == 2).count(), 2, "two reads: {h:?}");
+    // foldingRange: the flow and each of its steps, among others.
+    let f = c.request("textDocument/foldingRange", json!({ "textDocument": doc }));
+    let starts: Vec<u64> = f.as_array().unwrap().iter().map(|r| r["startLine"].as_u64().unwrap()).collect();
+    for needle in ["flow review", "step intake", "step brand_check"] {
+        let line = pos(&text, needle, 0)["line"].as_u64().unwrap();
+        assert!(starts.contains(&line), "`{needle}` folds: {f}");
+    }
+    // selectionRange: from the name out to the branch, the step, the flow and the file.
+    let s = c.request("textDocument/selectionRange", json!({ "textDocument": doc, "positions": [pos(&text, "-> brand_check", 4)] }));
+    let mut ranges = Vec::new();
+    let mut r = &s[0];
+    while !r.is_null() {
+        ranges.push(r["range"].clone());
+        r = &r["parent"];
+    }
+    assert_eq!(ranges.len(), 5, "name, branch, step, flow, file: {s}");
+    assert_eq!(ranges[0]["start"], pos(&text, "-> brand_check", 3));
+    assert_eq!(ranges[4]["start"], json!({ "line": 0, "character": 0 }));
+    let line = |r: &Value, end: &str| r[end]["line"].as_u64().unwrap();
+    for w in ranges.windows(2) {
+        assert!(line(&w[1], "start") <= line(&w[0], "start") && line(&w[0], "end") <= line(&w[1], "end"), "each range holds the one before: {s}");
+    }
+    // documentSymbol: flows → steps → branches.
+    let d = c.request("textDocument/documentSymbol", json!({ "textDocument": doc }));
+    let flow = d.as_array().unwrap().iter().find(|x| x["name"] == "review").unwrap();
+    let step = flow["children"].as_array().unwrap().iter().find(|x| x["name"] == "brand_check").unwrap();
+    let branches: Vec<&str> = step["children"].as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
+    assert!(branches.iter().any(|b| b.starts_with("when ")) && branches.contains(&"otherwise"), "{branches:?}");
+    c.shutdown();
+}
+
+#[test]
+fn every_advertised_capability_answers_over_stdio() {
+    let (dir, uri, text) = workspace("caps");
+    let mut c = Client::start(&dir);
+    c.diagnostics_for(&uri);
+    let init = sopflow::lsp::capabilities();
+    let caps = serde_json::to_value(&init).unwrap();
+    c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
+    let doc = json!({ "uri": uri });
+    let at = pos(&text, "outcome approve", 8);
+    // Each advertised provider, and the request that exercises it.
+    let requests: Vec<(&str, &str, Value)> = vec![
+        ("hoverProvider", "textDocument/hover", json!({ "textDocument": doc, "position": at })),
+        ("definitionProvider", "textDocument/definition", json!({ "textDocument": doc, "position": at })),
+        ("referencesProvider", "textDocument/references", json!({ "textDocument": doc, "position": at, "context": { "includeDeclaration": true } })),
+        ("renameProvider", "textDocument/rename", json!({ "textDocument": doc, "position": at, "newName": "approved" })),
+        ("renameProvider", "textDocument/prepareRename", json!({ "textDocument": doc, "position": at })),
+        ("completionProvider", "textDocument/completion", json!({ "textDocument": doc, "position": at })),
+        ("documentSymbolProvider", "textDocument/documentSymbol", json!({ "textDocument": doc })),
+        ("workspaceSymbolProvider", "workspace/symbol", json!({ "query": "" })),
+        ("documentFormattingProvider", "textDocument/formatting", json!({ "textDocument": doc, "options": { "tabSize": 2, "insertSpaces": true } })),
+        (
+            "codeActionProvider",
+            "textDocument/codeAction",
+            json!({ "textDocument": doc, "range": { "start": at, "end": at }, "context": { "diagnostics": [] } }),
+        ),
+        ("codeLensProvider", "textDocument/codeLens", json!({ "textDocument": doc })),
+        ("documentHighlightProvider", "textDocument/documentHighlight", json!({ "textDocument": doc, "position": at })),
+        ("foldingRangeProvider", "textDocument/foldingRange", json!({ "textDocument": doc })),
+        ("selectionRangeProvider", "textDocument/selectionRange", json!({ "textDocument": doc, "positions": [at] })),
+    ];
+    let lens = c.request("textDocument/codeLens", json!({ "textDocument": doc }));
+    let mut requests = requests;
+    requests.push((
+        "executeCommandProvider",
+        "workspace/executeCommand",
+        json!({ "command": "sopflow.runTest", "arguments": lens[0]["command"]["arguments"] }),
+    ));
+    // Every capability but document sync, which every other test exercises.
+    let advertised: Vec<&String> = caps.as_object().unwrap().keys().filter(|k| k.ends_with("Provider")).collect();
+    assert_eq!(caps.as_object().unwrap().len(), advertised.len() + 1, "only providers and textDocumentSync: {caps}");
+    for key in &advertised {
+        assert!(requests.iter().any(|(k, _, _)| k == key), "`{key}` is advertised but not exercised here");
+    }
+    for (key, method, params) in requests {
+        assert!(!caps[key].is_null(), "`{key}` is exercised but not advertised");
+        let answer = c.request(method, params);
+        assert!(answer.get("error").is_none(), "{method}: {answer}");
+        assert!(!answer.is_null(), "{method} answered nothing");
+    }
+    c.shutdown();
+}

@@ -285,6 +285,23 @@ fn symbol(
     lsp::DocumentSymbol { name: name.to_string(), detail, kind, tags: None, deprecated: None, range, selection_range: selection, children }
 }
 
+/// The branches of a step or table as symbols: `when CONDITION`,
+/// `otherwise`, `timeout`.
+fn branch_symbols(file: &crate::source::SourceFile, branches: &[ast::Branch]) -> Vec<lsp::DocumentSymbol> {
+    branches
+        .iter()
+        .map(|b| {
+            let name = match (&b.kind, &b.cond_text) {
+                (ast::BranchKind::When(_), Some(text)) => format!("when {text}"),
+                (ast::BranchKind::When(_), None) => "when".to_string(),
+                (ast::BranchKind::Otherwise, _) => "otherwise".to_string(),
+                (ast::BranchKind::Timeout, _) => "timeout".to_string(),
+            };
+            symbol(&name, None, lsp::SymbolKind::EVENT, range(file, b.span), range(file, b.keyword), None)
+        })
+        .collect()
+}
+
 pub fn document_symbols(ws: &mut Workspace, params: lsp::DocumentSymbolParams) -> Option<lsp::DocumentSymbolResponse> {
     use lsp::SymbolKind as K;
     let (id, file) = ws.file(&params.text_document.uri)?;
@@ -300,10 +317,22 @@ pub fn document_symbols(ws: &mut Workspace, params: lsp::DocumentSymbolParams) -
             ast::Item::Outcome(d) => symbol(&d.name.text, Some("outcome".into()), K::CONSTANT, r, range(file, d.name.span), None),
             ast::Item::Require(d) => symbol(&format!("require escalation to {}", d.team.text), None, K::EVENT, r, range(file, d.team.span), None),
             ast::Item::Resolution(d) => symbol(&format!("require resolution in {}", d.flow.text), None, K::EVENT, r, range(file, d.flow.span), None),
-            ast::Item::Table(d) => symbol(&d.name.text, Some("table".into()), K::STRUCT, r, range(file, d.name.span), None),
+            ast::Item::Table(d) => symbol(&d.name.text, Some("table".into()), K::STRUCT, r, range(file, d.name.span), Some(branch_symbols(file, &d.branches))),
             ast::Item::Flow(d) => {
-                let steps =
-                    d.steps.iter().map(|s| symbol(&s.name.text, s.title.clone(), K::FUNCTION, range(file, s.span), range(file, s.name.span), None)).collect();
+                let steps = d
+                    .steps
+                    .iter()
+                    .map(|s| {
+                        symbol(
+                            &s.name.text,
+                            s.title.clone(),
+                            K::FUNCTION,
+                            range(file, s.span),
+                            range(file, s.name.span),
+                            Some(branch_symbols(file, &s.branches)),
+                        )
+                    })
+                    .collect();
                 symbol(&d.name.text, Some("flow".into()), K::MODULE, r, range(file, d.name.span), Some(steps))
             }
             ast::Item::Test(d) => symbol(&d.name, Some("test".into()), K::EVENT, r, range(file, d.name_span), None),
@@ -526,4 +555,93 @@ pub fn execute_command(ws: &mut Workspace, params: lsp::ExecuteCommandParams) ->
         lsp::ShowMessageParams { typ: kind, message: message.clone() },
     ));
     Some(serde_json::json!({ "passed": r.passed(), "message": message }))
+}
+
+/// `textDocument/prepareRename`: the name under the cursor, when it is one
+/// that `rename` renames.
+pub fn prepare_rename(ws: &mut Workspace, params: lsp::TextDocumentPositionParams) -> Option<lsp::PrepareRenameResponse> {
+    let (id, file) = ws.file(&params.text_document.uri)?;
+    let at = offset(file, params.position);
+    let o = ws.snapshot.index.at(id, at)?;
+    let placeholder = file.text.get(o.span.start as usize..o.span.end as usize)?.to_string();
+    Some(lsp::PrepareRenameResponse::RangeWithPlaceholder { range: range(file, o.span), placeholder })
+}
+
+/// `textDocument/documentHighlight`: every occurrence in this file of the
+/// name under the cursor; its declaration as a write.
+pub fn document_highlight(ws: &mut Workspace, params: lsp::DocumentHighlightParams) -> Option<Vec<lsp::DocumentHighlight>> {
+    let (id, file) = ws.file(&params.text_document_position_params.text_document.uri)?;
+    let symbol = symbol_at(ws, &params.text_document_position_params)?;
+    let kind = |declaration: bool| Some(if declaration { lsp::DocumentHighlightKind::WRITE } else { lsp::DocumentHighlightKind::READ });
+    Some(
+        ws.snapshot
+            .index
+            .references(&symbol)
+            .filter(|o| o.span.file == id)
+            .map(|o| lsp::DocumentHighlight { range: range(file, o.span), kind: kind(o.declaration) })
+            .collect(),
+    )
+}
+
+/// `textDocument/foldingRange`: every declaration, step and test over more
+/// than one line.
+pub fn folding_ranges(ws: &mut Workspace, params: lsp::FoldingRangeParams) -> Option<Vec<lsp::FoldingRange>> {
+    let (id, file) = ws.file(&params.text_document.uri)?;
+    let (_, ast) = ws.snapshot.result.asts.iter().find(|(f, _)| *f == id)?;
+    let mut spans: Vec<Span> = Vec::new();
+    for it in &ast.items {
+        spans.push(it.span());
+        if let ast::Item::Flow(f) = it {
+            spans.extend(f.steps.iter().map(|s| s.span));
+        }
+    }
+    let mut out: Vec<lsp::FoldingRange> = spans
+        .into_iter()
+        .map(|s| range(file, s))
+        .filter(|r| r.end.line > r.start.line)
+        .map(|r| lsp::FoldingRange { start_line: r.start.line, end_line: r.end.line, kind: Some(lsp::FoldingRangeKind::Region), ..Default::default() })
+        .collect();
+    out.sort_by_key(|f| (f.start_line, f.end_line));
+    Some(out)
+}
+
+/// `textDocument/selectionRange`: per position, from the name under it out
+/// through its branch, its step, its declaration, to the whole file.
+pub fn selection_ranges(ws: &mut Workspace, params: lsp::SelectionRangeParams) -> Option<Vec<lsp::SelectionRange>> {
+    let (id, file) = ws.file(&params.text_document.uri)?;
+    let (_, ast) = ws.snapshot.result.asts.iter().find(|(f, _)| *f == id)?;
+    let contains = |s: Span, at: usize| s.start as usize <= at && at <= s.end as usize;
+    let mut out = Vec::new();
+    for position in params.positions {
+        let at = offset(file, position);
+        // Outermost first.
+        let mut spans = vec![Span { file: id, start: 0, end: file.text.len() as u32 }];
+        if let Some(it) = ast.items.iter().find(|it| contains(it.span(), at)) {
+            spans.push(it.span());
+            let branches: &[ast::Branch] = match it {
+                ast::Item::Flow(f) => match f.steps.iter().find(|s| contains(s.span, at)) {
+                    Some(step) => {
+                        spans.push(step.span);
+                        &step.branches
+                    }
+                    None => &[],
+                },
+                ast::Item::Table(t) => &t.branches,
+                _ => &[],
+            };
+            if let Some(b) = branches.iter().find(|b| contains(b.span, at)) {
+                spans.push(b.span);
+            }
+        }
+        if let Some(o) = ws.snapshot.index.at(id, at) {
+            spans.push(o.span);
+        }
+        spans.dedup_by_key(|s| (s.start, s.end));
+        let mut chain: Option<lsp::SelectionRange> = None;
+        for s in spans {
+            chain = Some(lsp::SelectionRange { range: range(file, s), parent: chain.map(Box::new) });
+        }
+        out.push(chain.expect("the file's range at least"));
+    }
+    Some(out)
 }

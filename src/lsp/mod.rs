@@ -89,7 +89,10 @@ pub fn capabilities() -> lsp::ServerCapabilities {
         hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
         definition_provider: Some(lsp::OneOf::Left(true)),
         references_provider: Some(lsp::OneOf::Left(true)),
-        rename_provider: Some(lsp::OneOf::Left(true)),
+        rename_provider: Some(lsp::OneOf::Right(lsp::RenameOptions { prepare_provider: Some(true), work_done_progress_options: Default::default() })),
+        document_highlight_provider: Some(lsp::OneOf::Left(true)),
+        folding_range_provider: Some(lsp::FoldingRangeProviderCapability::Simple(true)),
+        selection_range_provider: Some(lsp::SelectionRangeProviderCapability::Simple(true)),
         completion_provider: Some(lsp::CompletionOptions {
             trigger_characters: Some(vec![" ".into(), ">".into(), "{".into(), ",".into(), ".".into()]),
             ..Default::default()
@@ -216,6 +219,10 @@ fn handle_request(ws: &mut Workspace, req: Request) -> Response {
         GotoDefinition => features::definition,
         References => features::references,
         Rename => features::rename,
+        PrepareRenameRequest => features::prepare_rename,
+        DocumentHighlightRequest => features::document_highlight,
+        FoldingRangeRequest => features::folding_ranges,
+        SelectionRangeRequest => features::selection_ranges,
         Completion => features::completion,
         DocumentSymbolRequest => features::document_symbols,
         WorkspaceSymbolRequest => features::workspace_symbols,
