@@ -270,3 +270,35 @@ fn human_and_csv_reports() {
     assert_eq!(lines.next(), Some("result,,escalate wellbeing,,2,0.666667"));
     assert_eq!(lines.next(), Some("result,,remove_content,,1,0.333333"));
 }
+
+#[test]
+fn damaged_files_are_errors_or_bad_rows_never_a_panic() {
+    let checked = policies();
+    let program = checked.program.as_ref().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write_cases(program, dir.path(), 300, 9);
+    let flow = RunTarget::Flow(program.flows.iter().position(|f| f.name == "safety_report").unwrap());
+    let plan = Plan::new((program, flow), None, None, None, None);
+    let mut rng = Rng::new(77);
+    for (file, format) in [("cases.parquet", Format::Parquet), ("cases.csv", Format::Csv), ("cases.jsonl", Format::JsonLines)] {
+        let original = std::fs::read(dir.path().join(file)).unwrap();
+        let damaged = dir.path().join(format!("damaged-{file}"));
+        for round in 0..150 {
+            let mut bytes = original.clone();
+            match round % 3 {
+                // A few bytes changed.
+                0 | 1 => {
+                    for _ in 0..1 + rng.below(4) {
+                        let at = rng.below(bytes.len() as u64) as usize;
+                        bytes[at] = rng.below(256) as u8;
+                    }
+                }
+                // Cut short.
+                _ => bytes.truncate(rng.below(bytes.len() as u64) as usize),
+            }
+            std::fs::write(&damaged, &bytes).unwrap();
+            let done = std::panic::catch_unwind(|| backtest::run(&plan, &damaged, format, &indicatif::ProgressBar::hidden()).map(|t| t.rows));
+            assert!(done.is_ok(), "{file}, round {round}: a panic");
+        }
+    }
+}
