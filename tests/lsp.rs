@@ -452,6 +452,12 @@ fn every_advertised_capability_answers_over_stdio() {
         ("documentHighlightProvider", "textDocument/documentHighlight", json!({ "textDocument": doc, "position": at })),
         ("foldingRangeProvider", "textDocument/foldingRange", json!({ "textDocument": doc })),
         ("selectionRangeProvider", "textDocument/selectionRange", json!({ "textDocument": doc, "positions": [at] })),
+        ("semanticTokensProvider", "textDocument/semanticTokens/full", json!({ "textDocument": doc })),
+        (
+            "semanticTokensProvider",
+            "textDocument/semanticTokens/range",
+            json!({ "textDocument": doc, "range": { "start": at, "end": pos(&text, "step brand_check", 0) } }),
+        ),
     ];
     let lens = c.request("textDocument/codeLens", json!({ "textDocument": doc }));
     let mut requests = requests;
@@ -472,5 +478,54 @@ fn every_advertised_capability_answers_over_stdio() {
         assert!(answer.get("error").is_none(), "{method}: {answer}");
         assert!(!answer.is_null(), "{method} answered nothing");
     }
+    c.shutdown();
+}
+
+#[test]
+fn semantic_tokens_name_what_each_word_is() {
+    let (dir, uri, text) = workspace("tokens");
+    let mut c = Client::start(&dir);
+    c.diagnostics_for(&uri);
+    c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text.clone() } }));
+    let caps = serde_json::to_value(sopflow::lsp::capabilities()).unwrap();
+    let legend: Vec<String> =
+        caps["semanticTokensProvider"]["legend"]["tokenTypes"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_string()).collect();
+    let decode = |data: &Value| -> Vec<(usize, usize, String, String)> {
+        let data: Vec<u64> = data.as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        let lines: Vec<&str> = text.lines().collect();
+        let (mut line, mut col) = (0usize, 0usize);
+        let mut out = Vec::new();
+        for t in data.chunks(5) {
+            line += t[0] as usize;
+            col = if t[0] == 0 { col + t[1] as usize } else { t[1] as usize };
+            let word: String = lines[line].chars().skip(col).take(t[2] as usize).collect();
+            out.push((line, col, legend[t[3] as usize].clone(), word));
+        }
+        out
+    };
+    let full = decode(&c.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": uri } }))["data"]);
+    let kind_of = |word: &str| full.iter().find(|t| t.3 == word).map(|t| t.2.clone());
+    assert_eq!(kind_of("/// Whether the brand is authorized.").as_deref(), Some("comment"));
+    assert_eq!(kind_of("flow").as_deref(), Some("keyword"));
+    assert_eq!(kind_of("brand.authorized").as_deref(), Some("variable"));
+    assert_eq!(kind_of("counterfeit").as_deref(), Some("enumMember"));
+    assert_eq!(kind_of("brand_check").as_deref(), Some("function"));
+    assert_eq!(kind_of("brand_protection").as_deref(), Some("class"));
+    assert_eq!(kind_of("approve").as_deref(), Some("event"));
+    assert_eq!(kind_of("review").as_deref(), Some("namespace"));
+    assert_eq!(kind_of("\"Classify\"").as_deref(), Some("string"));
+    assert_eq!(kind_of("50").as_deref(), Some("number"));
+    // In order, none overlapping.
+    for w in full.windows(2) {
+        assert!((w[0].0, w[0].1 + w[0].3.chars().count()) <= (w[1].0, w[1].1), "{w:?}");
+    }
+    // A range: only the tokens of its lines.
+    let start = pos(&text, "flow review", 0);
+    let end = pos(&text, "  step brand_check", 0);
+    let part =
+        decode(&c.request("textDocument/semanticTokens/range", json!({ "textDocument": { "uri": uri }, "range": { "start": start, "end": end } }))["data"]);
+    assert!(!part.is_empty());
+    let (first, last) = (start["line"].as_u64().unwrap() as usize, end["line"].as_u64().unwrap() as usize);
+    assert!(part.iter().all(|t| t.0 >= first && t.0 <= last), "{part:?}");
     c.shutdown();
 }

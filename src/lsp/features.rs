@@ -2,7 +2,7 @@
 
 use lsp_types as lsp;
 
-use super::convert::{offset, range};
+use super::convert::{offset, position, range};
 use super::index::Symbol;
 use super::state::Workspace;
 use crate::analysis::domain::{AtomSet, CaseSet, SetView};
@@ -644,4 +644,124 @@ pub fn selection_ranges(ws: &mut Workspace, params: lsp::SelectionRangeParams) -
         out.push(chain.expect("the file's range at least"));
     }
     Some(out)
+}
+
+/// The token types of semantic highlighting, in the legend's order.
+pub const TOKEN_TYPES: [lsp::SemanticTokenType; 13] = [
+    lsp::SemanticTokenType::KEYWORD,
+    lsp::SemanticTokenType::COMMENT,
+    lsp::SemanticTokenType::STRING,
+    lsp::SemanticTokenType::NUMBER,
+    lsp::SemanticTokenType::VARIABLE,    // an input
+    lsp::SemanticTokenType::ENUM_MEMBER, // a variant
+    lsp::SemanticTokenType::ENUM,        // an enum
+    lsp::SemanticTokenType::FUNCTION,    // a step
+    lsp::SemanticTokenType::CLASS,       // a team
+    lsp::SemanticTokenType::EVENT,       // an outcome
+    lsp::SemanticTokenType::METHOD,      // an action
+    lsp::SemanticTokenType::STRUCT,      // a table
+    lsp::SemanticTokenType::NAMESPACE,   // a flow
+];
+
+/// The tokens of a file between two byte offsets, as (start, length, type
+/// index), in order: comments and strings by the lexer, names by what they
+/// name (the index), keywords, numbers and durations.
+fn tokens(ws: &Workspace, id: crate::source::FileId, text: &str, from: usize, to: usize) -> Vec<(usize, usize, u32)> {
+    let program = ws.snapshot.result.program.as_ref();
+    let global_kind = |name: &str| -> Option<u32> {
+        let p = program?;
+        Some(if p.input_by_name(name).is_some() {
+            4
+        } else if p.enums.iter().any(|e| e.name == name) {
+            6
+        } else if p.teams.iter().any(|t| t.name == name) {
+            8
+        } else if p.outcomes.iter().any(|o| o.name == name) {
+            9
+        } else if p.actions.iter().any(|a| a.name == name) {
+            10
+        } else if p.tables.iter().any(|t| t.name == name) {
+            11
+        } else if p.flows.iter().any(|f| f.name == name) {
+            12
+        } else {
+            return None;
+        })
+    };
+    let mut out = Vec::new();
+    for seg in crate::syntax::lexical::segments(text) {
+        if seg.end <= from || seg.start >= to {
+            continue;
+        }
+        match seg.kind {
+            crate::syntax::lexical::Kind::Comment => out.push((seg.start, seg.end - seg.start, 1)),
+            crate::syntax::lexical::Kind::String | crate::syntax::lexical::Kind::OpenString => out.push((seg.start, seg.end - seg.start, 2)),
+            crate::syntax::lexical::Kind::Code => {
+                let bytes = text.as_bytes();
+                let mut at = seg.start;
+                while at < seg.end {
+                    let b = bytes[at];
+                    if b.is_ascii_alphabetic() || b == b'_' {
+                        if let Some(o) = ws.snapshot.index.at(id, at).filter(|o| o.span.start as usize == at) {
+                            let kind = match &o.symbol {
+                                Symbol::Global(name) => global_kind(name),
+                                Symbol::Step { .. } => Some(7),
+                                Symbol::Variant { .. } => Some(5),
+                            };
+                            let end = (o.span.end as usize).min(seg.end);
+                            if let Some(kind) = kind {
+                                out.push((at, end - at, kind));
+                            }
+                            at = end.max(at + 1);
+                            continue;
+                        }
+                        let end = at + bytes[at..seg.end].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
+                        if KEYWORDS.contains(&&text[at..end]) {
+                            out.push((at, end - at, 0));
+                        }
+                        // A dotted name the index does not know: skip it whole.
+                        at = end + bytes[end..seg.end].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_' || **c == b'.').count();
+                    } else if b.is_ascii_digit() {
+                        let end = at + bytes[at..seg.end].iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+                        out.push((at, end - at, 3));
+                        at = end;
+                    } else {
+                        at += 1;
+                    }
+                }
+            }
+        }
+    }
+    out.retain(|(start, len, _)| start + len > from && *start < to);
+    out
+}
+
+/// Tokens as LSP encodes them: each relative to the one before, in UTF-16.
+fn encode(file: &crate::source::SourceFile, tokens: &[(usize, usize, u32)]) -> Vec<lsp::SemanticToken> {
+    let mut out = Vec::with_capacity(tokens.len());
+    let (mut line, mut col) = (0u32, 0u32);
+    for &(start, len, kind) in tokens {
+        let p = position(file, start);
+        let end = position(file, start + len);
+        // A token does not cross a line (comments and strings end at theirs).
+        let length = if end.line == p.line { end.character - p.character } else { continue };
+        let delta_line = p.line - line;
+        let delta_start = if delta_line == 0 { p.character - col } else { p.character };
+        out.push(lsp::SemanticToken { delta_line, delta_start, length, token_type: kind, token_modifiers_bitset: 0 });
+        (line, col) = (p.line, p.character);
+    }
+    out
+}
+
+pub fn semantic_tokens_full(ws: &mut Workspace, params: lsp::SemanticTokensParams) -> Option<lsp::SemanticTokensResult> {
+    let (id, file) = ws.file(&params.text_document.uri)?;
+    let data = encode(file, &tokens(ws, id, &file.text, 0, file.text.len()));
+    Some(lsp::SemanticTokensResult::Tokens(lsp::SemanticTokens { result_id: None, data }))
+}
+
+pub fn semantic_tokens_range(ws: &mut Workspace, params: lsp::SemanticTokensRangeParams) -> Option<lsp::SemanticTokensRangeResult> {
+    let (id, file) = ws.file(&params.text_document.uri)?;
+    let (from, to) = (offset(file, params.range.start), offset(file, params.range.end));
+    let data = encode(file, &tokens(ws, id, &file.text, from, to));
+    Some(lsp::SemanticTokensRangeResult::Tokens(lsp::SemanticTokens { result_id: None, data }))
 }

@@ -93,6 +93,12 @@ pub fn capabilities() -> lsp::ServerCapabilities {
         document_highlight_provider: Some(lsp::OneOf::Left(true)),
         folding_range_provider: Some(lsp::FoldingRangeProviderCapability::Simple(true)),
         selection_range_provider: Some(lsp::SelectionRangeProviderCapability::Simple(true)),
+        semantic_tokens_provider: Some(lsp::SemanticTokensServerCapabilities::SemanticTokensOptions(lsp::SemanticTokensOptions {
+            legend: lsp::SemanticTokensLegend { token_types: features::TOKEN_TYPES.to_vec(), token_modifiers: vec![] },
+            full: Some(lsp::SemanticTokensFullOptions::Bool(true)),
+            range: Some(true),
+            ..Default::default()
+        })),
         completion_provider: Some(lsp::CompletionOptions {
             trigger_characters: Some(vec![" ".into(), ">".into(), "{".into(), ",".into(), ".".into()]),
             ..Default::default()
@@ -223,6 +229,8 @@ fn handle_request(ws: &mut Workspace, req: Request) -> Response {
         DocumentHighlightRequest => features::document_highlight,
         FoldingRangeRequest => features::folding_ranges,
         SelectionRangeRequest => features::selection_ranges,
+        SemanticTokensFullRequest => features::semantic_tokens_full,
+        SemanticTokensRangeRequest => features::semantic_tokens_range,
         Completion => features::completion,
         DocumentSymbolRequest => features::document_symbols,
         WorkspaceSymbolRequest => features::workspace_symbols,
