@@ -453,6 +453,7 @@ fn every_advertised_capability_answers_over_stdio() {
         ("foldingRangeProvider", "textDocument/foldingRange", json!({ "textDocument": doc })),
         ("selectionRangeProvider", "textDocument/selectionRange", json!({ "textDocument": doc, "positions": [at] })),
         ("semanticTokensProvider", "textDocument/semanticTokens/full", json!({ "textDocument": doc })),
+        ("inlayHintProvider", "textDocument/inlayHint", json!({ "textDocument": doc, "range": { "start": { "line": 0, "character": 0 }, "end": at } })),
         (
             "semanticTokensProvider",
             "textDocument/semanticTokens/range",
@@ -527,5 +528,45 @@ fn semantic_tokens_name_what_each_word_is() {
     assert!(!part.is_empty());
     let (first, last) = (start["line"].as_u64().unwrap() as usize, end["line"].as_u64().unwrap() as usize);
     assert!(part.iter().all(|t| t.0 >= first && t.0 <= last), "{part:?}");
+    c.shutdown();
+}
+
+#[test]
+fn inlay_hints_show_the_worst_case_so_far_and_a_tables_rules() {
+    let dir = std::env::temp_dir().join(format!("sopflow-lsp-{}-hints", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let text = "input a: bool\noutcome ok\noutcome no\nteam t { sla 2h }\n\ntable rules {\n  when a -> outcome ok\n  otherwise -> outcome no\n}\n\n\
+flow f {\n  start s1\n  step s1 within 1h {\n    when a -> s2\n    otherwise -> s3\n    timeout -> escalate t\n  }\n  step s2 within 4h {\n    otherwise -> s3\n    timeout -> escalate t\n  }\n  step s3 within 30m {\n    otherwise -> table rules\n    timeout -> escalate t\n  }\n}\n";
+    std::fs::write(dir.join("policy.sop"), text).unwrap();
+    let uri = format!("file://{}/policy.sop", std::fs::canonicalize(&dir).unwrap().display());
+    let mut c = Client::start(&dir);
+    c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
+    let lines = text.lines().count();
+    let h = c.request(
+        "textDocument/inlayHint",
+        json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": lines, "character": 0 } } }),
+    );
+    let hints: Vec<(u64, String)> =
+        h.as_array().unwrap().iter().map(|x| (x["position"]["line"].as_u64().unwrap(), x["label"].as_str().unwrap().to_string())).collect();
+    let line_of = |needle: &str| text[..text.find(needle).unwrap()].matches('\n').count() as u64;
+    let fmt = sopflow::source::Duration::format_seconds;
+    // s3 is reached through s2 (1h + 4h) or straight from s1 (1h): the worst is 5h, then its own 30m.
+    assert_eq!(
+        hints,
+        vec![
+            (line_of("step s1"), format!("worst case so far: {}", fmt(3600))),
+            (line_of("step s2"), format!("worst case so far: {}", fmt(5 * 3600))),
+            (line_of("step s3"), format!("worst case so far: {}", fmt(5 * 3600 + 1800))),
+            (line_of("-> table rules"), "2 rules".to_string()),
+        ]
+    );
+    // A range holds only its hints.
+    let l = line_of("step s2");
+    let h = c.request(
+        "textDocument/inlayHint",
+        json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": l, "character": 0 }, "end": { "line": l, "character": 40 } } }),
+    );
+    assert_eq!(h.as_array().unwrap().len(), 1, "{h}");
     c.shutdown();
 }

@@ -97,6 +97,63 @@ pub fn run_time(program: &Program, flow: FlowId, path: &[StepId], escalations: &
     add(steps, teams)
 }
 
+/// Per step of a flow, the worst-case time of the runs that reach it, up to
+/// and including the step (`eval --explain`'s "so far", over every route):
+/// `Some(time)`, where a time of `None` is no bound (some route to it passes
+/// a step without `within`); `None` for a step no route reaches. `None`
+/// for the whole flow when it has a cycle.
+pub fn worst_so_far(program: &Program, flow: FlowId) -> Option<Vec<Option<Time>>> {
+    if has_cycle(program, flow) {
+        return None;
+    }
+    let steps = &program.flows[flow].steps;
+    // Memoised over predecessors: the flow is acyclic.
+    let mut preds: Vec<Vec<StepId>> = vec![Vec::new(); steps.len()];
+    for (p, step) in steps.iter().enumerate() {
+        for b in &step.decision.branches {
+            if let End::Step(n) = b.target.end {
+                preds[n].push(p);
+            }
+        }
+    }
+    let start = program.flows[flow].start;
+    let mut memo: Vec<Option<(bool, Time)>> = vec![None; steps.len()];
+    // (reached, time): `reached` false for a step no route from the start passes.
+    fn worst(program: &Program, flow: FlowId, s: StepId, start: StepId, preds: &[Vec<StepId>], memo: &mut Vec<Option<(bool, Time)>>) -> (bool, Time) {
+        if let Some(v) = memo[s] {
+            return v;
+        }
+        let own = step_time(program, flow, s);
+        let v = if s == start {
+            (true, own)
+        } else {
+            let mut reached = false;
+            let mut time: Time = Some(0);
+            for &p in &preds[s] {
+                let (r, t) = worst(program, flow, p, start, preds, memo);
+                if r {
+                    reached = true;
+                    time = match (time, t) {
+                        (Some(a), Some(b)) => Some(a.max(b)),
+                        _ => None,
+                    };
+                }
+            }
+            (reached, add(time, own))
+        };
+        memo[s] = Some(v);
+        v
+    }
+    Some(
+        (0..steps.len())
+            .map(|s| {
+                let (reached, t) = worst(program, flow, s, start, &preds, &mut memo);
+                reached.then_some(t)
+            })
+            .collect(),
+    )
+}
+
 /// Whether a flow's steps form a cycle.
 fn has_cycle(program: &Program, flow: FlowId) -> bool {
     let steps = &program.flows[flow].steps;

@@ -8,7 +8,7 @@ use super::state::Workspace;
 use crate::analysis::domain::{AtomSet, CaseSet, SetView};
 use crate::ast;
 use crate::diagnostics::Code;
-use crate::model::{Program, Requirement, Type};
+use crate::model::{End, Program, Requirement, Type};
 use crate::source::Span;
 
 fn location(ws: &Workspace, span: Span) -> lsp::Location {
@@ -764,4 +764,51 @@ pub fn semantic_tokens_range(ws: &mut Workspace, params: lsp::SemanticTokensRang
     let (from, to) = (offset(file, params.range.start), offset(file, params.range.end));
     let data = encode(file, &tokens(ws, id, &file.text, from, to));
     Some(lsp::SemanticTokensRangeResult::Tokens(lsp::SemanticTokens { result_id: None, data }))
+}
+
+/// `textDocument/inlayHint`: after a step's header, its time limit's worst
+/// case so far (the longest route to it, as `sla-exceeded` counts); after a
+/// delegated table's name, its number of rules.
+pub fn inlay_hints(ws: &mut Workspace, params: lsp::InlayHintParams) -> Option<Vec<lsp::InlayHint>> {
+    let (id, file) = ws.file(&params.text_document.uri)?;
+    let program = ws.snapshot.result.program.as_ref()?;
+    let (from, to) = (offset(file, params.range.start), offset(file, params.range.end));
+    let within = |s: Span| s.file == id && (s.start as usize) <= to && (s.end as usize) >= from;
+    let hint = |at: usize, label: String| lsp::InlayHint {
+        position: position(file, at),
+        label: lsp::InlayHintLabel::String(label),
+        kind: None,
+        text_edits: None,
+        tooltip: None,
+        padding_left: Some(true),
+        padding_right: None,
+        data: None,
+    };
+    let mut out = Vec::new();
+    for (f, flow) in program.flows.iter().enumerate().filter(|(_, f)| f.ok) {
+        let times = crate::lints::sla_exceeded::worst_so_far(program, f);
+        for (s, step) in flow.steps.iter().enumerate() {
+            if !within(step.span) {
+                continue;
+            }
+            if let (Some(times), Some(_)) = (&times, step.within_seconds) {
+                if let Some(time) = times[s] {
+                    // At the end of the header line (after its `{`).
+                    let line_end = file.text[step.name_span.start as usize..].find(['\n', '\r']).map_or(file.text.len(), |i| step.name_span.start as usize + i);
+                    let text = time.map_or_else(|| "no bound".to_string(), crate::source::Duration::format_seconds);
+                    out.push(hint(line_end, format!("worst case so far: {text}")));
+                }
+            }
+            for b in &step.decision.branches {
+                if let End::Table(t) = b.target.end {
+                    if within(b.target.end_span) {
+                        let rules = program.tables[t].decision.branches.len();
+                        out.push(hint(b.target.end_span.end as usize, format!("{rules} rule{}", if rules == 1 { "" } else { "s" })));
+                    }
+                }
+            }
+        }
+    }
+    out.sort_by_key(|h| (h.position.line, h.position.character));
+    Some(out)
 }

@@ -93,6 +93,7 @@ pub fn capabilities() -> lsp::ServerCapabilities {
         document_highlight_provider: Some(lsp::OneOf::Left(true)),
         folding_range_provider: Some(lsp::FoldingRangeProviderCapability::Simple(true)),
         selection_range_provider: Some(lsp::SelectionRangeProviderCapability::Simple(true)),
+        inlay_hint_provider: Some(lsp::OneOf::Left(true)),
         semantic_tokens_provider: Some(lsp::SemanticTokensServerCapabilities::SemanticTokensOptions(lsp::SemanticTokensOptions {
             legend: lsp::SemanticTokensLegend { token_types: features::TOKEN_TYPES.to_vec(), token_modifiers: vec![] },
             full: Some(lsp::SemanticTokensFullOptions::Bool(true)),
@@ -230,6 +231,7 @@ fn handle_request(ws: &mut Workspace, req: Request) -> Response {
         FoldingRangeRequest => features::folding_ranges,
         SelectionRangeRequest => features::selection_ranges,
         SemanticTokensFullRequest => features::semantic_tokens_full,
+        InlayHintRequest => features::inlay_hints,
         SemanticTokensRangeRequest => features::semantic_tokens_range,
         Completion => features::completion,
         DocumentSymbolRequest => features::document_symbols,
