@@ -60,19 +60,7 @@ fn write(program: &sopflow::model::Program, target: RunTarget, path: &Path, rows
             let row = gen.row(&mut rng);
             let line = cases::json(&gen, &row, &[]);
             if with_outcome {
-                let value: Vec<Option<sopflow::model::Value>> = row
-                    .iter()
-                    .zip(&program.inputs)
-                    .map(|(v, input)| match (v, input.ty) {
-                        (cases::V::Bool(b), _) => Some(sopflow::model::Value::Bool(*b)),
-                        (cases::V::Int(n), _) => Some(sopflow::model::Value::Num(*n)),
-                        (cases::V::Str(s), sopflow::model::Type::Enum(e)) => {
-                            program.enums[e].variants.iter().position(|x| x == s).map(|i| sopflow::model::Value::Variant(i as u32))
-                        }
-                        (cases::V::Str(s), _) => Some(sopflow::model::Value::Str(s.clone())),
-                        (cases::V::Null, _) => None,
-                    })
-                    .collect();
+                let value = cases::eval_case(program, &row);
                 let outcome = match sopflow::eval::run(program, target, &value, &[]).end {
                     sopflow::eval::End::Outcome { outcome, .. } => program.outcomes[outcome].name.clone(),
                     sopflow::eval::End::Escalated { team, .. } => program.teams[team].name.clone(),

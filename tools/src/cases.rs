@@ -222,3 +222,19 @@ pub fn json(cases: &Cases, row: &[V], extra: &[(&str, Option<&str>)]) -> String 
     }
     serde_json::Value::Object(map).to_string()
 }
+
+/// A row as a case of `program`, as `eval` takes it (a value outside its
+/// input's domain, such as an unknown variant, is left out).
+pub fn eval_case(program: &Program, row: &[V]) -> Vec<Option<sopflow::model::Value>> {
+    use sopflow::model::Value;
+    row.iter()
+        .zip(&program.inputs)
+        .map(|(v, input)| match (v, input.ty) {
+            (V::Bool(b), _) => Some(Value::Bool(*b)),
+            (V::Int(n), _) => Some(Value::Num(*n)),
+            (V::Str(s), Type::Enum(e)) => program.enums[e].variants.iter().position(|x| x == s).map(|i| Value::Variant(i as u32)),
+            (V::Str(s), _) => Some(Value::Str(s.clone())),
+            (V::Null, _) => None,
+        })
+        .collect()
+}

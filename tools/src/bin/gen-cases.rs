@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use clap::Parser;
-use sopflow::model::{RunTarget, Type, Value};
+use sopflow::model::RunTarget;
 use sopflow_tools::cases::{self, Cases, V};
 use sopflow_tools::gen::Rng;
 
@@ -154,17 +154,7 @@ fn main() {
 
 /// What `flow` decides for a row: its outcome or team, none for a failure.
 fn decide(program: &sopflow::model::Program, flow: usize, row: &[V]) -> Option<String> {
-    let case: Vec<Option<Value>> = row
-        .iter()
-        .zip(&program.inputs)
-        .map(|(v, input)| match (v, input.ty) {
-            (V::Bool(b), _) => Some(Value::Bool(*b)),
-            (V::Int(n), _) => Some(Value::Num(*n)),
-            (V::Str(s), Type::Enum(e)) => program.enums[e].variants.iter().position(|x| x == s).map(|i| Value::Variant(i as u32)),
-            (V::Str(s), _) => Some(Value::Str(s.clone())),
-            (V::Null, _) => None,
-        })
-        .collect();
+    let case = cases::eval_case(program, row);
     match sopflow::eval::run(program, RunTarget::Flow(flow), &case, &[]).end {
         sopflow::eval::End::Outcome { outcome, .. } => Some(program.outcomes[outcome].name.clone()),
         sopflow::eval::End::Escalated { team, .. } => Some(program.teams[team].name.clone()),
