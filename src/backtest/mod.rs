@@ -118,9 +118,7 @@ impl<'p> Plan<'p> {
         let baseline = baseline.map(version);
         Plan { new, baseline, by: by.map(&mut column), decision: decision.map(&mut column), id: id.map(&mut column), strict: false, columns }
     }
-}
 
-impl Plan<'_> {
     /// Whether column `c` was named by the user (`--by`, `--decision-column`, `--id-column`).
     fn named(&self, c: usize) -> bool {
         [self.by, self.decision, self.id].contains(&Some(c))
