@@ -1,7 +1,8 @@
 //! Exports of the example policies: snapshots of every format, the JSON IR
 //! against its committed schema, and real consumers (Graphviz renders every
 //! DOT export; bpmn-moddle parses and bpmnlint's `recommended` rules accept
-//! every BPMN export). Under `CI=true` a missing consumer fails the test;
+//! every BPMN export; bpmn-js renders each flow in headless Chromium) and the
+//! BPMN layout checked geometrically. Under `CI=true` a missing consumer fails the test;
 //! elsewhere it is reported and skipped.
 
 mod common;
@@ -177,4 +178,224 @@ fn mermaid_stacks_one_top_to_bottom_diagram_per_flow_and_tells_hand_offs_from_es
     let hand_off = |team: &str| text.contains(&format!(">\"escalate {team}"));
     let passing = |team: &str| text.contains(&format!("{{{{\"escalate {team}"));
     assert!(p.teams.iter().any(|t| hand_off(&t.name)) && p.teams.iter().any(|t| passing(&t.name)), "{text}");
+}
+
+/// The BPMN diagram's geometry, read back from its DI.
+#[derive(Default)]
+struct Geometry {
+    /// (element, bounds) of every shape but the pools.
+    shapes: Vec<(String, [i64; 4])>,
+    /// (owner, bounds) of every label.
+    labels: Vec<(String, [i64; 4])>,
+    /// (flow, waypoints) of every edge.
+    edges: Vec<(String, Vec<(i64, i64)>)>,
+    /// flow → (source, target)
+    ends: std::collections::HashMap<String, (String, String)>,
+}
+
+fn geometry(xml: &str) -> Geometry {
+    use quick_xml::events::Event;
+    let mut g = Geometry::default();
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let attr =
+        |e: &quick_xml::events::BytesStart, k: &str| -> Option<String> { e.try_get_attribute(k).unwrap().map(|a| a.unescape_value().unwrap().into_owned()) };
+    let num = |e: &quick_xml::events::BytesStart, k: &str| -> i64 { attr(e, k).unwrap().parse::<f64>().unwrap() as i64 };
+    let (mut owner, mut in_label) = (String::new(), false);
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                b"bpmndi:BPMNShape" | b"bpmndi:BPMNEdge" => {
+                    owner = attr(&e, "bpmnElement").unwrap();
+                    if e.name().as_ref() == b"bpmndi:BPMNEdge" {
+                        g.edges.push((owner.clone(), Vec::new()));
+                    }
+                }
+                b"bpmndi:BPMNLabel" => in_label = true,
+                b"dc:Bounds" => {
+                    let b = [num(&e, "x"), num(&e, "y"), num(&e, "width"), num(&e, "height")];
+                    if in_label {
+                        g.labels.push((owner.clone(), b));
+                    } else if !owner.starts_with("Participant_") {
+                        g.shapes.push((owner.clone(), b));
+                    }
+                }
+                b"di:waypoint" => g.edges.last_mut().unwrap().1.push((num(&e, "x"), num(&e, "y"))),
+                b"bpmn:sequenceFlow" => {
+                    g.ends.insert(attr(&e, "id").unwrap(), (attr(&e, "sourceRef").unwrap(), attr(&e, "targetRef").unwrap()));
+                }
+                _ => {}
+            },
+            Event::End(e) if e.name().as_ref() == b"bpmndi:BPMNLabel" => in_label = false,
+            _ => {}
+        }
+    }
+    g
+}
+
+fn overlap(a: [i64; 4], b: [i64; 4]) -> bool {
+    a[0] < b[0] + b[2] && b[0] < a[0] + a[2] && a[1] < b[1] + b[3] && b[1] < a[1] + a[3]
+}
+
+/// Whether an axis-parallel segment passes through a box's interior.
+fn crosses(p: (i64, i64), q: (i64, i64), b: [i64; 4]) -> bool {
+    let (x0, x1, y0, y1) = (p.0.min(q.0), p.0.max(q.0), p.1.min(q.1), p.1.max(q.1));
+    if y0 == y1 {
+        b[1] < y0 && y0 < b[1] + b[3] && x0 < b[0] + b[2] && b[0] < x1
+    } else {
+        b[0] < x0 && x0 < b[0] + b[2] && y0 < b[1] + b[3] && b[1] < y1
+    }
+}
+
+/// Whether two axis-parallel segments lie on one line and share a piece of
+/// positive length.
+fn share(a: ((i64, i64), (i64, i64)), b: ((i64, i64), (i64, i64))) -> bool {
+    let horizontal = |s: ((i64, i64), (i64, i64))| s.0 .1 == s.1 .1;
+    if horizontal(a) && horizontal(b) && a.0 .1 == b.0 .1 {
+        let (a0, a1) = (a.0 .0.min(a.1 .0), a.0 .0.max(a.1 .0));
+        let (b0, b1) = (b.0 .0.min(b.1 .0), b.0 .0.max(b.1 .0));
+        return a0.max(b0) < a1.min(b1);
+    }
+    if !horizontal(a) && !horizontal(b) && a.0 .0 == b.0 .0 {
+        let (a0, a1) = (a.0 .1.min(a.1 .1), a.0 .1.max(a.1 .1));
+        let (b0, b1) = (b.0 .1.min(b.1 .1), b.0 .1.max(b.1 .1));
+        return a0.max(b0) < a1.min(b1);
+    }
+    false
+}
+
+/// The layout rules of the BPMN diagram, checked on its DI: no label box
+/// overlaps a shape or another label; no two edges share a segment; edges
+/// are orthogonal, and no edge runs through a label or a shape other than
+/// its own ends (the host of a boundary event counts as one of them).
+fn layout_faults(xml: &str) -> Vec<String> {
+    let g = geometry(xml);
+    let mut faults = Vec::new();
+    for (i, (a, la)) in g.labels.iter().enumerate() {
+        for (s, b) in &g.shapes {
+            if overlap(*la, *b) {
+                faults.push(format!("label of {a} {la:?} overlaps shape {s} {b:?}"));
+            }
+        }
+        for (b, lb) in &g.labels[i + 1..] {
+            if overlap(*la, *lb) {
+                faults.push(format!("label of {a} {la:?} overlaps label of {b} {lb:?}"));
+            }
+        }
+    }
+    let segments: Vec<(usize, ((i64, i64), (i64, i64)))> =
+        g.edges.iter().enumerate().flat_map(|(k, (_, pts))| pts.windows(2).map(move |w| (k, (w[0], w[1])))).collect();
+    for (k, s) in &segments {
+        if s.0 .0 != s.1 .0 && s.0 .1 != s.1 .1 {
+            faults.push(format!("edge {} has a diagonal segment {s:?}", g.edges[*k].0));
+        }
+    }
+    for (i, (k, a)) in segments.iter().enumerate() {
+        for (m, b) in &segments[i + 1..] {
+            if k != m && share(*a, *b) {
+                faults.push(format!("edges {} and {} share a segment: {a:?} {b:?}", g.edges[*k].0, g.edges[*m].0));
+            }
+        }
+    }
+    for (k, s) in &segments {
+        let flow = &g.edges[*k].0;
+        let (from, to) = &g.ends[flow];
+        for (owner, l) in &g.labels {
+            if owner != flow && crosses(s.0, s.1, *l) {
+                faults.push(format!("edge {flow} {s:?} runs through the label of {owner} {l:?}"));
+            }
+        }
+        for (el, b) in &g.shapes {
+            let host = from.contains("_Timeout_") && from.replace("_Timeout_", "_Step_") == *el;
+            if el != from && el != to && !host && crosses(s.0, s.1, *b) {
+                faults.push(format!("edge {flow} {s:?} runs through shape {el} {b:?}"));
+            }
+        }
+    }
+    faults
+}
+
+#[test]
+fn bpmn_layout_keeps_labels_clear_and_edges_apart() {
+    let r = policies();
+    let p = r.program.as_ref().unwrap();
+    let mut checked = 0;
+    for (f, flow) in p.flows.iter().enumerate() {
+        let xml = export::bpmn::render(p, &Selection { flows: vec![f], tables: vec![] });
+        let faults = layout_faults(&xml);
+        assert!(faults.is_empty(), "flow {}:\n{}", flow.name, faults.join("\n"));
+        checked += 1;
+    }
+    assert_eq!(checked, p.flows.len());
+    // A generated 100-step flow, and flows with cycles (drawn above the diagram).
+    let mut sources = sopflow::source::SourceMap::default();
+    let text = format!("{}{}{}", sopflow_tools::gen::declarations(20), sopflow_tools::gen::sop_flow("generated", 100, 3), sopflow_tools::gen::planted(0));
+    let id = sources.add("generated.sop".into(), text);
+    let ast = sopflow::syntax::parse_file(id, &sources.get(id).text).expect("parses");
+    let (program, _) = sopflow::resolve::resolve(std::slice::from_ref(&ast));
+    for (f, flow) in program.flows.iter().enumerate() {
+        let xml = export::bpmn::render(&program, &Selection { flows: vec![f], tables: vec![] });
+        let g = geometry(&xml);
+        assert!(!g.edges.is_empty() && !g.labels.is_empty());
+        let faults = layout_faults(&xml);
+        assert!(faults.is_empty(), "flow {}:\n{}", flow.name, faults.join("\n"));
+    }
+}
+
+#[test]
+fn the_layout_check_finds_faults() {
+    // Two labels on one another, two edges on one segment, an edge through a shape.
+    let xml = r#"<x xmlns:bpmn="b" xmlns:bpmndi="d" xmlns:dc="c" xmlns:di="i">
+      <bpmn:sequenceFlow id="f1" sourceRef="a" targetRef="b"/>
+      <bpmn:sequenceFlow id="f2" sourceRef="a" targetRef="c"/>
+      <bpmndi:BPMNShape bpmnElement="a"><dc:Bounds x="0" y="0" width="10" height="10"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape bpmnElement="m"><dc:Bounds x="40" y="0" width="10" height="10"/></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge bpmnElement="f1"><di:waypoint x="10" y="5"/><di:waypoint x="100" y="5"/>
+        <bpmndi:BPMNLabel><dc:Bounds x="200" y="200" width="50" height="20"/></bpmndi:BPMNLabel></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge bpmnElement="f2"><di:waypoint x="10" y="5"/><di:waypoint x="30" y="5"/>
+        <bpmndi:BPMNLabel><dc:Bounds x="220" y="210" width="50" height="20"/></bpmndi:BPMNLabel></bpmndi:BPMNEdge>
+    </x>"#;
+    let faults = layout_faults(xml).join("\n");
+    assert!(faults.contains("overlaps label"), "{faults}");
+    assert!(faults.contains("share a segment"), "{faults}");
+    assert!(faults.contains("runs through shape m"), "{faults}");
+}
+
+/// Every flow of `policies/` (and a generated 100-step flow) rendered by
+/// bpmn-js in headless Chromium: no import warning, no console error, and
+/// no rendered label text on a shape or on another label's text.
+/// Screenshots go to `target/bpmn-js/`.
+#[test]
+fn bpmn_js_renders_every_flow_cleanly_in_chromium() {
+    if !Path::new("tools/bpmn/node_modules/bpmn-js/dist").exists() || !Path::new("tools/bpmn/node_modules/playwright-core").exists() {
+        common::skip("tools/bpmn is not installed (run `npm ci` there)");
+        return;
+    }
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !available("node", &["--version"]) || !available(&chromium, &["--version"]) {
+        return;
+    }
+    let r = policies();
+    let p = r.program.as_ref().unwrap();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bpmn-js");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for (f, flow) in p.flows.iter().enumerate() {
+        let file = dir.join(format!("{}.bpmn", flow.name));
+        std::fs::write(&file, export::bpmn::render(p, &Selection { flows: vec![f], tables: vec![] })).unwrap();
+        files.push(file);
+    }
+    let mut sources = sopflow::source::SourceMap::default();
+    let text = format!("{}{}", sopflow_tools::gen::declarations(20), sopflow_tools::gen::sop_flow("generated", 100, 3));
+    let id = sources.add("generated.sop".into(), text);
+    let ast = sopflow::syntax::parse_file(id, &sources.get(id).text).expect("parses");
+    let (program, _) = sopflow::resolve::resolve(std::slice::from_ref(&ast));
+    let file = dir.join("generated_100_steps.bpmn");
+    std::fs::write(&file, export::bpmn::render(&program, &Selection::all(&program))).unwrap();
+    files.push(file);
+    let shots = Path::new("target/bpmn-js");
+    let o = Command::new("node").arg("tools/bpmn/render.mjs").arg("--screenshots").arg(shots).args(&files).env("CHROMIUM", &chromium).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains(&format!("bpmn-js: {} files rendered, 0 with problems", files.len())), "{out}");
 }

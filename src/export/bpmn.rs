@@ -17,7 +17,7 @@
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
-use super::Selection;
+use super::{layout, Selection};
 use crate::model::*;
 use crate::source::Duration;
 
@@ -45,8 +45,6 @@ struct Element {
     timer: Option<String>,
     /// A gateway's default flow.
     default: Option<usize>,
-    layer: usize,
-    row: usize,
 }
 
 struct SeqFlow {
@@ -64,7 +62,7 @@ struct Process {
 
 impl Process {
     fn add(&mut self, kind: Kind, id: String, name: String) -> usize {
-        self.elements.push(Element { id, kind, name, documentation: None, performer: None, attached_to: None, timer: None, default: None, layer: 0, row: 0 });
+        self.elements.push(Element { id, kind, name, documentation: None, performer: None, attached_to: None, timer: None, default: None });
         self.elements.len() - 1
     }
 
@@ -121,7 +119,8 @@ fn build(p: &Program, f: FlowId) -> Process {
         let docs: Vec<String> = s.doc.iter().cloned().chain(s.instructions.iter().cloned()).collect();
         proc.elements[t].documentation = (!docs.is_empty()).then(|| docs.join("\n"));
         if incoming[i] > 1 {
-            let j = proc.add(Kind::Gateway, format!("{pre}_Join_{i}"), format!("to {}", s.name));
+            // A joining gateway needs no name (bpmnlint's `label-required`).
+            let j = proc.add(Kind::Gateway, format!("{pre}_Join_{i}"), String::new());
             proc.connect(j, t, None, None);
             entry.push(j);
         } else {
@@ -237,82 +236,128 @@ fn chain(
     first_flow.expect("every chain has an end")
 }
 
-const TASK: (i64, i64) = (120, 80);
-const GATEWAY: (i64, i64) = (50, 50);
-const EVENT: (i64, i64) = (36, 36);
-const COLUMN: i64 = 190;
-const ROW: i64 = 130;
+/// Shapes, as bpmn-js draws them: events 36 across, gateways 50, tasks
+/// sized to their name (12px text) with room for the type icon at the top
+/// left, external labels (11px text) wrapped at 90 pixels.
+const EVENT: i64 = 36;
+const GATEWAY: i64 = 50;
+const TASK_WIDTH: i64 = 150;
+const LABEL_WIDTH: i64 = 90;
 
-fn size(kind: Kind) -> (i64, i64) {
-    match kind {
-        Kind::Gateway => GATEWAY,
-        Kind::Start | Kind::End | Kind::Boundary => EVENT,
-        _ => TASK,
+/// The bounds of an external label: its estimated text, at most 90 wide.
+fn label_size(text: &str) -> (i64, i64) {
+    let (w, h) = layout::text_size(text, LABEL_WIDTH, 6.5, 14);
+    (w.clamp(10, LABEL_WIDTH), h)
+}
+
+/// What the layout places for each element, and where its label and
+/// boundary events go inside its box.
+struct Placed {
+    node: layout::Node,
+    /// The element's external label, relative to its box.
+    label: Option<layout::Rect>,
+}
+
+fn place(e: &Element, boundaries: &[&Element]) -> Placed {
+    match e.kind {
+        Kind::Task | Kind::ServiceTask | Kind::UserTask | Kind::BusinessRuleTask => {
+            let lines = layout::wrap(&e.name, 19).len().max(1) as i64;
+            // Text is centred; an icon (every kind but a plain task) takes
+            // the top left corner, so the text keeps clear of it.
+            let room = if e.kind == Kind::Task { 30 } else { 76 };
+            let (w, h) = (TASK_WIDTH, (lines * 15 + room).max(80));
+            let body = layout::Rect::new(0, 0, w, h);
+            let mut width = w;
+            let mut height = h;
+            if let Some(b) = boundaries.first() {
+                let (lw, lh) = label_size(&b.name);
+                width = width.max(w - 14 + lw / 2 + 1);
+                height += EVENT / 2 + 2 + lh;
+            }
+            Placed { node: layout::Node { width, height, body, outline: layout::Outline::Rect }, label: None }
+        }
+        Kind::Gateway | Kind::Start | Kind::End | Kind::Boundary => {
+            let (size, outline) = if e.kind == Kind::Gateway { (GATEWAY, layout::Outline::Diamond) } else { (EVENT, layout::Outline::Circle) };
+            if e.name.is_empty() {
+                return Placed { node: layout::Node::plain(size, size, outline), label: None };
+            }
+            let (lw, lh) = label_size(&e.name);
+            let width = size.max(lw);
+            let body = layout::Rect::new((width - size) / 2, 0, size, size);
+            let label = layout::Rect::new((width - lw) / 2, size + 4, lw, lh);
+            Placed { node: layout::Node { width, height: size + 4 + lh, body, outline }, label: Some(label) }
+        }
     }
 }
 
-/// Layers by longest path from the start (a boundary event shares its
-/// task's layer), rows in order of appearance within a layer.
-fn layout(proc: &mut Process) -> (i64, i64) {
+/// A boundary event on its host's bottom edge, near the right corner, its
+/// label under it; relative to the host's box.
+fn boundary_bounds(host: layout::Rect, name: &str) -> (layout::Rect, layout::Rect) {
+    let cx = host.w - 14;
+    let event = layout::Rect::new(cx - EVENT / 2, host.h - EVENT / 2, EVENT, EVENT);
+    let (lw, lh) = label_size(name);
+    (event, layout::Rect::new(cx - lw / 2, host.h + EVENT / 2 + 2, lw, lh))
+}
+
+/// The diagram of one process: each element's shape and label bounds, each
+/// flow's waypoints and label bounds, relative to the pool's content.
+struct Drawing {
+    shapes: Vec<layout::Rect>,
+    labels: Vec<Option<layout::Rect>>,
+    routes: Vec<layout::Route>,
+    width: i64,
+    height: i64,
+}
+
+fn draw(proc: &Process) -> Drawing {
     let n = proc.elements.len();
-    let mut indegree = vec![0usize; n];
-    let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for f in &proc.flows {
-        out[f.from].push(f.to);
-        indegree[f.to] += 1;
-    }
-    // A boundary event follows its host.
+    let boundaries_of = |h: usize| -> Vec<&Element> { proc.elements.iter().filter(|e| e.attached_to == Some(h)).collect() };
+    // Layout nodes: every element but boundary events, which ride on their host.
+    let mut node_of = vec![usize::MAX; n];
+    let mut nodes = Vec::new();
+    let mut placed = Vec::new();
     for (i, e) in proc.elements.iter().enumerate() {
-        if let Some(h) = e.attached_to {
-            out[h].push(i);
-            indegree[i] += 1;
-        }
-    }
-    let mut queue: std::collections::VecDeque<usize> = (0..n).filter(|i| indegree[*i] == 0).collect();
-    let mut layer = vec![0usize; n];
-    while let Some(i) = queue.pop_front() {
-        for &j in &out[i] {
-            let step = usize::from(proc.elements[j].attached_to != Some(i));
-            layer[j] = layer[j].max(layer[i] + step);
-            indegree[j] -= 1;
-            if indegree[j] == 0 {
-                queue.push_back(j);
-            }
-        }
-    }
-    let mut rows: Vec<usize> = Vec::new();
-    let mut max_row = 0;
-    for (i, e) in proc.elements.iter_mut().enumerate() {
-        e.layer = layer[i];
         if e.kind == Kind::Boundary {
             continue;
         }
-        if rows.len() <= e.layer {
-            rows.resize(e.layer + 1, 0);
+        let p = place(e, &boundaries_of(i));
+        node_of[i] = nodes.len();
+        nodes.push(p.node);
+        placed.push((i, p));
+    }
+    let edges: Vec<layout::Edge> = proc
+        .flows
+        .iter()
+        .map(|f| {
+            let source = &proc.elements[f.from];
+            let label = f.name.as_deref().map(label_size);
+            match source.attached_to {
+                Some(h) => {
+                    let body = placed[node_of[h]].1.node.body;
+                    let (event, _) = boundary_bounds(body, &source.name);
+                    layout::Edge { from: node_of[h], to: node_of[f.to], label, start: Some((event.right(), body.h)) }
+                }
+                None => layout::Edge { from: node_of[f.from], to: node_of[f.to], label, start: None },
+            }
+        })
+        .collect();
+    let l = layout::layout(&nodes, &edges);
+    let mut shapes = vec![layout::Rect::default(); n];
+    let mut labels = vec![None; n];
+    for (i, p) in &placed {
+        let b = l.boxes[node_of[*i]];
+        shapes[*i] = l.bodies[node_of[*i]];
+        labels[*i] = p.label.map(|r| layout::Rect::new(b.x + r.x, b.y + r.y, r.w, r.h));
+    }
+    for (i, e) in proc.elements.iter().enumerate() {
+        if let Some(h) = e.attached_to {
+            let host = l.bodies[node_of[h]];
+            let (event, label) = boundary_bounds(layout::Rect::new(0, 0, host.w, host.h), &e.name);
+            shapes[i] = layout::Rect::new(host.x + event.x, host.y + event.y, event.w, event.h);
+            labels[i] = Some(layout::Rect::new(host.x + label.x, host.y + label.y, label.w, label.h));
         }
-        e.row = rows[e.layer];
-        rows[e.layer] += 1;
-        max_row = max_row.max(e.row);
     }
-    let hosts: Vec<(usize, usize)> = proc.elements.iter().enumerate().filter_map(|(i, e)| e.attached_to.map(|h| (i, h))).collect();
-    for (i, h) in hosts {
-        proc.elements[i].row = proc.elements[h].row;
-    }
-    let width = (rows.len() as i64) * COLUMN + 80;
-    let height = (max_row as i64 + 1) * ROW + 40;
-    (width, height)
-}
-
-/// The bounds of an element, inside a pool at `(x0, y0)`.
-fn bounds(e: &Element, elements: &[Element], x0: i64, y0: i64) -> (i64, i64, i64, i64) {
-    if let Some(h) = e.attached_to {
-        let (hx, hy, hw, hh) = bounds(&elements[h], elements, x0, y0);
-        return (hx + hw - EVENT.0 / 2 - 10, hy + hh - EVENT.1 / 2, EVENT.0, EVENT.1);
-    }
-    let (w, h) = size(e.kind);
-    let cx = x0 + 80 + e.layer as i64 * COLUMN + TASK.0 / 2;
-    let cy = y0 + 20 + e.row as i64 * ROW + TASK.1 / 2;
-    (cx - w / 2, cy - h / 2, w, h)
+    Drawing { shapes, labels, routes: l.routes, width: l.width, height: l.height }
 }
 
 type W = Writer<Vec<u8>>;
@@ -371,7 +416,10 @@ fn write_process(w: &mut W, id: &str, name: &str, doc: Option<&str>, proc: &Proc
         };
         let default = e.default.map(|f| proc.flows[f].id.clone());
         let host = e.attached_to.map(|h| proc.elements[h].id.clone());
-        let mut attrs = vec![("id", e.id.as_str()), ("name", e.name.as_str())];
+        let mut attrs = vec![("id", e.id.as_str())];
+        if !e.name.is_empty() {
+            attrs.push(("name", e.name.as_str()));
+        }
         if let Some(d) = &default {
             attrs.push(("default", d.as_str()));
         }
@@ -426,13 +474,13 @@ fn write_process(w: &mut W, id: &str, name: &str, doc: Option<&str>, proc: &Proc
 }
 
 pub fn render(p: &Program, selection: &Selection) -> String {
-    let mut procs: Vec<(FlowId, Process, (i64, i64))> = selection
+    let procs: Vec<(FlowId, Process, Drawing)> = selection
         .flows
         .iter()
         .map(|&f| {
-            let mut proc = build(p, f);
-            let size = layout(&mut proc);
-            (f, proc, size)
+            let proc = build(p, f);
+            let drawing = draw(&proc);
+            (f, proc, drawing)
         })
         .collect();
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
@@ -463,45 +511,34 @@ pub fn render(p: &Program, selection: &Selection) -> String {
         let flow = &p.flows[*f];
         write_process(&mut w, &format!("Process_{f}"), &flow.name, flow.doc.as_deref(), proc);
     }
-    // The diagram: pools stacked top to bottom.
+    // The diagram: pools stacked top to bottom, each with its name in a
+    // band on the left.
+    const BAND: i64 = 30;
     start(&mut w, "bpmndi:BPMNDiagram", &[("id", "Diagram_sopflow")]);
     start(&mut w, "bpmndi:BPMNPlane", &[("id", "Plane_sopflow"), ("bpmnElement", "Collaboration_sopflow")]);
     let mut y0 = 0;
-    for (f, proc, (width, height)) in &mut procs {
+    for (f, proc, d) in &procs {
         let pool_id = format!("Participant_{f}");
         let di_id = format!("{pool_id}_di");
-        shape(&mut w, &di_id, &pool_id, (0, y0, *width + 30, *height), Some(("isHorizontal", "true")));
-        let x0 = 30;
-        for e in &proc.elements {
-            let b = bounds(e, &proc.elements, x0, y0);
+        let pool = layout::Rect::new(0, y0, BAND + d.width, d.height);
+        shape(&mut w, &di_id, &pool_id, pool, None, Some(("isHorizontal", "true")));
+        let at = |r: layout::Rect| layout::Rect::new(r.x + BAND, r.y + y0, r.w, r.h);
+        for (i, e) in proc.elements.iter().enumerate() {
             let extra = (e.kind == Kind::Gateway).then_some(("isMarkerVisible", "true"));
-            shape(&mut w, &format!("{}_di", e.id), &e.id, b, extra);
+            shape(&mut w, &format!("{}_di", e.id), &e.id, at(d.shapes[i]), d.labels[i].map(at), extra);
         }
-        for fl in &proc.flows {
-            let (sx, sy, sw, sh) = bounds(&proc.elements[fl.from], &proc.elements, x0, y0);
-            let (tx, ty, _tw, th) = bounds(&proc.elements[fl.to], &proc.elements, x0, y0);
-            let from_boundary = proc.elements[fl.from].kind == Kind::Boundary;
-            let (ax, ay) = if from_boundary { (sx + sw / 2, sy + sh) } else { (sx + sw, sy + sh / 2) };
-            let (bx, by) = (tx, ty + th / 2);
-            let mut points = vec![(ax, ay)];
-            if from_boundary {
-                points.push((ax, by.max(ay + 20)));
-                points.push((bx - 20, by.max(ay + 20)));
-                points.push((bx - 20, by));
-            } else if ay != by {
-                let mx = if bx > ax { (ax + bx) / 2 } else { ax + 20 };
-                points.push((mx, ay));
-                points.push((mx, by));
-            }
-            points.push((bx, by));
+        for (fl, route) in proc.flows.iter().zip(&d.routes) {
             let edge_id = format!("{}_di", fl.id);
             start(&mut w, "bpmndi:BPMNEdge", &[("id", edge_id.as_str()), ("bpmnElement", fl.id.as_str())]);
-            for (x, y) in points {
-                empty(&mut w, "di:waypoint", &[("x", x.to_string().as_str()), ("y", y.to_string().as_str())]);
+            for (x, y) in &route.points {
+                empty(&mut w, "di:waypoint", &[("x", (x + BAND).to_string().as_str()), ("y", (y + y0).to_string().as_str())]);
+            }
+            if let (Some(r), Some(_)) = (route.label, &fl.name) {
+                label(&mut w, at(r));
             }
             end(&mut w, "bpmndi:BPMNEdge");
         }
-        y0 += *height + 40;
+        y0 += d.height + 40;
     }
     end(&mut w, "bpmndi:BPMNPlane");
     end(&mut w, "bpmndi:BPMNDiagram");
@@ -511,13 +548,26 @@ pub fn render(p: &Program, selection: &Selection) -> String {
     out
 }
 
-fn shape(w: &mut W, id: &str, element: &str, (x, y, width, height): (i64, i64, i64, i64), extra: Option<(&str, &str)>) {
+fn bounds(w: &mut W, r: layout::Rect) {
+    let (xs, ys, ws, hs) = (r.x.to_string(), r.y.to_string(), r.w.to_string(), r.h.to_string());
+    empty(w, "dc:Bounds", &[("x", xs.as_str()), ("y", ys.as_str()), ("width", ws.as_str()), ("height", hs.as_str())]);
+}
+
+fn label(w: &mut W, r: layout::Rect) {
+    start(w, "bpmndi:BPMNLabel", &[]);
+    bounds(w, r);
+    end(w, "bpmndi:BPMNLabel");
+}
+
+fn shape(w: &mut W, id: &str, element: &str, r: layout::Rect, text: Option<layout::Rect>, extra: Option<(&str, &str)>) {
     let mut attrs = vec![("id", id), ("bpmnElement", element)];
     if let Some(e) = extra {
         attrs.push(e);
     }
     start(w, "bpmndi:BPMNShape", &attrs);
-    let (xs, ys, ws, hs) = (x.to_string(), y.to_string(), width.to_string(), height.to_string());
-    empty(w, "dc:Bounds", &[("x", xs.as_str()), ("y", ys.as_str()), ("width", ws.as_str()), ("height", hs.as_str())]);
+    bounds(w, r);
+    if let Some(t) = text {
+        label(w, t);
+    }
     end(w, "bpmndi:BPMNShape");
 }

@@ -5,6 +5,7 @@
 pub mod bpmn;
 pub mod dot;
 pub mod json;
+pub mod layout;
 pub mod mermaid;
 pub mod sql;
 
