@@ -247,10 +247,12 @@ fn crosses(p: (i64, i64), q: (i64, i64), b: [i64; 4]) -> bool {
     }
 }
 
+type Segment = ((i64, i64), (i64, i64));
+
 /// Whether two axis-parallel segments lie on one line and share a piece of
 /// positive length.
-fn share(a: ((i64, i64), (i64, i64)), b: ((i64, i64), (i64, i64))) -> bool {
-    let horizontal = |s: ((i64, i64), (i64, i64))| s.0 .1 == s.1 .1;
+fn share(a: Segment, b: Segment) -> bool {
+    let horizontal = |s: Segment| s.0 .1 == s.1 .1;
     if horizontal(a) && horizontal(b) && a.0 .1 == b.0 .1 {
         let (a0, a1) = (a.0 .0.min(a.1 .0), a.0 .0.max(a.1 .0));
         let (b0, b1) = (b.0 .0.min(b.1 .0), b.0 .0.max(b.1 .0));
@@ -283,8 +285,7 @@ fn layout_faults(xml: &str) -> Vec<String> {
             }
         }
     }
-    let segments: Vec<(usize, ((i64, i64), (i64, i64)))> =
-        g.edges.iter().enumerate().flat_map(|(k, (_, pts))| pts.windows(2).map(move |w| (k, (w[0], w[1])))).collect();
+    let segments: Vec<(usize, Segment)> = g.edges.iter().enumerate().flat_map(|(k, (_, pts))| pts.windows(2).map(move |w| (k, (w[0], w[1])))).collect();
     for (k, s) in &segments {
         if s.0 .0 != s.1 .0 && s.0 .1 != s.1 .1 {
             faults.push(format!("edge {} has a diagonal segment {s:?}", g.edges[*k].0));
