@@ -148,7 +148,7 @@ fn bpmnlint_and_bpmn_moddle_accept_every_bpmn_export() {
 
 #[test]
 fn the_export_command_writes_every_format() {
-    for format in ["json", "dot", "mermaid", "bpmn"] {
+    for format in ["json", "dot", "mermaid", "bpmn", "svg"] {
         let o = Command::new(env!("CARGO_BIN_EXE_sopflow")).args(["export", "policies", "--format", format, "--flow", "fraud_case"]).output().unwrap();
         assert_eq!(o.status.code(), Some(0), "{format}");
         let text = String::from_utf8_lossy(&o.stdout);
@@ -399,4 +399,77 @@ fn bpmn_js_renders_every_flow_cleanly_in_chromium() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.contains(&format!("bpmn-js: {} files rendered, 0 with problems", files.len())), "{out}");
+}
+
+/// The SVG drawings: well-formed XML with a title and a text alternative,
+/// and the layout they draw keeps boxes, labels and edges apart, on every
+/// flow and table of `policies/`, a generated 100-step flow and a cycle.
+#[test]
+fn svg_drawings_are_well_formed_and_keep_shapes_apart() {
+    let r = policies();
+    let p = r.program.as_ref().unwrap();
+    let mut sources = sopflow::source::SourceMap::default();
+    let text = format!("{}{}{}", sopflow_tools::gen::declarations(20), sopflow_tools::gen::sop_flow("generated", 100, 3), sopflow_tools::gen::planted(0));
+    let id = sources.add("generated.sop".into(), text);
+    let ast = sopflow::syntax::parse_file(id, &sources.get(id).text).expect("parses");
+    let (generated, _) = sopflow::resolve::resolve(std::slice::from_ref(&ast));
+    let mut drawn = 0;
+    for program in [p, &generated] {
+        let all = Selection::all(program);
+        let svg = export::svg::render(program, &all);
+        let mut reader = quick_xml::Reader::from_str(&svg);
+        let (mut depth, mut titles, mut descs) = (0i64, 0, 0);
+        loop {
+            match reader.read_event().expect("well-formed XML") {
+                quick_xml::events::Event::Eof => break,
+                quick_xml::events::Event::Start(e) => {
+                    depth += 1;
+                    titles += usize::from(e.name().as_ref() == b"title");
+                    descs += usize::from(e.name().as_ref() == b"desc");
+                }
+                quick_xml::events::Event::End(_) => depth -= 1,
+                _ => {}
+            }
+        }
+        assert_eq!(depth, 0);
+        let diagrams = export::diagrams(program, &all);
+        assert_eq!(descs, diagrams.len(), "one text alternative per drawing");
+        assert!(titles >= diagrams.len());
+        for d in &diagrams {
+            let l = export::svg::layout_of(d);
+            let rect = |r: export::layout::Rect| [r.x, r.y, r.w, r.h];
+            let labels: Vec<[i64; 4]> = l.routes.iter().filter_map(|r| r.label.map(rect)).collect();
+            let mut faults = Vec::new();
+            for (i, a) in l.boxes.iter().enumerate() {
+                for b in &l.boxes[i + 1..] {
+                    if a.overlaps(b) {
+                        faults.push(format!("boxes {a:?} and {b:?} overlap"));
+                    }
+                }
+                for lb in &labels {
+                    if overlap(rect(*a), *lb) {
+                        faults.push(format!("label {lb:?} on box {a:?}"));
+                    }
+                }
+            }
+            for (i, a) in labels.iter().enumerate() {
+                for b in &labels[i + 1..] {
+                    if overlap(*a, *b) {
+                        faults.push(format!("labels {a:?} and {b:?} overlap"));
+                    }
+                }
+            }
+            let segments: Vec<(usize, Segment)> = l.routes.iter().enumerate().flat_map(|(k, r)| r.points.windows(2).map(move |w| (k, (w[0], w[1])))).collect();
+            for (i, (k, a)) in segments.iter().enumerate() {
+                for (m, b) in &segments[i + 1..] {
+                    if k != m && share(*a, *b) {
+                        faults.push(format!("edges {k} and {m} share a segment"));
+                    }
+                }
+            }
+            assert!(faults.is_empty(), "{}:\n{}", d.title, faults.join("\n"));
+            drawn += 1;
+        }
+    }
+    assert!(drawn > p.flows.len() + p.tables.len());
 }

@@ -467,9 +467,18 @@ fn every_advertised_capability_answers_over_stdio() {
         "workspace/executeCommand",
         json!({ "command": "sopflow.runTest", "arguments": lens[0]["command"]["arguments"] }),
     ));
+    requests.push((
+        "documentRangeFormattingProvider",
+        "textDocument/rangeFormatting",
+        json!({ "textDocument": doc, "range": { "start": at, "end": at }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    ));
+    // SOPflow's own request, advertised under `experimental`.
+    assert_eq!(caps["experimental"]["diagramProvider"]["method"], "sopflow/diagram", "{caps}");
+    requests.push(("experimental", "sopflow/diagram", json!({ "textDocument": doc, "position": at })));
     // Every capability but document sync, which every other test exercises.
-    let advertised: Vec<&String> = caps.as_object().unwrap().keys().filter(|k| k.ends_with("Provider")).collect();
-    assert_eq!(caps.as_object().unwrap().len(), advertised.len() + 1, "only providers and textDocumentSync: {caps}");
+    let mut advertised: Vec<&String> = caps.as_object().unwrap().keys().filter(|k| k.ends_with("Provider")).collect();
+    advertised.extend(caps.as_object().unwrap().keys().filter(|k| *k == "experimental"));
+    assert_eq!(caps.as_object().unwrap().len(), advertised.len() + 1, "only providers, experimental and textDocumentSync: {caps}");
     for key in &advertised {
         assert!(requests.iter().any(|(k, _, _)| k == key), "`{key}` is advertised but not exercised here");
     }
@@ -568,5 +577,108 @@ flow f {\n  start s1\n  step s1 within 1h {\n    when a -> s2\n    otherwise -> 
         json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": l, "character": 0 }, "end": { "line": l, "character": 40 } } }),
     );
     assert_eq!(h.as_array().unwrap().len(), 1, "{h}");
+    c.shutdown();
+}
+
+/// Applies LSP text edits (non-overlapping) to a text.
+fn apply(text: &str, edits: &Value) -> String {
+    let offset = |p: &Value| -> usize {
+        let (line, col) = (p["line"].as_u64().unwrap() as usize, p["character"].as_u64().unwrap() as usize);
+        text.split_inclusive('\n').take(line).map(str::len).sum::<usize>() + col
+    };
+    let mut edits: Vec<(usize, usize, String)> = edits
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (offset(&e["range"]["start"]), offset(&e["range"]["end"]), e["newText"].as_str().unwrap().to_string()))
+        .collect();
+    edits.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let mut out = text.to_string();
+    for (a, b, t) in edits {
+        out.replace_range(a..b, &t);
+    }
+    out
+}
+
+#[test]
+fn range_formatting_changes_only_the_lines_in_range() {
+    let (dir, uri, text) = workspace("range-format");
+    let mut c = Client::start(&dir);
+    let messy = text
+        .replace("    when brand.authorized    -> outcome approve", "when brand.authorized->outcome approve")
+        .replace("    when report.kind == fraud       -> outcome remove_listing", "        when report.kind == fraud -> outcome remove_listing");
+    c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": messy } }));
+    let doc = json!({ "uri": uri });
+    let options = json!({ "tabSize": 2, "insertSpaces": true });
+    // The range covers the step `brand_check` only.
+    let range = json!({ "start": pos(&messy, "step brand_check", 0), "end": pos(&messy, "otherwise", 0) });
+    let edits = c.request("textDocument/rangeFormatting", json!({ "textDocument": doc, "range": range, "options": options }));
+    let after = apply(&messy, &edits);
+    assert!(after.contains("    when brand.authorized    -> outcome approve\n"), "{after}");
+    assert!(after.contains("        when report.kind == fraud -> outcome remove_listing\n"), "the line outside the range is left alone:\n{after}");
+    // A range over the other line fixes it too, and the whole file is then formatted.
+    c.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": after.clone() }] }));
+    let range = json!({ "start": pos(&after, "when report.kind == fraud", 0), "end": pos(&after, "when report.kind == fraud", 3) });
+    let edits = c.request("textDocument/rangeFormatting", json!({ "textDocument": doc, "range": range, "options": options }));
+    let done = apply(&after, &edits);
+    assert!(done.contains("    when report.kind == fraud       -> outcome remove_listing\n"), "{done}");
+    // Blank lines between steps are the formatter's too, outside both ranges:
+    // still missing; a range over the whole file gives the whole formatting.
+    assert_ne!(done, sopflow::fmt::format(&messy).unwrap());
+    c.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 3 }, "contentChanges": [{ "text": done.clone() }] }));
+    let whole = json!({ "start": { "line": 0, "character": 0 }, "end": pos(&done, "expect outcome approve", 0) });
+    let edits = c.request("textDocument/rangeFormatting", json!({ "textDocument": doc, "range": whole, "options": options }));
+    assert_eq!(apply(&done, &edits), sopflow::fmt::format(&messy).unwrap());
+    // A file with a syntax error gets no edits.
+    c.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 4 }, "contentChanges": [{ "text": "flow {" }] }));
+    let range = json!({ "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 3 } });
+    let none = c.request("textDocument/rangeFormatting", json!({ "textDocument": doc, "range": range, "options": options }));
+    assert!(none.is_null() || none.as_array().is_some_and(|a| a.is_empty()), "{none}");
+    c.shutdown();
+}
+
+#[test]
+fn the_diagram_preview_draws_the_flow_under_the_cursor_with_its_findings() {
+    let (dir, uri, text) = workspace("diagram");
+    let mut c = Client::start(&dir);
+    c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
+    let diags = c.diagnostics_for(&uri);
+    let doc = json!({ "uri": uri });
+    let at = pos(&text, "step brand_check", 3);
+    let d = c.request("sopflow/diagram", json!({ "textDocument": doc, "position": at }));
+    assert_eq!(d["kind"], "flow", "{d}");
+    assert_eq!(d["name"], "review");
+    let svg = d["svg"].as_str().unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("role=\"img\"") && svg.contains("<desc"), "{svg}");
+    assert!(svg.contains("Verify brand authorization"), "steps are drawn by title");
+    assert!(d["mermaid"].as_str().unwrap().starts_with("flowchart TD"), "{d}");
+    // Every finding inside the flow is listed, once, with a badge.
+    let codes: Vec<&str> = d["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();
+    let published: Vec<&str> = diags.iter().map(|f| f["code"].as_str().unwrap()).collect();
+    assert!(codes.contains(&"non-exhaustive") && codes.contains(&"conflicting-outcomes"), "{codes:?}");
+    assert_eq!(codes.len(), published.len(), "{codes:?} {published:?}");
+    assert_eq!(svg.matches("class=\"badge\"").count(), codes.len());
+    // The conflict's witness goes intake → brand_check: that edge and both steps are highlighted.
+    let k = codes.iter().position(|c| *c == "conflicting-outcomes").unwrap();
+    let d = c.request("sopflow/diagram", json!({ "textDocument": doc, "position": at, "finding": k }));
+    assert_eq!(d["highlighted"], k);
+    let svg = d["svg"].as_str().unwrap();
+    assert!(svg.matches("class=\"edge witness\"").count() >= 1, "{svg}");
+    assert_eq!(svg.matches("class=\"node step witness\"").count(), 2, "{svg}");
+    // The gap's witness stops in `intake`: that step alone.
+    let k = codes.iter().position(|c| *c == "non-exhaustive").unwrap();
+    let d = c.request("sopflow/diagram", json!({ "textDocument": doc, "position": at, "finding": k }));
+    let svg = d["svg"].as_str().unwrap();
+    assert_eq!(svg.matches("class=\"node step witness\"").count(), 1, "{svg}");
+    // As the user types, the drawing follows the buffer.
+    let renamed = text.replace("\"Verify brand authorization\"", "\"Check the brand\"");
+    c.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": renamed }] }));
+    let d = c.request("sopflow/diagram", json!({ "textDocument": doc, "position": at }));
+    assert!(d["svg"].as_str().unwrap().contains("Check the brand"), "{d}");
+    // Outside any flow or table: the file's first flow; a file the server does not know: nothing.
+    let d = c.request("sopflow/diagram", json!({ "textDocument": doc, "position": { "line": 0, "character": 0 } }));
+    assert_eq!(d["name"], "review");
+    let d = c.request("sopflow/diagram", json!({ "textDocument": { "uri": "file:///nowhere/x.sop" }, "position": at }));
+    assert!(d.is_null(), "{d}");
     c.shutdown();
 }

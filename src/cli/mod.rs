@@ -44,7 +44,7 @@ pub enum Command {
     /// Exit codes: 0 every row was evaluated, 1 some row was bad or the file
     /// holds no cases, 2 the back-test could not run.
     Backtest(BacktestArgs),
-    /// Export compiled flows and tables: JSON IR, Graphviz, Mermaid or BPMN 2.0
+    /// Export compiled flows and tables: JSON IR, Graphviz, Mermaid, BPMN 2.0, SVG or SQL
     Export(ExportArgs),
     /// What a change does to cases: every region whose result differs between two versions
     ///
@@ -306,6 +306,8 @@ pub enum ExportFormat {
     Mermaid,
     /// BPMN 2.0 XML with a diagram, one pool per flow
     Bpmn,
+    /// SVG drawn by SOPflow's own layout, one drawing per flow or table (no Graphviz needed)
+    Svg,
     /// One SQL query of one flow or table over a table of cases (--dialect; docs/sql.md)
     Sql,
 }

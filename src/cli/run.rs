@@ -331,6 +331,7 @@ pub fn export(args: ExportArgs) -> i32 {
         ExportFormat::Dot => crate::export::dot::render(program, &selection),
         ExportFormat::Mermaid => crate::export::mermaid::render(program, &selection),
         ExportFormat::Bpmn => crate::export::bpmn::render(program, &selection),
+        ExportFormat::Svg => crate::export::svg::render(program, &selection),
     };
     match super::emit(args.output.as_deref(), &text) {
         Ok(()) => 0,

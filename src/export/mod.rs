@@ -8,6 +8,7 @@ pub mod json;
 pub mod layout;
 pub mod mermaid;
 pub mod sql;
+pub mod svg;
 
 use crate::ast::SeverityLevel;
 use crate::ir::{self, EdgeKind, Node};
@@ -103,6 +104,8 @@ pub struct DiagramNode {
     /// Doc comment and instructions, for tooltips and notes.
     pub notes: Vec<String>,
     pub severity: Option<SeverityLevel>,
+    /// The step a flow's step node stands for.
+    pub step: Option<StepId>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -123,6 +126,8 @@ pub struct DiagramEdge {
     /// The condition in the policy's own syntax, `otherwise`, `timeout 24h`.
     pub label: Option<String>,
     pub dashed: bool,
+    /// The decision and branch the edge belongs to (a run's `taken`).
+    pub taken: Option<(crate::eval::Where, usize)>,
 }
 
 pub struct Diagram {
@@ -154,6 +159,10 @@ pub fn flow_diagram(p: &Program, f: FlowId, prefix: &str) -> Diagram {
         .graph
         .node_indices()
         .map(|n| {
+            let step = match &g.graph[n] {
+                Node::Step { step, .. } => Some(*step),
+                _ => None,
+            };
             let (shape, lines, notes, severity) = match &g.graph[n] {
                 Node::Step { step, name } => {
                     let s = &flow.steps[*step];
@@ -180,7 +189,7 @@ pub fn flow_diagram(p: &Program, f: FlowId, prefix: &str) -> Diagram {
                 }
                 Node::Table { table } => (Shape::Table, vec![format!("table {}", p.tables[*table].name)], self::notes(&p.tables[*table].doc, &[]), None),
             };
-            DiagramNode { id: id(n), shape, lines, notes, severity }
+            DiagramNode { id: id(n), shape, lines, notes, severity, step }
         })
         .collect();
     use petgraph::visit::EdgeRef;
@@ -201,7 +210,13 @@ pub fn flow_diagram(p: &Program, f: FlowId, prefix: &str) -> Diagram {
                 (Some(l), true) => Some(format!("{}. {l}", w.branch + 1)),
                 (l, _) => l,
             };
-            DiagramEdge { from: id(e.source()), to: id(e.target()), label, dashed: w.kind == EdgeKind::Timeout }
+            DiagramEdge {
+                from: id(e.source()),
+                to: id(e.target()),
+                label,
+                dashed: w.kind == EdgeKind::Timeout,
+                taken: Some((crate::eval::Where::Step(w.step), w.branch)),
+            }
         })
         .collect();
     // The flow's resolution targets follow its name.
@@ -227,6 +242,7 @@ pub fn table_diagram(p: &Program, t: TableId, prefix: &str) -> Diagram {
         lines: vec![format!("table {}", table.name), if table.decision.first { "first".into() } else { "unique".into() }],
         notes: notes(&table.doc, &[]),
         severity: None,
+        step: None,
     }];
     let mut edges = Vec::new();
     for (i, b) in table.decision.branches.iter().enumerate() {
@@ -240,7 +256,7 @@ pub fn table_diagram(p: &Program, t: TableId, prefix: &str) -> Diagram {
         let mut push = |nodes: &mut Vec<DiagramNode>, shape, lines: Vec<String>, severity| {
             k += 1;
             let id = format!("{prefix}b{i}_{k}");
-            nodes.push(DiagramNode { id: id.clone(), shape, lines, notes: vec![], severity });
+            nodes.push(DiagramNode { id: id.clone(), shape, lines, notes: vec![], severity, step: None });
             id
         };
         for link in &b.target.links {
@@ -248,7 +264,7 @@ pub fn table_diagram(p: &Program, t: TableId, prefix: &str) -> Diagram {
                 Link::Escalate(team) => push(&mut nodes, Shape::Escalate, vec![format!("escalate {}", p.teams[*team].name)], None),
                 Link::Do(a) => push(&mut nodes, Shape::Action, vec![format!("do {}", p.actions[*a].name)], None),
             };
-            edges.push(DiagramEdge { from: from.clone(), to: id.clone(), label: label.take(), dashed: false });
+            edges.push(DiagramEdge { from: from.clone(), to: id.clone(), label: label.take(), dashed: false, taken: Some((crate::eval::Where::Table(t), i)) });
             from = id;
         }
         let id = match b.target.end {
@@ -257,7 +273,7 @@ pub fn table_diagram(p: &Program, t: TableId, prefix: &str) -> Diagram {
             End::Table(x) => push(&mut nodes, Shape::Table, vec![format!("table {}", p.tables[x].name)], None),
             End::Step(_) => continue,
         };
-        edges.push(DiagramEdge { from, to: id, label: label.take(), dashed: false });
+        edges.push(DiagramEdge { from, to: id, label: label.take(), dashed: false, taken: Some((crate::eval::Where::Table(t), i)) });
     }
     Diagram { title: format!("table {}", table.name), doc: table.doc.clone(), nodes, edges }
 }

@@ -369,6 +369,45 @@ pub fn formatting(ws: &mut Workspace, params: lsp::DocumentFormattingParams) -> 
     Some(vec![lsp::TextEdit { range: lsp::Range { start: lsp::Position::new(0, 0), end }, new_text: formatted }])
 }
 
+/// The formatter's changes to the lines a range touches: the whole file is
+/// formatted, and of the line differences only those that meet the range
+/// are kept. A file with syntax errors is left alone (no edits).
+pub fn range_formatting(ws: &mut Workspace, params: lsp::DocumentRangeFormattingParams) -> Option<Vec<lsp::TextEdit>> {
+    let (_, file) = ws.file(&params.text_document.uri)?;
+    let formatted = crate::fmt::format(&file.text).ok()?;
+    let from = super::convert::offset(file, params.range.start);
+    let to = super::convert::offset(file, params.range.end);
+    // The range's lines, as byte offsets: from its first line's start to
+    // its last line's end.
+    let first = file.text[..from].rfind('\n').map_or(0, |i| i + 1);
+    let last = file.text[to..].find('\n').map_or(file.text.len(), |i| to + i + 1);
+    let diff = similar::TextDiff::from_lines(file.text.as_str(), formatted.as_str());
+    let old: Vec<&str> = diff.old_slices().to_vec();
+    let new: Vec<&str> = diff.new_slices().to_vec();
+    let mut starts = Vec::with_capacity(old.len() + 1);
+    let mut at = 0;
+    for l in &old {
+        starts.push(at);
+        at += l.len();
+    }
+    starts.push(at);
+    let mut edits = Vec::new();
+    for op in diff.ops() {
+        if op.tag() == similar::DiffTag::Equal {
+            continue;
+        }
+        let (a, b) = (starts[op.old_range().start], starts[op.old_range().end]);
+        // A change meets the range when its lines overlap the range's, or
+        // (an insertion) it sits inside them.
+        let meets = if a == b { first <= a && a <= last } else { a < last && first < b };
+        if meets {
+            let range = lsp::Range { start: super::convert::position(file, a), end: super::convert::position(file, b) };
+            edits.push(lsp::TextEdit { range, new_text: new[op.new_range()].concat() });
+        }
+    }
+    Some(edits)
+}
+
 fn insert(uri: &lsp::Uri, at: lsp::Position, text: String) -> lsp::WorkspaceEdit {
     // `Uri` hashes its text, which does not change.
     #[allow(clippy::mutable_key_type)]

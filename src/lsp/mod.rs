@@ -7,6 +7,7 @@ mod convert;
 mod features;
 pub mod frame;
 mod index;
+pub mod preview;
 mod state;
 
 pub use convert::to_lsp_diagnostic;
@@ -110,6 +111,9 @@ pub fn capabilities() -> lsp::ServerCapabilities {
         code_action_provider: Some(lsp::CodeActionProviderCapability::Simple(true)),
         code_lens_provider: Some(lsp::CodeLensOptions { resolve_provider: Some(false) }),
         execute_command_provider: Some(lsp::ExecuteCommandOptions { commands: vec!["sopflow.runTest".into()], ..Default::default() }),
+        document_range_formatting_provider: Some(lsp::OneOf::Left(true)),
+        // The live diagram preview: a request of SOPflow's own.
+        experimental: Some(serde_json::json!({ "diagramProvider": { "method": "sopflow/diagram", "formats": ["svg", "mermaid"] } })),
         ..Default::default()
     }
 }
@@ -237,6 +241,8 @@ fn handle_request(ws: &mut Workspace, req: Request) -> Response {
         DocumentSymbolRequest => features::document_symbols,
         WorkspaceSymbolRequest => features::workspace_symbols,
         Formatting => features::formatting,
+        RangeFormatting => features::range_formatting,
+        preview::DiagramRequest => preview::diagram,
         CodeActionRequest => features::code_actions,
         CodeLensRequest => features::code_lens,
         ExecuteCommand => features::execute_command,

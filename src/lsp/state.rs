@@ -123,6 +123,15 @@ impl Workspace {
         true
     }
 
+    /// The findings of the current version: the full check's once it has
+    /// arrived, the front check's until then.
+    pub fn findings(&self) -> &[crate::diagnostics::Diagnostic] {
+        match &self.analysed {
+            Some(a) if a.generation == self.worker.current.load(Ordering::Relaxed) => &a.result.diagnostics,
+            _ => &self.snapshot.result.diagnostics,
+        }
+    }
+
     /// Opens or changes a buffer; returns whether the analysis changed.
     pub fn open(&mut self, uri: &lsp::Uri, text: String) -> bool {
         let Some(path) = convert::uri_to_path(uri) else { return false };
