@@ -138,8 +138,11 @@ pub fn diagram(ws: &mut Workspace, params: DiagramParams) -> Option<DiagramResul
     Some(DiagramResult { kind: kind.into(), name: name.clone(), svg, mermaid, findings, highlighted })
 }
 
-/// The branches a witness takes when run on the target, and the steps it passes.
-fn replay(p: &Program, target: RunTarget, w: &crate::diagnostics::Witness) -> Option<(HashSet<(Where, usize)>, Vec<crate::model::StepId>)> {
+/// The branches a run took, and the steps it passed.
+type Trail = (HashSet<(Where, usize)>, Vec<crate::model::StepId>);
+
+/// The trail of a witness run on the target.
+fn replay(p: &Program, target: RunTarget, w: &crate::diagnostics::Witness) -> Option<Trail> {
     let json = serde_json::to_value(w).ok()?;
     let map = json.as_object()?;
     let case = eval::case_from_json(p, map).ok()?;
