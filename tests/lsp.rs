@@ -651,6 +651,9 @@ fn the_diagram_preview_draws_the_flow_under_the_cursor_with_its_findings() {
     let svg = d["svg"].as_str().unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("role=\"img\"") && svg.contains("<desc"), "{svg}");
     assert!(svg.contains("Verify brand authorization"), "steps are drawn by title");
+    // Self-contained: nothing to fetch (the one URL is the SVG namespace).
+    assert_eq!(svg.matches("http").count(), 1, "{svg}");
+    assert!(!svg.contains("href"), "{svg}");
     assert!(d["mermaid"].as_str().unwrap().starts_with("flowchart TD"), "{d}");
     // Every finding inside the flow is listed, once, with a badge.
     let codes: Vec<&str> = d["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap()).collect();

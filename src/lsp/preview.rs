@@ -148,5 +148,10 @@ fn replay(p: &Program, target: RunTarget, w: &crate::diagnostics::Witness) -> Op
     let case = eval::case_from_json(p, map).ok()?;
     let timeouts = eval::timeouts_from_json(p, eval::flow_of(target), map).ok()?;
     let run = eval::run(p, target, &case, &timeouts);
-    Some((run.taken.into_iter().collect(), run.path))
+    let mut taken: HashSet<(Where, usize)> = run.taken.into_iter().collect();
+    // A conflict stops before a branch is taken: both branches that hold are the finding.
+    if let eval::End::Conflict { decision, first, second } = run.end {
+        taken.extend([(decision, first), (decision, second)]);
+    }
+    Some((taken, run.path))
 }

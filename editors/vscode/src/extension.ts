@@ -22,8 +22,116 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
   context.subscriptions.push({ dispose: () => void client?.stop() });
 }
 
+// The live diagram preview: the flow or table under the cursor, drawn by the
+// language server (`sopflow/diagram`, SVG from SOPflow's own layout) with its
+// findings; the chosen finding's witness path is highlighted. Offline: the
+// panel loads nothing from the network (its Content-Security-Policy forbids it).
+interface DiagramFinding {
+  code: string;
+  message: string;
+  range: { start: { line: number; character: number } };
+}
+interface DiagramResult {
+  kind: string;
+  name: string;
+  svg: string;
+  findings: DiagramFinding[];
+  highlighted: number | null;
+}
+
+let panel: vscode.WebviewPanel | undefined;
+let chosen: number | undefined;
+let lastTarget: string | undefined;
+let timer: NodeJS.Timeout | undefined;
+
+function escapeHtml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+function nonce(): string {
+  let s = "";
+  for (let i = 0; i < 32; i++) s += "abcdefghijklmnopqrstuvwxyz0123456789"[Math.floor(Math.random() * 36)];
+  return s;
+}
+
+function page(result: DiagramResult | null): string {
+  const n = nonce();
+  const csp = `default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'nonce-${n}';`;
+  const body = result
+    ? `<h1>${escapeHtml(result.kind)} ${escapeHtml(result.name)}</h1>
+<ol class="findings">${result.findings
+        .map(
+          (f, k) =>
+            `<li><button data-k="${k}" aria-pressed="${k === result.highlighted}">${escapeHtml(f.code)}</button> line ${f.range.start.line + 1}: ${escapeHtml(f.message.split("\n")[0])}</li>`,
+        )
+        .join("")}</ol>
+<div class="diagram">${result.svg}</div>`
+    : "<p>Put the cursor in a flow or table of a <code>.sop</code> file.</p>";
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<style>body{font-family:var(--vscode-font-family);padding:0 12px}.diagram{overflow:auto;background:#fff;border-radius:4px}
+.findings button{font:inherit;cursor:pointer}.findings button[aria-pressed=true]{font-weight:700;outline:2px solid #dc2626}</style>
+</head><body>${body}
+<script nonce="${n}">const vscode = acquireVsCodeApi();
+for (const b of document.querySelectorAll("button[data-k]")) b.addEventListener("click", () => vscode.postMessage({ finding: Number(b.dataset.k) }));</script>
+</body></html>`;
+}
+
+async function refreshDiagram(): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!panel || !client || !editor || editor.document.languageId !== "sopflow") return;
+  const params = {
+    textDocument: { uri: editor.document.uri.toString() },
+    position: editor.selection.active,
+    finding: chosen,
+  };
+  try {
+    const result = await client.sendRequest<DiagramResult | null>("sopflow/diagram", params);
+    const target = result ? `${editor.document.uri.toString()}#${result.kind}:${result.name}` : undefined;
+    if (target !== lastTarget) chosen = undefined;
+    lastTarget = target;
+    if (panel) {
+      panel.title = result ? `Diagram: ${result.name}` : "SOPflow diagram";
+      panel.webview.html = page(result);
+    }
+  } catch (e) {
+    if (panel) panel.webview.html = page(null);
+  }
+}
+
+function scheduleDiagram(): void {
+  if (!panel) return;
+  if (timer) clearTimeout(timer);
+  timer = setTimeout(() => void refreshDiagram(), 250);
+}
+
+function showDiagram(context: vscode.ExtensionContext): void {
+  if (panel) {
+    panel.reveal(vscode.ViewColumn.Beside, true);
+  } else {
+    panel = vscode.window.createWebviewPanel("sopflowDiagram", "SOPflow diagram", { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, {
+      enableScripts: true,
+      localResourceRoots: [],
+    });
+    panel.onDidDispose(() => (panel = undefined), null, context.subscriptions);
+    panel.webview.onDidReceiveMessage((m: { finding?: number }) => {
+      chosen = m.finding;
+      void refreshDiagram();
+    });
+  }
+  void refreshDiagram();
+}
+
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   context.subscriptions.push(
+    vscode.commands.registerCommand("sopflow.showDiagram", () => showDiagram(context)),
+    // Updated as the user types, moves to another flow, or the findings change.
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.document === vscode.window.activeTextEditor?.document) scheduleDiagram();
+    }),
+    vscode.window.onDidChangeTextEditorSelection(() => scheduleDiagram()),
+    vscode.window.onDidChangeActiveTextEditor(() => scheduleDiagram()),
+    vscode.languages.onDidChangeDiagnostics(() => scheduleDiagram()),
     vscode.commands.registerCommand("sopflow.restartServer", async () => {
       await client?.stop();
       await start(context);
