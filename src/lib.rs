@@ -9,6 +9,7 @@
 extern crate alloc; // pest_derive without `std` names `alloc::`
 pub mod analysis;
 pub mod backtest;
+pub mod cases;
 pub mod check;
 pub mod cli;
 pub mod config;

@@ -46,6 +46,21 @@ pub enum Command {
     Backtest(BacktestArgs),
     /// Export compiled flows and tables: JSON IR, Graphviz, Mermaid, BPMN 2.0, SVG or SQL
     Export(ExportArgs),
+    /// Generate `test` blocks that cover a flow or table: every branch and timeout route, and MC/DC
+    ///
+    /// A minimal set (no test covers nothing the others do not), each case
+    /// found by the analysis and run by the evaluator, its expectations the
+    /// current policy's results. Without --flow or --table, every flow and
+    /// table. Prints the tests, or with --write FILE appends those that cover
+    /// what the project's tests do not yet cover.
+    ///
+    /// Obligations no case can meet are listed: a branch (an unreachable step,
+    /// a dead branch), or an MC/DC pair (an atom that never decides its
+    /// condition for the cases that reach the step: a redundant operand).
+    ///
+    /// Exit codes: 0 every branch and timeout route is covered, 1 some branch
+    /// cannot be, 2 the tests could not be made.
+    Cases(CasesArgs),
     /// What a change does to cases: every region whose result differs between two versions
     ///
     /// OLD and NEW are each a file or folder, or a git revision of the repository
@@ -248,6 +263,25 @@ pub struct ExportArgs {
 }
 
 #[derive(clap::Args, Debug)]
+pub struct CasesArgs {
+    /// Files or directories of the project (default: the current directory)
+    pub paths: Vec<PathBuf>,
+    /// Only this flow
+    #[arg(long, conflicts_with = "table")]
+    pub flow: Option<String>,
+    /// Only this table
+    #[arg(long)]
+    pub table: Option<String>,
+    /// Append the tests to FILE (a `.sop` file, created if missing), skipping
+    /// what the project's tests already cover
+    #[arg(long, value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    /// Branches and timeout routes only, no MC/DC pairs for compound conditions
+    #[arg(long)]
+    pub branches_only: bool,
+}
+
+#[derive(clap::Args, Debug)]
 pub struct DiffArgs {
     /// The old version: a path or a git revision
     pub old: String,
@@ -384,6 +418,7 @@ fn run(cli: Cli) -> i32 {
         Command::Eval(args) => run::eval(args),
         Command::Test(args) => run::test(args),
         Command::Export(args) => run::export(args),
+        Command::Cases(args) => run::cases(args),
         Command::Backtest(args) => run::backtest(args),
         Command::Fmt(args) => run::fmt(args),
         Command::Lsp => match crate::lsp::run_stdio() {

@@ -3,7 +3,7 @@
 use std::io::{Read, Write as _};
 
 use super::{
-    use_color, BacktestArgs, BacktestFormat, CasesFormat, CoverageFormat, DiffArgs, DiffFormat, EvalArgs, ExportArgs, ExportFormat, FailOn, FmtArgs, RunFormat,
+    use_color, BacktestArgs, BacktestFormat, CasesArgs, CasesFormat, CoverageFormat, DiffArgs, DiffFormat, EvalArgs, ExportArgs, ExportFormat, FailOn, FmtArgs, RunFormat,
     TestArgs, TestFormat,
 };
 use crate::check::CheckResult;
@@ -600,4 +600,90 @@ pub fn backtest(args: BacktestArgs) -> i32 {
         eprintln!("warning: `{file}` holds no cases");
     }
     super::printed(&out, i32::from(report.rows == 0 || report.bad_rows.rows > 0))
+}
+
+pub fn cases(args: CasesArgs) -> i32 {
+    let result = match load(&args.paths) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let program = result.program.as_ref().expect("loaded");
+    let targets: Vec<RunTarget> = if args.flow.is_some() || args.table.is_some() {
+        match named_target(program, args.flow.as_deref(), args.table.as_deref()) {
+            Ok(t) => vec![t],
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        }
+    } else {
+        let broken: Vec<String> = program
+            .flows
+            .iter()
+            .filter(|f| !f.ok)
+            .map(|f| format!("flow `{}`", f.name))
+            .chain(program.tables.iter().filter(|t| !t.ok).map(|t| format!("table `{}`", t.name)))
+            .collect();
+        if !broken.is_empty() {
+            eprintln!("error: {} {} errors; run `sopflow check` and fix them first", broken.join(", "), if broken.len() == 1 { "has" } else { "have" });
+            return 2;
+        }
+        (0..program.flows.len()).map(RunTarget::Flow).chain((0..program.tables.len()).map(RunTarget::Table)).collect()
+    };
+    let existing = crate::testing::run_tests(program, None);
+    let options = crate::cases::Options { mcdc: !args.branches_only, skip_covered: args.write.is_some() };
+    let mut taken: std::collections::HashSet<String> = program.tests.iter().map(|t| t.name.clone()).collect();
+    let mut text = String::new();
+    let (mut made, mut unmet, mut unmet_branches, mut already, mut total) = (0, 0, 0, 0, 0);
+    for target in targets {
+        let plan = match crate::cases::generate(program, &result.sources, target, &existing, &options) {
+            Ok(plan) => plan,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        };
+        let name = match target {
+            RunTarget::Flow(f) => format!("flow `{}`", program.flows[f].name),
+            RunTarget::Table(t) => format!("table `{}`", program.tables[t].name),
+        };
+        for (o, why) in &plan.unmet {
+            eprintln!("note: {name}: cannot cover `{}`: {why}", crate::cases::describe(program, &result.sources, target, o));
+        }
+        made += plan.cases.len();
+        unmet += plan.unmet.len();
+        unmet_branches += plan.unmet.iter().filter(|(o, _)| matches!(o, crate::cases::Obligation::Branch { .. })).count();
+        already += plan.already.len();
+        total += plan.obligations.len();
+        text.push_str(&crate::cases::render(program, &plan, &mut taken));
+    }
+    let summary = format!("{made} tests for {total} obligations ({already} already covered by the project's tests, {unmet} that no case can meet)");
+    match &args.write {
+        Some(file) => {
+            let mut body = match std::fs::read_to_string(file) {
+                Ok(t) => t,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(e) => {
+                    eprintln!("error: cannot read `{}`: {e}", crate::project::display(file));
+                    return 2;
+                }
+            };
+            if made > 0 {
+                if !body.is_empty() && !body.ends_with('\n') {
+                    body.push('\n');
+                }
+                body.push_str(text.strip_prefix('\n').filter(|_| body.is_empty()).unwrap_or(&text));
+                if let Err(e) = crate::project::write_file(file, body.as_bytes()) {
+                    eprintln!("error: {e}");
+                    return 2;
+                }
+            }
+            eprintln!("{summary}: written to {}", crate::project::display(file));
+        }
+        None => {
+            print!("{}", text.strip_prefix('\n').unwrap_or(&text));
+            eprintln!("{summary}");
+        }
+    }
+    i32::from(unmet_branches > 0)
 }
