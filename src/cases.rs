@@ -87,6 +87,24 @@ fn atoms(c: &Cond) -> Vec<&Atom> {
     out
 }
 
+/// Whether the `k`-th atom sits under an odd number of `not`s (the
+/// condition then holds when the atom does not, wherever the atom decides).
+fn inverted(c: &Cond, k: usize) -> bool {
+    fn walk(c: &Cond, k: usize, seen: &mut usize, odd: bool) -> Option<bool> {
+        match c {
+            Cond::Atom(_) => {
+                let here = *seen;
+                *seen += 1;
+                (here == k).then_some(odd)
+            }
+            Cond::And(cs) | Cond::Or(cs) => cs.iter().find_map(|c| walk(c, k, seen, odd)),
+            Cond::Not(c) => walk(c, k, seen, !odd),
+            Cond::Const(_) => None,
+        }
+    }
+    walk(c, k, &mut 0, false).unwrap_or(false)
+}
+
 /// The condition with its `k`-th atom negated.
 fn negate_atom(c: &Cond, k: usize) -> Cond {
     fn walk(c: &Cond, k: usize, seen: &mut usize) -> Cond {
@@ -169,10 +187,11 @@ pub fn covered(p: &Program, target: RunTarget, case: &eval::Case, run: &eval::Ru
             }
             for (k, a) in atoms(c).into_iter().enumerate() {
                 let atom = Cond::Atom(a.clone());
-                let (Ok(ah), Ok(ch), Ok(nh)) = (eval::cond_holds(p, &atom, case), eval::cond_holds(p, c, case), eval::cond_holds(p, &negate_atom(c, k), case)) else {
+                let (Ok(ah), Ok(ch), Ok(nh)) = (eval::cond_holds(p, &atom, case), eval::cond_holds(p, c, case), eval::cond_holds(p, &negate_atom(c, k), case))
+                else {
                     continue;
                 };
-                if ch != nh && ah == ch {
+                if ch != nh && ah == (ch != inverted(c, k)) {
                     out.insert(Obligation::Independence { at: *at, branch: i, atom: k, holds: ah });
                 }
             }
@@ -294,10 +313,14 @@ pub fn generate(p: &Program, sources: &SourceMap, target: RunTarget, existing: &
             Obligation::Independence { atom, holds, .. } => {
                 let BranchKind::When(c) = &d.branches[branch].kind else { continue };
                 let (a, negated) = &derived[&(at, branch, atom)];
+                // The atom takes the value asked, and decides the condition:
+                // the condition and its copy with the atom negated differ.
+                let cond_holds = holds != inverted(c, atom);
+                let (yes, no) = if cond_holds { (c, negated) } else { (negated, c) };
                 let q = if holds {
-                    Question { holds: vec![a, c], fails: vec![negated], ..Question::new() }
+                    Question { holds: vec![a, yes], fails: vec![no], ..Question::new() }
                 } else {
-                    Question { holds: vec![negated], fails: vec![a, c], ..Question::new() }
+                    Question { holds: vec![yes], fails: vec![a, no], ..Question::new() }
                 };
                 analysis.decide(&view, &q, crate::analysis::Cubes::Unsure, approx, "cases", what)
             }

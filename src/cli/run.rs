@@ -3,8 +3,8 @@
 use std::io::{Read, Write as _};
 
 use super::{
-    use_color, BacktestArgs, BacktestFormat, CasesArgs, CasesFormat, CoverageFormat, DiffArgs, DiffFormat, EvalArgs, ExportArgs, ExportFormat, FailOn, FmtArgs, RunFormat,
-    TestArgs, TestFormat,
+    use_color, BacktestArgs, BacktestFormat, CasesArgs, CasesFormat, CoverageFormat, DiffArgs, DiffFormat, EvalArgs, ExportArgs, ExportFormat, FailOn, FmtArgs,
+    RunFormat, TestArgs, TestFormat,
 };
 use crate::check::CheckResult;
 use crate::diagnostics::Level;
