@@ -2,8 +2,8 @@
 //! bpmnlint side by side, in one run. A generated corpus with one planted copy
 //! of each defect is checked by `sopflow check` on the source; the same flows
 //! are exported to BPMN (`sopflow export --format bpmn`) and linted by
-//! bpmnlint (`recommended` rules, through `tools/bpmn/lint.mjs`; run
-//! `npm ci` in `tools/bpmn` first). Prints the times (median of 3), their
+//! bpmnlint (`recommended` rules, through `tools/browser/lint.mjs`; run
+//! `npm ci` in `tools/browser` first). Prints the times (median of 3), their
 //! ratio, and which planted defect each tool reported. Figures in
 //! docs/PERFORMANCE.md.
 use std::path::Path;
@@ -22,9 +22,9 @@ fn sopflow(args: &[&str]) -> std::process::Output {
 
 /// Lints BPMN files; (the time bpmnlint took by its own clock, per file the rules that reported).
 fn bpmnlint(files: &[&Path]) -> (Duration, serde_json::Value) {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/bpmn/lint.mjs");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/browser/lint.mjs");
     let o = Command::new("node").arg(script).args(files).output().expect("node runs (install Node.js)");
-    assert!(o.status.success(), "bpmnlint failed (run `npm ci` in tools/bpmn): {}", String::from_utf8_lossy(&o.stderr));
+    assert!(o.status.success(), "bpmnlint failed (run `npm ci` in tools/browser): {}", String::from_utf8_lossy(&o.stderr));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("lint.mjs prints JSON");
     (Duration::from_secs_f64(v["ms"].as_f64().unwrap() / 1000.0), v["files"].clone())
 }

@@ -15,6 +15,7 @@ pub mod cli;
 pub mod config;
 pub mod diagnostics;
 pub mod diff;
+pub mod doc;
 pub mod eval;
 pub mod export;
 pub mod fmt;

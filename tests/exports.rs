@@ -108,9 +108,9 @@ fn graphviz_renders_every_dot_export() {
 
 #[test]
 fn bpmnlint_and_bpmn_moddle_accept_every_bpmn_export() {
-    let tools = Path::new("tools/bpmn/node_modules/bpmnlint");
+    let tools = Path::new("tools/browser/node_modules/bpmnlint");
     if !tools.exists() {
-        common::skip("tools/bpmn is not installed (run `npm ci` there)");
+        common::skip("tools/browser is not installed (run `npm ci` there)");
         return;
     }
     if !available("node", &["--version"]) {
@@ -139,7 +139,7 @@ fn bpmnlint_and_bpmn_moddle_accept_every_bpmn_export() {
     let file = dir.join("single.bpmn");
     std::fs::write(&file, export::bpmn::render(&program, &Selection::all(&program))).unwrap();
     files.push(file);
-    let o = Command::new("node").arg("tools/bpmn/check.mjs").args(&files).output().unwrap();
+    let o = Command::new("node").arg("tools/browser/check.mjs").args(&files).output().unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
     // No warnings either: none is documented as allowed (docs/exports.md).
@@ -368,8 +368,8 @@ fn the_layout_check_finds_faults() {
 /// Screenshots go to `target/bpmn-js/`.
 #[test]
 fn bpmn_js_renders_every_flow_cleanly_in_chromium() {
-    if !Path::new("tools/bpmn/node_modules/bpmn-js/dist").exists() || !Path::new("tools/bpmn/node_modules/playwright-core").exists() {
-        common::skip("tools/bpmn is not installed (run `npm ci` there)");
+    if !Path::new("tools/browser/node_modules/bpmn-js/dist").exists() || !Path::new("tools/browser/node_modules/playwright-core").exists() {
+        common::skip("tools/browser is not installed (run `npm ci` there)");
         return;
     }
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -395,7 +395,7 @@ fn bpmn_js_renders_every_flow_cleanly_in_chromium() {
     std::fs::write(&file, export::bpmn::render(&program, &Selection::all(&program))).unwrap();
     files.push(file);
     let shots = Path::new("target/bpmn-js");
-    let o = Command::new("node").arg("tools/bpmn/render.mjs").arg("--screenshots").arg(shots).args(&files).env("CHROMIUM", &chromium).output().unwrap();
+    let o = Command::new("node").arg("tools/browser/render.mjs").arg("--screenshots").arg(shots).args(&files).env("CHROMIUM", &chromium).output().unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.contains(&format!("bpmn-js: {} files rendered, 0 with problems", files.len())), "{out}");

@@ -61,6 +61,15 @@ pub enum Command {
     /// Exit codes: 0 every branch and timeout route is covered, 1 some branch
     /// cannot be, 2 the tests could not be made.
     Cases(CasesArgs),
+    /// Write the handbook agents work from: a static HTML site (or Markdown) generated from the policy
+    ///
+    /// An index of flows, tables, teams, outcomes and inputs; for each flow its
+    /// drawing (SOPflow's own SVG), each step with its deadline, instructions
+    /// and rules in plain language, and a worked example for each way through
+    /// it; each table as a table. --where writes the guide for a slice of
+    /// cases (rules no such case takes are left out); --since adds the cases
+    /// handled differently since a git revision.
+    Doc(DocArgs),
     /// What a change does to cases: every region whose result differs between two versions
     ///
     /// OLD and NEW are each a file or folder, or a git revision of the repository
@@ -263,6 +272,33 @@ pub struct ExportArgs {
 }
 
 #[derive(clap::Args, Debug)]
+pub struct DocArgs {
+    /// Files or directories of the project (default: the current directory)
+    pub paths: Vec<PathBuf>,
+    /// The folder to write the pages to (created if missing; only the handbook's files are replaced)
+    #[arg(long, short, value_name = "DIR")]
+    pub output: PathBuf,
+    /// HTML pages, or Markdown for a wiki
+    #[arg(long, value_enum, default_value_t = DocFormat::Html)]
+    pub format: DocFormat,
+    /// Only the cases where CONDITION holds (`market == VN`)
+    #[arg(long = "where", value_name = "CONDITION")]
+    pub where_: Option<String>,
+    /// Add "what changed": the cases handled differently since this git revision (or folder)
+    #[arg(long, value_name = "REV")]
+    pub since: Option<String>,
+    /// The handbook's title
+    #[arg(long, default_value = "Policy handbook")]
+    pub title: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum DocFormat {
+    Html,
+    Markdown,
+}
+
+#[derive(clap::Args, Debug)]
 pub struct CasesArgs {
     /// Files or directories of the project (default: the current directory)
     pub paths: Vec<PathBuf>,
@@ -419,6 +455,7 @@ fn run(cli: Cli) -> i32 {
         Command::Test(args) => run::test(args),
         Command::Export(args) => run::export(args),
         Command::Cases(args) => run::cases(args),
+        Command::Doc(args) => run::doc(args),
         Command::Backtest(args) => run::backtest(args),
         Command::Fmt(args) => run::fmt(args),
         Command::Lsp => match crate::lsp::run_stdio() {

@@ -3,8 +3,8 @@
 use std::io::{Read, Write as _};
 
 use super::{
-    use_color, BacktestArgs, BacktestFormat, CasesArgs, CasesFormat, CoverageFormat, DiffArgs, DiffFormat, EvalArgs, ExportArgs, ExportFormat, FailOn, FmtArgs,
-    RunFormat, TestArgs, TestFormat,
+    use_color, BacktestArgs, BacktestFormat, CasesArgs, CasesFormat, CoverageFormat, DiffArgs, DiffFormat, DocArgs, DocFormat, EvalArgs, ExportArgs,
+    ExportFormat, FailOn, FmtArgs, RunFormat, TestArgs, TestFormat,
 };
 use crate::check::CheckResult;
 use crate::diagnostics::Level;
@@ -686,4 +686,123 @@ pub fn cases(args: CasesArgs) -> i32 {
         }
     }
     i32::from(unmet_branches > 0)
+}
+
+/// The changes since `since`, in the handbook's words.
+fn changes_since(since: &str, paths: &[std::path::PathBuf], new: &CheckResult) -> Result<crate::doc::Changes, i32> {
+    let old = load_version_for(since, paths, "the changes need the old version to parse")?;
+    let (op, np) = (old.program.as_ref().expect("loaded"), new.program.as_ref().expect("loaded"));
+    let d = crate::diff::diff(&crate::diff::Request { old: op, new: np, only: None, slice: None });
+    let end = |e: &crate::diff::EndKey| match e {
+        crate::diff::EndKey::Outcome(o) => format!("outcome {o}"),
+        crate::diff::EndKey::Escalated(t) => format!("handed to {t}"),
+        crate::diff::EndKey::Conflict(at) => format!("stopped by a conflict at {at}"),
+        crate::diff::EndKey::FallThrough(at) => format!("stopped with no rule at {at}"),
+        crate::diff::EndKey::Cycle(at) => format!("stopped by a loop at {at}"),
+    };
+    let subject = |s: &crate::diff::Subject| match s {
+        crate::diff::Subject::Flow(n) => format!("flow {n}"),
+        crate::diff::Subject::Table(n) => format!("table {n}"),
+    };
+    let mut changes = Vec::new();
+    for c in &d.compared {
+        for r in &c.regions {
+            let (before, after) = (crate::diff::severity(op, &r.old.end), crate::diff::severity(np, &r.new.end));
+            let direction = match after.cmp(&before) {
+                std::cmp::Ordering::Greater => "stricter",
+                std::cmp::Ordering::Less => "milder",
+                std::cmp::Ordering::Equal => "changed",
+            };
+            let example = r
+                .witness
+                .iter()
+                .map(|(name, v)| {
+                    let label = np.input_by_name(name).map(|i| crate::doc::plain::label(np, i)).unwrap_or_else(|| name.clone());
+                    (label, name.clone(), v.literal())
+                })
+                .collect();
+            let mut before_text = end(&r.old.end);
+            let mut after_text = end(&r.new.end);
+            if r.old.end == r.new.end {
+                before_text = format!("{before_text} by way of {}", r.old.path.join(", "));
+                after_text = format!("{after_text} by way of {}", r.new.path.join(", "));
+            }
+            changes.push(crate::doc::Change {
+                subject: subject(&c.subject),
+                direction,
+                cases: r.text.clone(),
+                example,
+                before: before_text,
+                after: after_text,
+            });
+        }
+    }
+    Ok(crate::doc::Changes {
+        since: since.to_string(),
+        changes,
+        added: d.added.iter().map(subject).collect(),
+        removed: d.removed.iter().map(subject).collect(),
+        notes: d.notes.clone(),
+    })
+}
+
+pub fn doc(args: DocArgs) -> i32 {
+    let result = match load(&args.paths) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let program = result.program.as_ref().expect("loaded");
+    let broken: Vec<String> = program
+        .flows
+        .iter()
+        .filter(|f| !f.ok)
+        .map(|f| format!("flow `{}`", f.name))
+        .chain(program.tables.iter().filter(|t| !t.ok).map(|t| format!("table `{}`", t.name)))
+        .collect();
+    if !broken.is_empty() {
+        eprintln!("error: {} {} errors; run `sopflow check` and fix them first", broken.join(", "), if broken.len() == 1 { "has" } else { "have" });
+        return 2;
+    }
+    let scope = match &args.where_ {
+        Some(w) => match slice_condition(&result, w) {
+            Ok(c) => Some((w.clone(), c)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return 2;
+            }
+        },
+        None => None,
+    };
+    let changes = match &args.since {
+        Some(rev) => match changes_since(rev, &args.paths, &result) {
+            Ok(c) => Some(c),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let options = crate::doc::Options { title: args.title.clone(), scope: scope.as_ref().map(|(t, c)| (t.clone(), c)), max_examples: 40, changes };
+    let handbook = crate::doc::build(program, &result.sources, &options);
+    let files = match args.format {
+        DocFormat::Html => crate::doc::html::render(&handbook),
+        DocFormat::Markdown => crate::doc::markdown::render(&handbook),
+    };
+    if let Err(e) = std::fs::create_dir_all(&args.output) {
+        eprintln!("error: cannot create `{}`: {e}", crate::project::display(&args.output));
+        return 2;
+    }
+    for (name, content) in &files {
+        if let Err(e) = crate::project::write_file(&args.output.join(name), content.as_bytes()) {
+            eprintln!("error: {e}");
+            return 2;
+        }
+    }
+    let examples: usize = handbook.flows.iter().map(|f| f.examples.len()).sum();
+    eprintln!(
+        "{} pages ({} flows, {} tables, {examples} worked examples) written to {}",
+        files.iter().filter(|(n, _)| n.ends_with(".html") || n.ends_with(".md")).count(),
+        handbook.flows.len(),
+        handbook.tables.len(),
+        crate::project::display(&args.output)
+    );
+    0
 }
