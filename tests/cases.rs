@@ -50,6 +50,9 @@ fn generated_tests_alone_cover_every_branch_and_timeout_route_and_pass() {
     let summary = String::from_utf8_lossy(&o.stderr);
     assert!(summary.contains("0 that no case can meet"), "{summary}");
     std::fs::write(dir.join("generated.sop"), &o.stdout).unwrap();
+    // In the canonical layout already.
+    let f = sopflow(&["fmt", "--check", dir.join("generated.sop").to_str().unwrap()]);
+    assert_eq!(f.status.code(), Some(0), "{}", String::from_utf8_lossy(&f.stdout));
     let o = sopflow(&["test", dir.to_str().unwrap(), "--coverage", "--coverage-format", "json"]);
     assert_eq!(o.status.code(), Some(0), "every generated test passes: {}", String::from_utf8_lossy(&o.stderr));
     let cov: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();

@@ -93,7 +93,7 @@ pub fn given_block(w: &Witness) -> String {
 /// The lines of [`given_block`]: the `given` block, then the timeouts if any.
 pub fn given_lines(w: &Witness) -> Vec<String> {
     let parts: Vec<String> = w.values.iter().map(|(k, v)| format!("{k}: {}", v.literal())).collect();
-    let mut lines = vec![format!("given {{ {} }}", parts.join(", "))];
+    let mut lines = vec![if parts.is_empty() { "given {}".to_string() } else { format!("given {{ {} }}", parts.join(", ")) }];
     if !w.timeouts.is_empty() {
         lines.push(format!("timeout {}", w.timeouts.join(", ")));
     }
