@@ -281,7 +281,7 @@ impl Formatter<'_> {
             Item::Outcome(d) => {
                 let mut parts = Vec::new();
                 if d.severity != SeverityLevel::None || self.raw(d.span).contains("severity") {
-                    parts.push(format!("severity {}", severity(d.severity)));
+                    parts.push(format!("severity {}", d.severity.as_str()));
                 }
                 if let Some((team, _)) = &d.requires {
                     parts.push(match team {
@@ -489,16 +489,6 @@ fn is_blank_line(line: &str) -> bool {
 
 fn is_block(item: &Item) -> bool {
     matches!(item, Item::Table(_) | Item::Flow(_) | Item::Test(_))
-}
-
-fn severity(s: SeverityLevel) -> &'static str {
-    match s {
-        SeverityLevel::None => "none",
-        SeverityLevel::Low => "low",
-        SeverityLevel::Medium => "medium",
-        SeverityLevel::High => "high",
-        SeverityLevel::Critical => "critical",
-    }
 }
 
 pub use crate::syntax::lexical::quote;

@@ -10,7 +10,6 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use sopflow::analysis::domain::Value;
 use sopflow::cases::{self, Obligation};
 use sopflow::eval;
 use sopflow::model::RunTarget;
@@ -149,72 +148,13 @@ fn write_appends_only_what_the_project_tests_miss() {
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
 }
 
-const HEADER: &str = "input a: bool\ninput b: bool\ninput k: { x, y, z }\ninput n: int in 0 to 5\nteam t\noutcome o1\noutcome o2\n";
-
-fn atom(rng: &mut Lcg) -> String {
-    match rng.next(6) {
-        0 => "a".into(),
-        1 => "not b".into(),
-        2 => format!("k == {}", ["x", "y", "z"][rng.next(3) as usize]),
-        3 => format!("n {} {}", ["<", ">=", "=="][rng.next(3) as usize], rng.next(6)),
-        4 => format!("k != {}", ["x", "y", "z"][rng.next(3) as usize]),
-        _ => "b".into(),
-    }
-}
-
-fn cond(rng: &mut Lcg, depth: u32) -> String {
-    if depth == 0 || rng.next(3) == 0 {
-        return atom(rng);
-    }
-    match rng.next(3) {
-        0 => format!("{} and {}", cond(rng, depth - 1), cond(rng, depth - 1)),
-        1 => format!("({} or {})", cond(rng, depth - 1), cond(rng, depth - 1)),
-        _ => format!("not ({})", cond(rng, depth - 1)),
-    }
-}
-
-/// A random flow of three steps over the small domain: `first` steps with
-/// compound conditions, an `otherwise`, and a timeout route on some.
-fn random_flow(rng: &mut Lcg) -> String {
-    let mut text = format!("{HEADER}flow f {{\n  start s0\n");
-    for s in 0..3 {
-        let timed = rng.next(2) == 0;
-        text.push_str(&format!("  step s{s} first{} {{\n", if timed { " within 1h" } else { "" }));
-        for _ in 0..1 + rng.next(2) {
-            let to = if s < 2 && rng.next(2) == 0 {
-                format!("s{}", s + 1 + rng.next(2 - s as u64) as usize)
-            } else {
-                ["outcome o1", "outcome o2"][rng.next(2) as usize].to_string()
-            };
-            text.push_str(&format!("    when {} -> {to}\n", cond(rng, 2)));
-        }
-        let other = if s < 2 { format!("s{}", s + 1) } else { "outcome o2".into() };
-        text.push_str(&format!("    otherwise -> {other}\n"));
-        if timed {
-            text.push_str("    timeout -> escalate t\n");
-        }
-        text.push_str("  }\n");
-    }
-    text.push_str("}\n");
-    text
-}
-
 #[test]
 fn the_obligations_met_are_exactly_those_some_case_meets() {
     let mut rng = Lcg(29);
-    let mut cases_all = Vec::new();
-    for a in [false, true] {
-        for b in [false, true] {
-            for k in 0..3 {
-                for n in 0..=5 {
-                    cases_all.push(vec![Some(Value::Bool(a)), Some(Value::Bool(b)), Some(Value::Variant(k)), Some(Value::Num(n))]);
-                }
-            }
-        }
-    }
+    let cases_all = common::small_cases();
     let (mut flows, mut unmet_seen, mut met_seen) = (0, 0, 0);
     while flows < 150 {
-        let text = random_flow(&mut rng);
+        let text = common::small_flow(&mut rng, 2);
         let r = common::check_source("random.sop", &text);
         let Some(p) = r.program.as_ref() else { continue };
         if !p.flows[0].ok || p.flows[0].steps.len() != 3 {

@@ -12,7 +12,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sopflow::analysis::domain::Value;
 use sopflow::eval;
 
 use common::Lcg;
@@ -158,52 +157,13 @@ fn every_worked_example_runs_as_shown() {
     assert!(n >= 30, "{n} examples");
 }
 
-const HEADER: &str = "input a: bool\ninput b: bool\ninput k: { x, y, z }\ninput n: int in 0 to 5\nteam t\noutcome o1\noutcome o2\n";
-
-fn atom(rng: &mut Lcg) -> String {
-    match rng.next(5) {
-        0 => "a".into(),
-        1 => "not b".into(),
-        2 => format!("k == {}", ["x", "y", "z"][rng.next(3) as usize]),
-        3 => format!("n {} {}", ["<", ">=", "=="][rng.next(3) as usize], rng.next(6)),
-        _ => "b and a".into(),
-    }
-}
-
 #[test]
 fn worked_examples_are_exactly_the_ways_some_case_takes() {
     let mut rng = Lcg(30);
-    let mut all = Vec::new();
-    for a in [false, true] {
-        for b in [false, true] {
-            for k in 0..3 {
-                for n in 0..=5 {
-                    all.push(vec![Some(Value::Bool(a)), Some(Value::Bool(b)), Some(Value::Variant(k)), Some(Value::Num(n))]);
-                }
-            }
-        }
-    }
+    let all = common::small_cases();
     let mut checked = 0;
     while checked < 100 {
-        let mut text = format!("{HEADER}flow f {{\n  start s0\n");
-        for s in 0..3 {
-            let timed = rng.next(2) == 0;
-            text.push_str(&format!("  step s{s} first{} {{\n", if timed { " within 1h" } else { "" }));
-            for _ in 0..1 + rng.next(3) {
-                let to = if s < 2 && rng.next(2) == 0 {
-                    format!("s{}", s + 1 + rng.next(2 - s as u64) as usize)
-                } else {
-                    ["outcome o1", "outcome o2"][rng.next(2) as usize].to_string()
-                };
-                text.push_str(&format!("    when {} -> {to}\n", atom(&mut rng)));
-            }
-            text.push_str(&format!("    otherwise -> {}\n", if s < 2 { format!("s{}", s + 1) } else { "outcome o2".into() }));
-            if timed {
-                text.push_str("    timeout -> escalate t\n");
-            }
-            text.push_str("  }\n");
-        }
-        text.push_str("}\n");
+        let text = common::small_flow(&mut rng, 1);
         let r = common::check_source("random.sop", &text);
         let Some(p) = r.program.as_ref() else { continue };
         if !p.flows[0].ok {

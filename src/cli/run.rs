@@ -256,6 +256,20 @@ fn syntax_cases(result: &CheckResult) -> Vec<render::junit::Case> {
         .collect()
 }
 
+/// The flows and tables of a selection that have errors, as an error
+/// message: the commands that read them refuse to.
+fn broken(program: &Program, selection: &crate::export::Selection) -> Option<String> {
+    let names: Vec<String> = selection
+        .flows
+        .iter()
+        .filter(|f| !program.flows[**f].ok)
+        .map(|f| format!("flow `{}`", program.flows[*f].name))
+        .chain(selection.tables.iter().filter(|t| !program.tables[**t].ok).map(|t| format!("table `{}`", program.tables[*t].name)))
+        .collect();
+    (!names.is_empty())
+        .then(|| format!("{} {} errors; run `sopflow check` and fix them first", names.join(", "), if names.len() == 1 { "has" } else { "have" }))
+}
+
 pub fn export(args: ExportArgs) -> i32 {
     let result = match load(&args.paths) {
         Ok(r) => r,
@@ -289,15 +303,8 @@ pub fn export(args: ExportArgs) -> i32 {
             }
         }
     }
-    let broken: Vec<String> = selection
-        .flows
-        .iter()
-        .filter(|f| !program.flows[**f].ok)
-        .map(|f| format!("flow `{}`", program.flows[*f].name))
-        .chain(selection.tables.iter().filter(|t| !program.tables[**t].ok).map(|t| format!("table `{}`", program.tables[*t].name)))
-        .collect();
-    if !broken.is_empty() {
-        eprintln!("error: {} {} errors; run `sopflow check` and fix them first", broken.join(", "), if broken.len() == 1 { "has" } else { "have" });
+    if let Some(e) = broken(program, &selection) {
+        eprintln!("error: {e}");
         return 2;
     }
     if args.format == ExportFormat::Sql && selection.flows.len() + selection.tables.len() != 1 {
@@ -617,15 +624,8 @@ pub fn cases(args: CasesArgs) -> i32 {
             }
         }
     } else {
-        let broken: Vec<String> = program
-            .flows
-            .iter()
-            .filter(|f| !f.ok)
-            .map(|f| format!("flow `{}`", f.name))
-            .chain(program.tables.iter().filter(|t| !t.ok).map(|t| format!("table `{}`", t.name)))
-            .collect();
-        if !broken.is_empty() {
-            eprintln!("error: {} {} errors; run `sopflow check` and fix them first", broken.join(", "), if broken.len() == 1 { "has" } else { "have" });
+        if let Some(e) = broken(program, &crate::export::Selection::all(program)) {
+            eprintln!("error: {e}");
             return 2;
         }
         (0..program.flows.len()).map(RunTarget::Flow).chain((0..program.tables.len()).map(RunTarget::Table)).collect()
@@ -752,15 +752,8 @@ pub fn doc(args: DocArgs) -> i32 {
         Err(code) => return code,
     };
     let program = result.program.as_ref().expect("loaded");
-    let broken: Vec<String> = program
-        .flows
-        .iter()
-        .filter(|f| !f.ok)
-        .map(|f| format!("flow `{}`", f.name))
-        .chain(program.tables.iter().filter(|t| !t.ok).map(|t| format!("table `{}`", t.name)))
-        .collect();
-    if !broken.is_empty() {
-        eprintln!("error: {} {} errors; run `sopflow check` and fix them first", broken.join(", "), if broken.len() == 1 { "has" } else { "have" });
+    if let Some(e) = broken(program, &crate::export::Selection::all(program)) {
+        eprintln!("error: {e}");
         return 2;
     }
     let scope = match &args.where_ {

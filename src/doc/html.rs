@@ -5,8 +5,9 @@
 //! print style. Markup is written by quick-xml (escaped, well-formed); void
 //! elements are the only empty ones.
 
-use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
+
+use crate::export::xml;
 
 use super::{Change, Example, FlowPage, Handbook, Inline, Rule, StepPage, TablePage};
 
@@ -47,28 +48,20 @@ impl Page {
         Page { w: Writer::new(Vec::new()) }
     }
 
-    fn io(r: std::io::Result<()>) {
-        r.expect("writing to memory does not fail");
-    }
-
     fn open(&mut self, tag: &str, attrs: &[(&str, &str)]) {
-        let mut el = BytesStart::new(tag);
-        for a in attrs {
-            el.push_attribute(*a);
-        }
         if VOID.contains(&tag) {
-            Self::io(self.w.write_event(Event::Empty(el)));
+            xml::empty(&mut self.w, tag, attrs);
         } else {
-            Self::io(self.w.write_event(Event::Start(el)));
+            xml::start(&mut self.w, tag, attrs);
         }
     }
 
     fn close(&mut self, tag: &str) {
-        Self::io(self.w.write_event(Event::End(BytesEnd::new(tag))));
+        xml::end(&mut self.w, tag);
     }
 
     fn text(&mut self, s: &str) {
-        Self::io(self.w.write_event(Event::Text(BytesText::new(s))));
+        xml::chars(&mut self.w, s);
     }
 
     fn el(&mut self, tag: &str, attrs: &[(&str, &str)], s: &str) {

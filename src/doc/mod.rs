@@ -171,16 +171,6 @@ pub fn table_page_name(name: &str) -> String {
     format!("table-{name}")
 }
 
-fn severity(s: SeverityLevel) -> &'static str {
-    match s {
-        SeverityLevel::None => "none",
-        SeverityLevel::Low => "low",
-        SeverityLevel::Medium => "medium",
-        SeverityLevel::High => "high",
-        SeverityLevel::Critical => "critical",
-    }
-}
-
 fn team_sla(p: &Program, t: TeamId) -> Option<String> {
     p.teams[t].sla_seconds.map(Duration::format_seconds)
 }
@@ -235,7 +225,7 @@ fn then(p: &Program, flow: Option<FlowId>, t: &Target) -> Sentence {
             out.push(Inline::Code(p.outcomes[o].name.clone()));
             let sev = p.outcomes[o].severity;
             if sev != SeverityLevel::None {
-                out.push(text(format!(" (severity {})", severity(sev))));
+                out.push(text(format!(" (severity {})", sev.as_str())));
             }
         }
         End::Escalate(team) => {
@@ -351,7 +341,7 @@ pub fn build(p: &Program, sources: &crate::source::SourceMap, options: &Options<
         flows,
         tables,
         teams: p.teams.iter().enumerate().map(|(t, team)| (team.name.clone(), team_sla(p, t), team.doc.clone())).collect(),
-        outcomes: p.outcomes.iter().map(|o| (o.name.clone(), severity(o.severity).to_string(), o.doc.clone())).collect(),
+        outcomes: p.outcomes.iter().map(|o| (o.name.clone(), o.severity.as_str().to_string(), o.doc.clone())).collect(),
         inputs: p.inputs.iter().enumerate().map(|(i, x)| (x.name.clone(), plain::label(p, i), type_name(p, i), x.doc.clone())).collect(),
         actions: p.actions.iter().map(|a| (a.name.clone(), a.description.clone(), a.doc.clone())).collect(),
         changes: options.changes.clone(),

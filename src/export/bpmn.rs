@@ -14,9 +14,10 @@
 //!   the team, a final `escalate TEAM` a user task then an end event, `table
 //!   NAME` a business-rule task then an end event, an outcome an end event.
 
-use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::events::{BytesDecl, Event};
 use quick_xml::Writer;
 
+use super::xml::{empty, end, io, start, text, W};
 use super::{layout, Selection};
 use crate::model::*;
 use crate::source::Duration;
@@ -358,38 +359,6 @@ fn draw(proc: &Process) -> Drawing {
         }
     }
     Drawing { shapes, labels, routes: l.routes, width: l.width, height: l.height }
-}
-
-type W = Writer<Vec<u8>>;
-
-fn io(r: std::io::Result<()>) {
-    r.expect("writing to memory does not fail");
-}
-
-fn start(w: &mut W, name: &str, attrs: &[(&str, &str)]) {
-    let mut el = BytesStart::new(name);
-    for a in attrs {
-        el.push_attribute(*a);
-    }
-    io(w.write_event(Event::Start(el)));
-}
-
-fn empty(w: &mut W, name: &str, attrs: &[(&str, &str)]) {
-    let mut el = BytesStart::new(name);
-    for a in attrs {
-        el.push_attribute(*a);
-    }
-    io(w.write_event(Event::Empty(el)));
-}
-
-fn end(w: &mut W, name: &str) {
-    io(w.write_event(Event::End(BytesEnd::new(name))));
-}
-
-fn text(w: &mut W, name: &str, attrs: &[(&str, &str)], body: &str) {
-    start(w, name, attrs);
-    io(w.write_event(Event::Text(BytesText::new(body))));
-    end(w, name);
 }
 
 fn write_process(w: &mut W, id: &str, name: &str, doc: Option<&str>, proc: &Process) {

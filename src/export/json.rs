@@ -365,9 +365,10 @@ impl Ctx<'_> {
                     Node::Action { action } => IrNodeKind::Action { action: self.p.actions[*action].name.clone() },
                     Node::Escalate { team } => IrNodeKind::Escalate { team: self.p.teams[*team].name.clone() },
                     Node::HandOff { team } => IrNodeKind::HandOff { team: self.p.teams[*team].name.clone() },
-                    Node::Outcome { outcome } => {
-                        IrNodeKind::Outcome { outcome: self.p.outcomes[*outcome].name.clone(), severity: severity(self.p.outcomes[*outcome].severity) }
-                    }
+                    Node::Outcome { outcome } => IrNodeKind::Outcome {
+                        outcome: self.p.outcomes[*outcome].name.clone(),
+                        severity: self.p.outcomes[*outcome].severity.as_str().to_string(),
+                    },
                     Node::Table { table } => IrNodeKind::Table { table: self.p.tables[*table].name.clone() },
                 },
             })
@@ -433,10 +434,6 @@ impl Ctx<'_> {
     }
 }
 
-fn severity(s: crate::ast::SeverityLevel) -> String {
-    serde_json::to_value(s).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
-}
-
 pub fn document(p: &Program, sources: &SourceMap, selection: &Selection) -> IrDocument {
     let cx = Ctx { p, sources };
     IrDocument {
@@ -474,7 +471,7 @@ pub fn document(p: &Program, sources: &SourceMap, selection: &Selection) -> IrDo
             .iter()
             .map(|o| IrOutcome {
                 name: o.name.clone(),
-                severity: severity(o.severity),
+                severity: o.severity.as_str().to_string(),
                 requires_escalation: o.requires.map(|r| IrRequires {
                     team: match r {
                         Requirement::Any => None,

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod mermaid;
 pub mod sql;
 pub mod svg;
+pub mod xml;
 
 use crate::ast::SeverityLevel;
 use crate::ir::{self, EdgeKind, Node};

@@ -11,10 +11,10 @@
 
 use std::collections::HashSet;
 
-use quick_xml::events::{BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
 use super::layout::{self, Outline, Rect};
+use super::xml::{empty, end as close, start as open, text, W};
 use super::{Diagram, Selection, Shape};
 use crate::model::Program;
 
@@ -60,38 +60,6 @@ const STYLE: &str = "
 .badge text { font: 700 12px sans-serif; fill: #ffffff; }
 @media print { .edge.witness path, .node.witness rect { stroke: #000000; } }
 ";
-
-type W = Writer<Vec<u8>>;
-
-fn io(r: std::io::Result<()>) {
-    r.expect("writing to memory does not fail");
-}
-
-fn open(w: &mut W, name: &str, attrs: &[(&str, &str)]) {
-    let mut el = BytesStart::new(name);
-    for a in attrs {
-        el.push_attribute(*a);
-    }
-    io(w.write_event(Event::Start(el)));
-}
-
-fn empty(w: &mut W, name: &str, attrs: &[(&str, &str)]) {
-    let mut el = BytesStart::new(name);
-    for a in attrs {
-        el.push_attribute(*a);
-    }
-    io(w.write_event(Event::Empty(el)));
-}
-
-fn close(w: &mut W, name: &str) {
-    io(w.write_event(Event::End(BytesEnd::new(name))));
-}
-
-fn text(w: &mut W, name: &str, attrs: &[(&str, &str)], body: &str) {
-    open(w, name, attrs);
-    io(w.write_event(Event::Text(BytesText::new(body))));
-    close(w, name);
-}
 
 /// The lines drawn in a node: each of its lines wrapped.
 fn node_lines(lines: &[String]) -> Vec<(String, bool)> {

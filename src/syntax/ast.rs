@@ -171,6 +171,19 @@ pub enum SeverityLevel {
     Critical,
 }
 
+impl SeverityLevel {
+    /// The level as the language writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SeverityLevel::None => "none",
+            SeverityLevel::Low => "low",
+            SeverityLevel::Medium => "medium",
+            SeverityLevel::High => "high",
+            SeverityLevel::Critical => "critical",
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct OutcomeDecl {
     pub name: Name,

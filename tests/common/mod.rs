@@ -140,3 +140,73 @@ impl Lcg {
 pub fn witness_json(d: &sopflow::diagnostics::Diagnostic) -> serde_json::Map<String, serde_json::Value> {
     serde_json::to_value(d.witness.as_ref().expect("a witness")).unwrap().as_object().expect("an object").clone()
 }
+
+/// A small domain for brute force: two booleans, a three-variant enum and
+/// a number from 0 to 5, a team and two outcomes.
+pub const SMALL_HEADER: &str = "input a: bool\ninput b: bool\ninput k: { x, y, z }\ninput n: int in 0 to 5\nteam t\noutcome o1\noutcome o2\n";
+
+/// Every case of [`SMALL_HEADER`]'s domain.
+pub fn small_cases() -> Vec<sopflow::eval::Case> {
+    use sopflow::analysis::domain::Value;
+    let mut out = Vec::new();
+    for a in [false, true] {
+        for b in [false, true] {
+            for k in 0..3 {
+                for n in 0..=5 {
+                    out.push(vec![Some(Value::Bool(a)), Some(Value::Bool(b)), Some(Value::Variant(k)), Some(Value::Num(n))]);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn small_atom(rng: &mut Lcg) -> String {
+    match rng.next(6) {
+        0 => "a".into(),
+        1 => "not b".into(),
+        2 => format!("k == {}", ["x", "y", "z"][rng.next(3) as usize]),
+        3 => format!("n {} {}", ["<", ">=", "=="][rng.next(3) as usize], rng.next(6)),
+        4 => format!("k != {}", ["x", "y", "z"][rng.next(3) as usize]),
+        _ => "b".into(),
+    }
+}
+
+/// A random condition over [`SMALL_HEADER`]'s inputs, nested up to `depth`.
+pub fn small_cond(rng: &mut Lcg, depth: u32) -> String {
+    if depth == 0 || rng.next(3) == 0 {
+        return small_atom(rng);
+    }
+    match rng.next(3) {
+        0 => format!("{} and {}", small_cond(rng, depth - 1), small_cond(rng, depth - 1)),
+        1 => format!("({} or {})", small_cond(rng, depth - 1), small_cond(rng, depth - 1)),
+        _ => format!("not ({})", small_cond(rng, depth - 1)),
+    }
+}
+
+/// A random flow `f` of three `first` steps over [`SMALL_HEADER`]: one to
+/// three `when` rules each (conditions nested up to `depth`) sending cases
+/// to a later step or an outcome, an `otherwise`, and on some steps a
+/// deadline with a timeout route.
+pub fn small_flow(rng: &mut Lcg, depth: u32) -> String {
+    let mut text = format!("{SMALL_HEADER}flow f {{\n  start s0\n");
+    for s in 0..3u64 {
+        let timed = rng.next(2) == 0;
+        text.push_str(&format!("  step s{s} first{} {{\n", if timed { " within 1h" } else { "" }));
+        for _ in 0..1 + rng.next(3) {
+            let to = if s < 2 && rng.next(2) == 0 {
+                format!("s{}", s + 1 + rng.next(2 - s))
+            } else {
+                ["outcome o1", "outcome o2"][rng.next(2) as usize].to_string()
+            };
+            text.push_str(&format!("    when {} -> {to}\n", small_cond(rng, depth)));
+        }
+        text.push_str(&format!("    otherwise -> {}\n", if s < 2 { format!("s{}", s + 1) } else { "outcome o2".into() }));
+        if timed {
+            text.push_str("    timeout -> escalate t\n");
+        }
+        text.push_str("  }\n");
+    }
+    text.push_str("}\n");
+    text
+}
