@@ -289,3 +289,21 @@ fn the_handbook_opens_in_chromium() {
     assert!(out.contains("handbook: 9 pages opened, 9 written, 8 drawings, 0 problems"), "{out}");
     assert!(Path::new("target/handbook-flow-page.png").metadata().unwrap().len() > 10_000);
 }
+
+#[test]
+fn a_long_flow_still_gets_its_worked_examples() {
+    // 60 steps: too many routes to try; the examples are `sopflow cases`'s.
+    let text = format!("{}{}", sopflow_tools::gen::declarations(20), sopflow_tools::gen::sop_flow("long", 60, 5));
+    let r = common::check_source("long.sop", &text);
+    let p = r.program.as_ref().unwrap();
+    let h = sopflow::doc::build(p, &r.sources, &sopflow::doc::Options { title: "t".into(), scope: None, max_examples: 12, changes: None });
+    let page = &h.flows[0];
+    assert!(page.examples_capped);
+    assert_eq!(page.examples.len(), 12);
+    for e in &page.examples {
+        let case = eval::case_from_json(p, &case_json(p, &e.inputs)).unwrap();
+        let timeouts: Vec<usize> = e.timeouts.iter().map(|t| p.flows[0].steps.iter().position(|s| s.title.as_deref() == Some(t)).unwrap()).collect();
+        let run = eval::run_flow_timed(p, 0, &case, &timeouts);
+        assert_eq!(run.path.len(), e.steps.len(), "{}", e.title);
+    }
+}

@@ -432,10 +432,35 @@ fn flow_page(p: &Program, sources: &crate::source::SourceMap, analysis: &Analysi
     let mut capped = false;
     if facts.order.is_some() {
         let keep = |s: StepId, b: usize| kept[s][b] && reached[s];
-        let (list, more) = routes(flow, &keep, max_examples);
+        // Routes as the step graph has them, many of which no case takes:
+        // up to twenty candidates for each example shown.
+        let (list, more) = routes(flow, &keep, max_examples.saturating_mul(20));
         capped = more;
-        for route in list {
-            if let Some(e) = example(p, analysis, &facts, &exact, f, &route, scope) {
+        // Too many routes to try them all: first a way through for every
+        // rule, the cases `sopflow cases` makes (without a scope, which it
+        // does not know).
+        if more && scope.is_none() {
+            let options = crate::cases::Options { mcdc: false, skip_covered: false };
+            if let Ok(plan) = crate::cases::generate(p, sources, RunTarget::Flow(f), &[], &options) {
+                for c in plan.cases.iter().take(max_examples) {
+                    let Ok(json) = serde_json::to_value(&c.witness) else { continue };
+                    let Some(map) = json.as_object() else { continue };
+                    let (Ok(case), Ok(timeouts)) = (eval::case_from_json(p, map), eval::timeouts_from_json(p, Some(f), map)) else { continue };
+                    if let Some(e) = shown(p, f, &case, &timeouts) {
+                        examples.push(e);
+                    }
+                }
+            }
+        }
+        for (k, route) in list.iter().enumerate() {
+            if examples.len() == max_examples {
+                capped |= k < list.len();
+                break;
+            }
+            if examples.iter().any(|e: &Example| e.route == *route) {
+                continue;
+            }
+            if let Some(e) = example(p, analysis, &facts, &exact, f, route, scope) {
                 examples.push(e);
             }
         }
@@ -531,11 +556,15 @@ fn example(
     for &i in &first.reads {
         case[i] = full[i].clone();
     }
-    let run = eval::run_flow_timed(p, f, &case, &timeouts);
-    let taken: Vec<(StepId, usize)> = run.taken.iter().filter_map(|(w, b)| if let Where::Step(s) = w { Some((*s, *b)) } else { None }).collect();
-    if taken != route {
-        return None;
-    }
+    let e = shown(p, f, &case, &timeouts)?;
+    (e.route == route).then_some(e)
+}
+
+/// The worked example of a case (with the steps whose time runs out).
+fn shown(p: &Program, f: FlowId, case: &eval::Case, timeouts: &[StepId]) -> Option<Example> {
+    let flow = &p.flows[f];
+    let run = eval::run_flow_timed(p, f, case, timeouts);
+    let route: Vec<(StepId, usize)> = run.taken.iter().filter_map(|(w, b)| if let Where::Step(s) = w { Some((*s, *b)) } else { None }).collect();
     let mut inputs: Vec<(String, String, String)> =
         run.reads.iter().filter_map(|&i| Some((plain::label(p, i), p.inputs[i].name.clone(), plain::value(p, i, case[i].as_ref()?)))).collect();
     inputs.sort_by(|a, b| a.1.cmp(&b.1));
@@ -546,5 +575,5 @@ fn example(
     };
     let steps: Vec<String> = run.path.iter().map(|s| step_title(&flow.steps[*s])).collect();
     let title = format!("{} → {}", steps.join(" → "), flat(&result));
-    Some(Example { route: route.to_vec(), title, inputs, timeouts: timeouts.iter().map(|s| step_title(&flow.steps[*s])).collect(), steps, result })
+    Some(Example { route, title, inputs, timeouts: timeouts.iter().map(|s| step_title(&flow.steps[*s])).collect(), steps, result })
 }
