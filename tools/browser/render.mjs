@@ -1,7 +1,8 @@
 // Renders BPMN files in bpmn-js (the viewer bundle, loaded from
 // node_modules: no network) in headless Chromium, and fails on any import
-// warning, any console error, or a rendered label whose text overlaps a
-// shape or another label's text. Writes a screenshot of each diagram to
+// warning, any console error, a rendered label whose text overlaps a
+// shape or another label's text, or a task name that runs into the task's
+// type icon (the gear of a service task, …). Writes a screenshot of each diagram to
 // OUT_DIR when given.
 // usage: node render.mjs [--screenshots OUT_DIR] FILE.bpmn...
 import { readFileSync, mkdirSync } from 'node:fs';
@@ -42,6 +43,7 @@ for (const file of args) {
     // Rendered text of labels, in diagram coordinates.
     const texts = [];
     const shapes = [];
+    const iconHits = [];
     for (const el of registry.getAll()) {
       if (el.waypoints || el.type === 'bpmn:Participant' || el.type === 'bpmn:Process' || !el.width) continue;
       if (el.type === 'label') {
@@ -51,10 +53,18 @@ for (const file of args) {
         texts.push({ id: el.businessObject.id, x: el.x + b.x, y: el.y + b.y, w: b.width, h: b.height });
       } else {
         shapes.push({ id: el.id, x: el.x, y: el.y, w: el.width, h: el.height });
+        // A task's name must keep clear of its type icon (top left corner).
+        if (/^bpmn:(Service|User|BusinessRule)Task$/.test(el.type)) {
+          const text = registry.getGraphics(el).querySelector('text');
+          if (text && text.textContent) {
+            const b = text.getBBox();
+            if (b.y < 30 && b.x < 30) iconHits.push(`the name of ${el.id} runs into its icon`);
+          }
+        }
       }
     }
     const hit = (a, b) => a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
-    const overlaps = [];
+    const overlaps = [...iconHits];
     texts.forEach((t, i) => {
       for (const s of shapes) if (hit(t, s)) overlaps.push(`label of ${t.id} ${JSON.stringify(t)} overlaps ${s.id} ${JSON.stringify(s)}`);
       for (const u of texts.slice(i + 1)) if (hit(t, u)) overlaps.push(`label of ${t.id} overlaps label of ${u.id}`);
