@@ -473,3 +473,37 @@ fn svg_drawings_are_well_formed_and_keep_shapes_apart() {
     }
     assert!(drawn > p.flows.len() + p.tables.len());
 }
+
+/// Every Mermaid export of `policies/` rendered by Mermaid itself in
+/// headless Chromium without an error, and the export of every flow and
+/// table taller than wide: one diagram per flow, laid out top to bottom and
+/// stacked (not one very wide row). Screenshots go to `target/mermaid/`.
+#[test]
+fn mermaid_renders_every_export_in_chromium() {
+    if !Path::new("tools/browser/node_modules/mermaid/dist").exists() || !Path::new("tools/browser/node_modules/playwright-core").exists() {
+        common::skip("tools/browser is not installed (run `npm ci` there)");
+        return;
+    }
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !available("node", &["--version"]) || !available(&chromium, &["--version"]) {
+        return;
+    }
+    let r = policies();
+    let p = r.program.as_ref().unwrap();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mermaid");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for (name, sel) in selections(p) {
+        let file = dir.join(format!("{name}.mmd"));
+        std::fs::write(&file, export::mermaid::render(p, &sel)).unwrap();
+        files.push(file);
+    }
+    let run = |extra: &[&str], files: &[std::path::PathBuf]| {
+        let o = Command::new("node").arg("tools/browser/mermaid.mjs").args(extra).args(files).env("CHROMIUM", &chromium).output().unwrap();
+        let out = String::from_utf8_lossy(&o.stdout).into_owned();
+        assert!(o.status.success(), "{out}{}", String::from_utf8_lossy(&o.stderr));
+        assert!(out.contains(&format!("mermaid: {} files rendered, 0 with problems", files.len())), "{out}");
+    };
+    run(&["--screenshots", "target/mermaid"], &files);
+    run(&["--tall"], &files[..1]);
+}
