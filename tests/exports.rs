@@ -1,8 +1,9 @@
 //! Exports of the example policies: snapshots of every format, the JSON IR
 //! against its committed schema, and real consumers (Graphviz renders every
 //! DOT export; bpmn-moddle parses and bpmnlint's `recommended` rules accept
-//! every BPMN export; bpmn-js renders each flow in headless Chromium) and the
-//! BPMN layout checked geometrically. Under `CI=true` a missing consumer fails the test;
+//! every BPMN export; bpmn-js renders each flow and Mermaid every Mermaid
+//! export in headless Chromium), and the BPMN and SVG layouts checked
+//! geometrically. Under `CI=true` a missing consumer fails the test;
 //! elsewhere it is reported and skipped.
 
 mod common;
