@@ -685,3 +685,30 @@ fn the_diagram_preview_draws_the_flow_under_the_cursor_with_its_findings() {
     assert!(d.is_null(), "{d}");
     c.shutdown();
 }
+
+#[test]
+fn a_code_action_on_a_flow_name_adds_the_tests_it_lacks() {
+    let (dir, uri, text) = workspace("generate");
+    let mut c = Client::start(&dir);
+    c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
+    let doc = json!({ "uri": uri });
+    let at = pos(&text, "flow review", 6);
+    let a = c.request("textDocument/codeAction", json!({ "textDocument": doc, "range": { "start": at, "end": at }, "context": { "diagnostics": [] } }));
+    let action = a.as_array().unwrap().iter().find(|x| x["title"].as_str().unwrap_or("").contains("generated test")).unwrap_or_else(|| panic!("{a}")).clone();
+    assert_eq!(action["kind"], "source.sopflow.generateTests");
+    let edit = action["edit"]["changes"][&uri].clone();
+    let after = apply(&text, &edit);
+    // The file still checks, every test passes, and every branch is now taken.
+    let r = common::check_source("policy.sop", &after);
+    let p = r.program.as_ref().unwrap();
+    assert!(r.diagnostics.iter().all(|d| d.code.as_str() != "syntax-error"), "{after}");
+    let results = sopflow::testing::run_tests(p, None);
+    assert!(results.iter().all(|t| t.passed()), "{after}");
+    let cov = sopflow::testing::coverage(p, &r.sources, &results);
+    let review = cov.units.iter().find(|u| u.name == "review").unwrap();
+    assert_eq!(review.branches_taken, review.branches_total, "{after}");
+    // Nowhere near a name: no such action.
+    let a = c.request("textDocument/codeAction", json!({ "textDocument": doc, "range": { "start": pos(&text, "input seller", 0), "end": pos(&text, "input seller", 0) }, "context": { "diagnostics": [] } }));
+    assert!(a.as_array().unwrap().iter().all(|x| !x["title"].as_str().unwrap_or("").contains("generated test")), "{a}");
+    c.shutdown();
+}

@@ -548,6 +548,34 @@ pub fn code_actions(ws: &mut Workspace, params: lsp::CodeActionParams) -> Option
         }
         let _ = &indent;
     }
+    // On a flow's or table's name: the tests `sopflow cases --write` would
+    // add (what the project's tests do not cover yet), appended to this file.
+    let at = offset(file, params.range.start) as u32;
+    let on_name = |s: Span| s.file == id && s.start <= at && at <= s.end;
+    let target = p
+        .flows
+        .iter()
+        .position(|f| f.ok && on_name(f.name_span))
+        .map(crate::model::RunTarget::Flow)
+        .or_else(|| p.tables.iter().position(|t| t.ok && on_name(t.name_span)).map(crate::model::RunTarget::Table));
+    if let Some(target) = target {
+        let options = crate::cases::Options { mcdc: true, skip_covered: true };
+        if let Ok(plan) = crate::cases::generate(p, &ws.snapshot.result.sources, target, &ws.snapshot.tests, &options) {
+            if !plan.cases.is_empty() {
+                let mut names: std::collections::HashSet<String> = p.tests.iter().map(|t| t.name.clone()).collect();
+                let tests = crate::cases::render(p, &plan, &mut names);
+                let end = super::convert::position(file, text.len());
+                let sep = if text.ends_with('\n') { "" } else { "\n" };
+                let title = format!("Add {} generated test(s) for what the tests do not cover yet", plan.cases.len());
+                out.push(lsp::CodeActionOrCommand::CodeAction(lsp::CodeAction {
+                    title,
+                    kind: Some(lsp::CodeActionKind::new("source.sopflow.generateTests")),
+                    edit: Some(insert(&uri, end, format!("{sep}{tests}"))),
+                    ..Default::default()
+                }));
+            }
+        }
+    }
     Some(out)
 }
 
