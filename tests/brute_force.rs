@@ -44,21 +44,6 @@ fn target(rng: &mut Lcg) -> &'static str {
     ["outcome o1", "outcome o2", "do act -> outcome o1"][rng.next(3) as usize]
 }
 
-/// Every case of the domain, as evaluator cases.
-fn all_cases() -> Vec<eval::Case> {
-    let mut out = Vec::new();
-    for a in [false, true] {
-        for b in [false, true] {
-            for k in 0..3 {
-                for n in 0..=5 {
-                    out.push(vec![Some(Value::Bool(a)), Some(Value::Bool(b)), Some(Value::Variant(k)), Some(Value::Num(n))]);
-                }
-            }
-        }
-    }
-    out
-}
-
 /// Closes a generated table (with an `otherwise` when asked) and checks it:
 /// the whole text and the result.
 fn check_table(mut text: String, otherwise: bool) -> (String, sopflow::check::CheckResult) {
@@ -119,7 +104,7 @@ fn large_table_analysis_agrees_with_brute_force() {
 
 fn agree(seed: u64, rounds: usize, min_whens: usize, spread: u64, min_findings: usize) {
     let mut rng = Lcg(seed);
-    let cases = all_cases();
+    let cases = common::small_cases();
     let mut findings = 0;
     for round in 0..rounds {
         let first = rng.next(2) == 0;

@@ -89,6 +89,18 @@ fn available(program: &str, args: &[&str]) -> bool {
     ok
 }
 
+/// Chromium, when it, Node and `tools/browser`'s packages (with `package`)
+/// are installed; reported as a skip otherwise.
+fn browser(package: &str) -> Option<String> {
+    let modules = Path::new("tools/browser/node_modules");
+    if !modules.join(package).exists() || !modules.join("playwright-core").exists() {
+        common::skip("tools/browser is not installed (run `npm ci` there)");
+        return None;
+    }
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    (available("node", &["--version"]) && available(&chromium, &["--version"])).then_some(chromium)
+}
+
 #[test]
 fn graphviz_renders_every_dot_export() {
     if !available("dot", &["-V"]) {
@@ -369,14 +381,7 @@ fn the_layout_check_finds_faults() {
 /// Screenshots go to `target/bpmn-js/`.
 #[test]
 fn bpmn_js_renders_every_flow_cleanly_in_chromium() {
-    if !Path::new("tools/browser/node_modules/bpmn-js/dist").exists() || !Path::new("tools/browser/node_modules/playwright-core").exists() {
-        common::skip("tools/browser is not installed (run `npm ci` there)");
-        return;
-    }
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    if !available("node", &["--version"]) || !available(&chromium, &["--version"]) {
-        return;
-    }
+    let Some(chromium) = browser("bpmn-js/dist") else { return };
     let r = policies();
     let p = r.program.as_ref().unwrap();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("bpmn-js");
@@ -481,14 +486,7 @@ fn svg_drawings_are_well_formed_and_keep_shapes_apart() {
 /// stacked (not one very wide row). Screenshots go to `target/mermaid/`.
 #[test]
 fn mermaid_renders_every_export_in_chromium() {
-    if !Path::new("tools/browser/node_modules/mermaid/dist").exists() || !Path::new("tools/browser/node_modules/playwright-core").exists() {
-        common::skip("tools/browser is not installed (run `npm ci` there)");
-        return;
-    }
-    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
-    if !available("node", &["--version"]) || !available(&chromium, &["--version"]) {
-        return;
-    }
+    let Some(chromium) = browser("mermaid/dist") else { return };
     let r = policies();
     let p = r.program.as_ref().unwrap();
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("mermaid");
