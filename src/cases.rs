@@ -207,11 +207,7 @@ pub fn describe(p: &Program, sources: &SourceMap, target: RunTarget, o: &Obligat
     };
     let d = decisions(p, target).into_iter().find(|(w, _)| *w == at).map(|(_, d)| d).expect("an obligation of the target");
     let b = &d.branches[branch];
-    let text = match (&b.kind, &b.cond_text) {
-        (BranchKind::Timeout, _) => "timeout".to_string(),
-        (_, Some(c)) => format!("when {c}"),
-        (_, None) => "otherwise".to_string(),
-    };
+    let text = b.written();
     let place = match (target, at) {
         (RunTarget::Flow(f), Where::Step(s)) => format!("{}: {} ", p.flows[f].name, p.flows[f].steps[s].name),
         (RunTarget::Table(t), _) => format!("{}: ", p.tables[t].name),

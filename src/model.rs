@@ -198,6 +198,15 @@ pub struct Branch {
 }
 
 impl Branch {
+    /// The branch as written, without its target: `when COND`, `otherwise`, `timeout`.
+    pub fn written(&self) -> String {
+        match (&self.kind, &self.cond_text) {
+            (BranchKind::Timeout, _) => "timeout".to_string(),
+            (_, Some(c)) => format!("when {c}"),
+            (_, None) => "otherwise".to_string(),
+        }
+    }
+
     pub fn cond(&self) -> Option<&Cond> {
         match &self.kind {
             BranchKind::When(c) => Some(c),

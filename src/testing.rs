@@ -241,11 +241,7 @@ pub fn coverage(program: &Program, sources: &SourceMap, results: &[TestResult]) 
                     u.timeouts_taken += usize::from(timeout);
                 } else {
                     let (line, column) = sources.get(b.span.file).line_col(b.span.start as usize);
-                    let branch = match (&b.kind, &b.cond_text) {
-                        (BranchKind::Timeout, _) => "timeout".into(),
-                        (_, Some(c)) => format!("when {c}"),
-                        (_, None) => "otherwise".into(),
-                    };
+                    let branch = b.written();
                     u.untaken.push(Untaken { step: step.map(|(_, n)| n.to_string()), line, column, branch, span: b.span });
                 }
             }

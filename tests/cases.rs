@@ -109,13 +109,7 @@ fn no_generated_test_covers_nothing_of_its_own() {
 
 #[test]
 fn write_appends_only_what_the_project_tests_miss() {
-    let dir = std::env::temp_dir().join(format!("sopflow-cases-{}-write", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for f in std::fs::read_dir("policies").unwrap() {
-        let f = f.unwrap().path();
-        std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
-    }
+    let dir = common::copy_policies("cases-write");
     // Without the test of the seller ticket's timeout, one route is uncovered.
     let support = dir.join("seller_support.sop");
     let text = std::fs::read_to_string(&support).unwrap();
@@ -163,10 +157,8 @@ fn the_obligations_met_are_exactly_those_some_case_meets() {
         flows += 1;
         let target = RunTarget::Flow(0);
         // Brute force: every case, with every set of timeouts that fire.
-        let timed: Vec<usize> = (0..3).filter(|s| p.flows[0].steps[*s].decision.timeout().is_some()).collect();
         let mut reachable: BTreeSet<Obligation> = BTreeSet::new();
-        for mask in 0..1usize << timed.len() {
-            let timeouts: Vec<usize> = timed.iter().enumerate().filter(|(i, _)| mask >> i & 1 == 1).map(|(_, s)| *s).collect();
+        for timeouts in common::timeout_sets(p) {
             for case in &cases_all {
                 let run = eval::run(p, target, case, &timeouts);
                 reachable.extend(cases::covered(p, target, case, &run, true));

@@ -170,10 +170,8 @@ fn worked_examples_are_exactly_the_ways_some_case_takes() {
             continue;
         }
         checked += 1;
-        let timed: Vec<usize> = (0..3).filter(|s| p.flows[0].steps[*s].decision.timeout().is_some()).collect();
         let mut taken: BTreeSet<Vec<(usize, usize)>> = BTreeSet::new();
-        for mask in 0..1usize << timed.len() {
-            let timeouts: Vec<usize> = timed.iter().enumerate().filter(|(i, _)| mask >> i & 1 == 1).map(|(_, s)| *s).collect();
+        for timeouts in common::timeout_sets(p) {
             for case in &all {
                 let run = eval::run_flow_timed(p, 0, case, &timeouts);
                 // A timeout that does not fire on the path is not part of the way.
@@ -244,13 +242,7 @@ fn where_writes_the_guide_for_one_market() {
 
 #[test]
 fn since_lists_the_cases_handled_differently() {
-    let new = std::env::temp_dir().join(format!("sopflow-doc-since-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&new);
-    std::fs::create_dir_all(&new).unwrap();
-    for f in std::fs::read_dir("policies").unwrap() {
-        let f = f.unwrap().path();
-        std::fs::copy(&f, new.join(f.file_name().unwrap())).unwrap();
-    }
+    let new = common::copy_policies("doc-since");
     // Repeat counterfeiters go to brand protection from two strikes, not three.
     let file = new.join("counterfeit.sop");
     let text = std::fs::read_to_string(&file).unwrap();

@@ -296,11 +296,7 @@ pub fn build(plan: &Plan, tally: &Tally, file: &str, baseline: Option<&str>, sou
                     (Where::Step(_), RunTarget::Table(_)) => unreachable!("a table's run has no steps"),
                 };
                 let b = &decision.branches[i];
-                let branch = match (&b.kind, &b.cond_text) {
-                    (crate::model::BranchKind::When(_), Some(text)) => format!("when {text}"),
-                    (crate::model::BranchKind::Timeout, _) => "timeout".to_string(),
-                    _ => "otherwise".to_string(),
-                };
+                let branch = b.written();
                 let line = sources.map(|s| {
                     let file = s.get(b.span.file);
                     format!("{}:{}", file.path, file.line_col(b.span.start as usize).0)

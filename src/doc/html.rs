@@ -190,8 +190,31 @@ pub fn render(h: &Handbook) -> Vec<(String, String)> {
     out
 }
 
-fn first_line(doc: &Option<String>) -> String {
-    doc.as_deref().map(|d| d.split("\n\n").next().unwrap_or(d).replace('\n', " ")).unwrap_or_default()
+/// A page in a list: its file stem, name, doc comment, and notes after it.
+type Listed<'a> = (&'a str, &'a str, &'a Option<String>, &'a [String]);
+
+/// A section listing pages: each a link, its doc comment's first
+/// paragraph, and its notes (a flow's resolution targets).
+fn listed(p: &mut Page, id: &str, title: &str, items: &[Listed<'_>]) {
+    p.open("section", &[("aria-labelledby", id)]);
+    p.el("h2", &[("id", id)], title);
+    p.open("ul", &[]);
+    for (page, name, doc, notes) in items {
+        p.open("li", &[]);
+        p.el("a", &[("href", &format!("{page}.html"))], name);
+        let line = super::summary(doc);
+        if !line.is_empty() {
+            p.text(&format!(": {line}"));
+        }
+        for t in *notes {
+            p.text(&format!(" {t}."));
+        }
+        p.close("li");
+        p.nl();
+    }
+    p.close("ul");
+    p.close("section");
+    p.nl();
 }
 
 fn index(h: &Handbook) -> String {
@@ -204,40 +227,11 @@ fn index(h: &Handbook) -> String {
         p.text(&format!(": {} change(s).", c.changes.len() + c.added.len() + c.removed.len()));
         p.close("p");
     }
-    p.open("section", &[("aria-labelledby", "flows")]);
-    p.el("h2", &[("id", "flows")], "Flows");
-    p.open("ul", &[]);
-    for f in &h.flows {
-        p.open("li", &[]);
-        p.el("a", &[("href", &format!("{}.html", f.page))], &f.name);
-        let line = first_line(&f.doc);
-        if !line.is_empty() {
-            p.text(&format!(": {line}"));
-        }
-        for t in &f.targets {
-            p.text(&format!(" {t}."));
-        }
-        p.close("li");
-        p.nl();
-    }
-    p.close("ul");
-    p.close("section");
+    let flows: Vec<Listed<'_>> = h.flows.iter().map(|f| (f.page.as_str(), f.name.as_str(), &f.doc, &f.targets[..])).collect();
+    listed(&mut p, "flows", "Flows", &flows);
     if !h.tables.is_empty() {
-        p.open("section", &[("aria-labelledby", "tables")]);
-        p.el("h2", &[("id", "tables")], "Decision tables");
-        p.open("ul", &[]);
-        for t in &h.tables {
-            p.open("li", &[]);
-            p.el("a", &[("href", &format!("{}.html", t.page))], &t.name);
-            let line = first_line(&t.doc);
-            if !line.is_empty() {
-                p.text(&format!(": {line}"));
-            }
-            p.close("li");
-        }
-        p.close("ul");
-        p.close("section");
-        p.nl();
+        let tables: Vec<Listed<'_>> = h.tables.iter().map(|t| (t.page.as_str(), t.name.as_str(), &t.doc, &[][..])).collect();
+        listed(&mut p, "tables", "Decision tables", &tables);
     }
     let section = |p: &mut Page, id: &str, title: &str, head: &[&str], rows: Vec<Vec<String>>| {
         if rows.is_empty() {
@@ -255,13 +249,13 @@ fn index(h: &Handbook) -> String {
         p.close("section");
         p.nl();
     };
-    let teams = h.teams.iter().map(|(n, sla, doc)| vec![n.clone(), sla.clone().unwrap_or_else(|| "none".into()), first_line(doc)]).collect();
+    let teams = h.teams.iter().map(|(n, sla, doc)| vec![n.clone(), sla.clone().unwrap_or_else(|| "none".into()), super::summary(doc)]).collect();
     section(&mut p, "teams", "Teams", &["Team", "SLA", "About"], teams);
-    let outcomes = h.outcomes.iter().map(|(n, s, doc)| vec![n.clone(), s.clone(), first_line(doc)]).collect();
+    let outcomes = h.outcomes.iter().map(|(n, s, doc)| vec![n.clone(), s.clone(), super::summary(doc)]).collect();
     section(&mut p, "outcomes", "Outcomes", &["Outcome", "Severity", "About"], outcomes);
     let inputs = h.inputs.iter().map(|(n, label, ty, _)| vec![label.clone(), n.clone(), ty.clone()]).collect();
     section(&mut p, "inputs", "Inputs", &["Input", "Name", "Values"], inputs);
-    let actions = h.actions.iter().map(|(n, d, doc)| vec![n.clone(), d.clone().unwrap_or_default(), first_line(doc)]).collect();
+    let actions = h.actions.iter().map(|(n, d, doc)| vec![n.clone(), d.clone().unwrap_or_default(), super::summary(doc)]).collect();
     section(&mut p, "actions", "Actions", &["Action", "What it does", "About"], actions);
     end(p, None)
 }

@@ -84,7 +84,7 @@ pub fn render(h: &Handbook) -> Vec<(String, String)> {
     }
     index.push_str("## Flows\n\n");
     for f in &h.flows {
-        let line = f.doc.as_deref().map(|d| d.split("\n\n").next().unwrap_or(d).replace('\n', " ")).unwrap_or_default();
+        let line = super::summary(&f.doc);
         index.push_str(&format!("- [{}]({}.md){}\n", esc(&f.name), f.page, if line.is_empty() { String::new() } else { format!(": {}", esc(&line)) }));
     }
     index.push('\n');
@@ -95,7 +95,7 @@ pub fn render(h: &Handbook) -> Vec<(String, String)> {
         }
         index.push('\n');
     }
-    let first = |d: &Option<String>| d.as_deref().map(|d| d.split("\n\n").next().unwrap_or(d).replace('\n', " ")).unwrap_or_default();
+    let first = super::summary;
     index.push_str("## Teams\n\n");
     table(
         &mut index,

@@ -256,6 +256,11 @@ fn rule(p: &Program, flow: Option<FlowId>, sources: &crate::source::SourceMap, s
     Rule { when, then: then(p, flow, &b.target), line }
 }
 
+/// A doc comment's first paragraph, on one line (empty without one).
+pub fn summary(doc: &Option<String>) -> String {
+    doc.as_deref().map(|d| d.split("\n\n").next().unwrap_or(d).replace('\n', " ")).unwrap_or_default()
+}
+
 /// Sentences as plain text (for narration and text alternatives).
 pub fn flat(s: &[Inline]) -> String {
     s.iter()
@@ -382,11 +387,7 @@ fn flow_page(p: &Program, sources: &crate::source::SourceMap, analysis: &Analysi
         }
         for (i, b) in step.decision.branches.iter().enumerate() {
             if !kept[s][i] {
-                let what = match (&b.kind, &b.cond_text) {
-                    (BranchKind::Timeout, _) => "timeout".to_string(),
-                    (_, Some(c)) => format!("when {c}"),
-                    (_, None) => "otherwise".to_string(),
-                };
+                let what = b.written();
                 dropped.push(format!("step {}, `{what}`: no case of this scope takes it", step.name));
             }
         }

@@ -210,3 +210,22 @@ pub fn small_flow(rng: &mut Lcg, depth: u32) -> String {
     text.push_str("}\n");
     text
 }
+
+/// Every set of steps of flow 0 whose timeouts could fire together (each
+/// subset of the steps with a `timeout` route), for brute force.
+pub fn timeout_sets(p: &sopflow::model::Program) -> Vec<Vec<usize>> {
+    let timed: Vec<usize> = (0..p.flows[0].steps.len()).filter(|s| p.flows[0].steps[*s].decision.timeout().is_some()).collect();
+    (0..1usize << timed.len()).map(|mask| timed.iter().enumerate().filter(|(i, _)| mask >> i & 1 == 1).map(|(_, s)| *s).collect()).collect()
+}
+
+/// A copy of `policies/` in a fresh temporary folder named after `name`.
+pub fn copy_policies(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("sopflow-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in std::fs::read_dir("policies").unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
+    }
+    dir
+}
