@@ -9,9 +9,8 @@ use lsp_server::{Connection, Message, Notification, Request, RequestId};
 use serde_json::json;
 
 fn main() {
-    let dir = std::env::temp_dir().join(format!("sopflow-lsp-bench-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     // A clean project of 10 files, about 4,600 lines; the edits go to one
     // flow file.
     let mut lines = 0;

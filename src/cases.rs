@@ -265,8 +265,7 @@ pub fn generate(p: &Program, sources: &SourceMap, target: RunTarget, existing: &
         (None, RunTarget::Table(t)) => vec![Where::Table(t)],
         _ => vec![],
     };
-    // The conditions MC/DC asks about, made once: the solver keeps a
-    // condition's literal by its address, so they live as long as it does.
+    // The conditions MC/DC asks about, made once per atom.
     let mut derived: std::collections::HashMap<(Where, usize, usize), (Cond, Cond)> = Default::default();
     for o in &obligations {
         if let Obligation::Independence { at, branch, atom, .. } = *o {

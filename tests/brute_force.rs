@@ -76,10 +76,7 @@ fn dead_and_shadowed(first: bool, sat: &[Vec<&eval::Case>], holds: &impl Fn(usiz
 
 /// A check of `text` as a project of one file.
 fn check_text(text: &str) -> sopflow::check::CheckResult {
-    let mut sources = sopflow::source::SourceMap::default();
-    let id = sources.add("t.sop".into(), text.to_string());
-    let loaded = sopflow::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
-    sopflow::check::check(loaded)
+    common::check_source("t.sop", text)
 }
 
 fn line_of(result: &sopflow::check::CheckResult, d: &sopflow::diagnostics::Diagnostic) -> usize {

@@ -21,10 +21,9 @@ fn sopflow(args: &[&str]) -> std::process::Output {
 }
 
 /// `policies/` without its `test` blocks, in a fresh folder.
-fn policies_without_tests(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("sopflow-cases-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+fn policies_without_tests() -> tempfile::TempDir {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let r = common::check_path(Path::new("policies"));
     let p = r.program.as_ref().unwrap();
     for id in r.sources.ids() {
@@ -38,12 +37,13 @@ fn policies_without_tests(name: &str) -> std::path::PathBuf {
         let name = Path::new(&file.path).file_name().unwrap();
         std::fs::write(dir.join(name), text).unwrap();
     }
-    dir
+    scratch
 }
 
 #[test]
 fn generated_tests_alone_cover_every_branch_and_timeout_route_and_pass() {
-    let dir = policies_without_tests("alone");
+    let scratch = policies_without_tests();
+    let dir = scratch.path();
     let o = sopflow(&["cases", dir.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let summary = String::from_utf8_lossy(&o.stderr);
@@ -72,7 +72,8 @@ fn generated_tests_alone_cover_every_branch_and_timeout_route_and_pass() {
 
 #[test]
 fn no_generated_test_covers_nothing_of_its_own() {
-    let dir = policies_without_tests("minimal");
+    let scratch = policies_without_tests();
+    let dir = scratch.path();
     let o = sopflow(&["cases", dir.to_str().unwrap()]);
     std::fs::write(dir.join("generated.sop"), &o.stdout).unwrap();
     // The generated tests, run again from their text: what each one covers.
@@ -109,7 +110,8 @@ fn no_generated_test_covers_nothing_of_its_own() {
 
 #[test]
 fn write_appends_only_what_the_project_tests_miss() {
-    let dir = common::copy_policies("cases-write");
+    let scratch = common::copy_policies();
+    let dir = scratch.path();
     // Without the test of the seller ticket's timeout, one route is uncovered.
     let support = dir.join("seller_support.sop");
     let text = std::fs::read_to_string(&support).unwrap();

@@ -55,7 +55,8 @@ fn json_diagnostics_follow_the_contract() {
 
 #[test]
 fn json_lines_and_columns_count_characters_and_ignore_crlf() {
-    let dir = tempdir("crlf");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let text = "input flag: bool\r\n// é é é\r\noutcome ok\r\naction a \"né né\" outcome late\r\n";
     std::fs::write(dir.join("a.sop"), text).unwrap();
     let o = sopflow(&["check", "--format", "json", dir.to_str().unwrap()]);
@@ -130,13 +131,6 @@ fn rules_lists_every_code_with_its_level() {
     assert!(text.contains("missing-escalation     error"));
 }
 
-fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("sopflow-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn timings_name_every_stage_on_stderr_and_leave_the_report_alone() {
     let with = sopflow(&["check", "--format", "json", "--timings", "policies"]);
@@ -161,9 +155,8 @@ fn timings_name_every_stage_on_stderr_and_leave_the_report_alone() {
 /// (lowered in parallel, reported in item order).
 #[test]
 fn the_report_does_not_depend_on_the_thread_count() {
-    let dir = std::env::temp_dir().join(format!("sopflow-threads-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     for (name, text) in sopflow_tools::gen::corpus(20_000, 7, 2) {
         std::fs::write(dir.join(name), text).unwrap();
     }
@@ -184,14 +177,14 @@ fn the_report_does_not_depend_on_the_thread_count() {
     assert!(one.contains("undefined-name") && one.contains("unknown-variant") && one.contains("conflicting-outcomes"), "{one}");
     assert_eq!(one, run("2"));
     assert_eq!(one, run("3"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A folder without a policy is an error naming it, never a clean report:
 /// a CI gate pointed at the wrong folder must fail.
 #[test]
 fn a_folder_without_policies_is_an_error() {
-    let dir = std::env::temp_dir().join(format!("sopflow-empty-{}", std::process::id()));
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     std::fs::create_dir_all(dir.join("docs")).unwrap();
     std::fs::write(dir.join("docs/readme.md"), "no policies here").unwrap();
     let shown = dir.to_str().unwrap();
@@ -201,7 +194,6 @@ fn a_folder_without_policies_is_an_error() {
         assert!(stderr(&o).contains(&format!("no `*.sop` file under `{shown}`")), "{args:?}: {}", stderr(&o));
         assert!(o.stdout.is_empty(), "{args:?}");
     }
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `--quiet` hides warnings; when they fail the check with

@@ -242,7 +242,8 @@ fn where_writes_the_guide_for_one_market() {
 
 #[test]
 fn since_lists_the_cases_handled_differently() {
-    let new = common::copy_policies("doc-since");
+    let scratch = common::copy_policies();
+    let new = scratch.path();
     // Repeat counterfeiters go to brand protection from two strikes, not three.
     let file = new.join("counterfeit.sop");
     let text = std::fs::read_to_string(&file).unwrap();

@@ -66,9 +66,8 @@ fn every_example_produces_the_finding_it_claims() {
             assert_eq!(code, Code::UnreadableFile, "{code} has no runnable example");
             continue;
         };
-        let dir = std::env::temp_dir().join(format!("sopflow-doc-{}-{}", std::process::id(), code.as_str()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         match tag.as_str() {
             "sop" => {
                 // A first line `// sopflow.toml: TOML` configures the example's project.
@@ -89,7 +88,6 @@ fn every_example_produces_the_finding_it_claims() {
         }
         let result = common::check_path(&dir);
         let outcome = common::compare(&dir, &result);
-        let _ = std::fs::remove_dir_all(&dir);
         if let Err(e) = outcome {
             panic!("the example of `{code}` does not produce what it claims: {e}");
         }

@@ -50,8 +50,8 @@ fn eval_json_and_explain() {
 
 #[test]
 fn eval_reads_a_case_file_and_delegated_tables() {
-    let dir = std::env::temp_dir().join(format!("sopflow-eval-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let file = dir.join("case.json");
     std::fs::write(&file, r#"{"fraud.signal": "fake_tracking", "fraud.confirmed": true, "order.value_usd": 50000, "seller.strikes": 2}"#).unwrap();
     let o = sopflow(&["eval", "policies", "--flow", "fraud_case", "--case", file.to_str().unwrap(), "--format", "json"], "");
@@ -183,8 +183,8 @@ fn test_passes_on_the_policies_with_full_coverage() {
 /// report keeps standard output.
 #[test]
 fn a_json_coverage_report_is_json_alone() {
-    let dir = std::env::temp_dir().join(format!("sopflow-cov-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let file = dir.join("cov.json");
     let o = sopflow(&["test", "policies", "--coverage", "--coverage-format", "json", "-o", file.to_str().unwrap()], "");
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
@@ -195,15 +195,14 @@ fn a_json_coverage_report_is_json_alone() {
     assert!(out(&o).ends_with("\n56 passed, 0 failed\n"), "{}", out(&o));
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&side).unwrap()).expect("the coverage file is JSON alone");
     assert!(json["units"].is_array());
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A test can say which steps time out; a step without a `timeout` route
 /// cannot, and a step the flow does not have is an undefined name.
 #[test]
 fn tests_take_timeout_routes() {
-    let dir = std::env::temp_dir().join(format!("sopflow-timeout-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let file = dir.join("t.sop");
     let policy = "input x: bool\nteam l2\noutcome a\nflow f {\n  start s\n  step s within 1h {\n    when x -> outcome a\n    otherwise -> u\n    timeout -> escalate l2\n  }\n  step u {\n    otherwise -> outcome a\n  }\n}\n";
     let tests = "test \"late\" {\n  run flow f\n  given { x: true }\n  timeout s\n  expect escalate l2\n  expect path s\n}\n\
@@ -220,7 +219,6 @@ fn tests_take_timeout_routes() {
     let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(json["diagnostics"][0]["code"], "undefined-name", "{json}");
     assert_eq!(json["diagnostics"][0]["message"], "no step `q` in flow `f`");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `eval` takes a case's timeouts under `"@timeouts"`, and rejects steps
@@ -243,8 +241,8 @@ fn eval_takes_timeouts() {
 /// their own cases.
 #[test]
 fn the_note_on_errors_agrees_with_the_results() {
-    let dir = std::env::temp_dir().join(format!("sopflow-note-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let file = dir.join("t.sop");
     std::fs::write(&file, "input x: bool\ninput y: bool\noutcome a\noutcome b\ntable t {\n  when x -> outcome a\n  when y -> outcome b\n  otherwise -> outcome a\n}\ntest \"x only\" {\n  run table t\n  given { x: true, y: false }\n  expect outcome a\n}\n").unwrap();
     let o = sopflow(&["test", file.to_str().unwrap(), "--color", "never"], "");
@@ -253,7 +251,6 @@ fn the_note_on_errors_agrees_with_the_results() {
     assert!(text.contains("1 other error(s) (conflicting-outcomes); tests run the policy as written"), "{text}");
     assert!(!text.contains("tests of the flows and tables they"), "{text}");
     assert!(text.ends_with("1 passed, 0 failed\n"));
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A filter that matches no test, or a project without tests, runs

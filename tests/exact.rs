@@ -12,10 +12,7 @@ use sopflow::diagnostics::Code;
 use sopflow::eval::{self, End};
 
 fn check_text(text: &str) -> CheckResult {
-    let mut sources = sopflow::source::SourceMap::default();
-    let id = sources.add("t.sop".into(), text.to_string());
-    let loaded = sopflow::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
-    sopflow::check::check(loaded)
+    common::check_source("t.sop", text)
 }
 
 fn codes(result: &CheckResult) -> Vec<Code> {
@@ -185,12 +182,12 @@ fn a_shadowing_chain_over_sixty_inputs_is_found_whole() {
 #[test]
 fn an_exhausted_budget_is_reported_not_dropped() {
     let (inputs, c) = cnf(10);
-    let dir = std::env::temp_dir().join(format!("sopflow-budget-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     std::fs::write(dir.join("sopflow.toml"), "[analysis]\nbudget = 0\n").unwrap();
     std::fs::write(dir.join("t.sop"), format!("{inputs}outcome x\noutcome y\ntable t {{\n  when {c} -> outcome x\n  when not ({c}) -> outcome y\n}}\n"))
         .unwrap();
-    let result = sopflow::check::check(sopflow::project::load(std::slice::from_ref(&dir)).unwrap());
+    let result = sopflow::check::check(sopflow::project::load(&[dir.to_path_buf()]).unwrap());
     assert_eq!(codes(&result), [Code::AnalysisIncomplete]);
     assert_eq!(result.incomplete, ["table `t`"]);
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_sopflow")).args(["check", "--format", "json", dir.to_str().unwrap()]).output().unwrap();
@@ -200,5 +197,29 @@ fn an_exhausted_budget_is_reported_not_dropped() {
     assert_eq!(json["diagnostics"][0]["severity"], "note");
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_sopflow")).args(["check", "--deny-incomplete", dir.to_str().unwrap()]).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
-    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The solver keeps the literals of the program's own conditions only. A
+/// condition built for one question is encoded afresh, so a later question
+/// whose condition lands at the same address (freed and reused memory) is
+/// answered for what it says.
+#[test]
+fn a_condition_built_for_one_question_does_not_answer_the_next() {
+    use sopflow::analysis::{domain::CaseSet, sat::Answer, sets::holds, Analysis, Cubes, Exact, Question};
+    use sopflow::model::{BranchKind, Cond};
+    let r = check_text("input a: bool\noutcome x\noutcome y\ntable t {\n  when a -> outcome x\n  otherwise -> outcome y\n}\n");
+    let p = r.program.as_ref().unwrap();
+    let BranchKind::When(a) = &p.tables[0].decision.branches[0].kind else { panic!("a `when` branch") };
+    let analysis = Analysis::new(p);
+    let exact = Exact::new(&analysis);
+    let full = CaseSet::full(&analysis.space);
+    let view = analysis.table_view(0, &full, &exact);
+    for i in 0..20 {
+        let c = Box::new(if i % 2 == 0 { a.clone() } else { Cond::Not(Box::new(a.clone())) });
+        let q = Question { holds: vec![&c], ..Question::new() };
+        match analysis.decide(&view, &q, Cubes::Unsure, false, "test", || format!("question {i}")) {
+            Answer::Found(point) => assert!(holds(&analysis.space, &c, &point), "question {i}"),
+            other => panic!("question {i}: {other:?}"),
+        }
+    }
 }

@@ -108,8 +108,8 @@ fn graphviz_renders_every_dot_export() {
     }
     let r = policies();
     let p = r.program.as_ref().unwrap();
-    let dir = std::env::temp_dir().join(format!("sopflow-dot-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     for (name, sel) in selections(p) {
         let file = dir.join(format!("{name}.dot"));
         std::fs::write(&file, export::dot::render(p, &sel)).unwrap();
@@ -131,8 +131,8 @@ fn bpmnlint_and_bpmn_moddle_accept_every_bpmn_export() {
     }
     let r = policies();
     let p = r.program.as_ref().unwrap();
-    let dir = std::env::temp_dir().join(format!("sopflow-bpmn-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let mut files = Vec::new();
     for (name, sel) in selections(p).into_iter().filter(|(_, s)| !s.flows.is_empty()) {
         let file = dir.join(format!("{name}.bpmn"));

@@ -99,9 +99,8 @@ fn the_fmt_command_checks_rewrites_and_reads_stdin() {
     use std::io::Write;
     use std::process::{Command, Stdio};
     let bin = env!("CARGO_BIN_EXE_sopflow");
-    let dir = std::env::temp_dir().join(format!("sopflow-fmt-cli-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let messy = "input a: bool\noutcome x\ntable t {\nwhen a->outcome x\notherwise->outcome x\n}\n";
     std::fs::write(dir.join("a.sop"), messy).unwrap();
     let o = Command::new(bin).args(["fmt", "--check"]).arg(&dir).output().unwrap();
@@ -144,10 +143,7 @@ fn formatting_mutants_keeps_findings_and_is_idempotent() {
         "\n\n",
     ];
     let findings = |text: &str| {
-        let mut sources = sopflow::source::SourceMap::default();
-        let id = sources.add("m.sop".into(), text.to_string());
-        let loaded = sopflow::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] };
-        let r = sopflow::check::check(loaded);
+        let r = common::check_source("m.sop", text);
         let mut v: Vec<(String, String)> = r.diagnostics.iter().map(|d| (d.code.as_str().to_string(), d.level.as_str().to_string())).collect();
         v.sort();
         (v, r.suppressed)

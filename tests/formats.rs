@@ -86,8 +86,8 @@ fn quiet_shows_errors_only() {
 
 #[test]
 fn output_is_written_atomically_and_replaces_the_file() {
-    let dir = std::env::temp_dir().join(format!("sopflow-out-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let out = dir.join("report.sarif");
     std::fs::write(&out, "old").unwrap();
     let o = sopflow(&["check", "--format", "sarif", "-o", out.to_str().unwrap(), "tests/formats"]);
@@ -132,8 +132,8 @@ fn redact_times(xml: &str) -> String {
 /// a failed case, so that a CI step has a report to upload.
 #[test]
 fn junit_is_written_when_the_project_has_syntax_errors() {
-    let dir = std::env::temp_dir().join(format!("sopflow-junit-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let file = dir.join("broken.sop");
     std::fs::write(&file, "outcome a\nflow f {\n  start s\n  step s {\n    otherwise -> outcome\n  }\n}\n").unwrap();
     let report = dir.join("junit.xml");
@@ -143,7 +143,6 @@ fn junit_is_written_when_the_project_has_syntax_errors() {
     assert!(xml.contains("tests=\"1\" failures=\"1\""), "{xml}");
     assert!(xml.contains("<testcase name=\"syntax-error at 5:18\""), "{xml}");
     assert!(xml.contains("<failure message=") && xml.contains("type=\"syntax-error\""), "{xml}");
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// A condition shown in a message is its source on one line, without the

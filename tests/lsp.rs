@@ -88,14 +88,13 @@ impl Client {
     }
 }
 
-fn workspace(name: &str) -> (std::path::PathBuf, String, String) {
-    let dir = std::env::temp_dir().join(format!("sopflow-lsp-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+fn workspace() -> (tempfile::TempDir, String, String) {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let text = std::fs::read_to_string("tests/lsp_ws/policy.sop").unwrap();
     std::fs::write(dir.join("policy.sop"), &text).unwrap();
     let uri = format!("file://{}/policy.sop", std::fs::canonicalize(&dir).unwrap().display());
-    (dir, uri, text)
+    (scratch, uri, text)
 }
 
 fn pos(text: &str, needle: &str, delta: usize) -> Value {
@@ -107,7 +106,8 @@ fn pos(text: &str, needle: &str, delta: usize) -> Value {
 
 #[test]
 fn diagnostics_on_open_and_on_edit() {
-    let (dir, uri, text) = workspace("diag");
+    let (scratch, uri, text) = workspace();
+    let dir = scratch.path();
     let mut c = Client::start(&dir);
     c.diagnostics_for(&uri); // the workspace as found on disk
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
@@ -136,7 +136,8 @@ fn diagnostics_on_open_and_on_edit() {
 
 #[test]
 fn navigation_hover_rename_completion_symbols() {
-    let (dir, uri, text) = workspace("nav");
+    let (scratch, uri, text) = workspace();
+    let dir = scratch.path();
     let mut c = Client::start(&dir);
     c.diagnostics_for(&uri);
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
@@ -186,7 +187,8 @@ fn navigation_hover_rename_completion_symbols() {
 
 #[test]
 fn formatting_code_actions_and_code_lens() {
-    let (dir, uri, text) = workspace("actions");
+    let (scratch, uri, text) = workspace();
+    let dir = scratch.path();
     let mut c = Client::start(&dir);
     c.diagnostics_for(&uri);
     let messy = text.replace("    when brand.authorized    -> outcome approve", "when brand.authorized->outcome approve");
@@ -242,7 +244,8 @@ fn formatting_code_actions_and_code_lens() {
 #[test]
 fn the_server_survives_bad_input() {
     use std::io::Write;
-    let (dir, uri, text) = workspace("robust");
+    let (scratch, uri, text) = workspace();
+    let dir = scratch.path();
     let mut c = Client::start(&dir);
     c.diagnostics_for(&uri);
     // Not JSON, and JSON that is not a JSON-RPC message: framed correctly.
@@ -284,9 +287,8 @@ fn the_server_survives_bad_input() {
 /// the project answers at once, before that table's findings arrive.
 #[test]
 fn requests_are_answered_while_a_large_table_is_analysed() {
-    let dir = std::env::temp_dir().join(format!("sopflow-lsp-{}-busy", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let mut seed = 7u64;
     let mut next = |n: u64| {
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
@@ -321,7 +323,6 @@ fn requests_are_answered_while_a_large_table_is_analysed() {
     let found = c.diagnostics_for(&big_uri);
     assert!(found.iter().any(|d| d["code"] == "conflicting-outcomes"), "{}", found.len());
     c.shutdown();
-    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// Framing over a real pipe: every broken header ends the session with a
@@ -365,8 +366,8 @@ fn a_broken_stream_ends_the_session_cleanly() {
         assert!(err.contains(says), "{what}: {err}");
     }
     // `exit` without `shutdown`.
-    let dir = std::env::temp_dir().join(format!("sopflow-lsp-{}-exit", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let mut c = Client::start(&dir);
     c.notify("exit", Value::Null);
     assert_eq!(c.child.wait().unwrap().code(), Some(1));
@@ -374,7 +375,8 @@ fn a_broken_stream_ends_the_session_cleanly() {
 
 #[test]
 fn prepare_rename_highlight_folding_selection_and_nested_symbols() {
-    let (dir, uri, text) = workspace("structure");
+    let (scratch, uri, text) = workspace();
+    let dir = scratch.path();
     let mut c = Client::start(&dir);
     c.diagnostics_for(&uri);
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
@@ -424,7 +426,8 @@ fn prepare_rename_highlight_folding_selection_and_nested_symbols() {
 
 #[test]
 fn every_advertised_capability_answers_over_stdio() {
-    let (dir, uri, text) = workspace("caps");
+    let (scratch, uri, text) = workspace();
+    let dir = scratch.path();
     let mut c = Client::start(&dir);
     c.diagnostics_for(&uri);
     let init = sopflow::lsp::capabilities();
@@ -493,7 +496,8 @@ fn every_advertised_capability_answers_over_stdio() {
 
 #[test]
 fn semantic_tokens_name_what_each_word_is() {
-    let (dir, uri, text) = workspace("tokens");
+    let (scratch, uri, text) = workspace();
+    let dir = scratch.path();
     let mut c = Client::start(&dir);
     c.diagnostics_for(&uri);
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text.clone() } }));
@@ -542,9 +546,8 @@ fn semantic_tokens_name_what_each_word_is() {
 
 #[test]
 fn inlay_hints_show_the_worst_case_so_far_and_a_tables_rules() {
-    let dir = std::env::temp_dir().join(format!("sopflow-lsp-{}-hints", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let text = "input a: bool\noutcome ok\noutcome no\nteam t { sla 2h }\n\ntable rules {\n  when a -> outcome ok\n  otherwise -> outcome no\n}\n\n\
 flow f {\n  start s1\n  step s1 within 1h {\n    when a -> s2\n    otherwise -> s3\n    timeout -> escalate t\n  }\n  step s2 within 4h {\n    otherwise -> s3\n    timeout -> escalate t\n  }\n  step s3 within 30m {\n    otherwise -> table rules\n    timeout -> escalate t\n  }\n}\n";
     std::fs::write(dir.join("policy.sop"), text).unwrap();
@@ -602,7 +605,8 @@ fn apply(text: &str, edits: &Value) -> String {
 
 #[test]
 fn range_formatting_changes_only_the_lines_in_range() {
-    let (dir, uri, text) = workspace("range-format");
+    let (scratch, uri, text) = workspace();
+    let dir = scratch.path();
     let mut c = Client::start(&dir);
     let messy = text
         .replace("    when brand.authorized    -> outcome approve", "when brand.authorized->outcome approve")
@@ -639,7 +643,8 @@ fn range_formatting_changes_only_the_lines_in_range() {
 
 #[test]
 fn the_diagram_preview_draws_the_flow_under_the_cursor_with_its_findings() {
-    let (dir, uri, text) = workspace("diagram");
+    let (scratch, uri, text) = workspace();
+    let dir = scratch.path();
     let mut c = Client::start(&dir);
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
     let diags = c.diagnostics_for(&uri);
@@ -688,7 +693,8 @@ fn the_diagram_preview_draws_the_flow_under_the_cursor_with_its_findings() {
 
 #[test]
 fn a_code_action_on_a_flow_name_adds_the_tests_it_lacks() {
-    let (dir, uri, text) = workspace("generate");
+    let (scratch, uri, text) = workspace();
+    let dir = scratch.path();
     let mut c = Client::start(&dir);
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
     let doc = json!({ "uri": uri });

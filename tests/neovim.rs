@@ -15,9 +15,8 @@ fn neovim_receives_the_conflict_from_the_language_server() {
         common::skip("Neovim is not installed");
         return;
     }
-    let dir = std::env::temp_dir().join(format!("sopflow-nvim-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let policy = dir.join("brand_check.sop");
     std::fs::copy("examples/sop/brand_check.sop", &policy).unwrap();
     let out = dir.join("diagnostics.json");
@@ -50,9 +49,8 @@ fn neovim_gets_an_answer_to_every_newer_request() {
         common::skip("Neovim is not installed");
         return;
     }
-    let dir = std::env::temp_dir().join(format!("sopflow-nvim-requests-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let policy = dir.join("brand_check.sop");
     std::fs::copy("examples/sop/brand_check.sop", &policy).unwrap();
     let out = dir.join("answers.json");

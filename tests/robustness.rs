@@ -108,16 +108,10 @@ fn sopflow(args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
     cmd.output().unwrap()
 }
 
-fn tempdir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("sopflow-limits-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
 #[test]
 fn a_file_over_the_size_limit_is_unreadable_and_the_rest_is_checked() {
-    let dir = tempdir("size");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     std::fs::write(dir.join("a.sop"), "input x: bool\n").unwrap();
     let big = "// filler\n".repeat((sopflow::project::MAX_FILE_BYTES as usize / 10) + 10);
     std::fs::write(dir.join("big.sop"), big).unwrap();
@@ -131,7 +125,8 @@ fn a_file_over_the_size_limit_is_unreadable_and_the_rest_is_checked() {
 
 #[test]
 fn too_many_files_is_exit_2_with_the_limit_named() {
-    let dir = tempdir("count");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     for k in 0..6 {
         std::fs::write(dir.join(format!("f{k}.sop")), "").unwrap();
     }
@@ -151,7 +146,8 @@ fn a_string_over_the_length_limit_is_a_syntax_error() {
 #[cfg(unix)]
 #[test]
 fn a_symlink_loop_is_detected_and_the_rest_is_checked() {
-    let dir = tempdir("loop");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::fs::write(dir.join("sub/a.sop"), "input x: bool\n").unwrap();
     std::os::unix::fs::symlink(&dir, dir.join("sub/back")).unwrap();
@@ -175,7 +171,8 @@ fn a_byte_order_mark_and_crlf_are_accepted() {
 fn interrupted_writes_leave_the_original_intact() {
     // A write that cannot complete (the target is a directory) fails before
     // the rename: nothing is replaced and no temporary file is left behind.
-    let dir = tempdir("atomic");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let target = dir.join("report.json");
     std::fs::create_dir_all(&target).unwrap();
     assert!(sopflow::project::write_file(&target, b"new").is_err());
@@ -210,7 +207,8 @@ fn nesting_at_the_limit_fits_a_small_stack() {
 #[test]
 fn atomic_writes_keep_the_usual_file_modes() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = tempdir("modes");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     let plain = dir.join("plain.txt");
     std::fs::write(&plain, "x").unwrap();
@@ -231,7 +229,8 @@ fn atomic_writes_keep_the_usual_file_modes() {
 #[cfg(unix)]
 #[test]
 fn a_fifo_or_a_process_substitution_is_read() {
-    let dir = tempdir("fifo");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let fifo = dir.join("policy.sop");
     assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     let text = std::fs::read_to_string("tests/fixtures/conflicting-outcomes.sop").unwrap();
@@ -258,7 +257,8 @@ fn a_fifo_or_a_process_substitution_is_read() {
 #[cfg(unix)]
 #[test]
 fn a_policy_that_cannot_be_read_fails_the_check() {
-    let dir = tempdir("dangling");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     std::fs::write(dir.join("a.sop"), "input x: bool\noutcome a\ntable t {\n  when x -> outcome a\n  otherwise -> outcome a\n}\n").unwrap();
     std::os::unix::fs::symlink(dir.join("gone.sop"), dir.join("b.sop")).unwrap();
     // A dangling link not named as a policy is not part of the project.
@@ -274,7 +274,8 @@ fn a_policy_that_cannot_be_read_fails_the_check() {
 #[cfg(unix)]
 #[test]
 fn the_same_file_by_two_names_is_read_once() {
-    let dir = tempdir("twice");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let text = "input x: bool\noutcome a\ntable t {\n  when x -> outcome a\n  otherwise -> outcome a\n}\n";
     std::fs::create_dir_all(dir.join("real")).unwrap();
     std::fs::write(dir.join("real/p.sop"), text).unwrap();
@@ -295,7 +296,8 @@ fn the_same_file_by_two_names_is_read_once() {
 #[test]
 fn a_lone_carriage_return_ends_a_line_everywhere() {
     let text = "input x: bool\routcome a\routcome b\rtable t {\r  when x -> outcome a\r  when x -> outcome b\r  otherwise -> outcome a\r}\r";
-    let dir = tempdir("cr");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let file = dir.join("cr.sop");
     std::fs::write(&file, text).unwrap();
     let o = sopflow(&["check", "--format", "json", file.to_str().unwrap()], &[]);
@@ -316,7 +318,8 @@ fn a_lone_carriage_return_ends_a_line_everywhere() {
 #[test]
 fn output_writes_what_the_path_names() {
     use std::os::unix::fs::FileTypeExt;
-    let dir = tempdir("output");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let real = dir.join("real.json");
     std::fs::write(&real, "old").unwrap();
     let link = dir.join("link.json");
@@ -352,7 +355,8 @@ fn output_writes_what_the_path_names() {
 #[test]
 fn fmt_keeps_links_owner_and_mode() {
     use std::os::unix::fs::MetadataExt;
-    let dir = tempdir("fmtlinks");
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     let messy = "outcome   x\n";
     let real = dir.join("real.sop");
     std::fs::write(&real, messy).unwrap();

@@ -66,7 +66,11 @@ pub struct Sat {
     /// Each input's class literals, once encoded.
     inputs: Vec<Option<Vec<Lit>>>,
     /// A condition's literal, by the condition's address in the program.
-    conds: HashMap<usize, Lit>,
+    /// Only the program's own conditions (and their parts) are kept: their
+    /// addresses cannot be reused while the program lives, whereas a
+    /// condition a caller builds for one question may be freed and its
+    /// memory given to another.
+    conds: HashMap<usize, Option<Lit>>,
     /// The reach literal of a step under a filter (`key`, step).
     reach: HashMap<(u64, StepId), Lit>,
 }
@@ -76,7 +80,14 @@ impl Sat {
         let mut solver = batsat::Solver::new(SolverOpts::default(), Budget { spent: 0, limit: budget, cancel });
         let truth = Lit::new(solver.new_var_default(), true);
         solver.add_clause_reuse(&mut vec![truth]);
-        Sat { solver, truth, inputs: vec![None; program.inputs.len()], conds: HashMap::new(), reach: HashMap::new() }
+        let mut conds = HashMap::new();
+        let decisions = program.flows.iter().flat_map(|f| f.steps.iter().map(|s| &s.decision)).chain(program.tables.iter().map(|t| &t.decision));
+        for d in decisions {
+            for (_, c) in d.whens() {
+                own(c, &mut conds);
+            }
+        }
+        Sat { solver, truth, inputs: vec![None; program.inputs.len()], conds, reach: HashMap::new() }
     }
 
     /// Conflicts spent so far.
@@ -156,12 +167,15 @@ impl Sat {
         !self.truth
     }
 
-    /// The literal of a condition of the program.
+    /// The literal of a condition: one of the program's, kept, or one built
+    /// for a question, encoded afresh each time.
     pub fn cond(&mut self, space: &Space, c: &Cond) -> Lit {
         let key = c as *const Cond as usize;
-        if let Some(l) = self.conds.get(&key) {
-            return *l;
-        }
+        let own = match self.conds.get(&key) {
+            Some(Some(l)) => return *l,
+            Some(None) => true,
+            None => false,
+        };
         let lit = match c {
             Cond::Const(b) => {
                 if *b {
@@ -191,7 +205,9 @@ impl Sat {
                 }
             }
         };
-        self.conds.insert(key, lit);
+        if own {
+            self.conds.insert(key, Some(lit));
+        }
         lit
     }
 
@@ -312,3 +328,13 @@ trait PartitionMap: Iterator + Sized {
 }
 
 impl<I: Iterator> PartitionMap for I {}
+
+/// Marks `c` and its parts as the program's own (not yet encoded).
+fn own(c: &Cond, conds: &mut HashMap<usize, Option<Lit>>) {
+    conds.insert(c as *const Cond as usize, None);
+    match c {
+        Cond::Not(inner) => own(inner, conds),
+        Cond::And(parts) | Cond::Or(parts) => parts.iter().for_each(|p| own(p, conds)),
+        Cond::Atom(_) | Cond::Const(_) => {}
+    }
+}

@@ -10,15 +10,11 @@ pub fn check_path(path: &Path) -> CheckResult {
     check(sopflow::project::load(&[path.to_path_buf()]).expect("fixture exists"))
 }
 
-/// Checks a source text given as one file named `name`.
+/// Checks a source text given as one file named `name`, without a disk.
 pub fn check_source(name: &str, text: &str) -> CheckResult {
-    let dir = std::env::temp_dir().join(format!("sopflow-test-{}-{}", std::process::id(), name.replace('/', "_")));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join(name);
-    std::fs::write(&file, text).unwrap();
-    let result = check_path(&file);
-    let _ = std::fs::remove_dir_all(&dir);
-    result
+    let mut sources = sopflow::source::SourceMap::default();
+    let id = sources.add(name.into(), text.to_string());
+    check(sopflow::project::Loaded { sources, files: vec![(id, None)], config: None, walk_notes: vec![] })
 }
 
 /// Every case of a suite folder: `.sop` files and folders, sorted.
@@ -218,14 +214,13 @@ pub fn timeout_sets(p: &sopflow::model::Program) -> Vec<Vec<usize>> {
     (0..1usize << timed.len()).map(|mask| timed.iter().enumerate().filter(|(i, _)| mask >> i & 1 == 1).map(|(_, s)| *s).collect()).collect()
 }
 
-/// A copy of `policies/` in a fresh temporary folder named after `name`.
-pub fn copy_policies(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sopflow-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+/// A copy of `policies/` in a fresh temporary folder, removed when dropped.
+pub fn copy_policies() -> tempfile::TempDir {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
     for f in std::fs::read_dir("policies").unwrap() {
         let f = f.unwrap().path();
         std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
     }
-    dir
+    scratch
 }
