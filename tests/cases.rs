@@ -77,7 +77,7 @@ fn no_generated_test_covers_nothing_of_its_own() {
     let o = sopflow(&["cases", dir.to_str().unwrap()]);
     std::fs::write(dir.join("generated.sop"), &o.stdout).unwrap();
     // The generated tests, run again from their text: what each one covers.
-    let r = common::check_path(&dir);
+    let r = common::check_path(dir);
     let p = r.program.as_ref().unwrap();
     let results = sopflow::testing::run_tests(p, None);
     assert_eq!(results.len(), p.tests.len());

@@ -169,7 +169,7 @@ fn the_report_does_not_depend_on_the_thread_count() {
     std::fs::write(dir.join("zz_broken.sop"), broken).unwrap();
     let run = |threads: &str| {
         let out =
-            Command::new(env!("CARGO_BIN_EXE_sopflow")).env("RAYON_NUM_THREADS", threads).args(["check", "--format", "json"]).arg(&dir).output().expect("runs");
+            Command::new(env!("CARGO_BIN_EXE_sopflow")).env("RAYON_NUM_THREADS", threads).args(["check", "--format", "json"]).arg(dir).output().expect("runs");
         assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
         stdout(&out)
     };

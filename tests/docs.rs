@@ -86,8 +86,8 @@ fn every_example_produces_the_finding_it_claims() {
             }
             other => panic!("{code}: example tagged `{other}`"),
         }
-        let result = common::check_path(&dir);
-        let outcome = common::compare(&dir, &result);
+        let result = common::check_path(dir);
+        let outcome = common::compare(dir, &result);
         if let Err(e) = outcome {
             panic!("the example of `{code}` does not produce what it claims: {e}");
         }

@@ -103,15 +103,15 @@ fn the_fmt_command_checks_rewrites_and_reads_stdin() {
     let dir = scratch.path();
     let messy = "input a: bool\noutcome x\ntable t {\nwhen a->outcome x\notherwise->outcome x\n}\n";
     std::fs::write(dir.join("a.sop"), messy).unwrap();
-    let o = Command::new(bin).args(["fmt", "--check"]).arg(&dir).output().unwrap();
+    let o = Command::new(bin).args(["fmt", "--check"]).arg(dir).output().unwrap();
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stdout).contains("a.sop"));
     assert_eq!(std::fs::read_to_string(dir.join("a.sop")).unwrap(), messy, "--check changes nothing");
-    let o = Command::new(bin).arg("fmt").arg(&dir).output().unwrap();
+    let o = Command::new(bin).arg("fmt").arg(dir).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
     let formatted = std::fs::read_to_string(dir.join("a.sop")).unwrap();
     assert_eq!(formatted, sopflow::fmt::format(messy).unwrap());
-    let o = Command::new(bin).args(["fmt", "--check"]).arg(&dir).output().unwrap();
+    let o = Command::new(bin).args(["fmt", "--check"]).arg(dir).output().unwrap();
     assert_eq!(o.status.code(), Some(0));
     let mut child = Command::new(bin).args(["fmt", "--stdin"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(messy.as_bytes()).unwrap();

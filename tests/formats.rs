@@ -96,7 +96,7 @@ fn output_is_written_atomically_and_replaces_the_file() {
     let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     assert_eq!(written["version"], "2.1.0");
     // Only the report is left in the folder: no temporary file behind.
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    assert_eq!(std::fs::read_dir(dir).unwrap().count(), 1);
     let bad = sopflow(&["check", "-o", "/no/such/dir/report.txt", "tests/formats"]);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("cannot write `/no/such/dir/report.txt`"));

@@ -93,7 +93,7 @@ fn workspace() -> (tempfile::TempDir, String, String) {
     let dir = scratch.path();
     let text = std::fs::read_to_string("tests/lsp_ws/policy.sop").unwrap();
     std::fs::write(dir.join("policy.sop"), &text).unwrap();
-    let uri = format!("file://{}/policy.sop", std::fs::canonicalize(&dir).unwrap().display());
+    let uri = format!("file://{}/policy.sop", std::fs::canonicalize(dir).unwrap().display());
     (scratch, uri, text)
 }
 
@@ -108,7 +108,7 @@ fn pos(text: &str, needle: &str, delta: usize) -> Value {
 fn diagnostics_on_open_and_on_edit() {
     let (scratch, uri, text) = workspace();
     let dir = scratch.path();
-    let mut c = Client::start(&dir);
+    let mut c = Client::start(dir);
     c.diagnostics_for(&uri); // the workspace as found on disk
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
     let diags = c.diagnostics_for(&uri);
@@ -138,7 +138,7 @@ fn diagnostics_on_open_and_on_edit() {
 fn navigation_hover_rename_completion_symbols() {
     let (scratch, uri, text) = workspace();
     let dir = scratch.path();
-    let mut c = Client::start(&dir);
+    let mut c = Client::start(dir);
     c.diagnostics_for(&uri);
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
     let doc = json!({ "uri": uri });
@@ -189,7 +189,7 @@ fn navigation_hover_rename_completion_symbols() {
 fn formatting_code_actions_and_code_lens() {
     let (scratch, uri, text) = workspace();
     let dir = scratch.path();
-    let mut c = Client::start(&dir);
+    let mut c = Client::start(dir);
     c.diagnostics_for(&uri);
     let messy = text.replace("    when brand.authorized    -> outcome approve", "when brand.authorized->outcome approve");
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": messy } }));
@@ -246,7 +246,7 @@ fn the_server_survives_bad_input() {
     use std::io::Write;
     let (scratch, uri, text) = workspace();
     let dir = scratch.path();
-    let mut c = Client::start(&dir);
+    let mut c = Client::start(dir);
     c.diagnostics_for(&uri);
     // Not JSON, and JSON that is not a JSON-RPC message: framed correctly.
     for body in ["{not json", "[1, 2, 3]", "{\"jsonrpc\": \"2.0\"}"] {
@@ -304,9 +304,9 @@ fn requests_are_answered_while_a_large_table_is_analysed() {
     std::fs::write(dir.join("big.sop"), &big).unwrap();
     let text = std::fs::read_to_string("tests/lsp_ws/policy.sop").unwrap();
     std::fs::write(dir.join("policy.sop"), &text).unwrap();
-    let root = std::fs::canonicalize(&dir).unwrap();
+    let root = std::fs::canonicalize(dir).unwrap();
     let (uri, big_uri) = (format!("file://{}/policy.sop", root.display()), format!("file://{}/big.sop", root.display()));
-    let mut c = Client::start(&dir);
+    let mut c = Client::start(dir);
     let doc = json!({ "uri": uri });
     let mut times = Vec::new();
     for _ in 0..5 {
@@ -368,7 +368,7 @@ fn a_broken_stream_ends_the_session_cleanly() {
     // `exit` without `shutdown`.
     let scratch = tempfile::tempdir().unwrap();
     let dir = scratch.path();
-    let mut c = Client::start(&dir);
+    let mut c = Client::start(dir);
     c.notify("exit", Value::Null);
     assert_eq!(c.child.wait().unwrap().code(), Some(1));
 }
@@ -377,7 +377,7 @@ fn a_broken_stream_ends_the_session_cleanly() {
 fn prepare_rename_highlight_folding_selection_and_nested_symbols() {
     let (scratch, uri, text) = workspace();
     let dir = scratch.path();
-    let mut c = Client::start(&dir);
+    let mut c = Client::start(dir);
     c.diagnostics_for(&uri);
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
     let doc = json!({ "uri": uri });
@@ -428,7 +428,7 @@ fn prepare_rename_highlight_folding_selection_and_nested_symbols() {
 fn every_advertised_capability_answers_over_stdio() {
     let (scratch, uri, text) = workspace();
     let dir = scratch.path();
-    let mut c = Client::start(&dir);
+    let mut c = Client::start(dir);
     c.diagnostics_for(&uri);
     let init = sopflow::lsp::capabilities();
     let caps = serde_json::to_value(&init).unwrap();
@@ -498,7 +498,7 @@ fn every_advertised_capability_answers_over_stdio() {
 fn semantic_tokens_name_what_each_word_is() {
     let (scratch, uri, text) = workspace();
     let dir = scratch.path();
-    let mut c = Client::start(&dir);
+    let mut c = Client::start(dir);
     c.diagnostics_for(&uri);
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text.clone() } }));
     let caps = serde_json::to_value(sopflow::lsp::capabilities()).unwrap();
@@ -551,8 +551,8 @@ fn inlay_hints_show_the_worst_case_so_far_and_a_tables_rules() {
     let text = "input a: bool\noutcome ok\noutcome no\nteam t { sla 2h }\n\ntable rules {\n  when a -> outcome ok\n  otherwise -> outcome no\n}\n\n\
 flow f {\n  start s1\n  step s1 within 1h {\n    when a -> s2\n    otherwise -> s3\n    timeout -> escalate t\n  }\n  step s2 within 4h {\n    otherwise -> s3\n    timeout -> escalate t\n  }\n  step s3 within 30m {\n    otherwise -> table rules\n    timeout -> escalate t\n  }\n}\n";
     std::fs::write(dir.join("policy.sop"), text).unwrap();
-    let uri = format!("file://{}/policy.sop", std::fs::canonicalize(&dir).unwrap().display());
-    let mut c = Client::start(&dir);
+    let uri = format!("file://{}/policy.sop", std::fs::canonicalize(dir).unwrap().display());
+    let mut c = Client::start(dir);
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
     let lines = text.lines().count();
     let h = c.request(
@@ -607,7 +607,7 @@ fn apply(text: &str, edits: &Value) -> String {
 fn range_formatting_changes_only_the_lines_in_range() {
     let (scratch, uri, text) = workspace();
     let dir = scratch.path();
-    let mut c = Client::start(&dir);
+    let mut c = Client::start(dir);
     let messy = text
         .replace("    when brand.authorized    -> outcome approve", "when brand.authorized->outcome approve")
         .replace("    when report.kind == fraud       -> outcome remove_listing", "        when report.kind == fraud -> outcome remove_listing");
@@ -645,7 +645,7 @@ fn range_formatting_changes_only_the_lines_in_range() {
 fn the_diagram_preview_draws_the_flow_under_the_cursor_with_its_findings() {
     let (scratch, uri, text) = workspace();
     let dir = scratch.path();
-    let mut c = Client::start(&dir);
+    let mut c = Client::start(dir);
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
     let diags = c.diagnostics_for(&uri);
     let doc = json!({ "uri": uri });
@@ -695,7 +695,7 @@ fn the_diagram_preview_draws_the_flow_under_the_cursor_with_its_findings() {
 fn a_code_action_on_a_flow_name_adds_the_tests_it_lacks() {
     let (scratch, uri, text) = workspace();
     let dir = scratch.path();
-    let mut c = Client::start(&dir);
+    let mut c = Client::start(dir);
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
     let doc = json!({ "uri": uri });
     let at = pos(&text, "flow review", 6);

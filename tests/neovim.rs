@@ -28,7 +28,7 @@ fn neovim_receives_the_conflict_from_the_language_server() {
         .env("SOPFLOW_NVIM_RTP", root.join("editors/neovim"))
         .env("SOPFLOW_BIN", env!("CARGO_BIN_EXE_sopflow"))
         .env("SOPFLOW_NVIM_OUT", &out)
-        .current_dir(&dir)
+        .current_dir(dir)
         .status()
         .unwrap();
     assert!(status.success());
@@ -64,7 +64,7 @@ fn neovim_gets_an_answer_to_every_newer_request() {
         .env("SOPFLOW_BIN", env!("CARGO_BIN_EXE_sopflow"))
         .env("SOPFLOW_NVIM_OUT", &out)
         .env("SOPFLOW_NVIM_DIAGRAMS", &diagrams)
-        .current_dir(&dir)
+        .current_dir(dir)
         .status()
         .unwrap();
     assert!(status.success());

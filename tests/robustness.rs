@@ -150,7 +150,7 @@ fn a_symlink_loop_is_detected_and_the_rest_is_checked() {
     let dir = scratch.path();
     std::fs::create_dir_all(dir.join("sub")).unwrap();
     std::fs::write(dir.join("sub/a.sop"), "input x: bool\n").unwrap();
-    std::os::unix::fs::symlink(&dir, dir.join("sub/back")).unwrap();
+    std::os::unix::fs::symlink(dir, dir.join("sub/back")).unwrap();
     let o = sopflow(&["check", "--format", "json", dir.to_str().unwrap()], &[]);
     assert_eq!(o.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&o.stderr).contains("symbolic link loop"), "{}", String::from_utf8_lossy(&o.stderr));
@@ -177,7 +177,7 @@ fn interrupted_writes_leave_the_original_intact() {
     std::fs::create_dir_all(&target).unwrap();
     assert!(sopflow::project::write_file(&target, b"new").is_err());
     assert!(target.is_dir());
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    assert_eq!(std::fs::read_dir(dir).unwrap().count(), 1);
     // The formatter leaves a file with a syntax error untouched.
     let file = dir.join("broken.sop");
     std::fs::write(&file, "table t { when a outcome x }").unwrap();
