@@ -99,6 +99,16 @@ fn the_handbook_says_nothing_the_policy_does_not() {
     assert_eq!(pages, 9);
 }
 
+/// A rule's duration reads as the policy writes it: `> 14d` is "more than
+/// 14d", not the same time in weeks.
+#[test]
+fn durations_in_rules_read_as_written() {
+    let dir = build(&["policies"], &["--format", "markdown"], "durations");
+    let text: String = std::fs::read_dir(&dir).unwrap().map(|f| std::fs::read_to_string(f.unwrap().path()).unwrap()).collect();
+    assert!(text.contains("more than 14d"), "{text}");
+    assert!(!text.contains("2w"), "{text}");
+}
+
 #[test]
 fn snapshot_of_one_flow_page() {
     let dir = build(&["policies"], &[], "snapshot");

@@ -245,7 +245,7 @@ fn then(p: &Program, flow: Option<FlowId>, t: &Target) -> Sentence {
 
 fn rule(p: &Program, flow: Option<FlowId>, sources: &crate::source::SourceMap, step: Option<&Step>, b: &Branch) -> Rule {
     let when = match &b.kind {
-        BranchKind::When(c) => vec![text(format!("If {}", plain::cond(p, c)))],
+        BranchKind::When(c) => vec![text(format!("If {}", plain::cond(p, sources, c)))],
         BranchKind::Otherwise => vec![text("Otherwise")],
         BranchKind::Timeout => {
             let within = step.and_then(|s| s.within_text.clone()).unwrap_or_default();
@@ -402,7 +402,7 @@ fn flow_page(p: &Program, sources: &crate::source::SourceMap, analysis: &Analysi
                     Inline::Link { text: step_title(step), page: flow_page_name(&flow.name), anchor: Some(format!("step-{}", step.name)) },
                 ];
                 match &b.kind {
-                    BranchKind::When(c) => from.push(text(format!(", if {}", plain::cond(p, c)))),
+                    BranchKind::When(c) => from.push(text(format!(", if {}", plain::cond(p, sources, c)))),
                     BranchKind::Otherwise => from.push(text(", otherwise")),
                     BranchKind::Timeout => from.push(text(", when its time runs out")),
                 }
@@ -509,7 +509,7 @@ fn flow_page(p: &Program, sources: &crate::source::SourceMap, analysis: &Analysi
         .iter()
         .filter(|r| r.flow == f)
         .map(|r| match &r.cond {
-            Some(c) => format!("Resolved within {} when {}", r.text, plain::cond(p, c)),
+            Some(c) => format!("Resolved within {} when {}", r.text, plain::cond(p, sources, c)),
             None => format!("Resolved within {}", r.text),
         })
         .collect();

@@ -5,7 +5,7 @@
 //! (`is`, `at least`, `and`, `or`, `yes`, `no`, …): nothing else is made up.
 
 use crate::model::*;
-use crate::source::Duration;
+use crate::source::{Duration, SourceMap, Span};
 use crate::syntax::ast::CmpOp;
 
 /// How an input is called: the first sentence of its doc comment (without
@@ -42,11 +42,20 @@ pub fn value(p: &Program, input: InputId, v: &Value) -> String {
     }
 }
 
-fn number(p: &Program, input: InputId, n: i64) -> String {
+/// A number of a condition: a duration as the condition writes it (`14d`
+/// stays `14d`, though it is two weeks), else in its largest exact unit.
+fn number(p: &Program, input: InputId, n: i64, written: &[Duration]) -> String {
     match p.inputs[input].ty {
-        Type::Duration => Duration::format_seconds(n),
+        Type::Duration => written.iter().find(|d| d.seconds == n).map_or_else(|| Duration::format_seconds(n), |d| d.text.clone()),
         _ => n.to_string(),
     }
+}
+
+/// The duration literals in the text of `span` (none when the span is not
+/// the sources': a condition made for a comparison).
+fn written(sources: &SourceMap, span: Span) -> Vec<Duration> {
+    let text = if (span.file.0 as usize) < sources.len() { sources.get(span.file).text.get(span.range()).unwrap_or("") } else { "" };
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| w.starts_with(|c: char| c.is_ascii_digit())).filter_map(Duration::parse).collect()
 }
 
 /// `a`, `a or b`, `a, b or c`.
@@ -58,8 +67,9 @@ fn alternatives(items: &[String]) -> String {
     }
 }
 
-fn atom(p: &Program, a: &Atom, negated: bool) -> String {
+fn atom(p: &Program, sources: &SourceMap, a: &Atom, negated: bool) -> String {
     let l = label(p, a.input);
+    let written = written(sources, a.span);
     let variants = |ks: &[u32]| -> Vec<String> {
         match &p.inputs[a.input].ty {
             Type::Enum(e) => ks.iter().map(|k| p.enums[*e].variants.get(*k as usize).cloned().unwrap_or_default()).collect(),
@@ -70,7 +80,7 @@ fn atom(p: &Program, a: &Atom, negated: bool) -> String {
     match &a.pred {
         Pred::BoolIs(b) => format!("{l}: {}", if *b != negated { "yes" } else { "no" }),
         Pred::Cmp(op, n) => {
-            let n = number(p, a.input, *n);
+            let n = number(p, a.input, *n, &written);
             let op = if negated {
                 match op {
                     CmpOp::Eq => CmpOp::Ne,
@@ -94,7 +104,7 @@ fn atom(p: &Program, a: &Atom, negated: bool) -> String {
             format!("{l} {words} {n}")
         }
         Pred::NumIn(ns, not) => {
-            let items: Vec<String> = ns.iter().map(|n| number(p, a.input, *n)).collect();
+            let items: Vec<String> = ns.iter().map(|n| number(p, a.input, *n, &written)).collect();
             format!("{l} {} {}", if *not != negated { "is not" } else { "is" }, alternatives(&items))
         }
         Pred::EnumIn(ks, not) => format!("{l} {} {}", if *not != negated { "is not" } else { is }, alternatives(&variants(ks))),
@@ -106,19 +116,19 @@ fn atom(p: &Program, a: &Atom, negated: bool) -> String {
 }
 
 /// A condition as a sentence (without a capital or a full stop).
-pub fn cond(p: &Program, c: &Cond) -> String {
-    render(p, c, false, true)
+pub fn cond(p: &Program, sources: &SourceMap, c: &Cond) -> String {
+    render(p, sources, c, false, true)
 }
 
-fn render(p: &Program, c: &Cond, negated: bool, top: bool) -> String {
+fn render(p: &Program, sources: &SourceMap, c: &Cond, negated: bool, top: bool) -> String {
     match c {
         Cond::Const(b) => (if *b != negated { "always" } else { "never" }).into(),
-        Cond::Atom(a) => atom(p, a, negated),
-        Cond::Not(inner) => render(p, inner, !negated, top),
+        Cond::Atom(a) => atom(p, sources, a, negated),
+        Cond::Not(inner) => render(p, sources, inner, !negated, top),
         Cond::And(cs) | Cond::Or(cs) => {
             // De Morgan under a negation: `not (a and b)` reads `a is not …, or b is not …`.
             let and = matches!(c, Cond::And(_)) != negated;
-            let parts: Vec<String> = cs.iter().map(|x| render(p, x, negated, false)).collect();
+            let parts: Vec<String> = cs.iter().map(|x| render(p, sources, x, negated, false)).collect();
             let joined = parts.join(if and { ", and " } else { ", or " });
             if top {
                 joined
