@@ -544,6 +544,27 @@ fn semantic_tokens_name_what_each_word_is() {
     c.shutdown();
 }
 
+/// An open file is told it was checked even when it is clean: an empty
+/// list, so a client knows the file's state is current.
+#[test]
+fn a_clean_open_file_gets_an_empty_list() {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path();
+    let text = "input a: bool\noutcome ok\noutcome no\n\ntable rules {\n  when a -> outcome ok\n  otherwise -> outcome no\n}\n";
+    std::fs::write(dir.join("policy.sop"), text).unwrap();
+    let uri = format!("file://{}/policy.sop", std::fs::canonicalize(dir).unwrap().display());
+    let mut c = Client::start(dir);
+    c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
+    assert_eq!(c.diagnostics_for(&uri), Vec::<Value>::new());
+    // An edit that breaks it, then one that mends it: the list empties again.
+    let broken = text.replace("otherwise -> outcome no", "otherwise -> outcome maybe");
+    c.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": broken }] }));
+    assert!(!c.diagnostics_for(&uri).is_empty());
+    c.notify("textDocument/didChange", json!({ "textDocument": { "uri": uri, "version": 3 }, "contentChanges": [{ "text": text }] }));
+    assert_eq!(c.diagnostics_for(&uri), Vec::<Value>::new());
+    c.shutdown();
+}
+
 #[test]
 fn inlay_hints_show_the_worst_case_so_far_and_a_tables_rules() {
     let scratch = tempfile::tempdir().unwrap();

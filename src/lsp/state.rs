@@ -173,7 +173,8 @@ impl Workspace {
     }
 
     /// Every file's diagnostics from the newest full check, and empty
-    /// lists for files that had some.
+    /// lists for files that had some and for open files: an open file is
+    /// always told it was checked, clean or not.
     pub fn diagnostics_to_publish(&mut self) -> Vec<(lsp::Uri, Vec<lsp::Diagnostic>)> {
         let Some(analysed) = &self.analysed else { return Vec::new() };
         let r = &analysed.result;
@@ -199,8 +200,9 @@ impl Workspace {
                 }
             }
         }
-        // Only what has findings now, or had them before.
-        let result: Vec<_> = out.into_iter().filter(|(k, (_, ds))| !ds.is_empty() || self.published.contains(k)).map(|(_, v)| v).collect();
+        // Only what has findings now, had them before, or is open.
+        let open: HashSet<String> = self.open.keys().map(|p| convert::path_to_uri(p).as_str().to_string()).collect();
+        let result: Vec<_> = out.into_iter().filter(|(k, (_, ds))| !ds.is_empty() || self.published.contains(k) || open.contains(k)).map(|(_, v)| v).collect();
         self.published = result.iter().filter(|(_, ds)| !ds.is_empty()).map(|(u, _)| u.as_str().to_string()).collect();
         result
     }
