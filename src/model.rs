@@ -467,6 +467,18 @@ impl Program {
         read
     }
 
+    /// The flow or table at offset `at` of `file`: the one whose whole
+    /// declaration holds it, or with `on_name`, the one whose name does.
+    /// Flows are looked at first; one with an error in it is still found.
+    pub fn target_at(&self, file: crate::source::FileId, at: u32, on_name: bool) -> Option<RunTarget> {
+        let holds = |whole: Span, name: Span| {
+            let s = if on_name { name } else { whole };
+            s.file == file && s.start <= at && at <= s.end
+        };
+        let flows = self.flows.iter().position(|f| holds(f.span, f.name_span)).map(RunTarget::Flow);
+        flows.or_else(|| self.tables.iter().position(|t| holds(t.span, t.name_span)).map(RunTarget::Table))
+    }
+
     pub fn input_by_name(&self, name: &str) -> Option<InputId> {
         self.inputs.iter().position(|i| i.name == name)
     }

@@ -13,8 +13,8 @@ use crate::syntax::ast::CmpOp;
 pub fn label(p: &Program, input: InputId) -> String {
     let i = &p.inputs[input];
     match &i.doc {
-        Some(doc) => {
-            let first = doc.split("\n\n").next().unwrap_or(doc).replace('\n', " ");
+        Some(_) => {
+            let first = super::summary(&i.doc);
             let sentence = first.split_inclusive(". ").next().unwrap_or(&first).trim().trim_end_matches('.').to_string();
             // Inside a sentence: `the market …`, not `The market …` (an
             // acronym such as `KYC …` keeps its capitals).

@@ -550,15 +550,11 @@ pub fn code_actions(ws: &mut Workspace, params: lsp::CodeActionParams) -> Option
     }
     // On a flow's or table's name: the tests `sopflow cases --write` would
     // add (what the project's tests do not cover yet), appended to this file.
-    let at = offset(file, params.range.start) as u32;
-    let on_name = |s: Span| s.file == id && s.start <= at && at <= s.end;
-    let target = p
-        .flows
-        .iter()
-        .position(|f| f.ok && on_name(f.name_span))
-        .map(crate::model::RunTarget::Flow)
-        .or_else(|| p.tables.iter().position(|t| t.ok && on_name(t.name_span)).map(crate::model::RunTarget::Table));
-    if let Some(target) = target {
+    let ok = |t: &crate::model::RunTarget| match *t {
+        crate::model::RunTarget::Flow(f) => p.flows[f].ok,
+        crate::model::RunTarget::Table(t) => p.tables[t].ok,
+    };
+    if let Some(target) = p.target_at(id, offset(file, params.range.start) as u32, true).filter(ok) {
         let options = crate::cases::Options { mcdc: true, skip_covered: true };
         if let Ok(plan) = crate::cases::generate(p, &ws.snapshot.result.sources, target, &ws.snapshot.tests, &options) {
             if !plan.cases.is_empty() {

@@ -64,14 +64,10 @@ pub fn diagram(ws: &mut Workspace, params: DiagramParams) -> Option<DiagramResul
     let (file_id, file) = ws.file(&params.text_document.uri)?;
     let at = super::convert::offset(file, params.position) as u32;
     let p = ws.snapshot.result.program.as_ref()?;
-    let inside = |s: crate::source::Span| s.file == file_id && s.start <= at && at <= s.end;
+    // The flow or table under the cursor, else the file's first.
     let in_file = |s: crate::source::Span| s.file == file_id;
     let target = p
-        .flows
-        .iter()
-        .position(|f| inside(f.span))
-        .map(RunTarget::Flow)
-        .or_else(|| p.tables.iter().position(|t| inside(t.span)).map(RunTarget::Table))
+        .target_at(file_id, at, false)
         .or_else(|| p.flows.iter().position(|f| in_file(f.span)).map(RunTarget::Flow))
         .or_else(|| p.tables.iter().position(|t| in_file(t.span)).map(RunTarget::Table))?;
     let (kind, name, span, drawing, selection) = match target {
