@@ -73,6 +73,10 @@ pub struct Sat {
     conds: HashMap<usize, Option<Lit>>,
     /// The reach literal of a step under a filter (`key`, step).
     reach: HashMap<(u64, StepId), Lit>,
+    /// The addresses of the program's decisions, and the literal of each
+    /// of their branches taken so far (kept, as `conds` are).
+    decisions: std::collections::HashSet<usize>,
+    takes: HashMap<(usize, usize), Lit>,
 }
 
 impl Sat {
@@ -81,13 +85,14 @@ impl Sat {
         let truth = Lit::new(solver.new_var_default(), true);
         solver.add_clause_reuse(&mut vec![truth]);
         let mut conds = HashMap::new();
-        let decisions = program.flows.iter().flat_map(|f| f.steps.iter().map(|s| &s.decision)).chain(program.tables.iter().map(|t| &t.decision));
-        for d in decisions {
+        let mut decisions = std::collections::HashSet::new();
+        for d in program.flows.iter().flat_map(|f| f.steps.iter().map(|s| &s.decision)).chain(program.tables.iter().map(|t| &t.decision)) {
+            decisions.insert(d as *const Decision as usize);
             for (_, c) in d.whens() {
                 own(c, &mut conds);
             }
         }
-        Sat { solver, truth, inputs: vec![None; program.inputs.len()], conds, reach: HashMap::new() }
+        Sat { solver, truth, inputs: vec![None; program.inputs.len()], conds, reach: HashMap::new(), decisions, takes: HashMap::new() }
     }
 
     /// Conflicts spent so far.
@@ -215,6 +220,18 @@ impl Sat {
     /// the case: the evaluator's choice (`Analysis::excluded`); a timeout
     /// route is always open.
     pub fn takes(&mut self, space: &Space, d: &Decision, i: usize) -> Lit {
+        let key = (d as *const Decision as usize, i);
+        if let Some(l) = self.takes.get(&key) {
+            return *l;
+        }
+        let lit = self.encode_takes(space, d, i);
+        if self.decisions.contains(&key.0) {
+            self.takes.insert(key, lit);
+        }
+        lit
+    }
+
+    fn encode_takes(&mut self, space: &Space, d: &Decision, i: usize) -> Lit {
         match &d.branches[i].kind {
             BranchKind::Timeout => self.truth,
             BranchKind::When(c) => {

@@ -271,37 +271,58 @@ pub fn flat(s: &[Inline]) -> String {
         .collect()
 }
 
-/// Routes through a flow: each the (step, branch) decisions in order, up
-/// to `max`; `true` when there were more.
-fn routes(flow: &Flow, keep: &dyn Fn(StepId, usize) -> bool, max: usize) -> (Vec<Vec<(StepId, usize)>>, bool) {
-    let mut out = Vec::new();
+/// What a walk through a flow found: the worked examples of the ways some
+/// case takes, and whether it stopped before it had seen every way.
+struct Ways {
+    examples: Vec<Example>,
+    more: bool,
+}
+
+/// The ways through a flow that some case (of the scope) takes, up to
+/// `max`, in depth-first order. A route is extended only when some case
+/// takes it so far, so the walk never wanders into routes no case takes;
+/// it stops at `max` ways, or when the solver cannot say.
+#[allow(clippy::too_many_arguments, reason = "the walk's context, each a plain borrow")]
+fn ways(
+    p: &Program,
+    analysis: &Analysis<'_>,
+    facts: &crate::analysis::FlowFacts,
+    exact: &Exact,
+    f: FlowId,
+    keep: &dyn Fn(StepId, usize) -> bool,
+    scope: Option<&Cond>,
+    max: usize,
+) -> Ways {
+    let flow = &p.flows[f];
+    let mut examples = Vec::new();
     let mut stack: Vec<Vec<(StepId, usize)>> = vec![vec![]];
-    let mut capped = false;
     while let Some(route) = stack.pop() {
         let at = route.last().map_or(Some(flow.start), |(s, b)| match flow.steps[*s].decision.branches[*b].target.end {
             End::Step(t) => Some(t),
             _ => None,
         });
         let Some(s) = at else {
-            if out.len() == max {
-                capped = true;
-                break;
+            match example(p, analysis, facts, exact, f, &route, scope) {
+                Some(_) if examples.len() == max => return Ways { examples, more: true },
+                Some(e) => examples.push(e),
+                None => {}
             }
-            out.push(route);
             continue;
         };
-        if route.iter().any(|(x, _)| *x == s) {
-            continue;
-        }
         for b in (0..flow.steps[s].decision.branches.len()).rev() {
-            if keep(s, b) {
-                let mut r = route.clone();
-                r.push((s, b));
-                stack.push(r);
+            if !keep(s, b) {
+                continue;
+            }
+            let mut r = route.clone();
+            r.push((s, b));
+            match case_of(p, analysis, facts, exact, f, &r, scope) {
+                Answer::Found(_) => stack.push(r),
+                Answer::None => {}
+                Answer::Unknown => return Ways { examples, more: true },
             }
         }
     }
-    (out, capped)
+    Ways { examples, more: false }
 }
 
 pub fn build(p: &Program, sources: &crate::source::SourceMap, options: &Options<'_>) -> Handbook {
@@ -433,14 +454,12 @@ fn flow_page(p: &Program, sources: &crate::source::SourceMap, analysis: &Analysi
     let mut capped = false;
     if facts.order.is_some() {
         let keep = |s: StepId, b: usize| kept[s][b] && reached[s];
-        // Routes as the step graph has them, many of which no case takes:
-        // up to twenty candidates for each example shown.
-        let (list, more) = routes(flow, &keep, max_examples.saturating_mul(20));
-        capped = more;
-        // Too many routes to try them all: first a way through for every
-        // rule, the cases `sopflow cases` makes (without a scope, which it
-        // does not know).
-        if more && scope.is_none() {
+        let found = ways(p, analysis, &facts, &exact, f, &keep, scope, max_examples);
+        capped = found.more;
+        // More ways than are shown: first a way through for every rule,
+        // the cases `sopflow cases` makes (without a scope, which it does
+        // not know), then the ways in the walk's order.
+        if found.more && scope.is_none() {
             let options = crate::cases::Options { mcdc: false, skip_covered: false };
             if let Ok(plan) = crate::cases::generate(p, sources, RunTarget::Flow(f), &[], &options) {
                 for c in plan.cases.iter().take(max_examples) {
@@ -453,15 +472,11 @@ fn flow_page(p: &Program, sources: &crate::source::SourceMap, analysis: &Analysi
                 }
             }
         }
-        for (k, route) in list.iter().enumerate() {
+        for e in found.examples {
             if examples.len() == max_examples {
-                capped |= k < list.len();
                 break;
             }
-            if examples.iter().any(|e: &Example| e.route == *route) {
-                continue;
-            }
-            if let Some(e) = example(p, analysis, &facts, &exact, f, route, scope) {
+            if !examples.iter().any(|x: &Example| x.route == e.route) {
                 examples.push(e);
             }
         }
@@ -540,17 +555,9 @@ fn example(
     scope: Option<&Cond>,
 ) -> Option<Example> {
     let flow = &p.flows[f];
-    let &(last, _) = route.last()?;
-    let view = analysis.step_view(facts, last, exact);
     let timeouts: Vec<StepId> =
         route.iter().filter(|(s, b)| matches!(flow.steps[*s].decision.branches[*b].kind, BranchKind::Timeout)).map(|(s, _)| *s).collect();
-    let takes: Vec<(&Decision, usize)> = route
-        .iter()
-        .filter(|(s, b)| !matches!(flow.steps[*s].decision.branches[*b].kind, BranchKind::Timeout))
-        .map(|(s, b)| (&flow.steps[*s].decision, *b))
-        .collect();
-    let q = Question { holds: scope.into_iter().collect(), takes, ..Question::new() };
-    let Answer::Found(point) = analysis.decide(&view, &q, Cubes::Unsure, true, "doc", || "an example".into()) else { return None };
+    let Answer::Found(point) = case_of(p, analysis, facts, exact, f, route, scope) else { return None };
     let full: eval::Case = point.into_iter().map(Some).collect();
     let first = eval::run_flow_timed(p, f, &full, &timeouts);
     let mut case: eval::Case = vec![None; p.inputs.len()];
@@ -559,6 +566,29 @@ fn example(
     }
     let e = shown(p, f, &case, &timeouts)?;
     (e.route == route).then_some(e)
+}
+
+/// Whether some case (of the scope) takes `route` so far: the analysis's
+/// question at the route's last step, with every branch of the route taken.
+fn case_of(
+    p: &Program,
+    analysis: &Analysis<'_>,
+    facts: &crate::analysis::FlowFacts,
+    exact: &Exact,
+    f: FlowId,
+    route: &[(StepId, usize)],
+    scope: Option<&Cond>,
+) -> Answer {
+    let flow = &p.flows[f];
+    let Some(&(last, _)) = route.last() else { return Answer::None };
+    let view = analysis.step_view(facts, last, exact);
+    let takes: Vec<(&Decision, usize)> = route
+        .iter()
+        .filter(|(s, b)| !matches!(flow.steps[*s].decision.branches[*b].kind, BranchKind::Timeout))
+        .map(|(s, b)| (&flow.steps[*s].decision, *b))
+        .collect();
+    let q = Question { holds: scope.into_iter().collect(), takes, ..Question::new() };
+    analysis.decide(&view, &q, Cubes::Unsure, true, "doc", || "an example".into())
 }
 
 /// The worked example of a case (with the steps whose time runs out).
