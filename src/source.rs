@@ -189,3 +189,33 @@ impl Duration {
         format!("{seconds}s")
     }
 }
+
+/// What a path keeps unencoded in a URI: letters, digits, `-._~` and `/`.
+const PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+
+/// A path as the path of a URI: `/a/b c.sop` → `/a/b%20c.sop`.
+pub fn uri_path(path: &str) -> String {
+    percent_encoding::utf8_percent_encode(path, PATH).to_string()
+}
+
+/// The path a URI's path encodes; `None` when it is not UTF-8.
+pub fn path_of_uri(uri_path: &str) -> Option<String> {
+    percent_encoding::percent_decode_str(uri_path).decode_utf8().ok().map(|p| p.into_owned())
+}
+
+#[cfg(test)]
+mod uri_tests {
+    use super::*;
+
+    #[test]
+    fn paths_round_trip_through_uris() {
+        assert_eq!(uri_path("/a/b c.sop"), "/a/b%20c.sop");
+        assert_eq!(uri_path("pol/ä#1?.sop"), "pol/%C3%A4%231%3F.sop");
+        for p in ["/a/b c.sop", "/a/100%/x.sop", "/ü/ñ/日本.sop", "/a/#?&=+.sop", "rel/x-y_z~.sop"] {
+            assert_eq!(path_of_uri(&uri_path(p)).as_deref(), Some(p));
+        }
+        // Not a valid escape: kept as written. Not UTF-8: no path.
+        assert_eq!(path_of_uri("/a/%zz").as_deref(), Some("/a/%zz"));
+        assert_eq!(path_of_uri("/a/%FF"), None);
+    }
+}

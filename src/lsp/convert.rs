@@ -45,33 +45,12 @@ pub fn range(file: &SourceFile, span: Span) -> lsp::Range {
 /// `file:///a/b%20c.sop` → `/a/b c.sop`.
 pub fn uri_to_path(uri: &lsp::Uri) -> Option<std::path::PathBuf> {
     let s = uri.as_str().strip_prefix("file://")?;
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(std::str::from_utf8(&bytes[i + 1..i + 3]).ok()?, 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    Some(std::path::PathBuf::from(String::from_utf8(out).ok()?))
+    crate::source::path_of_uri(s).map(std::path::PathBuf::from)
 }
 
 pub fn path_to_uri(path: &std::path::Path) -> lsp::Uri {
     let abs = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
-    let mut s = String::from("file://");
-    for b in abs.to_string_lossy().bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => s.push(b as char),
-            _ => s.push_str(&format!("%{b:02X}")),
-        }
-    }
-    s.parse().expect("a file URI built from a path parses")
+    format!("file://{}", crate::source::uri_path(&abs.to_string_lossy())).parse().expect("a file URI built from a path parses")
 }
 
 /// A SOPflow diagnostic as an LSP diagnostic: code, severity, related

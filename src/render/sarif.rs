@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::check::CheckResult;
 use crate::diagnostics::{Code, Diagnostic, Level};
-use crate::source::{SourceMap, Span};
+use crate::source::{uri_path, SourceMap, Span};
 
 /// Where the rule documentation lives, relative to the repository.
 pub const RULES_URI: &str = "https://github.com/sopflow/sopflow/blob/main/docs/rules/";
@@ -175,26 +175,14 @@ pub fn summary(code: Code) -> String {
     para.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// A file path as a URI reference relative to the source root: `/`
-/// separators, percent-encoded where URIs need it.
-fn uri(path: &str) -> String {
-    let mut out = String::new();
-    for b in path.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
-
 /// Where a file is: relative to the source root (`../` included), or an
-/// absolute `file:` URI, which SARIF forbids under a `uriBaseId`.
+/// absolute `file:` URI, which SARIF forbids under a `uriBaseId`; `/`
+/// separators, percent-encoded where URIs need it.
 fn artifact(path: &str) -> ArtifactLocation {
     if path.starts_with('/') {
-        ArtifactLocation { uri: format!("file://{}", uri(path)), uri_base_id: None }
+        ArtifactLocation { uri: format!("file://{}", uri_path(path)), uri_base_id: None }
     } else {
-        ArtifactLocation { uri: uri(path), uri_base_id: Some("SRCROOT") }
+        ArtifactLocation { uri: uri_path(path), uri_base_id: Some("SRCROOT") }
     }
 }
 
@@ -260,7 +248,7 @@ pub fn log(result: &CheckResult) -> Log {
     let mut results: Vec<SarifResult> = result.diagnostics.iter().map(|d| result_of(result, d, None)).collect();
     results.extend(result.suppressed_findings.iter().map(|s| result_of(result, &s.diagnostic, Some(s.reason.clone()))));
     let mut base = std::collections::BTreeMap::new();
-    let root = std::env::current_dir().map(|p| format!("file://{}/", uri(&p.to_string_lossy()))).unwrap_or_else(|_| "file:///".into());
+    let root = std::env::current_dir().map(|p| format!("file://{}/", uri_path(&p.to_string_lossy()))).unwrap_or_else(|_| "file:///".into());
     base.insert("SRCROOT", ArtifactLocation { uri: root, uri_base_id: None });
     Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
