@@ -225,11 +225,18 @@ pub fn describe(p: &Program, sources: &SourceMap, target: RunTarget, o: &Obligat
     }
 }
 
-/// Generates the tests of one flow or table. `existing`: the project's test
-/// results (their coverage is skipped with `options.skip_covered`).
-pub fn generate(p: &Program, sources: &SourceMap, target: RunTarget, existing: &[crate::testing::TestResult], options: &Options) -> Result<Plan, String> {
-    let analysis = Analysis::new(p);
-    let exact = Exact::new(&analysis);
+/// Generates the tests of one flow or table of the analysis's program (one
+/// analysis serves every target). `existing`: the project's test results
+/// (their coverage is skipped with `options.skip_covered`).
+pub fn generate(
+    analysis: &Analysis<'_>,
+    sources: &SourceMap,
+    target: RunTarget,
+    existing: &[crate::testing::TestResult],
+    options: &Options,
+) -> Result<Plan, String> {
+    let p = analysis.program;
+    let exact = Exact::new(analysis);
     let obligations = obligations(p, target, options.mcdc);
     let mut plan = Plan { obligations: obligations.clone(), ..Plan::default() };
     if options.skip_covered {

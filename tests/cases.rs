@@ -166,7 +166,7 @@ fn the_obligations_met_are_exactly_those_some_case_meets() {
                 reachable.extend(cases::covered(p, target, case, &run, true));
             }
         }
-        let plan = cases::generate(p, &r.sources, target, &[], &cases::Options { mcdc: true, skip_covered: false }).unwrap();
+        let plan = cases::generate(&sopflow::analysis::Analysis::new(p), &r.sources, target, &[], &cases::Options { mcdc: true, skip_covered: false }).unwrap();
         let met: BTreeSet<Obligation> = plan.cases.iter().flat_map(|c| c.covers.iter().copied()).collect();
         let unmet: BTreeSet<Obligation> = plan.unmet.iter().map(|(o, _)| *o).collect();
         assert!(met.is_subset(&reachable), "{text}");

@@ -635,8 +635,9 @@ pub fn cases(args: CasesArgs) -> i32 {
     let mut taken: std::collections::HashSet<String> = program.tests.iter().map(|t| t.name.clone()).collect();
     let mut text = String::new();
     let (mut made, mut unmet, mut unmet_branches, mut already, mut total) = (0, 0, 0, 0, 0);
+    let analysis = crate::analysis::Analysis::new(program);
     for target in targets {
-        let plan = match crate::cases::generate(program, &result.sources, target, &existing, &options) {
+        let plan = match crate::cases::generate(&analysis, &result.sources, target, &existing, &options) {
             Ok(plan) => plan,
             Err(e) => {
                 eprintln!("error: {e}");

@@ -461,7 +461,7 @@ fn flow_page(p: &Program, sources: &crate::source::SourceMap, analysis: &Analysi
         // not know), then the ways in the walk's order.
         if found.more && scope.is_none() {
             let options = crate::cases::Options { mcdc: false, skip_covered: false };
-            if let Ok(plan) = crate::cases::generate(p, sources, RunTarget::Flow(f), &[], &options) {
+            if let Ok(plan) = crate::cases::generate(analysis, sources, RunTarget::Flow(f), &[], &options) {
                 for c in plan.cases.iter().take(max_examples) {
                     let Ok(json) = serde_json::to_value(&c.witness) else { continue };
                     let Some(map) = json.as_object() else { continue };

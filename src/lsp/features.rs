@@ -556,7 +556,7 @@ pub fn code_actions(ws: &mut Workspace, params: lsp::CodeActionParams) -> Option
     };
     if let Some(target) = p.target_at(id, offset(file, params.range.start) as u32, true).filter(ok) {
         let options = crate::cases::Options { mcdc: true, skip_covered: true };
-        if let Ok(plan) = crate::cases::generate(p, &ws.snapshot.result.sources, target, &ws.snapshot.tests, &options) {
+        if let Ok(plan) = crate::cases::generate(&crate::analysis::Analysis::new(p), &ws.snapshot.result.sources, target, &ws.snapshot.tests, &options) {
             if !plan.cases.is_empty() {
                 let mut names: std::collections::HashSet<String> = p.tests.iter().map(|t| t.name.clone()).collect();
                 let tests = crate::cases::render(p, &plan, &mut names);
