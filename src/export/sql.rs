@@ -503,45 +503,25 @@ fn target_events(program: &Program, target: &Target, when: &str, events: &mut Ve
 /// The steps a flow can reach from its start, in route order (by longest
 /// distance from the start, then by position), with those distances.
 fn depths(program: &Program, f: FlowId) -> Result<(Vec<StepId>, Vec<usize>), Error> {
+    use petgraph::visit::{Dfs, EdgeRef, NodeFiltered};
     let flow = &program.flows[f];
-    let next = |s: StepId| flow.steps[s].decision.branches.iter().filter_map(|b| if let End::Step(n) = b.target.end { Some(n) } else { None });
+    let g = crate::ir::step_graph(flow);
     let mut reach = vec![false; flow.steps.len()];
-    let mut stack = vec![flow.start];
-    reach[flow.start] = true;
-    while let Some(s) = stack.pop() {
-        for n in next(s) {
-            if !reach[n] {
-                reach[n] = true;
-                stack.push(n);
-            }
-        }
+    let mut dfs = Dfs::new(&g, petgraph::graph::NodeIndex::new(flow.start));
+    while let Some(x) = dfs.next(&g) {
+        reach[x.index()] = true;
     }
-    // Kahn's order over the reachable steps; what is left is on a cycle.
-    let mut incoming = vec![0usize; flow.steps.len()];
-    for s in (0..flow.steps.len()).filter(|s| reach[*s]) {
-        for n in next(s) {
-            incoming[n] += 1;
-        }
-    }
+    // The reachable steps in topological order; a cycle among them is an error.
+    let reachable = NodeFiltered::from_fn(&g, |x| reach[x.index()]);
+    let order =
+        petgraph::algo::toposort(&reachable, None).map_err(|c| Error::Cycle { flow: flow.name.clone(), step: flow.steps[c.node_id().index()].name.clone() })?;
     let mut depth = vec![0usize; flow.steps.len()];
-    let mut ready = vec![flow.start];
-    let mut done = Vec::new();
-    if incoming[flow.start] > 0 {
-        return Err(Error::Cycle { flow: flow.name.clone(), step: flow.steps[flow.start].name.clone() });
-    }
-    while let Some(s) = ready.pop() {
-        done.push(s);
-        for n in next(s) {
-            depth[n] = depth[n].max(depth[s] + 1);
-            incoming[n] -= 1;
-            if incoming[n] == 0 {
-                ready.push(n);
-            }
+    for &x in &order {
+        for e in g.edges(x) {
+            depth[e.target().index()] = depth[e.target().index()].max(depth[x.index()] + 1);
         }
     }
-    if let Some(s) = (0..flow.steps.len()).find(|s| reach[*s] && !done.contains(s)) {
-        return Err(Error::Cycle { flow: flow.name.clone(), step: flow.steps[s].name.clone() });
-    }
+    let mut done: Vec<StepId> = order.iter().map(|x| x.index()).collect();
     done.sort_by_key(|s| (depth[*s], *s));
     let depths = done.iter().map(|s| depth[*s]).collect();
     Ok((done, depths))

@@ -79,6 +79,13 @@ pub fn step_graph(flow: &Flow) -> DiGraph<StepId, (StepId, usize)> {
     g
 }
 
+/// The steps of a flow in an order where every step comes after each step
+/// that leads to it; `None` when its steps form a cycle.
+pub fn step_order(flow: &Flow) -> Option<Vec<StepId>> {
+    let g = step_graph(flow);
+    petgraph::algo::toposort(&g, None).ok().map(|o| o.into_iter().map(|n| g[n]).collect())
+}
+
 /// The step graph of every flow, built in parallel (the `graph` stage of
 /// `check --timings`).
 pub fn step_graphs(program: &Program) -> Vec<DiGraph<StepId, (StepId, usize)>> {

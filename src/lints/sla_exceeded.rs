@@ -103,9 +103,7 @@ pub fn run_time(program: &Program, flow: FlowId, path: &[StepId], escalations: &
 /// a step without `within`); `None` for a step no route reaches. `None`
 /// for the whole flow when it has a cycle.
 pub fn worst_so_far(program: &Program, flow: FlowId) -> Option<Vec<Option<Time>>> {
-    if has_cycle(program, flow) {
-        return None;
-    }
+    crate::ir::step_order(&program.flows[flow])?;
     let steps = &program.flows[flow].steps;
     // Memoised over predecessors: the flow is acyclic.
     let mut preds: Vec<Vec<StepId>> = vec![Vec::new(); steps.len()];
@@ -154,25 +152,6 @@ pub fn worst_so_far(program: &Program, flow: FlowId) -> Option<Vec<Option<Time>>
     )
 }
 
-/// Whether a flow's steps form a cycle.
-fn has_cycle(program: &Program, flow: FlowId) -> bool {
-    let steps = &program.flows[flow].steps;
-    let mut state = vec![0u8; steps.len()];
-    fn visit(steps: &[crate::model::Step], s: StepId, state: &mut [u8]) -> bool {
-        state[s] = 1;
-        for b in &steps[s].decision.branches {
-            if let End::Step(n) = b.target.end {
-                if state[n] == 1 || (state[n] == 0 && visit(steps, n, state)) {
-                    return true;
-                }
-            }
-        }
-        state[s] = 2;
-        false
-    }
-    (0..steps.len()).any(|s| state[s] == 0 && visit(steps, s, &mut state))
-}
-
 /// Where runs end: the span of the final target, the worst-case time, and
 /// the cases that end there with that time.
 type Ends = BTreeMap<(u32, u32, u32), (Span, BTreeMap<Time, CaseSet>)>;
@@ -206,7 +185,7 @@ fn ends(analysis: &Analysis<'_>, flow: FlowId, cap: i64) -> Ends {
     // A chain's escalations, then where it leads.
     let follow =
         |t: &Target, time: Time| -> Time { t.links.iter().fold(time, |acc, l| if let Link::Escalate(x) = l { add(acc, team_time(p, *x)) } else { acc }) };
-    for s in topological(p, flow) {
+    for s in crate::ir::step_order(f).unwrap_or_default() {
         let entries = std::mem::take(&mut arriving[s]);
         let step = &f.steps[s];
         let conds = branch_sets(Where::Step(s), &step.decision);
@@ -247,34 +226,6 @@ fn ends(analysis: &Analysis<'_>, flow: FlowId, cap: i64) -> Ends {
                             record(&mut out, tt.end_span, t2, tpart, space);
                         }
                     }
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The steps of a flow (without cycles) in an order where every step comes
-/// after each step that leads to it.
-fn topological(p: &Program, flow: FlowId) -> Vec<StepId> {
-    let steps = &p.flows[flow].steps;
-    let mut indegree = vec![0usize; steps.len()];
-    for s in steps {
-        for b in &s.decision.branches {
-            if let End::Step(n) = b.target.end {
-                indegree[n] += 1;
-            }
-        }
-    }
-    let mut ready: Vec<StepId> = (0..steps.len()).filter(|s| indegree[*s] == 0).rev().collect();
-    let mut out = Vec::with_capacity(steps.len());
-    while let Some(s) = ready.pop() {
-        out.push(s);
-        for b in &steps[s].decision.branches {
-            if let End::Step(n) = b.target.end {
-                indegree[n] -= 1;
-                if indegree[n] == 0 {
-                    ready.push(n);
                 }
             }
         }
@@ -403,7 +354,7 @@ pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, exact: &Exact, out
     let p = analysis.program;
     let flow = facts.flow;
     let targets: Vec<&Resolution> = p.resolutions.iter().filter(|r| r.flow == flow).collect();
-    if targets.is_empty() || has_cycle(p, flow) {
+    if targets.is_empty() || crate::ir::step_order(&p.flows[flow]).is_none() {
         return;
     }
     let space = &analysis.space;
