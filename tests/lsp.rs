@@ -4,7 +4,9 @@
 mod common;
 
 use std::io::BufReader;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
 
 use lsp_server::{Message, Notification, Request, RequestId};
 use serde_json::{json, Value};
@@ -12,7 +14,10 @@ use serde_json::{json, Value};
 struct Client {
     child: Child,
     stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
+    /// What the server sends, read on a thread of its own: a test that
+    /// waits for a message the server never sends fails after a minute
+    /// rather than hanging.
+    incoming: Receiver<Message>,
     next_id: i32,
     /// Notifications received while waiting for responses.
     notes: Vec<Notification>,
@@ -28,8 +33,16 @@ impl Client {
             .spawn()
             .expect("the server starts");
         let stdin = child.stdin.take().unwrap();
-        let stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut c = Client { child, stdin, stdout, next_id: 0, notes: Vec::new() };
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let (tx, incoming) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            while let Ok(Some(m)) = Message::read(&mut stdout) {
+                if tx.send(m).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut c = Client { child, stdin, incoming, next_id: 0, notes: Vec::new() };
         let root_uri = format!("file://{}", std::fs::canonicalize(root).unwrap().display());
         let caps = c.request(
             "initialize",
@@ -39,6 +52,11 @@ impl Client {
         assert_eq!(caps["serverInfo"]["name"], "sopflow");
         c.notify("initialized", json!({}));
         c
+    }
+
+    /// The next message from the server, within a minute.
+    fn next(&mut self, waiting_for: &str) -> Message {
+        self.incoming.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|e| panic!("no message from the server while waiting for {waiting_for}: {e}"))
     }
 
     fn send(&mut self, m: Message) {
@@ -54,7 +72,7 @@ impl Client {
         let id = RequestId::from(self.next_id);
         self.send(Message::Request(Request::new(id.clone(), method.into(), params)));
         loop {
-            match Message::read(&mut self.stdout).unwrap().expect("the server answers") {
+            match self.next(method) {
                 Message::Response(r) if r.id == id => {
                     return match r.response_result {
                         Ok(v) => v,
@@ -74,7 +92,7 @@ impl Client {
                 let n = self.notes.remove(k);
                 return n.params["diagnostics"].as_array().unwrap().clone();
             }
-            if let Message::Notification(n) = Message::read(&mut self.stdout).unwrap().expect("the server publishes") {
+            if let Message::Notification(n) = self.next(&format!("diagnostics for {uri}")) {
                 self.notes.push(n)
             }
         }
