@@ -97,8 +97,9 @@ pub struct Resolution {
     pub span: Span,
 }
 
-/// A typed condition.
-#[derive(Clone, Debug)]
+/// A typed condition. Two are equal when they test the same inputs the
+/// same way, wherever they were written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Cond {
     Const(bool),
     And(Vec<Cond>),
@@ -114,8 +115,24 @@ pub struct Atom {
     pub span: Span,
 }
 
+/// Where an atom was written is not part of what it tests.
+impl PartialEq for Atom {
+    fn eq(&self, other: &Atom) -> bool {
+        self.input == other.input && self.pred == other.pred
+    }
+}
+
+impl Eq for Atom {}
+
+impl std::hash::Hash for Atom {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.input.hash(h);
+        self.pred.hash(h);
+    }
+}
+
 /// A test of one input against literals.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Pred {
     BoolIs(bool),
     /// Int or duration (seconds) comparison.

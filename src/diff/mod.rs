@@ -521,19 +521,6 @@ struct Explorer<'a> {
     partitions: usize,
 }
 
-/// Steps and tables compared by name: a decision of one version equals one
-/// of the other when its conditions map to the same joint conditions and
-/// its targets name the same things.
-fn cond_eq(a: &Cond, b: &Cond) -> bool {
-    match (a, b) {
-        (Cond::Const(x), Cond::Const(y)) => x == y,
-        (Cond::And(x), Cond::And(y)) | (Cond::Or(x), Cond::Or(y)) => x.len() == y.len() && x.iter().zip(y).all(|(a, b)| cond_eq(a, b)),
-        (Cond::Not(x), Cond::Not(y)) => cond_eq(x, y),
-        (Cond::Atom(x), Cond::Atom(y)) => x.input == y.input && x.pred == y.pred,
-        _ => false,
-    }
-}
-
 impl<'a> Explorer<'a> {
     fn program(&self, k: usize) -> &'a Program {
         self.programs[k]
@@ -565,7 +552,7 @@ impl<'a> Explorer<'a> {
             && a.branches.len() == b.branches.len()
             && a.branches.iter().zip(&b.branches).all(|(x, y)| {
                 let kinds = match (&x.kind, &y.kind) {
-                    (BranchKind::When(c), BranchKind::When(d)) => cond_eq(&self.joint.map(0, c), &self.joint.map(1, d)),
+                    (BranchKind::When(c), BranchKind::When(d)) => self.joint.map(0, c) == self.joint.map(1, d),
                     (BranchKind::Otherwise, BranchKind::Otherwise) | (BranchKind::Timeout, BranchKind::Timeout) => true,
                     _ => false,
                 };
@@ -674,17 +661,17 @@ impl<'a> Explorer<'a> {
         if a.first != b.first || tail(a, 0) != tail(b, 1) {
             return None;
         }
-        // Each rule as text: its mapped condition and its target's names.
-        let key = |k: usize, x: &Branch| x.cond().map(|c| format!("{:?} {:?}", strip(&self.joint.map(k, c)), self.target_names(k, &x.target)));
-        let old: Vec<(usize, String)> = a.branches.iter().enumerate().filter_map(|(i, x)| key(0, x).map(|t| (i, t))).collect();
-        let new: Vec<(usize, String)> = b.branches.iter().enumerate().filter_map(|(i, x)| key(1, x).map(|t| (i, t))).collect();
+        // Each rule: its mapped condition and its target's names.
+        let rule = |k: usize, x: &Branch| x.cond().map(|c| (self.joint.map(k, c), self.target_names(k, &x.target)));
+        let old: Vec<(usize, _)> = a.branches.iter().enumerate().filter_map(|(i, x)| rule(0, x).map(|t| (i, t))).collect();
+        let new: Vec<(usize, _)> = b.branches.iter().enumerate().filter_map(|(i, x)| rule(1, x).map(|t| (i, t))).collect();
         // The new rules that the old table has too, each matched to the
-        // next unused old rule with the same text.
-        let mut unused: HashMap<&str, std::collections::VecDeque<usize>> = HashMap::new();
+        // next unused old rule that is the same.
+        let mut unused: HashMap<_, std::collections::VecDeque<usize>> = HashMap::new();
         for (pos, (_, t)) in old.iter().enumerate() {
-            unused.entry(t.as_str()).or_default().push_back(pos);
+            unused.entry(t).or_default().push_back(pos);
         }
-        let matched: Vec<Option<usize>> = new.iter().map(|(_, t)| unused.get_mut(t.as_str()).and_then(|q| q.pop_front())).collect();
+        let matched: Vec<Option<usize>> = new.iter().map(|(_, t)| unused.get_mut(t).and_then(|q| q.pop_front())).collect();
         // The longest increasing run of matched old positions: those rules
         // keep their order; every other rule is in the scope.
         let stable = longest_increasing(&matched);
@@ -1123,17 +1110,6 @@ fn confirm(ex: &Explorer<'_>, set: &CaseSet, fired: &[(String, bool)], sides: &[
 /// lines name (a table run starts at its own decision).
 fn initial_table(ex: &Explorer<'_>, k: usize, _sides: &[Side; 2]) -> Pos {
     ex.start_tables[k]
-}
-
-/// A condition without its spans, to compare two as text.
-fn strip(c: &Cond) -> Cond {
-    match c {
-        Cond::Const(b) => Cond::Const(*b),
-        Cond::And(cs) => Cond::And(cs.iter().map(strip).collect()),
-        Cond::Or(cs) => Cond::Or(cs.iter().map(strip).collect()),
-        Cond::Not(c) => Cond::Not(Box::new(strip(c))),
-        Cond::Atom(a) => Cond::Atom(Atom { input: a.input, pred: a.pred.clone(), span: Span::new(crate::source::FileId(0), 0, 0) }),
-    }
 }
 
 /// The indices of a longest strictly increasing run of the `Some` values

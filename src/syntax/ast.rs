@@ -296,7 +296,7 @@ pub struct Cond {
     pub span: Span,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum CmpOp {
     #[serde(rename = "==")]
     Eq,
