@@ -278,22 +278,23 @@ struct Ways {
     more: bool,
 }
 
+/// A flow under a scope, with its analysis: what the walk for worked
+/// examples asks its questions of.
+struct Walk<'a> {
+    p: &'a Program,
+    analysis: &'a Analysis<'a>,
+    facts: &'a crate::analysis::FlowFacts,
+    exact: &'a Exact,
+    f: FlowId,
+    scope: Option<&'a Cond>,
+}
+
 /// The ways through a flow that some case (of the scope) takes, up to
 /// `max`, in depth-first order. A route is extended only when some case
 /// takes it so far, so the walk never wanders into routes no case takes;
 /// it stops at `max` ways, or when the solver cannot say.
-#[allow(clippy::too_many_arguments, reason = "the walk's context, each a plain borrow")]
-fn ways(
-    p: &Program,
-    analysis: &Analysis<'_>,
-    facts: &crate::analysis::FlowFacts,
-    exact: &Exact,
-    f: FlowId,
-    keep: &dyn Fn(StepId, usize) -> bool,
-    scope: Option<&Cond>,
-    max: usize,
-) -> Ways {
-    let flow = &p.flows[f];
+fn ways(w: &Walk<'_>, keep: &dyn Fn(StepId, usize) -> bool, max: usize) -> Ways {
+    let flow = &w.p.flows[w.f];
     let mut examples = Vec::new();
     let mut stack: Vec<Vec<(StepId, usize)>> = vec![vec![]];
     while let Some(route) = stack.pop() {
@@ -302,7 +303,7 @@ fn ways(
             _ => None,
         });
         let Some(s) = at else {
-            match example(p, analysis, facts, exact, f, &route, scope) {
+            match example(w, &route) {
                 Some(_) if examples.len() == max => return Ways { examples, more: true },
                 Some(e) => examples.push(e),
                 None => {}
@@ -315,7 +316,7 @@ fn ways(
             }
             let mut r = route.clone();
             r.push((s, b));
-            match case_of(p, analysis, facts, exact, f, &r, scope) {
+            match case_of(w, &r) {
                 Answer::Found(_) => stack.push(r),
                 Answer::None => {}
                 Answer::Unknown => return Ways { examples, more: true },
@@ -454,7 +455,8 @@ fn flow_page(p: &Program, sources: &crate::source::SourceMap, analysis: &Analysi
     let mut capped = false;
     if facts.order.is_some() {
         let keep = |s: StepId, b: usize| kept[s][b] && reached[s];
-        let found = ways(p, analysis, &facts, &exact, f, &keep, scope, max_examples);
+        let walk = Walk { p, analysis, facts: &facts, exact: &exact, f, scope };
+        let found = ways(&walk, &keep, max_examples);
         capped = found.more;
         // More ways than are shown: first a way through for every rule,
         // the cases `sopflow cases` makes (without a scope, which it does
@@ -545,19 +547,12 @@ fn flow_page(p: &Program, sources: &crate::source::SourceMap, analysis: &Analysi
 }
 
 /// A case that follows `route`, if some case does.
-fn example(
-    p: &Program,
-    analysis: &Analysis<'_>,
-    facts: &crate::analysis::FlowFacts,
-    exact: &Exact,
-    f: FlowId,
-    route: &[(StepId, usize)],
-    scope: Option<&Cond>,
-) -> Option<Example> {
+fn example(w: &Walk<'_>, route: &[(StepId, usize)]) -> Option<Example> {
+    let (p, f) = (w.p, w.f);
     let flow = &p.flows[f];
     let timeouts: Vec<StepId> =
         route.iter().filter(|(s, b)| matches!(flow.steps[*s].decision.branches[*b].kind, BranchKind::Timeout)).map(|(s, _)| *s).collect();
-    let Answer::Found(point) = case_of(p, analysis, facts, exact, f, route, scope) else { return None };
+    let Answer::Found(point) = case_of(w, route) else { return None };
     let full: eval::Case = point.into_iter().map(Some).collect();
     let first = eval::run_flow_timed(p, f, &full, &timeouts);
     let mut case: eval::Case = vec![None; p.inputs.len()];
@@ -570,25 +565,17 @@ fn example(
 
 /// Whether some case (of the scope) takes `route` so far: the analysis's
 /// question at the route's last step, with every branch of the route taken.
-fn case_of(
-    p: &Program,
-    analysis: &Analysis<'_>,
-    facts: &crate::analysis::FlowFacts,
-    exact: &Exact,
-    f: FlowId,
-    route: &[(StepId, usize)],
-    scope: Option<&Cond>,
-) -> Answer {
-    let flow = &p.flows[f];
+fn case_of(w: &Walk<'_>, route: &[(StepId, usize)]) -> Answer {
+    let flow = &w.p.flows[w.f];
     let Some(&(last, _)) = route.last() else { return Answer::None };
-    let view = analysis.step_view(facts, last, exact);
+    let view = w.analysis.step_view(w.facts, last, w.exact);
     let takes: Vec<(&Decision, usize)> = route
         .iter()
         .filter(|(s, b)| !matches!(flow.steps[*s].decision.branches[*b].kind, BranchKind::Timeout))
         .map(|(s, b)| (&flow.steps[*s].decision, *b))
         .collect();
-    let q = Question { holds: scope.into_iter().collect(), takes, ..Question::new() };
-    analysis.decide(&view, &q, Cubes::Unsure, true, "doc", || "an example".into())
+    let q = Question { holds: w.scope.into_iter().collect(), takes, ..Question::new() };
+    w.analysis.decide(&view, &q, Cubes::Unsure, true, "doc", || "an example".into())
 }
 
 /// The worked example of a case (with the steps whose time runs out).
