@@ -106,13 +106,19 @@ impl Client {
     }
 }
 
+/// A workspace of `tests/lsp_ws/policy.sop`: the folder, the file's URI and text.
 fn workspace() -> (tempfile::TempDir, String, String) {
-    let scratch = tempfile::tempdir().unwrap();
-    let dir = scratch.path();
     let text = std::fs::read_to_string("tests/lsp_ws/policy.sop").unwrap();
-    std::fs::write(dir.join("policy.sop"), &text).unwrap();
-    let uri = format!("file://{}/policy.sop", std::fs::canonicalize(dir).unwrap().display());
+    let (scratch, uri) = workspace_of(&text);
     (scratch, uri, text)
+}
+
+/// A workspace of one file, `policy.sop`, holding `text`: the folder and the file's URI.
+fn workspace_of(text: &str) -> (tempfile::TempDir, String) {
+    let scratch = tempfile::tempdir().unwrap();
+    std::fs::write(scratch.path().join("policy.sop"), text).unwrap();
+    let uri = format!("file://{}/policy.sop", std::fs::canonicalize(scratch.path()).unwrap().display());
+    (scratch, uri)
 }
 
 fn pos(text: &str, needle: &str, delta: usize) -> Value {
@@ -566,12 +572,9 @@ fn semantic_tokens_name_what_each_word_is() {
 /// list, so a client knows the file's state is current.
 #[test]
 fn a_clean_open_file_gets_an_empty_list() {
-    let scratch = tempfile::tempdir().unwrap();
-    let dir = scratch.path();
     let text = "input a: bool\noutcome ok\noutcome no\n\ntable rules {\n  when a -> outcome ok\n  otherwise -> outcome no\n}\n";
-    std::fs::write(dir.join("policy.sop"), text).unwrap();
-    let uri = format!("file://{}/policy.sop", std::fs::canonicalize(dir).unwrap().display());
-    let mut c = Client::start(dir);
+    let (scratch, uri) = workspace_of(text);
+    let mut c = Client::start(scratch.path());
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
     assert_eq!(c.diagnostics_for(&uri), Vec::<Value>::new());
     // An edit that breaks it, then one that mends it: the list empties again.
@@ -585,13 +588,10 @@ fn a_clean_open_file_gets_an_empty_list() {
 
 #[test]
 fn inlay_hints_show_the_worst_case_so_far_and_a_tables_rules() {
-    let scratch = tempfile::tempdir().unwrap();
-    let dir = scratch.path();
     let text = "input a: bool\noutcome ok\noutcome no\nteam t { sla 2h }\n\ntable rules {\n  when a -> outcome ok\n  otherwise -> outcome no\n}\n\n\
 flow f {\n  start s1\n  step s1 within 1h {\n    when a -> s2\n    otherwise -> s3\n    timeout -> escalate t\n  }\n  step s2 within 4h {\n    otherwise -> s3\n    timeout -> escalate t\n  }\n  step s3 within 30m {\n    otherwise -> table rules\n    timeout -> escalate t\n  }\n}\n";
-    std::fs::write(dir.join("policy.sop"), text).unwrap();
-    let uri = format!("file://{}/policy.sop", std::fs::canonicalize(dir).unwrap().display());
-    let mut c = Client::start(dir);
+    let (scratch, uri) = workspace_of(text);
+    let mut c = Client::start(scratch.path());
     c.notify("textDocument/didOpen", json!({ "textDocument": { "uri": uri, "languageId": "sopflow", "version": 1, "text": text } }));
     let lines = text.lines().count();
     let h = c.request(
