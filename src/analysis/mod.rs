@@ -8,6 +8,7 @@ pub mod sat;
 pub mod sets;
 
 use std::cell::RefCell;
+use std::sync::{Arc, OnceLock};
 
 use petgraph::visit::EdgeRef;
 
@@ -27,6 +28,8 @@ pub struct Analysis<'a> {
     pub cancel: Option<crate::check::Cancel>,
     /// Condition sets of every table's branches.
     pub tables: Vec<Vec<Option<CaseSet>>>,
+    /// What the program owns, for the solvers: made when one is first needed.
+    owned: Arc<OnceLock<Arc<sat::Owned>>>,
 }
 
 /// The facts about one flow.
@@ -58,6 +61,7 @@ pub struct Route {
 pub struct Exact {
     budget: u64,
     cancel: Option<crate::check::Cancel>,
+    owned: Arc<OnceLock<Arc<sat::Owned>>>,
     sat: RefCell<Option<sat::Sat>>,
     /// What was left undecided, in the order asked (`lint: what`).
     pub undecided: RefCell<Vec<String>>,
@@ -65,13 +69,22 @@ pub struct Exact {
 
 impl Exact {
     pub fn new(analysis: &Analysis<'_>) -> Exact {
-        Exact { budget: analysis.budget, cancel: analysis.cancel.clone(), sat: RefCell::new(None), undecided: RefCell::new(Vec::new()) }
+        Exact {
+            budget: analysis.budget,
+            cancel: analysis.cancel.clone(),
+            owned: analysis.owned.clone(),
+            sat: RefCell::new(None),
+            undecided: RefCell::new(Vec::new()),
+        }
     }
 
     /// Runs `f` with the solver of `program`.
     pub fn with<R>(&self, program: &Program, f: impl FnOnce(&mut sat::Sat) -> R) -> R {
         let mut cell = self.sat.borrow_mut();
-        f(cell.get_or_insert_with(|| sat::Sat::new(program, self.budget, self.cancel.clone())))
+        f(cell.get_or_insert_with(|| {
+            let owned = self.owned.get_or_init(|| Arc::new(sat::Owned::of(program))).clone();
+            sat::Sat::new(program, self.budget, self.cancel.clone(), owned)
+        }))
     }
 
     /// Notes a question left undecided.
@@ -144,13 +157,13 @@ impl<'a> Analysis<'a> {
             use rayon::prelude::*;
             program.tables.par_iter().map(|t| decision_sets(&space, &t.decision)).collect()
         };
-        Analysis { program, space, tables, budget: sat::DEFAULT_BUDGET, cancel: None }
+        Analysis { program, space, tables, budget: sat::DEFAULT_BUDGET, cancel: None, owned: Arc::default() }
     }
 
     /// The context for flow facts alone: the tables' branch sets are not
     /// built (a hover on a step needs its flow, not every table).
     pub fn for_flows(program: &'a Program) -> Analysis<'a> {
-        Analysis { program, space: Space::new(program), tables: Vec::new(), budget: sat::DEFAULT_BUDGET, cancel: None }
+        Analysis { program, space: Space::new(program), tables: Vec::new(), budget: sat::DEFAULT_BUDGET, cancel: None, owned: Arc::default() }
     }
 
     pub fn flow_facts(&self, flow_id: FlowId) -> FlowFacts {

@@ -15,7 +15,8 @@
 //! project gives the same answers on any machine. One budget serves a whole
 //! flow or table; once it is spent every further question is `Unknown`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use batsat::{lbool, Callbacks, Lit, SolverInterface, SolverOpts};
 
@@ -65,34 +66,57 @@ pub struct Sat {
     truth: Lit,
     /// Each input's class literals, once encoded.
     inputs: Vec<Option<Vec<Lit>>>,
+    /// What the program owns: the only conditions and decisions whose
+    /// literals are kept.
+    owned: Arc<Owned>,
     /// A condition's literal, by the condition's address in the program.
-    /// Only the program's own conditions (and their parts) are kept: their
-    /// addresses cannot be reused while the program lives, whereas a
-    /// condition a caller builds for one question may be freed and its
-    /// memory given to another.
-    conds: HashMap<usize, Option<Lit>>,
+    conds: HashMap<usize, Lit>,
+    /// The literal of "the case takes branch `i` of decision `d`", by
+    /// (the decision's address, `i`).
+    takes: HashMap<(usize, usize), Lit>,
     /// The reach literal of a step under a filter (`key`, step).
     reach: HashMap<(u64, StepId), Lit>,
-    /// The addresses of the program's decisions, and the literal of each
-    /// of their branches taken so far (kept, as `conds` are).
-    decisions: std::collections::HashSet<usize>,
-    takes: HashMap<(usize, usize), Lit>,
+}
+
+/// The addresses of a program's conditions (with their parts) and
+/// decisions. The solver keeps the literals of these alone: their addresses
+/// cannot be reused while the program lives, whereas a condition a caller
+/// builds for one question may be freed and its memory given to another.
+#[derive(Default)]
+pub struct Owned {
+    conds: HashSet<usize>,
+    decisions: HashSet<usize>,
+}
+
+impl Owned {
+    pub fn of(program: &Program) -> Owned {
+        fn walk(c: &Cond, out: &mut HashSet<usize>) {
+            out.insert(c as *const Cond as usize);
+            match c {
+                Cond::Not(inner) => walk(inner, out),
+                Cond::And(parts) | Cond::Or(parts) => parts.iter().for_each(|p| walk(p, out)),
+                Cond::Atom(_) | Cond::Const(_) => {}
+            }
+        }
+        let mut owned = Owned::default();
+        for d in program.flows.iter().flat_map(|f| f.steps.iter().map(|s| &s.decision)).chain(program.tables.iter().map(|t| &t.decision)) {
+            owned.decisions.insert(d as *const Decision as usize);
+            for (_, c) in d.whens() {
+                walk(c, &mut owned.conds);
+            }
+        }
+        owned
+    }
 }
 
 impl Sat {
-    pub fn new(program: &Program, budget: u64, cancel: Option<crate::check::Cancel>) -> Sat {
+    /// The solver of one flow or table of `program`; `owned` is
+    /// `Owned::of(program)`, made once for every solver of the program.
+    pub fn new(program: &Program, budget: u64, cancel: Option<crate::check::Cancel>, owned: Arc<Owned>) -> Sat {
         let mut solver = batsat::Solver::new(SolverOpts::default(), Budget { spent: 0, limit: budget, cancel });
         let truth = Lit::new(solver.new_var_default(), true);
         solver.add_clause_reuse(&mut vec![truth]);
-        let mut conds = HashMap::new();
-        let mut decisions = std::collections::HashSet::new();
-        for d in program.flows.iter().flat_map(|f| f.steps.iter().map(|s| &s.decision)).chain(program.tables.iter().map(|t| &t.decision)) {
-            decisions.insert(d as *const Decision as usize);
-            for (_, c) in d.whens() {
-                own(c, &mut conds);
-            }
-        }
-        Sat { solver, truth, inputs: vec![None; program.inputs.len()], conds, reach: HashMap::new(), decisions, takes: HashMap::new() }
+        Sat { solver, truth, inputs: vec![None; program.inputs.len()], owned, conds: HashMap::new(), takes: HashMap::new(), reach: HashMap::new() }
     }
 
     /// Conflicts spent so far.
@@ -176,11 +200,9 @@ impl Sat {
     /// for a question, encoded afresh each time.
     pub fn cond(&mut self, space: &Space, c: &Cond) -> Lit {
         let key = c as *const Cond as usize;
-        let own = match self.conds.get(&key) {
-            Some(Some(l)) => return *l,
-            Some(None) => true,
-            None => false,
-        };
+        if let Some(l) = self.conds.get(&key) {
+            return *l;
+        }
         let lit = match c {
             Cond::Const(b) => {
                 if *b {
@@ -210,8 +232,8 @@ impl Sat {
                 }
             }
         };
-        if own {
-            self.conds.insert(key, Some(lit));
+        if self.owned.conds.contains(&key) {
+            self.conds.insert(key, lit);
         }
         lit
     }
@@ -225,7 +247,7 @@ impl Sat {
             return *l;
         }
         let lit = self.encode_takes(space, d, i);
-        if self.decisions.contains(&key.0) {
+        if self.owned.decisions.contains(&key.0) {
             self.takes.insert(key, lit);
         }
         lit
@@ -345,13 +367,3 @@ trait PartitionMap: Iterator + Sized {
 }
 
 impl<I: Iterator> PartitionMap for I {}
-
-/// Marks `c` and its parts as the program's own (not yet encoded).
-fn own(c: &Cond, conds: &mut HashMap<usize, Option<Lit>>) {
-    conds.insert(c as *const Cond as usize, None);
-    match c {
-        Cond::Not(inner) => own(inner, conds),
-        Cond::And(parts) | Cond::Or(parts) => parts.iter().for_each(|p| own(p, conds)),
-        Cond::Atom(_) | Cond::Const(_) => {}
-    }
-}
