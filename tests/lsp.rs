@@ -709,6 +709,9 @@ fn the_diagram_preview_draws_the_flow_under_the_cursor_with_its_findings() {
     let k = codes.iter().position(|c| *c == "conflicting-outcomes").unwrap();
     let d = c.request("sopflow/diagram", json!({ "textDocument": doc, "position": at, "finding": k }));
     assert_eq!(d["highlighted"], k);
+    // The result the VS Code panel draws: CI opens the panel's page with it
+    // in headless Chromium (tools/browser/webview.mjs).
+    std::fs::write("target/diagram-preview.json", d.to_string()).unwrap();
     let svg = d["svg"].as_str().unwrap();
     assert!(svg.matches("class=\"edge witness\"").count() >= 1, "{svg}");
     assert_eq!(svg.matches("class=\"node step witness\"").count(), 2, "{svg}");

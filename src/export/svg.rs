@@ -232,8 +232,10 @@ fn write(w: &mut W, p: &Prepared<'_>, options: &Options<'_>, y: Option<i64>) {
             ("viewBox", "0 0 10 10"),
             ("refX", "10"),
             ("refY", "5"),
-            ("markerWidth", "7"),
-            ("markerHeight", "7"),
+            // In the drawing's units: a witness's thicker line keeps the same arrow.
+            ("markerUnits", "userSpaceOnUse"),
+            ("markerWidth", "8"),
+            ("markerHeight", "8"),
             ("orient", "auto-start-reverse"),
         ],
     );
