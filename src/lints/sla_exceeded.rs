@@ -170,7 +170,7 @@ fn record(ends: &mut Ends, span: Span, time: Time, set: CaseSet, space: &crate::
 /// flow's steps in topological order, the cases arriving at each grouped by
 /// their time so far (capped just past `cap`: beyond, every target is
 /// exceeded alike).
-fn ends(analysis: &Analysis<'_>, flow: FlowId, cap: i64) -> Ends {
+fn ends(analysis: &Analysis<'_>, flow: FlowId, order: &[StepId], cap: i64) -> Ends {
     let p = analysis.program;
     let space = &analysis.space;
     let f = &p.flows[flow];
@@ -185,7 +185,7 @@ fn ends(analysis: &Analysis<'_>, flow: FlowId, cap: i64) -> Ends {
     // A chain's escalations, then where it leads.
     let follow =
         |t: &Target, time: Time| -> Time { t.links.iter().fold(time, |acc, l| if let Link::Escalate(x) = l { add(acc, team_time(p, *x)) } else { acc }) };
-    for s in crate::ir::step_order(f).unwrap_or_default() {
+    for &s in order {
         let entries = std::mem::take(&mut arriving[s]);
         let step = &f.steps[s];
         let conds = branch_sets(Where::Step(s), &step.decision);
@@ -354,12 +354,13 @@ pub fn check_flow(analysis: &Analysis<'_>, facts: &FlowFacts, exact: &Exact, out
     let p = analysis.program;
     let flow = facts.flow;
     let targets: Vec<&Resolution> = p.resolutions.iter().filter(|r| r.flow == flow).collect();
-    if targets.is_empty() || crate::ir::step_order(&p.flows[flow]).is_none() {
+    let Some(order) = facts.order.as_deref() else { return };
+    if targets.is_empty() {
         return;
     }
     let space = &analysis.space;
     let cap = targets.iter().map(|r| r.seconds).max().unwrap_or(0);
-    let ends = ends(analysis, flow, cap);
+    let ends = ends(analysis, flow, order, cap);
     let f = &p.flows[flow];
     for target in targets {
         let cases = target.cond.as_ref().map_or_else(|| CaseSet::full(space), |c| cond_set(space, c, false));
